@@ -1,0 +1,181 @@
+//! Command line: `serve`, `simulate` and `demo`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use figment::Figment;
+use figment::providers::Serialized;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, LogFormat, Mode};
+use crate::secret::Secret;
+use crate::simulator::{SimCredentials, SimSettings};
+
+/// SCIM 2.0 provisioning for Zoom users, Zoom Phone, groups and roles.
+#[derive(Debug, Parser)]
+#[command(name = "zoom-scim", version, about)]
+pub struct Cli {
+    /// TOML configuration file (env: ZOOM_SCIM_CONFIG).
+    #[arg(long, global = true, env = "ZOOM_SCIM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format, overriding `log.format`.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, overriding `log.level` (e.g. `debug`, `zoom_scim=trace,info`).
+    #[arg(long, global = true)]
+    pub log_level: Option<String>,
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the SCIM service against a real Zoom account.
+    Serve {
+        /// Listen address, overriding `server.listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Run the Zoom API simulator alone.
+    Simulate {
+        /// Listen address of the simulator.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: SocketAddr,
+        /// Credentials the simulator accepts.
+        #[command(flatten)]
+        credentials: SimCredentials,
+        /// Behaviour knobs.
+        #[command(flatten)]
+        settings: SimSettings,
+    },
+    /// Run the simulator and the SCIM service wired to it over HTTP, with seeded data.
+    Demo {
+        /// Listen address of the SCIM service, overriding `server.listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Listen address of the simulator (default: any free loopback port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        simulator_listen: SocketAddr,
+        /// Bearer token SCIM clients use in the demo (added to `auth.tokens`).
+        #[arg(long, default_value = "demo-token")]
+        scim_token: String,
+        /// Behaviour knobs of the simulator.
+        #[command(flatten)]
+        settings: SimSettings,
+    },
+}
+
+impl Cli {
+    /// Flags that override configuration keys, as a figment layer.
+    fn overrides(&self) -> Figment {
+        let mut figment = Figment::new();
+        if let Some(format) = self.log_format {
+            figment = figment.merge(Serialized::global("log.format", format));
+        }
+        if let Some(level) = &self.log_level {
+            figment = figment.merge(Serialized::global("log.level", level));
+        }
+        match &self.command {
+            Command::Serve {
+                listen: Some(listen),
+            }
+            | Command::Demo {
+                listen: Some(listen),
+                ..
+            } => {
+                figment = figment.merge(Serialized::global("server.listen", listen.to_string()));
+            }
+            _ => {}
+        }
+        figment
+    }
+}
+
+/// Runs the parsed command line until shutdown.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref(), cli.overrides())?;
+    match cli.command {
+        Command::Serve { .. } => {
+            config.validate(Mode::Serve)?;
+            crate::telemetry::init(&config.log)?;
+            let listener = TcpListener::bind(config.server.listen).await?;
+            let service = crate::app::Service::start(config, listener).await?;
+            tracing::info!(scim_base = %service.scim_base_url, "zoom-scim is serving.");
+            service.wait().await
+        }
+        Command::Simulate {
+            listen,
+            credentials,
+            settings,
+        } => {
+            crate::telemetry::init(&config.log)?;
+            let listener = TcpListener::bind(listen).await?;
+            let sim = crate::simulator::spawn(settings, credentials.clone(), listener).await?;
+            println!("Zoom API simulator listening on http://{}", sim.addr);
+            println!("  API base URL:   {}", sim.api_base_url());
+            println!("  token URL:      {}", sim.token_url());
+            println!("  admin API:      http://{}/_sim/", sim.addr);
+            println!("  account id:     {}", credentials.account_id);
+            println!("  client id:      {}", credentials.client_id);
+            println!("  client secret:  {}", credentials.client_secret);
+            sim.wait().await
+        }
+        Command::Demo {
+            simulator_listen,
+            scim_token,
+            mut settings,
+            ..
+        } => {
+            crate::telemetry::init(&config.log)?;
+            // Invitees confirm after a few seconds in the demo, so a newcomer sees the
+            // whole lifecycle (pending -> active) unless told otherwise.
+            if settings.activate_pending_after_s.is_none() {
+                settings.activate_pending_after_s = Some(5);
+            }
+            let credentials = SimCredentials::default();
+            let sim_listener = TcpListener::bind(simulator_listen).await?;
+            let sim = crate::simulator::spawn(settings.clone(), credentials.clone(), sim_listener)
+                .await?;
+            config.zoom.api_base_url = sim.api_base_url();
+            config.zoom.token_url = sim.token_url();
+            config.zoom.account_id = credentials.account_id.clone();
+            config.zoom.client_id = credentials.client_id.clone();
+            config.zoom.client_secret = Some(Secret::new(credentials.client_secret.clone()));
+            config.zoom.plan = settings.plan;
+            config.auth.tokens.push(Secret::new(scim_token.clone()));
+            config.validate(Mode::Demo)?;
+            let listener = TcpListener::bind(config.server.listen).await?;
+            let service = crate::app::Service::start(config, listener).await?;
+            print_demo_banner(
+                &service.scim_base_url,
+                &sim.api_base_url(),
+                sim.addr,
+                &scim_token,
+            );
+            tokio::select! {
+                r = service.wait() => r,
+                r = sim.wait() => r,
+            }
+        }
+    }
+}
+
+fn print_demo_banner(scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) {
+    println!("zoom-scim demo: the SCIM service is wired to the built-in Zoom simulator.");
+    println!("  SCIM base URL:       {scim}");
+    println!("  bearer token:        {token}");
+    println!("  simulated Zoom API:  {zoom}");
+    println!("  simulator admin API: http://{sim_addr}/_sim/  (state, stats, config, reset)");
+    println!();
+    println!("Try:");
+    println!("  curl -s -H 'Authorization: Bearer {token}' '{scim}/Users?count=2'");
+    println!(
+        "  curl -s -H 'Authorization: Bearer {token}' '{scim}/Users?filter=active%20eq%20false&attributes=userName,active'"
+    );
+    println!(
+        "  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/scim+json' \\\n       -d '{{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"new.hire@example.com\",\"name\":{{\"givenName\":\"New\",\"familyName\":\"Hire\"}}}}' '{scim}/Users'"
+    );
+}

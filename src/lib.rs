@@ -1,0 +1,14 @@
+//! zoom-scim: a SCIM 2.0 service provider (RFC 7643/7644) that provisions Zoom users,
+//! Zoom Phone, groups and roles through the Zoom REST API v2.
+//!
+//! Layers, outermost first: [`http`] (axum routes, auth) -> [`provider`] (use cases) ->
+//! [`mapping`] (pure SCIM <-> Zoom translation) and [`scim`] (pure protocol) ->
+//! [`zoom`] (the only code that knows Zoom URLs and JSON). [`simulator`] is an
+//! independent Zoom API simulator used by `demo`, the tests and the benchmarks.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod secret;
+pub mod simulator;
+pub mod telemetry;

@@ -1,0 +1,113 @@
+//! The simulator's knobs: command-line flags of `simulate` and `demo`, and the body of
+//! `PUT /_sim/config`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Plan;
+
+/// Credentials the simulator accepts on `POST /oauth/token`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, clap::Args)]
+pub struct SimCredentials {
+    /// Account id for the `account_credentials` grant.
+    #[arg(long = "account-id", default_value = "sim-account-0001")]
+    pub account_id: String,
+    /// OAuth client id (HTTP Basic user).
+    #[arg(long = "client-id", default_value = "sim-client-id")]
+    pub client_id: String,
+    /// OAuth client secret (HTTP Basic password); a demo value, not a real secret.
+    #[arg(long = "client-secret", default_value = "sim-client-secret")]
+    pub client_secret: String,
+}
+
+impl Default for SimCredentials {
+    fn default() -> Self {
+        Self {
+            account_id: "sim-account-0001".to_owned(),
+            client_id: "sim-client-id".to_owned(),
+            client_secret: "sim-client-secret".to_owned(),
+        }
+    }
+}
+
+/// Behaviour knobs. Every field can be changed at run time with `PUT /_sim/config`
+/// (fields absent from the body keep their value).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, clap::Args)]
+#[serde(default)]
+pub struct SimSettings {
+    /// Base latency added to every API response, milliseconds.
+    #[arg(long = "latency-ms", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Uniform random extra latency, 0..=jitter milliseconds.
+    #[arg(long = "jitter-ms", default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Fraction of API requests answered with a 5xx.
+    #[arg(long = "fail-rate", default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Fraction of API requests answered with a per-second 429.
+    #[arg(long = "throttle-rate", default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// Fraction of API requests whose connection is dropped without an answer.
+    #[arg(long = "drop-rate", default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Fraction of API requests that hang past any sane client timeout.
+    #[arg(long = "timeout-rate", default_value_t = 0.0)]
+    pub timeout_rate: f64,
+    /// Access-token lifetime, seconds.
+    #[arg(long = "token-ttl-s", default_value_t = 3600)]
+    pub token_ttl_s: u64,
+    /// Account plan whose rate limits apply.
+    #[arg(long = "plan", value_enum, default_value_t = Plan::Business)]
+    pub plan: Plan,
+    /// Multiplies every rate limit (10 = ten times Zoom's rates); 0 disables rate limiting.
+    #[arg(long = "rate-scale", default_value_t = 1.0)]
+    pub rate_scale: f64,
+    /// Status of a duplicate-email answer to `POST /users`: 409 (Zoom's spec) or 412.
+    #[arg(long = "duplicate-status", default_value_t = 409)]
+    pub duplicate_status: u16,
+    /// Pending users become active this many seconds after creation (invitees
+    /// confirming); absent: never.
+    #[arg(long = "activate-pending-after-s")]
+    pub activate_pending_after_s: Option<u64>,
+    /// Number of users seeded at start and on `POST /_sim/reset`.
+    #[arg(long = "users", default_value_t = 200)]
+    pub users: usize,
+    /// Seed of the deterministic data generator.
+    #[arg(long = "seed", default_value_t = 42)]
+    pub seed: u64,
+    /// Lifetime of `next_page_token`, seconds (Zoom: 15 minutes).
+    #[arg(long = "page-token-ttl-s", default_value_t = 900)]
+    pub page_token_ttl_s: u64,
+    /// Largest `page_size` honoured on `GET /users` (larger values are clamped).
+    #[arg(long = "max-page-size", default_value_t = 300)]
+    pub max_page_size: u32,
+    /// Whether Zoom Phone is enabled on the account (else phone endpoints answer 403).
+    #[arg(long = "phone-enabled", default_value_t = true, action = clap::ArgAction::Set)]
+    pub phone_enabled: bool,
+    /// Success status of `PUT /users/{id}/status`: 204 (older docs) or 200 (2026 spec).
+    #[arg(long = "status-success-code", default_value_t = 204)]
+    pub status_success_code: u16,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self {
+            latency_ms: 0,
+            jitter_ms: 0,
+            fail_rate: 0.0,
+            throttle_rate: 0.0,
+            drop_rate: 0.0,
+            timeout_rate: 0.0,
+            token_ttl_s: 3600,
+            plan: Plan::Business,
+            rate_scale: 1.0,
+            duplicate_status: 409,
+            activate_pending_after_s: None,
+            users: 200,
+            seed: 42,
+            page_token_ttl_s: 900,
+            max_page_size: 300,
+            phone_enabled: true,
+            status_success_code: 204,
+        }
+    }
+}
