@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod scim;
 pub mod secret;
 pub mod simulator;
 pub mod telemetry;

@@ -1,0 +1,886 @@
+//! SCIM filters (RFC 7644 section 3.4.2.2): attribute paths, the filter AST, a
+//! recursive-descent parser with depth and length limits, schema validation and
+//! in-memory matching.
+//!
+//! Written by hand rather than with a parser crate: the grammar is small, the error
+//! messages must name the offending token for `invalidFilter`, and the client quirks
+//! (bare-word values, Entra's `emails[type eq "work"].value eq "x"`) need custom rules.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde_json::{Number, Value};
+
+use super::error::ScimError;
+use super::schema::{AttrType, Attribute, Mutability, Resolved, ResourceSchema, Returned};
+use super::value::{get_ci, is_present};
+
+/// Longest filter accepted, in bytes.
+pub const MAX_FILTER_LEN: usize = 8 * 1024;
+/// Deepest nesting of parentheses, `not` and value paths accepted.
+pub const MAX_FILTER_DEPTH: usize = 32;
+
+/// An attribute path (RFC 7644 section 3.10): `[URN ":"] attr ["." subAttr]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AttrPath {
+    /// Schema URN qualifier, as written.
+    pub urn: Option<String>,
+    /// Attribute name, as written.
+    pub attr: String,
+    /// Sub-attribute name, as written.
+    pub sub_attr: Option<String>,
+}
+
+impl AttrPath {
+    /// An unqualified path without sub-attribute.
+    pub fn new(attr: impl Into<String>) -> Self {
+        AttrPath {
+            urn: None,
+            attr: attr.into(),
+            sub_attr: None,
+        }
+    }
+
+    /// Parses `attr`, `attr.sub`, `urn:...:attr` or `urn:...:attr.sub`; `None` when the
+    /// text is not an attribute path. URNs start with `urn:` (any case) and end at the
+    /// last colon (RFC 7644 section 3.10).
+    pub fn parse(text: &str) -> Option<AttrPath> {
+        let (urn, rest) = if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") {
+            let idx = text.rfind(':')?;
+            let urn = &text[..idx];
+            if urn.len() <= 4 {
+                return None;
+            }
+            (Some(urn.to_string()), &text[idx + 1..])
+        } else {
+            (None, text)
+        };
+        let (attr, sub_attr) = match rest.split_once('.') {
+            Some((a, s)) => (a, Some(s)),
+            None => (rest, None),
+        };
+        if !is_attr_name(attr) || !sub_attr.is_none_or(is_attr_name) {
+            return None;
+        }
+        Some(AttrPath {
+            urn,
+            attr: attr.to_string(),
+            sub_attr: sub_attr.map(str::to_string),
+        })
+    }
+}
+
+/// `ATTRNAME = ALPHA *(nameChar)` (RFC 7644 section 3.10), plus `$ref` (RFC 7643).
+pub(crate) fn is_attr_name(s: &str) -> bool {
+    if s.eq_ignore_ascii_case("$ref") {
+        return true;
+    }
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl fmt::Display for AttrPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(urn) = &self.urn {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(&self.attr)?;
+        if let Some(sub) = &self.sub_attr {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Comparison operators (RFC 7644 section 3.4.2.2, Table 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    /// equal
+    Eq,
+    /// not equal
+    Ne,
+    /// contains
+    Co,
+    /// starts with
+    Sw,
+    /// ends with
+    Ew,
+    /// greater than
+    Gt,
+    /// greater than or equal to
+    Ge,
+    /// less than
+    Lt,
+    /// less than or equal to
+    Le,
+}
+
+impl CompareOp {
+    fn parse(word: &str) -> Option<CompareOp> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "eq" => CompareOp::Eq,
+            "ne" => CompareOp::Ne,
+            "co" => CompareOp::Co,
+            "sw" => CompareOp::Sw,
+            "ew" => CompareOp::Ew,
+            "gt" => CompareOp::Gt,
+            "ge" => CompareOp::Ge,
+            "lt" => CompareOp::Lt,
+            "le" => CompareOp::Le,
+            _ => return None,
+        })
+    }
+
+    /// The operator keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Co => "co",
+            CompareOp::Sw => "sw",
+            CompareOp::Ew => "ew",
+            CompareOp::Gt => "gt",
+            CompareOp::Ge => "ge",
+            CompareOp::Lt => "lt",
+            CompareOp::Le => "le",
+        }
+    }
+
+    /// Whether this is an ordering operator (`gt`, `ge`, `lt`, `le`).
+    pub fn is_ordering(self) -> bool {
+        matches!(
+            self,
+            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+        )
+    }
+}
+
+/// A comparison value: `false / null / true / number / string` (RFC 7644 section 3.4.2.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompValue {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A JSON number.
+    Number(Number),
+    /// A JSON string (or a tolerated unquoted bare word).
+    String(String),
+}
+
+impl CompValue {
+    /// The value as text, for string comparisons.
+    pub fn as_text(&self) -> String {
+        match self {
+            CompValue::Null => "null".into(),
+            CompValue::Bool(b) => b.to_string(),
+            CompValue::Number(n) => n.to_string(),
+            CompValue::String(s) => s.clone(),
+        }
+    }
+}
+
+impl fmt::Display for CompValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompValue::String(s) => write!(f, "{}", Value::from(s.as_str())),
+            other => f.write_str(&other.as_text()),
+        }
+    }
+}
+
+/// A parsed filter (RFC 7644 section 3.4.2.2). Inside a [`Filter::ValuePath`], paths are
+/// sub-attribute names of the value path's attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Both must match.
+    And(Box<Filter>, Box<Filter>),
+    /// Either must match.
+    Or(Box<Filter>, Box<Filter>),
+    /// Must not match.
+    Not(Box<Filter>),
+    /// `attrPath op value`.
+    Compare {
+        /// The attribute compared.
+        path: AttrPath,
+        /// The operator.
+        op: CompareOp,
+        /// The literal.
+        value: CompValue,
+    },
+    /// `attrPath pr`.
+    Present(AttrPath),
+    /// `attrPath[valFilter]`: some value of a (multi-valued) complex attribute matches
+    /// the inner filter. Entra's `emails[type eq "work"].value eq "x"` parses to
+    /// `emails[type eq "work" and value eq "x"]`.
+    ValuePath {
+        /// The complex attribute.
+        path: AttrPath,
+        /// Filter over its sub-attributes.
+        filter: Box<Filter>,
+    },
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn child(f: &mut fmt::Formatter<'_>, filter: &Filter, parent_is_and: bool) -> fmt::Result {
+            if parent_is_and && matches!(filter, Filter::Or(..)) {
+                write!(f, "({filter})")
+            } else {
+                write!(f, "{filter}")
+            }
+        }
+        match self {
+            Filter::And(a, b) => {
+                child(f, a, true)?;
+                f.write_str(" and ")?;
+                child(f, b, true)
+            }
+            Filter::Or(a, b) => write!(f, "{a} or {b}"),
+            Filter::Not(inner) => write!(f, "not ({inner})"),
+            Filter::Compare { path, op, value } => write!(f, "{path} {} {value}", op.as_str()),
+            Filter::Present(path) => write!(f, "{path} pr"),
+            Filter::ValuePath { path, filter } => write!(f, "{path}[{filter}]"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Str(String),
+    Word(String),
+}
+
+impl fmt::Display for Tok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tok::LParen => f.write_str("("),
+            Tok::RParen => f.write_str(")"),
+            Tok::LBracket => f.write_str("["),
+            Tok::RBracket => f.write_str("]"),
+            Tok::Str(s) => write!(f, "{}", Value::from(s.as_str())),
+            Tok::Word(w) => f.write_str(w),
+        }
+    }
+}
+
+fn tokenize(input: &str) -> Result<Vec<Tok>, ScimError> {
+    let bytes = input.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'(' => {
+                toks.push(Tok::LParen);
+                i += 1;
+            }
+            b')' => {
+                toks.push(Tok::RParen);
+                i += 1;
+            }
+            b'[' => {
+                toks.push(Tok::LBracket);
+                i += 1;
+            }
+            b']' => {
+                toks.push(Tok::RBracket);
+                i += 1;
+            }
+            b'"' => {
+                // Find the closing quote, skipping escaped characters, then let serde_json
+                // decode the JSON string escapes (\", \\, \uXXXX, ...).
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => {
+                            return Err(ScimError::invalid_filter(format!(
+                                "unterminated string starting at offset {start}"
+                            )));
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                let raw = &input[start..=i];
+                let decoded: String = serde_json::from_str(raw).map_err(|e| {
+                    ScimError::invalid_filter(format!("invalid string literal {raw}: {e}"))
+                })?;
+                toks.push(Tok::Str(decoded));
+                i += 1;
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !matches!(
+                        bytes[i],
+                        b' ' | b'\t' | b'\r' | b'\n' | b'(' | b')' | b'[' | b']' | b'"'
+                    )
+                {
+                    i += 1;
+                }
+                toks.push(Tok::Word(input[start..i].to_string()));
+            }
+        }
+    }
+    Ok(toks)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+    depth: usize,
+    in_value_path: bool,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Tok> {
+        let tok = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        tok
+    }
+
+    fn peek_keyword(&self, keyword: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    fn enter(&mut self) -> Result<(), ScimError> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_DEPTH {
+            return Err(ScimError::invalid_filter(format!(
+                "filter nesting deeper than {MAX_FILTER_DEPTH} levels"
+            )));
+        }
+        Ok(())
+    }
+
+    fn expect(&mut self, want: Tok) -> Result<(), ScimError> {
+        match self.next() {
+            Some(t) if t == want => Ok(()),
+            Some(t) => Err(ScimError::invalid_filter(format!(
+                "expected '{want}' but found '{t}'"
+            ))),
+            None => Err(ScimError::invalid_filter(format!(
+                "expected '{want}' but the filter ended"
+            ))),
+        }
+    }
+
+    // Precedence (RFC 7644 section 3.4.2.2): not > and > or.
+    fn parse_or(&mut self) -> Result<Filter, ScimError> {
+        let mut left = self.parse_and()?;
+        while self.peek_keyword("or") {
+            self.pos += 1;
+            let right = self.parse_and()?;
+            left = Filter::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn parse_and(&mut self) -> Result<Filter, ScimError> {
+        let mut left = self.parse_unary()?;
+        while self.peek_keyword("and") {
+            self.pos += 1;
+            let right = self.parse_unary()?;
+            left = Filter::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn parse_unary(&mut self) -> Result<Filter, ScimError> {
+        match self.next() {
+            Some(Tok::Word(w))
+                if w.eq_ignore_ascii_case("not") && self.peek() == Some(&Tok::LParen) =>
+            {
+                self.enter()?;
+                self.pos += 1;
+                let inner = self.parse_or()?;
+                self.expect(Tok::RParen)?;
+                self.depth -= 1;
+                Ok(Filter::Not(Box::new(inner)))
+            }
+            Some(Tok::LParen) => {
+                self.enter()?;
+                let inner = self.parse_or()?;
+                self.expect(Tok::RParen)?;
+                self.depth -= 1;
+                Ok(inner)
+            }
+            Some(Tok::Word(w)) => self.parse_attr_expr(&w),
+            Some(t) => Err(ScimError::invalid_filter(format!(
+                "expected an attribute path, '(' or 'not' but found '{t}'"
+            ))),
+            None => Err(ScimError::invalid_filter(
+                "expected an expression but the filter ended",
+            )),
+        }
+    }
+
+    fn parse_attr_expr(&mut self, word: &str) -> Result<Filter, ScimError> {
+        let path = AttrPath::parse(word).ok_or_else(|| {
+            ScimError::invalid_filter(format!("'{word}' is not a valid attribute path"))
+        })?;
+        if self.peek() != Some(&Tok::LBracket) {
+            return self.parse_comparison(path);
+        }
+        if self.in_value_path {
+            return Err(ScimError::invalid_filter(
+                "value filters cannot be nested inside '[...]'",
+            ));
+        }
+        if path.sub_attr.is_some() {
+            return Err(ScimError::invalid_filter(format!(
+                "'{word}[...]': a value filter applies to an attribute, not a sub-attribute"
+            )));
+        }
+        self.pos += 1;
+        self.enter()?;
+        self.in_value_path = true;
+        let inner = self.parse_or()?;
+        self.expect(Tok::RBracket)?;
+        self.in_value_path = false;
+        self.depth -= 1;
+        // Entra: `emails[type eq "work"].value eq "x"` = some email with type work has value x.
+        let filter = match self.peek() {
+            Some(Tok::Word(w)) if w.starts_with('.') => {
+                let sub = w[1..].to_string();
+                if !is_attr_name(&sub) {
+                    return Err(ScimError::invalid_filter(format!(
+                        "'{w}' is not a valid sub-attribute"
+                    )));
+                }
+                self.pos += 1;
+                let tail = self.parse_comparison(AttrPath::new(sub))?;
+                Filter::And(Box::new(inner), Box::new(tail))
+            }
+            _ => inner,
+        };
+        Ok(Filter::ValuePath {
+            path,
+            filter: Box::new(filter),
+        })
+    }
+
+    fn parse_comparison(&mut self, path: AttrPath) -> Result<Filter, ScimError> {
+        let op_word = match self.next() {
+            Some(Tok::Word(w)) => w,
+            Some(t) => {
+                return Err(ScimError::invalid_filter(format!(
+                    "expected an operator after '{path}' but found '{t}'"
+                )));
+            }
+            None => {
+                return Err(ScimError::invalid_filter(format!(
+                    "expected an operator after '{path}'"
+                )));
+            }
+        };
+        if op_word.eq_ignore_ascii_case("pr") {
+            return Ok(Filter::Present(path));
+        }
+        let op = CompareOp::parse(&op_word).ok_or_else(|| {
+            ScimError::invalid_filter(format!("unknown operator '{op_word}' after '{path}'"))
+        })?;
+        let value = match self.next() {
+            Some(Tok::Str(s)) => CompValue::String(s),
+            Some(Tok::Word(w)) => parse_bare_value(&w),
+            Some(t) => {
+                return Err(ScimError::invalid_filter(format!(
+                    "expected a value after '{path} {op_word}' but found '{t}'"
+                )));
+            }
+            None => {
+                return Err(ScimError::invalid_filter(format!(
+                    "expected a value after '{path} {op_word}'"
+                )));
+            }
+        };
+        Ok(Filter::Compare { path, op, value })
+    }
+}
+
+/// `true`, `false`, `null`, a JSON number, or (tolerated, as Entra's documentation
+/// example `externalId eq jyoung` does) an unquoted word taken as a string.
+fn parse_bare_value(word: &str) -> CompValue {
+    match word.to_ascii_lowercase().as_str() {
+        "true" => return CompValue::Bool(true),
+        "false" => return CompValue::Bool(false),
+        "null" => return CompValue::Null,
+        _ => {}
+    }
+    match serde_json::from_str::<Number>(word) {
+        Ok(n) => CompValue::Number(n),
+        Err(_) => CompValue::String(word.to_string()),
+    }
+}
+
+/// Parses a filter (RFC 7644 section 3.4.2.2). Operators and `and`/`or`/`not` are
+/// case-insensitive; inputs longer than [`MAX_FILTER_LEN`] or nested deeper than
+/// [`MAX_FILTER_DEPTH`] are rejected with `invalidFilter`.
+pub fn parse_filter(input: &str) -> Result<Filter, ScimError> {
+    if input.len() > MAX_FILTER_LEN {
+        return Err(ScimError::invalid_filter(format!(
+            "filter longer than {MAX_FILTER_LEN} bytes"
+        )));
+    }
+    if input.trim().is_empty() {
+        return Err(ScimError::invalid_filter("empty filter"));
+    }
+    let toks = tokenize(input)?;
+    let mut parser = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+        in_value_path: false,
+    };
+    let filter = parser.parse_or()?;
+    if let Some(t) = parser.peek() {
+        return Err(ScimError::invalid_filter(format!(
+            "unexpected '{t}' after a complete expression"
+        )));
+    }
+    Ok(filter)
+}
+
+/// The definition compared by a path in a given context.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Resource(&'a ResourceSchema),
+    Element(&'a Attribute),
+}
+
+impl Filter {
+    /// Checks the filter against a resource type's schema: every attribute must exist
+    /// (`invalidFilter` naming it), ordering operators are rejected on boolean and binary
+    /// attributes (RFC 7644 section 3.4.2.2), complex attributes without a `value`
+    /// sub-attribute cannot be compared, and writeOnly attributes cannot be filtered.
+    pub fn validate(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
+        self.validate_in(Scope::Resource(schema))
+    }
+
+    fn validate_in(&self, scope: Scope<'_>) -> Result<(), ScimError> {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.validate_in(scope)?;
+                b.validate_in(scope)
+            }
+            Filter::Not(inner) => inner.validate_in(scope),
+            Filter::Present(path) => resolve_in(scope, path).map(|_| ()),
+            Filter::Compare { path, op, .. } => {
+                let attr = resolve_in(scope, path)?;
+                let target = attr.comparable().ok_or_else(|| {
+                    ScimError::invalid_filter(format!(
+                        "'{path}' is complex; compare one of its sub-attributes"
+                    ))
+                })?;
+                if op.is_ordering()
+                    && matches!(target.attr_type, AttrType::Boolean | AttrType::Binary)
+                {
+                    return Err(ScimError::invalid_filter(format!(
+                        "operator '{}' is not allowed on {} attribute '{path}'",
+                        op.as_str(),
+                        if target.attr_type == AttrType::Boolean {
+                            "boolean"
+                        } else {
+                            "binary"
+                        }
+                    )));
+                }
+                Ok(())
+            }
+            Filter::ValuePath { path, filter } => {
+                let Scope::Resource(schema) = scope else {
+                    return Err(ScimError::invalid_filter("value filters cannot be nested"));
+                };
+                let resolved = resolve_path(schema, path)?;
+                if resolved.sub_attribute.is_some() || !resolved.attribute.is_complex() {
+                    return Err(ScimError::invalid_filter(format!(
+                        "'{path}' has no sub-attributes to filter on"
+                    )));
+                }
+                filter.validate_in(Scope::Element(resolved.attribute))
+            }
+        }
+    }
+
+    /// Whether a canonical resource matches. Strings honour `caseExact`; dateTimes
+    /// compare chronologically, numbers numerically; a multi-valued attribute matches
+    /// when any value matches; a complex attribute without sub-attribute compares its
+    /// `value`; `pr` means present and not null/empty. `ne` is the negation of `eq`
+    /// (an unassigned attribute is "not equal"). Unknown attributes never match.
+    pub fn matches(&self, resource: &Value, schema: &ResourceSchema) -> bool {
+        self.eval(resource, Scope::Resource(schema))
+    }
+
+    fn eval(&self, node: &Value, scope: Scope<'_>) -> bool {
+        match self {
+            Filter::And(a, b) => a.eval(node, scope) && b.eval(node, scope),
+            Filter::Or(a, b) => a.eval(node, scope) || b.eval(node, scope),
+            Filter::Not(inner) => !inner.eval(node, scope),
+            Filter::Present(path) => match lookup(node, scope, path) {
+                Some(found) => found.values.iter().any(|v| is_present(v)),
+                None => false,
+            },
+            Filter::Compare { path, op, value } => {
+                let Some(found) = lookup(node, scope, path) else {
+                    return false;
+                };
+                let Some(def) = found.def else {
+                    return false;
+                };
+                let present: Vec<&Value> = found
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|v| is_present(v))
+                    .collect();
+                match (op, value) {
+                    (CompareOp::Eq, CompValue::Null) => present.is_empty(),
+                    (CompareOp::Ne, CompValue::Null) => !present.is_empty(),
+                    (_, CompValue::Null) => false,
+                    (CompareOp::Ne, _) => !present
+                        .iter()
+                        .any(|v| compare_one(v, def, CompareOp::Eq, value)),
+                    _ => present.iter().any(|v| compare_one(v, def, *op, value)),
+                }
+            }
+            Filter::ValuePath { path, filter } => {
+                let Scope::Resource(schema) = scope else {
+                    return false;
+                };
+                let Some(resolved) = schema.resolve(path) else {
+                    return false;
+                };
+                if resolved.sub_attribute.is_some() {
+                    return false;
+                }
+                let Some(attr_value) = attribute_node(node, &resolved) else {
+                    return false;
+                };
+                let elements: Vec<&Value> = match attr_value {
+                    Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                elements
+                    .into_iter()
+                    .filter(|e| e.is_object())
+                    .any(|e| filter.eval(e, Scope::Element(resolved.attribute)))
+            }
+        }
+    }
+}
+
+fn resolve_path<'a>(
+    schema: &'a ResourceSchema,
+    path: &AttrPath,
+) -> Result<Resolved<'a>, ScimError> {
+    schema
+        .resolve(path)
+        .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute '{path}' in filter")))
+}
+
+/// Resolves a filter path in its scope and checks it may be filtered on.
+fn resolve_in<'a>(scope: Scope<'a>, path: &AttrPath) -> Result<&'a Attribute, ScimError> {
+    let attr = match scope {
+        Scope::Resource(schema) => resolve_path(schema, path)?.target(),
+        Scope::Element(parent) => {
+            if path.urn.is_some() || path.sub_attr.is_some() {
+                return Err(ScimError::invalid_filter(format!(
+                    "'{path}' inside '{}[...]' must be a plain sub-attribute name",
+                    parent.name
+                )));
+            }
+            parent.sub_attribute(&path.attr).ok_or_else(|| {
+                ScimError::invalid_filter(format!(
+                    "unknown attribute '{}.{}' in filter",
+                    parent.name, path.attr
+                ))
+            })?
+        }
+    };
+    if attr.mutability == Mutability::WriteOnly || attr.returned == Returned::Never {
+        return Err(ScimError::invalid_filter(format!(
+            "attribute '{path}' is write-only and cannot be filtered on"
+        )));
+    }
+    Ok(attr)
+}
+
+struct Found<'v, 'a> {
+    values: Vec<&'v Value>,
+    def: Option<&'a Attribute>,
+}
+
+/// The JSON node of a resolved attribute in a canonical resource.
+fn attribute_node<'v>(resource: &'v Value, resolved: &Resolved<'_>) -> Option<&'v Value> {
+    let container = match resolved.extension {
+        Some(urn) => get_ci(resource, urn)?,
+        None => resource,
+    };
+    get_ci(container, resolved.name())
+}
+
+/// Collects the values a path denotes, flattening multi-valued attributes, and the
+/// definition to compare them with.
+fn lookup<'v, 'a>(node: &'v Value, scope: Scope<'a>, path: &AttrPath) -> Option<Found<'v, 'a>> {
+    match scope {
+        Scope::Element(parent) => {
+            if path.urn.is_some() || path.sub_attr.is_some() {
+                return None;
+            }
+            let def = parent.sub_attribute(&path.attr)?;
+            let values = match get_ci(node, &def.name) {
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(v) => vec![v],
+                None => vec![],
+            };
+            Some(Found {
+                values,
+                def: Some(def),
+            })
+        }
+        Scope::Resource(schema) => {
+            let resolved = schema.resolve(path)?;
+            let items: Vec<&Value> = match attribute_node(node, &resolved) {
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(v) => vec![v],
+                None => vec![],
+            };
+            let (values, def) = match resolved.sub_attribute {
+                Some(sub) => (
+                    items
+                        .into_iter()
+                        .filter_map(|item| get_ci(item, &sub.name))
+                        .collect(),
+                    Some(sub),
+                ),
+                None if resolved.attribute.is_complex() => {
+                    match resolved.attribute.comparable() {
+                        Some(value_def) => (
+                            items
+                                .iter()
+                                .filter_map(|item| get_ci(item, &value_def.name))
+                                .collect(),
+                            Some(value_def),
+                        ),
+                        // `pr` on a complex attribute without `value`: the objects themselves.
+                        None => (items, None),
+                    }
+                }
+                None => (items, Some(resolved.attribute)),
+            };
+            Some(Found { values, def })
+        }
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn ordering_matches(op: CompareOp, ord: Ordering) -> bool {
+    match op {
+        CompareOp::Eq => ord == Ordering::Equal,
+        CompareOp::Ne => ord != Ordering::Equal,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+fn compare_numbers(actual: &Value, expected: &CompValue) -> Option<Ordering> {
+    let actual_num = match actual {
+        Value::Number(n) => n.clone(),
+        Value::String(s) => serde_json::from_str::<Number>(s.trim()).ok()?,
+        _ => return None,
+    };
+    let expected_num = match expected {
+        CompValue::Number(n) => n.clone(),
+        CompValue::String(s) => serde_json::from_str::<Number>(s.trim()).ok()?,
+        _ => return None,
+    };
+    if let (Some(a), Some(b)) = (actual_num.as_i64(), expected_num.as_i64()) {
+        return Some(a.cmp(&b));
+    }
+    if let (Some(a), Some(b)) = (actual_num.as_u64(), expected_num.as_u64()) {
+        return Some(a.cmp(&b));
+    }
+    actual_num.as_f64()?.partial_cmp(&expected_num.as_f64()?)
+}
+
+fn compare_one(actual: &Value, def: &Attribute, op: CompareOp, expected: &CompValue) -> bool {
+    match def.attr_type {
+        AttrType::Complex => false,
+        AttrType::Boolean => {
+            let as_bool = |v: Option<String>| match v?.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            };
+            let a = match actual {
+                Value::Bool(b) => Some(*b),
+                other => as_bool(text_of(other)),
+            };
+            let e = match expected {
+                CompValue::Bool(b) => Some(*b),
+                other => as_bool(Some(other.as_text())),
+            };
+            op == CompareOp::Eq && a.is_some() && a == e
+        }
+        AttrType::Integer | AttrType::Decimal => {
+            compare_numbers(actual, expected).is_some_and(|ord| ordering_matches(op, ord))
+        }
+        AttrType::DateTime => {
+            let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s.trim()).ok();
+            let (Some(a_text), e_text) = (text_of(actual), expected.as_text()) else {
+                return false;
+            };
+            match (op, parse(&a_text), parse(&e_text)) {
+                (CompareOp::Co | CompareOp::Sw | CompareOp::Ew, _, _) => {
+                    compare_strings(&a_text, &e_text, op, false)
+                }
+                (_, Some(a), Some(e)) => ordering_matches(op, a.cmp(&e)),
+                _ => compare_strings(&a_text, &e_text, op, true),
+            }
+        }
+        AttrType::String | AttrType::Reference | AttrType::Binary => {
+            let Some(a_text) = text_of(actual) else {
+                return false;
+            };
+            compare_strings(&a_text, &expected.as_text(), op, def.case_exact)
+        }
+    }
+}
+
+fn compare_strings(actual: &str, expected: &str, op: CompareOp, case_exact: bool) -> bool {
+    let (a, e) = if case_exact {
+        (actual.to_string(), expected.to_string())
+    } else {
+        (actual.to_lowercase(), expected.to_lowercase())
+    };
+    match op {
+        CompareOp::Co => a.contains(&e),
+        CompareOp::Sw => a.starts_with(&e),
+        CompareOp::Ew => a.ends_with(&e),
+        other => ordering_matches(other, a.cmp(&e)),
+    }
+}

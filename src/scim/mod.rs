@@ -1,0 +1,19 @@
+//! The SCIM 2.0 protocol core (RFC 7643 / RFC 7644): schema registry, resource model,
+//! filters, PATCH, projection and query parsing. Pure: no HTTP framework, no Zoom.
+//!
+//! Resources are handled as canonical JSON ([`serde_json::Value`] objects whose keys are
+//! the canonical attribute names of the published schemas, extension attributes under
+//! their schema URN key).
+
+pub mod error;
+pub mod filter;
+pub mod model;
+pub mod schema;
+#[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
+mod value;
+
+pub use error::{ScimError, ScimType};
+pub use filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
+pub use model::{ListResponse, urn, weak_etag};
+
+pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
