@@ -884,3 +884,432 @@ fn compare_strings(actual: &str, expected: &str, op: CompareOp, case_exact: bool
         other => ordering_matches(other, a.cmp(&e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::urn;
+    use crate::scim::schema::SchemaRegistry;
+    use serde_json::json;
+
+    fn parse(s: &str) -> Filter {
+        parse_filter(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
+    }
+
+    fn cmp(path: &str, op: CompareOp, value: CompValue) -> Filter {
+        Filter::Compare {
+            path: AttrPath::parse(path).unwrap_or_else(|| panic!("{path}")),
+            op,
+            value,
+        }
+    }
+
+    fn s(v: &str) -> CompValue {
+        CompValue::String(v.into())
+    }
+
+    #[test]
+    fn attr_paths_parse() {
+        let cases: &[(&str, Option<(Option<&str>, &str, Option<&str>)>)] = &[
+            ("userName", Some((None, "userName", None))),
+            ("name.givenName", Some((None, "name", Some("givenName")))),
+            ("members.$ref", Some((None, "members", Some("$ref")))),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+                Some((Some(urn::ENTERPRISE_USER), "manager", Some("value"))),
+            ),
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+                Some((Some(urn::USER), "userName", None)),
+            ),
+            ("x-custom_1", Some((None, "x-custom_1", None))),
+            ("", None),
+            ("1abc", None),
+            ("a.b.c", None),
+            ("name.", None),
+            ("urn:", None),
+            ("urn:x:", None),
+            ("user name", None),
+        ];
+        for (input, expected) in cases {
+            let got = AttrPath::parse(input);
+            let got = got
+                .as_ref()
+                .map(|p| (p.urn.as_deref(), p.attr.as_str(), p.sub_attr.as_deref()));
+            assert_eq!(got, *expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn every_operator_parses_case_insensitively() {
+        for (word, op) in [
+            ("eq", CompareOp::Eq),
+            ("NE", CompareOp::Ne),
+            ("Co", CompareOp::Co),
+            ("sw", CompareOp::Sw),
+            ("EW", CompareOp::Ew),
+            ("gt", CompareOp::Gt),
+            ("ge", CompareOp::Ge),
+            ("LT", CompareOp::Lt),
+            ("le", CompareOp::Le),
+        ] {
+            assert_eq!(
+                parse(&format!("title {word} \"x\"")),
+                cmp("title", op, s("x")),
+                "{word}"
+            );
+        }
+        assert_eq!(parse("title PR"), Filter::Present(AttrPath::new("title")));
+    }
+
+    #[test]
+    fn values_parse_as_json_literals_or_bare_words() {
+        let cases: &[(&str, CompValue)] = &[
+            ("active eq true", CompValue::Bool(true)),
+            ("active eq False", CompValue::Bool(false)),
+            ("title eq null", CompValue::Null),
+            ("pmi eq 42", CompValue::Number(42.into())),
+            (
+                "pmi gt -1.5e3",
+                CompValue::Number(Number::from_f64(-1500.0).unwrap_or(0.into())),
+            ),
+            (
+                r#"title eq "a \"quoted\" \\ \u00e9 (x) [y]""#,
+                s("a \"quoted\" \\ é (x) [y]"),
+            ),
+            ("externalId eq jyoung", s("jyoung")),
+            ("externalId eq 00u1abc", s("00u1abc")),
+            ("userName eq \"\"", s("")),
+        ];
+        for (input, value) in cases {
+            match parse(input) {
+                Filter::Compare { value: got, .. } => assert_eq!(&got, value, "{input}"),
+                other => panic!("{input}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn precedence_is_not_then_and_then_or() {
+        let a = || Box::new(cmp("title", CompareOp::Eq, s("a")));
+        let b = || Box::new(cmp("locale", CompareOp::Eq, s("b")));
+        let c = || Box::new(cmp("timezone", CompareOp::Eq, s("c")));
+        assert_eq!(
+            parse(r#"title eq "a" or locale eq "b" and timezone eq "c""#),
+            Filter::Or(a(), Box::new(Filter::And(b(), c())))
+        );
+        assert_eq!(
+            parse(r#"title eq "a" and locale eq "b" or timezone eq "c""#),
+            Filter::Or(Box::new(Filter::And(a(), b())), c())
+        );
+        assert_eq!(
+            parse(r#"(title eq "a" or locale eq "b") and timezone eq "c""#),
+            Filter::And(Box::new(Filter::Or(a(), b())), c())
+        );
+        assert_eq!(
+            parse(r#"not (title eq "a") and locale eq "b""#),
+            Filter::And(Box::new(Filter::Not(a())), b())
+        );
+        assert_eq!(
+            parse(r#"title eq "a" AND NOT(locale eq "b" Or timezone eq "c")"#),
+            Filter::And(a(), Box::new(Filter::Not(Box::new(Filter::Or(b(), c())))))
+        );
+        // Left-associative chains.
+        assert_eq!(
+            parse(r#"title eq "a" and locale eq "b" and timezone eq "c""#),
+            Filter::And(Box::new(Filter::And(a(), b())), c())
+        );
+    }
+
+    #[test]
+    fn value_paths_parse_including_the_entra_suffix_form() {
+        assert_eq!(
+            parse(r#"emails[type eq "work" and value co "@example.com"]"#),
+            Filter::ValuePath {
+                path: AttrPath::new("emails"),
+                filter: Box::new(Filter::And(
+                    Box::new(cmp("type", CompareOp::Eq, s("work"))),
+                    Box::new(cmp("value", CompareOp::Co, s("@example.com"))),
+                )),
+            }
+        );
+        assert_eq!(
+            parse(r#"emails[type eq "work"].value eq "a@x.com""#),
+            Filter::ValuePath {
+                path: AttrPath::new("emails"),
+                filter: Box::new(Filter::And(
+                    Box::new(cmp("type", CompareOp::Eq, s("work"))),
+                    Box::new(cmp("value", CompareOp::Eq, s("a@x.com"))),
+                )),
+            }
+        );
+        let f = parse(r#"userName eq "a" or emails[not (type eq "home")]"#);
+        assert_eq!(
+            f.to_string(),
+            r#"userName eq "a" or emails[not (type eq "home")]"#
+        );
+    }
+
+    #[test]
+    fn client_filters_from_the_field_parse() {
+        for input in [
+            r#"userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee""#,
+            "userName eq \"test.user@okta.local\"",
+            "username eq \"jdoe\"",
+            r#"displayName eq "Group1DisplayName""#,
+            r#"emails[type eq "work"].value eq "a@b.c""#,
+            r#"id eq "u1" and manager eq "m1""#,
+            r#"userName eq "x" AND active eq true"#,
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D""#,
+            r#"meta.lastModified gt "2026-01-01T00:00:00Z""#,
+        ] {
+            let f = parse(input);
+            assert!(
+                f.validate(SchemaRegistry::global().user()).is_ok()
+                    || input.starts_with("displayName"),
+                "{input}"
+            );
+        }
+        assert!(
+            parse(r#"displayName eq "Group1DisplayName""#)
+                .validate(SchemaRegistry::global().group())
+                .is_ok()
+        );
+        // externalId is not published (Zoom cannot store it): it parses, but validation
+        // names it so the caller can answer 400 invalidFilter.
+        let err = parse("externalId eq jyoung")
+            .validate(SchemaRegistry::global().user())
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(err.contains("externalId"), "{err}");
+    }
+
+    #[test]
+    fn garbage_is_invalid_filter_never_a_panic() {
+        for input in [
+            "",
+            "   ",
+            "userName",
+            "userName eq",
+            "userName xx \"a\"",
+            "userName eq \"a",
+            "userName eq \"a\" and",
+            "(userName eq \"a\"",
+            "userName eq \"a\")",
+            "emails[type eq \"work\"",
+            "emails[type eq \"work\"]]",
+            "emails[type eq \"work\"].",
+            "emails[type eq \"work\"].value",
+            "emails[types[x eq 1]]",
+            "name.givenName[x eq 1]",
+            "not userName eq \"a\"",
+            "and",
+            "\"userName\" eq \"a\"",
+            "userName eq \"\\x\"",
+            "1abc eq \"a\"",
+            "userName eq (",
+            ")",
+            "[",
+        ] {
+            let err = parse_filter(input).err();
+            assert!(
+                err.as_ref().is_some_and(|e| e.status == 400
+                    && e.scim_type == Some(crate::scim::ScimType::InvalidFilter)),
+                "{input:?} -> {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nesting_and_length_limits_reject_instead_of_overflowing() {
+        let deep = format!("{}title eq \"a\"{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(deep.len() > MAX_FILTER_LEN);
+        assert!(parse_filter(&deep).is_err());
+        let within = format!("{}title eq \"a\"{}", "(".repeat(32), ")".repeat(32));
+        assert!(parse_filter(&within).is_ok());
+        let too_deep = format!("{}title eq \"a\"{}", "(".repeat(33), ")".repeat(33));
+        let err = parse_filter(&too_deep)
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(err.contains("nesting"), "{err}");
+        let nots = format!("{}title eq \"a\"{}", "not (".repeat(40), ")".repeat(40));
+        assert!(parse_filter(&nots).is_err());
+        let long_chain = vec!["title eq \"a\""; 500].join(" or ");
+        assert!(long_chain.len() < MAX_FILTER_LEN);
+        assert!(parse_filter(&long_chain).is_ok());
+    }
+
+    #[test]
+    fn validation_names_unknown_attributes_and_rejects_bad_ordering() {
+        let user = SchemaRegistry::global().user();
+        let err = |f: &str| {
+            parse(f)
+                .validate(user)
+                .err()
+                .map(|e| (e.scim_type, e.detail))
+        };
+        let (kind, detail) = err("nickName eq \"x\"").unwrap_or_default();
+        assert_eq!(kind, Some(crate::scim::ScimType::InvalidFilter));
+        assert!(detail.contains("nickName"), "{detail}");
+        assert!(err("emails[foo eq \"x\"]").is_some_and(|(_, d)| d.contains("emails.foo")));
+        assert!(err("active gt true").is_some_and(|(_, d)| d.contains("boolean")));
+        assert!(err("emails.primary le false").is_some());
+        assert!(err("name eq \"x\"").is_some());
+        assert!(err("userName[value eq \"x\"]").is_some());
+        assert!(err("zoomPhoneExtNumber eq \"1\"").is_some());
+        assert!(err("emails[type eq \"work\" and emails.value eq \"x\"]").is_some());
+        assert!(err("userName gt \"a\"").is_none());
+        assert!(err("emails co \"x\"").is_none());
+        assert!(err("manager eq \"m1\"").is_none());
+        assert!(err("meta.created lt \"2027-01-01T00:00:00Z\"").is_none());
+        assert!(err("roles[primary eq true]").is_none());
+    }
+
+    fn user() -> Value {
+        json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER, urn::ZOOM_USER],
+            "id": "AbC123",
+            "userName": "Jane.Doe@Example.com",
+            "name": {"givenName": "Jane", "familyName": "Doe"},
+            "displayName": "Jane Doe",
+            "active": true,
+            "title": "",
+            "emails": [
+                {"value": "jane@home.example", "type": "home"},
+                {"value": "Jane.Doe@Example.com", "type": "work", "primary": true}
+            ],
+            "roles": [{"value": "2", "display": "Member", "primary": true}],
+            urn::ENTERPRISE_USER: {"department": "R&D", "manager": {"value": "m1"}},
+            urn::ZOOM_USER: {
+                "type": 2, "pmi": 1234567890, "createdAt": "2026-03-01T10:00:00Z",
+                "callingPlans": [200, 300], "loginTypes": [100]
+            },
+            "meta": {"lastModified": "2026-05-01T12:00:00+02:00"}
+        })
+    }
+
+    #[test]
+    fn matching_semantics() {
+        let schema = SchemaRegistry::global().user();
+        let resource = user();
+        let cases: &[(&str, bool)] = &[
+            // caseExact false on userName, true on id.
+            (r#"userName eq "jane.doe@example.com""#, true),
+            (r#"USERNAME EQ "JANE.DOE@EXAMPLE.COM""#, true),
+            (r#"id eq "abc123""#, false),
+            (r#"id eq "AbC123""#, true),
+            (r#"userName ne "jane.doe@example.com""#, false),
+            (r#"userName sw "jane""#, true),
+            (r#"userName ew "@example.COM""#, true),
+            (r#"userName co "doe@""#, true),
+            (r#"userName gt "a""#, true),
+            (r#"userName lt "a""#, false),
+            // complex and multi-valued
+            (r#"name.familyName eq "doe""#, true),
+            (r#"emails co "@home""#, true),
+            (r#"emails.value eq "jane@home.example""#, true),
+            (r#"emails.type eq "other""#, false),
+            (r#"emails.type ne "other""#, true),
+            (r#"emails[type eq "work" and value co "example.com"]"#, true),
+            (r#"emails[type eq "home" and primary eq true]"#, false),
+            (
+                r#"emails[type eq "work"].value eq "JANE.DOE@example.com""#,
+                true,
+            ),
+            (
+                r#"emails[type eq "home"].value eq "Jane.Doe@Example.com""#,
+                false,
+            ),
+            (r#"emails[not (type eq "work")]"#, true),
+            (r#"roles[primary eq true]"#, true),
+            // booleans
+            ("active eq true", true),
+            ("active eq false", false),
+            ("active ne false", true),
+            // presence: "" and missing are not present
+            ("title pr", false),
+            ("displayName pr", true),
+            ("phoneNumbers pr", false),
+            ("name pr", true),
+            ("emails pr", true),
+            ("title eq null", true),
+            ("displayName eq null", false),
+            (r#"locale ne "en-US""#, true),
+            // extensions, qualified and not
+            (r#"department eq "r&d""#, true),
+            (
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D""#,
+                true,
+            ),
+            (r#"manager eq "m1""#, true),
+            (r#"manager.value eq "m2""#, false),
+            (r#"id eq "AbC123" and manager eq "m1""#, true),
+            // numbers
+            ("type eq 2", true),
+            ("type ge 2", true),
+            ("type gt 2", false),
+            ("pmi gt 999999999", true),
+            ("type eq \"2\"", true),
+            ("callingPlans eq 300", true),
+            ("callingPlans lt 200", false),
+            ("loginTypes eq 101", false),
+            // dateTime, chronological across offsets
+            (r#"createdAt gt "2026-02-28T23:59:59Z""#, true),
+            (r#"createdAt lt "2026-03-01T11:00:00+01:00""#, false),
+            (r#"createdAt eq "2026-03-01T11:00:00+01:00""#, true),
+            (r#"meta.lastModified ge "2026-05-01T10:00:00Z""#, true),
+            (r#"meta.lastModified gt "2026-05-01T10:00:00Z""#, false),
+            // logic
+            (r#"userName eq "x" or active eq true"#, true),
+            (r#"not (active eq true)"#, false),
+            (
+                r#"userName eq "x" or (department eq "R&D" and not (title pr))"#,
+                true,
+            ),
+            // unknown attributes never match
+            (r#"nickName eq "x""#, false),
+            (r#"nickName ne "x""#, false),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                parse(input).matches(&resource, schema),
+                *expected,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_member_filters_match() {
+        let schema = SchemaRegistry::global().group();
+        let group = json!({
+            "id": "g1", "displayName": "Sales EMEA",
+            "members": [{"value": "u1", "display": "a@x"}, {"value": "u2"}]
+        });
+        for (input, expected) in [
+            (r#"displayName eq "sales emea""#, true),
+            (r#"members[value eq "u2"]"#, true),
+            (r#"members[value eq "U2"]"#, true),
+            (r#"members.value eq "u3""#, false),
+            (r#"members eq "u1""#, true),
+        ] {
+            assert_eq!(parse(input).matches(&group, schema), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for input in [
+            r#"userName eq "a" and (title pr or locale eq "x")"#,
+            r#"not (active eq true)"#,
+            r#"emails[type eq "work" and value ew ".com"]"#,
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m""#,
+            "pmi gt 5",
+        ] {
+            let f = parse(input);
+            assert_eq!(parse(&f.to_string()), f, "{input}");
+        }
+    }
+}
