@@ -910,7 +910,8 @@ mod tests {
 
     #[test]
     fn attr_paths_parse() {
-        let cases: &[(&str, Option<(Option<&str>, &str, Option<&str>)>)] = &[
+        type Parts<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
+        let cases: &[(&str, Option<Parts>)] = &[
             ("userName", Some((None, "userName", None))),
             ("name.givenName", Some((None, "name", Some("givenName")))),
             ("members.$ref", Some((None, "members", Some("$ref")))),
