@@ -646,6 +646,8 @@ fn figment_error(err: figment::Error) -> ConfigError {
 }
 
 #[cfg(test)]
+// figment's `Jail::expect_with` fixes the closure's error type (`figment::Error`).
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
