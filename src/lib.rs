@@ -12,3 +12,4 @@ pub mod config;
 pub mod secret;
 pub mod simulator;
 pub mod telemetry;
+pub mod zoom;
