@@ -13,3 +13,4 @@ pub mod scim;
 pub mod secret;
 pub mod simulator;
 pub mod telemetry;
+pub mod zoom;

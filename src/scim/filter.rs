@@ -570,6 +570,17 @@ impl Filter {
         self.validate_in(Scope::Resource(schema))
     }
 
+    /// Validates a filter used inside `parent[...]` (paths are sub-attribute names).
+    pub fn validate_value_filter(&self, parent: &Attribute) -> Result<(), ScimError> {
+        self.validate_in(Scope::Element(parent))
+    }
+
+    /// Whether one value (element) of the complex attribute `parent` matches a filter
+    /// used inside `parent[...]`.
+    pub fn matches_value(&self, element: &Value, parent: &Attribute) -> bool {
+        self.eval(element, Scope::Element(parent))
+    }
+
     fn validate_in(&self, scope: Scope<'_>) -> Result<(), ScimError> {
         match self {
             Filter::And(a, b) | Filter::Or(a, b) => {

@@ -1,0 +1,734 @@
+//! The one error type of the Zoom client: what went wrong (a classified [`ErrorKind`])
+//! plus everything Zoom said about it (status, code, field errors, tracking id, rate
+//! category, reset time) and which call it was.
+
+use std::fmt;
+use std::ops::Deref;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use super::limits::Category;
+use super::retry::{RetryAfter, parse_retry_after};
+
+/// Zoom's tracking-id response header (Zoom's SDK reads it: `TRACKING_ID_HEADER`).
+pub const TRACKING_ID_HEADER: &str = "x-zm-trackingid";
+/// The category of the endpoint that answered (contract section 7.3).
+pub const RATE_CATEGORY_HEADER: &str = "x-ratelimit-category";
+/// `QPS` or `Daily-limit` on a 429 (contract section 7.3).
+pub const RATE_TYPE_HEADER: &str = "x-ratelimit-type";
+
+/// Why the token endpoint refused to issue a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// Wrong client id or client secret (`invalid_client`, codes 4702/4704/4706).
+    InvalidClient,
+    /// The account id is unknown ("Account does not exist").
+    UnknownAccount,
+    /// The Server-to-Server app is deactivated (code 4717).
+    AppDisabled,
+    /// The API refused a token twice in a row (401, code 124).
+    TokenRejected,
+    /// Any other refusal; the message says what Zoom said.
+    Other,
+}
+
+/// What kind of failure a [`ZoomError`] is; decides how callers react.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The user, group, role, member, site or number does not exist (404; codes 1001,
+    /// 4130, 4131, 1034).
+    NotFound,
+    /// The email or group name is taken (409 codes 1005 and 4132, role code 1224, and 412
+    /// as the Java connector's README says Zoom answers).
+    Duplicate,
+    /// The email holds an active account in another Zoom account (code 1009).
+    AlreadyActiveElsewhere,
+    /// Zoom rejected a field value (code 300, or a 400 carrying `errors`).
+    Validation,
+    /// No privilege, or the plan lacks the feature (code 200, HTTP 403).
+    Permission,
+    /// The token lacks a scope (codes 4711 and 4700).
+    MissingScope,
+    /// Authentication failed.
+    Auth(AuthFailure),
+    /// The user has not accepted the invitation (code 1120; code 1000 on settings of a
+    /// pending user).
+    PendingUser,
+    /// The user is deactivated (code 1053).
+    InactiveUser,
+    /// Zoom's rate limit answered 429; `daily` when the daily quota is spent.
+    RateLimited {
+        /// True for `X-RateLimit-Type: Daily-limit`.
+        daily: bool,
+    },
+    /// Zoom could not be reached or failed (5xx, connection errors, timeouts), after
+    /// retries.
+    Unavailable,
+    /// A 409 that is not a duplicate.
+    Conflict,
+    /// Any other 4xx.
+    BadRequest,
+    /// Zoom answered something this client cannot read.
+    Decode,
+    /// The client itself is misconfigured (no client secret, a bad URL).
+    Config,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::NotFound => "not found",
+            Self::Duplicate => "already exists",
+            Self::AlreadyActiveElsewhere => "already active in another Zoom account",
+            Self::Validation => "validation failed",
+            Self::Permission => "permission denied",
+            Self::MissingScope => "missing OAuth scope",
+            Self::Auth(AuthFailure::InvalidClient) => "invalid client id or client secret",
+            Self::Auth(AuthFailure::UnknownAccount) => "unknown Zoom account id",
+            Self::Auth(AuthFailure::AppDisabled) => "Server-to-Server OAuth app is disabled",
+            Self::Auth(AuthFailure::TokenRejected) => "access token rejected",
+            Self::Auth(AuthFailure::Other) => "authentication failed",
+            Self::PendingUser => "user is pending",
+            Self::InactiveUser => "user is deactivated",
+            Self::RateLimited { daily: true } => "daily rate limit reached",
+            Self::RateLimited { daily: false } => "rate limited",
+            Self::Unavailable => "Zoom unavailable",
+            Self::Conflict => "conflict",
+            Self::BadRequest => "bad request",
+            Self::Decode => "unreadable response",
+            Self::Config => "client misconfigured",
+        };
+        f.write_str(text)
+    }
+}
+
+/// One entry of Zoom's `errors` array.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FieldError {
+    /// The field path, e.g. `user_info.email`.
+    #[serde(default)]
+    pub field: String,
+    /// What is wrong with it.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// How far a batched call got before it failed (e.g. adding 75 members in batches of 30).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartialProgress {
+    /// Ids in batches Zoom accepted.
+    pub succeeded: Vec<String>,
+    /// Ids in the batch that failed.
+    pub failed: Vec<String>,
+    /// Ids never sent.
+    pub not_attempted: Vec<String>,
+}
+
+/// Everything known about a failed Zoom call; reached through [`ZoomError`]'s `Deref`.
+#[derive(Debug, Clone)]
+pub struct ZoomErrorDetail {
+    /// The classification.
+    pub kind: ErrorKind,
+    /// HTTP status, when Zoom answered.
+    pub status: Option<u16>,
+    /// Zoom's `code` (or the OAuth `error` mapped to a code where Zoom documents one).
+    pub code: Option<i64>,
+    /// Zoom's message, or a sanitised prefix of a non-JSON body, or the transport error.
+    pub message: String,
+    /// Zoom's `errors` array.
+    pub errors: Vec<FieldError>,
+    /// `x-zm-trackingid`, for Zoom support.
+    pub tracking_id: Option<String>,
+    /// The rate-limit category of the call.
+    pub category: Option<Category>,
+    /// When to try again: the daily reset for a daily 429, `Retry-After` for a QPS 429.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path template, e.g. `/users/{userId}` (never the concrete id).
+    pub path: &'static str,
+    /// Attempts made before giving up.
+    pub attempts: u32,
+    /// Set when a batched call failed part-way.
+    pub partial: Option<PartialProgress>,
+    /// The request may have reached Zoom and taken effect (timeout, dropped connection
+    /// after sending, 5xx).
+    pub outcome_unknown: bool,
+}
+
+/// A failed Zoom call. Small (one pointer) so `Result<T, ZoomError>` stays cheap; the
+/// details are reached through `Deref` (`err.kind`, `err.status`...).
+#[derive(Clone)]
+pub struct ZoomError(Box<ZoomErrorDetail>);
+
+impl Deref for ZoomError {
+    type Target = ZoomErrorDetail;
+    fn deref(&self) -> &ZoomErrorDetail {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ZoomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for ZoomError {
+    /// One line: call, kind, status and code, message, field errors, tracking id. Never
+    /// contains a token: messages come from Zoom's answer or the transport error, and
+    /// the request's headers are never formatted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.0;
+        write!(f, "Zoom {} {}: {}", d.method, d.path, d.kind)?;
+        match (d.status, d.code) {
+            (Some(status), Some(code)) => write!(f, " (HTTP {status}, code {code})")?,
+            (Some(status), None) => write!(f, " (HTTP {status})")?,
+            (None, Some(code)) => write!(f, " (code {code})")?,
+            (None, None) => {}
+        }
+        if !d.message.is_empty() {
+            write!(f, ": {}", d.message)?;
+        }
+        for field in &d.errors {
+            write!(f, "; {}: {}", field.field, field.message)?;
+        }
+        if let Some(at) = d.retry_at {
+            write!(f, "; retry after {}", at.format("%Y-%m-%dT%H:%M:%SZ"))?;
+        }
+        if d.attempts > 1 {
+            write!(f, "; after {} attempts", d.attempts)?;
+        }
+        if let Some(id) = &d.tracking_id {
+            write!(f, " [tracking id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ZoomError {}
+
+impl ZoomError {
+    /// An error of `kind` for the call `method path`.
+    pub fn new(
+        kind: ErrorKind,
+        method: &'static str,
+        path: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self(Box::new(ZoomErrorDetail {
+            kind,
+            status: None,
+            code: None,
+            message: message.into(),
+            errors: Vec::new(),
+            tracking_id: None,
+            category: None,
+            retry_at: None,
+            method,
+            path,
+            attempts: 1,
+            partial: None,
+            outcome_unknown: false,
+        }))
+    }
+
+    /// The details, mutably (builders inside the client).
+    pub(crate) fn detail_mut(&mut self) -> &mut ZoomErrorDetail {
+        &mut self.0
+    }
+
+    /// Classifies a non-2xx answer of the REST API.
+    ///
+    /// Zoom's error body is `{"code": int, "message": str, "errors": [{field, message}]}`
+    /// (Zoom "Error Codes" page); non-JSON bodies (an HTML 502 from a proxy) are
+    /// classified from the status alone with a sanitised prefix as the message.
+    pub fn from_response(
+        method: &'static str,
+        path: &'static str,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let parsed = serde_json::from_slice::<ZoomErrorBody>(body).ok();
+        let (code, message, errors) = match parsed {
+            Some(b) if b.code.is_some() || b.message.is_some() => (
+                b.code,
+                b.message.unwrap_or_default(),
+                b.errors.unwrap_or_default(),
+            ),
+            _ => (None, sanitize_body(body), Vec::new()),
+        };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let rate_type = header(RATE_TYPE_HEADER);
+        let kind = classify(status, code, &message, !errors.is_empty(), rate_type);
+        let retry_at = header("retry-after")
+            .and_then(parse_retry_after)
+            .map(|r| match r {
+                RetryAfter::At(at) => at,
+                RetryAfter::Delay(d) => {
+                    now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
+                }
+            })
+            .or_else(|| {
+                // A daily 429 without a usable Retry-After: Zoom's daily quotas reset at
+                // 00:00 UTC ("You may resume these requests at GMT 00:00:00").
+                matches!(kind, ErrorKind::RateLimited { daily: true })
+                    .then(|| next_utc_midnight(now))
+            });
+        let mut error = Self::new(kind, method, path, message);
+        let d = error.detail_mut();
+        d.status = Some(status);
+        d.code = code;
+        d.errors = errors;
+        d.tracking_id = header(TRACKING_ID_HEADER).map(str::to_owned);
+        d.category = header(RATE_CATEGORY_HEADER).and_then(Category::from_label);
+        d.retry_at = retry_at;
+        // A 5xx was answered by something after the request left: it may have been applied.
+        d.outcome_unknown = status >= 500;
+        error
+    }
+
+    /// A transport failure (connect error, timeout, dropped connection). The outcome is
+    /// unknown unless the connection could not even be made. The URL is stripped from
+    /// the message (it carries user emails); the cause chain is kept.
+    pub fn from_transport(err: reqwest::Error, method: &'static str, path: &'static str) -> Self {
+        let not_sent = err.is_connect();
+        let what = if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "connection failed"
+        } else {
+            "request failed"
+        };
+        let err = err.without_url();
+        let mut message = format!("{what}: {err}");
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        let mut error = Self::new(ErrorKind::Unavailable, method, path, message);
+        error.detail_mut().outcome_unknown = !not_sent;
+        error
+    }
+
+    /// The resource does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// The email or name is already taken.
+    pub fn is_duplicate(&self) -> bool {
+        self.kind == ErrorKind::Duplicate
+    }
+
+    /// Zoom's rate limit refused the call (either kind).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self.kind, ErrorKind::RateLimited { .. })
+    }
+
+    /// The daily quota of the category is spent; see `retry_at`.
+    pub fn is_daily_limit(&self) -> bool {
+        self.kind == ErrorKind::RateLimited { daily: true }
+    }
+
+    /// Zoom is down, unreachable or too slow.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == ErrorKind::Unavailable
+    }
+
+    /// Authentication failed (credentials, account, disabled app, rejected token).
+    pub fn is_auth(&self) -> bool {
+        matches!(self.kind, ErrorKind::Auth(_))
+    }
+
+    /// A permission or plan problem.
+    pub fn is_permission(&self) -> bool {
+        self.kind == ErrorKind::Permission
+    }
+
+    /// A field value was rejected.
+    pub fn is_validation(&self) -> bool {
+        self.kind == ErrorKind::Validation
+    }
+
+    /// The user is pending (invitation not accepted or expired).
+    pub fn is_pending_user(&self) -> bool {
+        self.kind == ErrorKind::PendingUser
+    }
+
+    /// The user is deactivated.
+    pub fn is_inactive_user(&self) -> bool {
+        self.kind == ErrorKind::InactiveUser
+    }
+
+    /// The API rejected the bearer token (401, code 124).
+    pub(crate) fn is_token_rejected(&self) -> bool {
+        self.kind == ErrorKind::Auth(AuthFailure::TokenRejected)
+    }
+
+    /// Zoom's `next_page_token` expired (15 minutes) or is invalid: 400 with code 300 on
+    /// users and groups, code 400 on phone ("The next page token is invalid or expired").
+    pub fn is_page_token_expired(&self) -> bool {
+        self.status == Some(400)
+            && matches!(self.code, Some(300) | Some(400))
+            && self.message.to_ascii_lowercase().contains("page token")
+    }
+}
+
+/// Zoom's error body. Every field optional: bodies vary.
+#[derive(Debug, Deserialize)]
+struct ZoomErrorBody {
+    code: Option<i64>,
+    message: Option<String>,
+    errors: Option<Vec<FieldError>>,
+}
+
+/// Maps status, Zoom code and headers to a kind. Codes win over statuses (Zoom puts most
+/// errors under 400 and distinguishes them by code).
+pub(crate) fn classify(
+    status: u16,
+    code: Option<i64>,
+    message: &str,
+    has_field_errors: bool,
+    rate_type: Option<&str>,
+) -> ErrorKind {
+    if status == 429 {
+        // Contract 7.3: `X-RateLimit-Type: QPS|Daily-limit`; the daily message says
+        // "maximum daily rate limit".
+        let daily = match rate_type {
+            Some(t) => t.to_ascii_lowercase().contains("daily"),
+            None => message.to_ascii_lowercase().contains("daily"),
+        };
+        return ErrorKind::RateLimited { daily };
+    }
+    if status == 401 {
+        // An expired, invalidated or unknown token: 401 `{"code":124}` (contract 1).
+        return ErrorKind::Auth(if code == Some(124) || code.is_none() {
+            AuthFailure::TokenRejected
+        } else {
+            AuthFailure::Other
+        });
+    }
+    if status >= 500 || status == 408 {
+        return ErrorKind::Unavailable;
+    }
+    let lower = message.to_ascii_lowercase();
+    match code {
+        Some(4711 | 4700) => return ErrorKind::MissingScope,
+        Some(1001 | 4130 | 4131 | 1034) => return ErrorKind::NotFound,
+        Some(1005 | 4132 | 1224) => return ErrorKind::Duplicate,
+        Some(1009) => return ErrorKind::AlreadyActiveElsewhere,
+        Some(1120) => return ErrorKind::PendingUser,
+        // "You can not access settings of users that are still in pending state."
+        Some(1000) if lower.contains("pending") => return ErrorKind::PendingUser,
+        Some(1053) => return ErrorKind::InactiveUser,
+        Some(200) => return ErrorKind::Permission,
+        Some(300) => return ErrorKind::Validation,
+        Some(124) => return ErrorKind::Auth(AuthFailure::TokenRejected),
+        _ => {}
+    }
+    match status {
+        404 => ErrorKind::NotFound,
+        412 => ErrorKind::Duplicate,
+        409 => ErrorKind::Conflict,
+        403 => ErrorKind::Permission,
+        400 if has_field_errors => ErrorKind::Validation,
+        _ => ErrorKind::BadRequest,
+    }
+}
+
+/// A short, printable prefix of a non-JSON body: tags removed, whitespace collapsed,
+/// control characters dropped, at most 120 characters.
+pub(crate) fn sanitize_body(body: &[u8]) -> String {
+    const MAX: usize = 120;
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.chars().count() >= MAX {
+            out.push('…');
+            break;
+        }
+    }
+    let out = out.trim().to_owned();
+    if out.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        out
+    }
+}
+
+/// The next 00:00:00 UTC after `now`.
+pub(crate) fn next_utc_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    let tomorrow = now.date_naive() + chrono::Days::new(1);
+    tomorrow
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-02-07T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> ZoomError {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        ZoomError::from_response(
+            "GET",
+            "/users/{userId}",
+            status,
+            &map,
+            body.as_bytes(),
+            now(),
+        )
+    }
+
+    #[test]
+    fn classifies_zoom_codes_before_statuses() {
+        let cases = [
+            (
+                404,
+                r#"{"code":1001,"message":"User does not exist: x."}"#,
+                ErrorKind::NotFound,
+            ),
+            (
+                404,
+                r#"{"code":4130,"message":"A group with this x does not exist."}"#,
+                ErrorKind::NotFound,
+            ),
+            (
+                404,
+                r#"{"code":4131,"message":"Group member does not exist."}"#,
+                ErrorKind::NotFound,
+            ),
+            (
+                409,
+                r#"{"code":1005,"message":"Email \"a@b.c\" has already been used."}"#,
+                ErrorKind::Duplicate,
+            ),
+            (
+                409,
+                r#"{"code":4132,"message":"The group name \"x\" is already in use."}"#,
+                ErrorKind::Duplicate,
+            ),
+            (
+                412,
+                r#"{"code":9999,"message":"Precondition failed"}"#,
+                ErrorKind::Duplicate,
+            ),
+            (
+                400,
+                r#"{"code":1009,"message":"The user a@b.c already holds an active account"}"#,
+                ErrorKind::AlreadyActiveElsewhere,
+            ),
+            (
+                400,
+                r#"{"code":300,"message":"Validation Failed."}"#,
+                ErrorKind::Validation,
+            ),
+            (
+                400,
+                r#"{"code":200,"message":"No privilege."}"#,
+                ErrorKind::Permission,
+            ),
+            (
+                400,
+                r#"{"code":4711,"message":"Invalid access token, does not contain scopes:[user:read:admin]."}"#,
+                ErrorKind::MissingScope,
+            ),
+            (
+                400,
+                r#"{"code":1120,"message":"A valid invitation to join the Zoom account was not found"}"#,
+                ErrorKind::PendingUser,
+            ),
+            (
+                400,
+                r#"{"code":1000,"message":"You can not access settings of users that are still in pending state."}"#,
+                ErrorKind::PendingUser,
+            ),
+            (
+                400,
+                r#"{"code":1000,"message":"Admin can not change other admins email"}"#,
+                ErrorKind::BadRequest,
+            ),
+            (
+                400,
+                r#"{"code":1053,"message":"User is disabled"}"#,
+                ErrorKind::InactiveUser,
+            ),
+            (
+                401,
+                r#"{"code":124,"message":"Invalid access token."}"#,
+                ErrorKind::Auth(AuthFailure::TokenRejected),
+            ),
+            (
+                409,
+                r#"{"code":1234,"message":"Something else"}"#,
+                ErrorKind::Conflict,
+            ),
+            (
+                403,
+                r#"{"code":403,"message":"Zoom Phone has not been enabled for this account"}"#,
+                ErrorKind::Permission,
+            ),
+            (
+                503,
+                r#"{"code":503,"message":"Service unavailable"}"#,
+                ErrorKind::Unavailable,
+            ),
+            (
+                418,
+                r#"{"code":7,"message":"teapot"}"#,
+                ErrorKind::BadRequest,
+            ),
+        ];
+        for (status, body, kind) in cases {
+            assert_eq!(answer(status, &[], body).kind, kind, "{status} {body}");
+        }
+    }
+
+    #[test]
+    fn validation_keeps_field_errors_and_tracking_id() {
+        let err = answer(
+            400,
+            &[(TRACKING_ID_HEADER, "v=2.0;clid=us06;rid=WEB_1")],
+            r#"{"message":"Validation Failed.","errors":[{"field":"user_info.email","message":"Invalid field."}]}"#,
+        );
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert_eq!(err.errors[0].field, "user_info.email");
+        assert_eq!(
+            err.tracking_id.as_deref(),
+            Some("v=2.0;clid=us06;rid=WEB_1")
+        );
+        let text = err.to_string();
+        assert!(text.contains("user_info.email: Invalid field."), "{text}");
+        assert!(text.contains("WEB_1"), "{text}");
+    }
+
+    #[test]
+    fn html_502_becomes_unavailable_with_a_short_clean_message() {
+        let body = format!(
+            "<html><head><title>502 Bad Gateway</title></head><body>\n<center><h1>502 Bad Gateway</h1></center>{}</body></html>",
+            "x".repeat(500)
+        );
+        let err = answer(502, &[("content-type", "text/html")], &body);
+        assert_eq!(err.kind, ErrorKind::Unavailable);
+        assert!(
+            err.message.starts_with("502 Bad Gateway 502 Bad Gateway"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.chars().count() <= 121);
+        assert!(!err.message.contains('<'));
+        assert!(err.outcome_unknown);
+    }
+
+    #[test]
+    fn rate_limit_type_and_reset_time() {
+        let daily = answer(
+            429,
+            &[
+                (RATE_TYPE_HEADER, "Daily-limit"),
+                (RATE_CATEGORY_HEADER, "Heavy"),
+                ("retry-after", "2026-02-08T00:00:00Z"),
+            ],
+            r#"{"code":429,"message":"You have reached the maximum daily rate limit for this API."}"#,
+        );
+        assert_eq!(daily.kind, ErrorKind::RateLimited { daily: true });
+        assert_eq!(daily.category, Some(Category::Heavy));
+        assert_eq!(
+            daily.retry_at.unwrap().to_rfc3339(),
+            "2026-02-08T00:00:00+00:00"
+        );
+
+        let qps = answer(
+            429,
+            &[(RATE_TYPE_HEADER, "QPS"), ("retry-after", "1")],
+            "{}",
+        );
+        assert_eq!(qps.kind, ErrorKind::RateLimited { daily: false });
+        assert_eq!(qps.retry_at, Some(now() + chrono::Duration::seconds(1)));
+
+        // No headers at all: the message decides, and the daily reset defaults to midnight UTC.
+        let bare = answer(
+            429,
+            &[],
+            r#"{"code":429,"message":"You have reached the maximum daily rate limit for this API."}"#,
+        );
+        assert!(bare.is_daily_limit());
+        assert_eq!(
+            bare.retry_at.unwrap().to_rfc3339(),
+            "2026-02-08T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn page_token_expiry_is_recognised_on_users_and_phone() {
+        let users = answer(
+            400,
+            &[],
+            r#"{"code":300,"message":"The next page token is invalid or expired."}"#,
+        );
+        assert!(users.is_page_token_expired());
+        let phone = answer(
+            400,
+            &[],
+            r#"{"code":400,"message":"The next page token is invalid or expired."}"#,
+        );
+        assert!(phone.is_page_token_expired());
+        let other = answer(400, &[], r#"{"code":300,"message":"Validation Failed."}"#);
+        assert!(!other.is_page_token_expired());
+    }
+
+    #[test]
+    fn error_stays_one_pointer_wide() {
+        assert_eq!(
+            std::mem::size_of::<ZoomError>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! Client-side pacing so that zoom-scim stays inside its share of Zoom's account-wide
+//! rate limits: one `governor` GCRA bucket per (API family, category), sized from the
+//! plan and `budget_share`, plus "daily quota spent until" markers set by Zoom's
+//! `Daily-limit` 429s.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use governor::clock::{Clock, QuantaClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+use super::limits::{ApiFamily, Category, RateLimit, rate_limit};
+use crate::config::Plan;
+
+type Bucket<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// The GCRA quota for our `share` of `limit`.
+///
+/// Zoom counts requests per window (one second, one minute for Resource-intensive).
+/// A GCRA bucket with rate `r` and burst `b` lets at most `b + r * window` requests
+/// through in any window, so to stay under Zoom's `requests` per window the burst is
+/// `requests * (1 - share)`, at least 1: e.g. Business Light 80/s at 0.8 paces at 64/s
+/// with bursts of 16 (16 + 64 = 80). A burst of the full rate would allow 144 in one
+/// second and draw 429s.
+pub(crate) fn quota_for(limit: RateLimit, share: f64) -> Quota {
+    let share = if share.is_finite() {
+        share.clamp(0.01, 1.0)
+    } else {
+        1.0
+    };
+    let requests = f64::from(limit.requests.max(1));
+    let allowed = requests * share;
+    let interval = limit.per.div_f64(allowed);
+    // The epsilon keeps 80 * 0.2 = 15.999... at 16.
+    let burst = (requests * (1.0 - share) + 1e-9)
+        .floor()
+        .clamp(1.0, allowed.max(1.0));
+    // `burst` is in [1, requests], so it fits a u32 and is never zero.
+    let burst = NonZeroU32::new(burst as u32).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(interval.max(Duration::from_nanos(1)))
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
+}
+
+/// Pacing state for every (family, category), shared by all clones of the client.
+pub(crate) struct RateLimits<C: Clock = QuantaClock> {
+    buckets: HashMap<(ApiFamily, Category), Bucket<C>>,
+    clock: C,
+    daily_blocks: Mutex<HashMap<(ApiFamily, Category), DateTime<Utc>>>,
+}
+
+impl<C: Clock + Clone> RateLimits<C> {
+    /// Buckets for `plan` at `share` of Zoom's limits, on `clock`.
+    pub fn new(plan: Plan, share: f64, clock: C) -> Self {
+        let mut buckets = HashMap::new();
+        for family in [ApiFamily::General, ApiFamily::Phone] {
+            for category in Category::ALL {
+                let quota = quota_for(rate_limit(plan, family, category), share);
+                buckets.insert(
+                    (family, category),
+                    RateLimiter::direct_with_clock(quota, clock.clone()),
+                );
+            }
+        }
+        Self {
+            buckets,
+            clock,
+            daily_blocks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a slot now, or says how long until one is free.
+    pub fn check(&self, family: ApiFamily, category: Category) -> Result<(), Duration> {
+        let Some(bucket) = self.buckets.get(&(family, category)) else {
+            return Ok(());
+        };
+        bucket
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Waits (with `sleep`) until a slot is free and takes it; returns the time waited.
+    pub async fn acquire_with<F, Fut>(
+        &self,
+        family: ApiFamily,
+        category: Category,
+        mut sleep: F,
+    ) -> Duration
+    where
+        F: FnMut(Duration) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut waited = Duration::ZERO;
+        while let Err(wait) = self.check(family, category) {
+            sleep(wait).await;
+            waited += wait;
+        }
+        waited
+    }
+
+    /// Remembers that Zoom's daily quota for the category is spent until `until`.
+    /// Heavy and Resource-intensive share one daily quota (Zoom "Rate limits": "combined
+    /// daily limit"), so a block on one blocks both.
+    pub fn block_daily(&self, family: ApiFamily, category: Category, until: DateTime<Utc>) {
+        let mut blocks = self
+            .daily_blocks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let shared: &[Category] = match category {
+            Category::Heavy | Category::ResourceIntensive => {
+                &[Category::Heavy, Category::ResourceIntensive]
+            }
+            _ => &[category],
+        };
+        for c in shared {
+            let entry = blocks.entry((family, *c)).or_insert(until);
+            *entry = (*entry).max(until);
+        }
+    }
+
+    /// When the category's daily quota comes back, if it is spent at `now`.
+    pub fn daily_block(
+        &self,
+        family: ApiFamily,
+        category: Category,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let mut blocks = self
+            .daily_blocks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match blocks.get(&(family, category)) {
+            Some(until) if *until > now => Some(*until),
+            Some(_) => {
+                blocks.remove(&(family, category));
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+impl RateLimits<QuantaClock> {
+    /// Production buckets on the quanta clock.
+    pub fn for_plan(plan: Plan, share: f64) -> Self {
+        Self::new(plan, share, QuantaClock::default())
+    }
+
+    /// Waits on the tokio timer until a slot is free; returns the time waited.
+    pub async fn acquire(&self, family: ApiFamily, category: Category) -> Duration {
+        self.acquire_with(family, category, tokio::time::sleep)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+
+    /// Runs `n` acquisitions on a fake clock; returns each admission time.
+    async fn admissions(
+        limits: &RateLimits<FakeRelativeClock>,
+        clock: &FakeRelativeClock,
+        category: Category,
+        n: usize,
+    ) -> Vec<Duration> {
+        let mut elapsed = Duration::ZERO;
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let waited = limits
+                .acquire_with(ApiFamily::General, category, |d| {
+                    clock.advance(d);
+                    std::future::ready(())
+                })
+                .await;
+            elapsed += waited;
+            times.push(elapsed);
+        }
+        times
+    }
+
+    fn most_in_any_window(times: &[Duration], window: Duration) -> usize {
+        let mut most = 0;
+        let mut start = 0;
+        for end in 0..times.len() {
+            while times[end] - times[start] >= window {
+                start += 1;
+            }
+            most = most.max(end - start + 1);
+        }
+        most
+    }
+
+    #[tokio::test]
+    async fn n_requests_at_rate_r_take_n_over_r() {
+        let clock = FakeRelativeClock::default();
+        let limits = RateLimits::new(Plan::Business, 0.8, clock.clone());
+        // Business Light: 80/s * 0.8 = 64/s, burst 16: 1000 requests take (1000-16)/64 s.
+        let times = admissions(&limits, &clock, Category::Light, 1000).await;
+        let total = times.last().unwrap().as_secs_f64();
+        assert!((total - 984.0 / 64.0).abs() < 0.001, "took {total}s");
+        // No one-second window holds more than Zoom's 80.
+        assert!(most_in_any_window(&times, Duration::from_secs(1)) <= 80);
+    }
+
+    #[tokio::test]
+    async fn small_free_plan_limits_are_never_exceeded() {
+        let clock = FakeRelativeClock::default();
+        let limits = RateLimits::new(Plan::Free, 0.8, clock.clone());
+        // Free Medium: 2/s * 0.8 = 1.6/s, burst 1.
+        let times = admissions(&limits, &clock, Category::Medium, 17).await;
+        let total = times.last().unwrap().as_secs_f64();
+        assert!((total - 16.0 / 1.6).abs() < 0.01, "took {total}s");
+        assert!(most_in_any_window(&times, Duration::from_secs(1)) <= 2);
+        // Resource-intensive is per minute: 10/min at 0.8 = 8/min, burst 2.
+        let times = admissions(&limits, &clock, Category::ResourceIntensive, 30).await;
+        assert!(most_in_any_window(&times, Duration::from_secs(60)) <= 10);
+    }
+
+    #[tokio::test]
+    async fn categories_and_families_pace_independently() {
+        let clock = FakeRelativeClock::default();
+        let limits = RateLimits::new(Plan::Free, 0.8, clock.clone());
+        assert!(limits.check(ApiFamily::General, Category::Medium).is_ok());
+        assert!(limits.check(ApiFamily::General, Category::Medium).is_err());
+        assert!(limits.check(ApiFamily::General, Category::Light).is_ok());
+        assert!(limits.check(ApiFamily::Phone, Category::Medium).is_ok());
+    }
+
+    #[test]
+    fn burst_leaves_room_for_the_rest_of_the_window() {
+        let business_light = rate_limit(Plan::Business, ApiFamily::General, Category::Light);
+        let quota = quota_for(business_light, 0.8);
+        assert_eq!(quota.burst_size().get(), 16);
+        assert_eq!(quota.replenish_interval(), Duration::from_secs(1) / 64);
+        let full_share = quota_for(business_light, 1.0);
+        assert_eq!(full_share.burst_size().get(), 1);
+        assert_eq!(full_share.replenish_interval(), Duration::from_secs(1) / 80);
+    }
+
+    #[test]
+    fn daily_blocks_expire_and_heavy_shares_with_resource_intensive() {
+        let limits = RateLimits::new(Plan::Pro, 0.8, FakeRelativeClock::default());
+        let now = DateTime::parse_from_rfc3339("2026-02-07T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let midnight = now + chrono::Duration::hours(14);
+        limits.block_daily(ApiFamily::General, Category::Heavy, midnight);
+        assert_eq!(
+            limits.daily_block(ApiFamily::General, Category::ResourceIntensive, now),
+            Some(midnight)
+        );
+        assert_eq!(
+            limits.daily_block(ApiFamily::General, Category::Light, now),
+            None
+        );
+        assert_eq!(
+            limits.daily_block(ApiFamily::Phone, Category::Heavy, now),
+            None
+        );
+        assert_eq!(
+            limits.daily_block(ApiFamily::General, Category::Heavy, midnight),
+            None
+        );
+    }
+}
