@@ -117,7 +117,7 @@ fn contains_value_path(filter: &Filter) -> bool {
 }
 
 /// Maps any error to `invalidPath`, keeping its detail.
-pub(crate) fn as_invalid_path(err: ScimError) -> ScimError {
+pub fn as_invalid_path(err: ScimError) -> ScimError {
     err.with_scim_type(ScimType::InvalidPath)
 }
 
