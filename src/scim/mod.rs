@@ -8,6 +8,7 @@
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod patch;
 pub mod path;
 pub mod schema;
 #[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
@@ -16,6 +17,7 @@ mod value;
 pub use error::{ScimError, ScimType};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
 pub use model::{ListResponse, urn, weak_etag};
+pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};

@@ -9,7 +9,11 @@ use super::schema::{AttrType, Attribute, Mutability};
 /// The member `key` of an object, exact match first, then case-insensitively
 /// (attribute names and URNs are case-insensitive, RFC 7643 section 2.1).
 pub(crate) fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    let map = value.as_object()?;
+    map_get_ci(value.as_object()?, key)
+}
+
+/// [`get_ci`] on a map.
+pub(crate) fn map_get_ci<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     map.get(key).or_else(|| {
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -26,12 +30,33 @@ pub(crate) fn take_ci(map: &mut Map<String, Value>, key: &str) -> Option<Value> 
         .collect();
     let mut found = None;
     for k in keys {
-        let v = map.remove(&k);
+        let v = map.shift_remove(&k);
         if found.is_none() {
             found = v;
         }
     }
     found
+}
+
+/// Writes `value` under the canonical `key` (or unassigns it with `None`), removing
+/// other case variants and keeping the key's position when it already exists.
+pub(crate) fn put_ci(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    let variants: Vec<String> = map
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case(key) && k.as_str() != key)
+        .cloned()
+        .collect();
+    for k in variants {
+        map.shift_remove(&k);
+    }
+    match value {
+        Some(v) => {
+            map.insert(key.to_string(), v);
+        }
+        None => {
+            map.shift_remove(key);
+        }
+    }
 }
 
 /// Present = assigned and not null, `""`, `[]` or `{}` (RFC 7643 section 2.5 treats
