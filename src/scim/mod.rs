@@ -10,6 +10,7 @@ pub mod filter;
 pub mod model;
 pub mod patch;
 pub mod path;
+pub mod projection;
 pub mod schema;
 #[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
 mod value;
@@ -19,5 +20,6 @@ pub use filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
 pub use model::{ListResponse, urn, weak_etag};
 pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};
+pub use projection::AttributeSelection;
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
