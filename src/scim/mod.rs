@@ -11,6 +11,7 @@ pub mod model;
 pub mod patch;
 pub mod path;
 pub mod projection;
+pub mod query;
 pub mod schema;
 #[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
 mod value;
@@ -21,5 +22,6 @@ pub use model::{ListResponse, urn, weak_etag};
 pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};
 pub use projection::AttributeSelection;
+pub use query::{ListQuery, PagingLimits, page};
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
