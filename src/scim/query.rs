@@ -228,12 +228,12 @@ fn parse_int(name: &str, raw: RawInt<'_>) -> Result<i64, ScimError> {
     match raw {
         RawInt::Text(text) => {
             let t = text.trim();
-            t.parse::<i64>().or_else(|_| {
+            t.parse::<i64>().map_err(|_| {
                 let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
                 if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    Err(out_of_range())
+                    out_of_range()
                 } else {
-                    Err(not_integer(&t.chars().take(40).collect::<String>()))
+                    not_integer(&t.chars().take(40).collect::<String>())
                 }
             })
         }
@@ -288,7 +288,8 @@ mod tests {
 
     #[test]
     fn paging_rules_of_rfc_7644_3_4_2_4() {
-        let cases: &[(&[(&str, &str)], usize, usize)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], usize, usize);
+        let cases: &[Case] = &[
             (&[], 1, 100),
             (&[("startIndex", "1"), ("count", "100")], 1, 100),
             (&[("startIndex", "0")], 1, 100),
