@@ -12,8 +12,8 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod query;
+pub mod resource;
 pub mod schema;
-#[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
 mod value;
 
 pub use error::{ScimError, ScimType};
@@ -23,5 +23,6 @@ pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};
 pub use projection::AttributeSelection;
 pub use query::{ListQuery, PagingLimits, page};
+pub use resource::{Normalized, normalize_input};
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
