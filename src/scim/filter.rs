@@ -45,7 +45,7 @@ impl AttrPath {
     /// text is not an attribute path. URNs start with `urn:` (any case) and end at the
     /// last colon (RFC 7644 section 3.10).
     pub fn parse(text: &str) -> Option<AttrPath> {
-        let (urn, rest) = if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") {
+        let (urn, rest) = if text.len() > 4 && has_urn_prefix(text) {
             let idx = text.rfind(':')?;
             let urn = &text[..idx];
             if urn.len() <= 4 {
@@ -68,6 +68,12 @@ impl AttrPath {
             sub_attr: sub_attr.map(str::to_string),
         })
     }
+}
+
+/// Whether `text` starts with `urn:` in any case (safe on any UTF-8 input).
+pub(crate) fn has_urn_prefix(text: &str) -> bool {
+    text.get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("urn:"))
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)` (RFC 7644 section 3.10), plus `$ref` (RFC 7643).
@@ -1308,6 +1314,39 @@ mod tests {
             (r#"members eq "u1""#, true),
         ] {
             assert_eq!(parse(input).matches(&group, schema), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // Deterministic xorshift generator over an alphabet of grammar characters,
+        // keywords and multi-byte UTF-8, so slicing and recursion bugs surface.
+        let alphabet: &[&str] = &[
+            " ", "(", ")", "[", "]", "\"", "\\", ".", ":", "urn:", "eq", "and", "or", "not", "pr",
+            "gt", "emails", "type", "value", "userName", "1", "-", "e", "€", "é", r"\u00e9",
+            "true", "null", "$ref",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let schema = SchemaRegistry::global().user();
+        let resource = user();
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let input: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if let Ok(filter) = parse_filter(&input) {
+                let _ = filter.validate(schema);
+                let _ = filter.matches(&resource, schema);
+                let _ = parse_filter(&filter.to_string());
+            }
+            let _ = crate::scim::path::parse_path(&input);
+            let _ = AttrPath::parse(&input);
         }
     }
 

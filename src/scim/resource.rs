@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::filter::AttrPath;
+use super::filter::{AttrPath, has_urn_prefix};
 use super::schema::{Attribute, Mutability, Resolved, ResourceSchema};
 use super::value::{coerce_attribute, get_ci, normalize_primary};
 
@@ -103,7 +103,7 @@ pub fn normalize_input(body: &Value, schema: &ResourceSchema) -> Result<Normaliz
 }
 
 fn is_urn(key: &str) -> bool {
-    key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:")
+    key.len() > 4 && has_urn_prefix(key)
 }
 
 struct Builder<'s> {
@@ -350,7 +350,8 @@ mod tests {
             "urn:ietf:params:scim:schemas:extension:zoom:2.0:User": {
                 "type": "2", "callingPlans": ["200"], "zoomPhoneFeature": "false", "pmi": 123, "status": "active"
             },
-            "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:extensionNumber": 1001
+            "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:extensionNumber": 1001,
+            "€€€€": 1
         })));
         assert_eq!(
             out.resource,
@@ -364,7 +365,10 @@ mod tests {
         );
         assert_eq!(
             out.ignored,
-            vec![format!("{}:employeeNumber", urn::ENTERPRISE_USER)]
+            vec![
+                "€€€€".to_string(),
+                format!("{}:employeeNumber", urn::ENTERPRISE_USER)
+            ]
         );
     }
 
