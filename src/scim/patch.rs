@@ -1616,4 +1616,101 @@ mod tests {
         assert_eq!(after["schemas"], json!([urn::USER, urn::ZOOM_USER]));
         assert!(after.get(urn::ZOOM_NATIVE_USER).is_none());
     }
+
+    #[test]
+    fn random_operation_sequences_keep_invariants() {
+        let paths = [
+            "title",
+            "active",
+            "emails",
+            "emails[type eq \"work\"]",
+            "emails[type eq \"home\"].value",
+            "emails.primary",
+            "emails[value co \"x\"].primary",
+            "name",
+            "name.givenName",
+            "manager",
+            "manager.value",
+            "department",
+            "roles",
+            "roles[value eq \"2\"].primary",
+            "userName",
+            "id",
+            "groups",
+            "callingPlans",
+            "urn:ietf:params:scim:schemas:extension:zoom:1.0:User:zoomPhoneSite",
+            "nickName",
+            "meta.version",
+        ];
+        let values = [
+            json!("x"),
+            json!(""),
+            json!(null),
+            json!(true),
+            json!("False"),
+            json!(3),
+            json!([]),
+            json!({"value": "a@x", "type": "home", "primary": true}),
+            json!([{"value": "b@x", "type": "work", "primary": "true"}, {"value": "c@x", "primary": true}]),
+            json!({"givenName": "G", "value": "v"}),
+            json!(["200", 300]),
+            json!([{"value": "m9"}]),
+        ];
+        let kinds = ["add", "replace", "remove", "Add", "Replace"];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let schema = SchemaRegistry::global().user();
+        let mut resource = user();
+        let mut applied = 0;
+        for _ in 0..3_000 {
+            let mut op = json!({"op": kinds[next(kinds.len())]});
+            if next(6) > 0 {
+                op["path"] = json!(paths[next(paths.len())]);
+            }
+            if next(5) > 0 {
+                op["value"] = values[next(values.len())].clone();
+            }
+            let before = resource.clone();
+            let result = PatchRequest::parse(&ops(json!([op.clone()])))
+                .and_then(|p| p.apply(&mut resource, schema));
+            match result {
+                Err(e) => {
+                    assert_eq!(e.status, 400, "{op}: {e}");
+                    assert_eq!(resource, before, "{op}: failed PATCH changed the resource");
+                }
+                Ok(()) => {
+                    applied += 1;
+                    for attr in ["emails", "roles"] {
+                        let primaries = resource[attr]
+                            .as_array()
+                            .map(|a| a.iter().filter(|e| e["primary"] == json!(true)).count())
+                            .unwrap_or(0);
+                        assert!(primaries <= 1, "{op}: {}", resource[attr]);
+                        if let Some(items) = resource[attr].as_array() {
+                            assert!(!items.is_empty(), "{op}: empty array kept");
+                            assert!(
+                                items.iter().all(|e| e.get("value").is_some()),
+                                "{op}: {}",
+                                resource[attr]
+                            );
+                        }
+                    }
+                    let expected: Vec<Value> = schema
+                        .schema_urns_for(&resource)
+                        .into_iter()
+                        .map(Value::from)
+                        .collect();
+                    assert_eq!(resource["schemas"], Value::Array(expected), "{op}");
+                    assert_eq!(resource["id"], "u1");
+                    assert!(resource["userName"].is_string(), "{op}");
+                }
+            }
+        }
+        assert!(applied > 500, "only {applied} operations succeeded");
+    }
 }
