@@ -312,7 +312,8 @@ mod tests {
 
     #[test]
     fn coercion_table() {
-        let cases: Vec<(&str, Value, Result<Option<Value>, ()>)> = vec![
+        type Expected = Result<Option<Value>, ()>;
+        let cases: Vec<(&str, Value, Expected)> = vec![
             ("active", json!("True"), Ok(Some(json!(true)))),
             ("active", json!(" false "), Ok(Some(json!(false)))),
             ("active", json!(1), Err(())),
