@@ -576,6 +576,62 @@ impl Filter {
         self.validate_in(Scope::Resource(schema))
     }
 
+    /// The same filter with every path in canonical form: canonical attribute and
+    /// sub-attribute names, core attributes unqualified, extension attributes qualified
+    /// with their canonical URN (`department` becomes
+    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`). The
+    /// mapping layer can then pattern-match on exact names. Unknown paths are kept as
+    /// written (call [`Filter::validate`] first to reject them).
+    pub fn canonicalize(&self, schema: &ResourceSchema) -> Filter {
+        self.canonical_in(Scope::Resource(schema))
+    }
+
+    fn canonical_in(&self, scope: Scope<'_>) -> Filter {
+        let path_in = |path: &AttrPath| -> AttrPath {
+            match scope {
+                Scope::Resource(schema) => canonical_path(schema, path),
+                Scope::Element(parent) => match parent.sub_attribute(&path.attr) {
+                    Some(sub) if path.urn.is_none() && path.sub_attr.is_none() => {
+                        AttrPath::new(sub.name.clone())
+                    }
+                    _ => path.clone(),
+                },
+            }
+        };
+        match self {
+            Filter::And(a, b) => Filter::And(
+                Box::new(a.canonical_in(scope)),
+                Box::new(b.canonical_in(scope)),
+            ),
+            Filter::Or(a, b) => Filter::Or(
+                Box::new(a.canonical_in(scope)),
+                Box::new(b.canonical_in(scope)),
+            ),
+            Filter::Not(inner) => Filter::Not(Box::new(inner.canonical_in(scope))),
+            Filter::Present(path) => Filter::Present(path_in(path)),
+            Filter::Compare { path, op, value } => Filter::Compare {
+                path: path_in(path),
+                op: *op,
+                value: value.clone(),
+            },
+            Filter::ValuePath { path, filter } => {
+                let (canonical, inner_scope) = match scope {
+                    Scope::Resource(schema) => match schema.resolve(path) {
+                        Some(r) if r.sub_attribute.is_none() => {
+                            (canonical_path(schema, path), Scope::Element(r.attribute))
+                        }
+                        _ => (path.clone(), scope),
+                    },
+                    Scope::Element(_) => (path.clone(), scope),
+                };
+                Filter::ValuePath {
+                    path: canonical,
+                    filter: Box::new(filter.canonical_in(inner_scope)),
+                }
+            }
+        }
+    }
+
     /// Validates a filter used inside `parent[...]` (paths are sub-attribute names).
     pub fn validate_value_filter(&self, parent: &Attribute) -> Result<(), ScimError> {
         self.validate_in(Scope::Element(parent))
@@ -696,6 +752,18 @@ impl Filter {
                     .any(|e| filter.eval(e, Scope::Element(resolved.attribute)))
             }
         }
+    }
+}
+
+/// The canonical form of a path (see [`Filter::canonicalize`]); unknown paths unchanged.
+pub fn canonical_path(schema: &ResourceSchema, path: &AttrPath) -> AttrPath {
+    match schema.resolve(path) {
+        Some(r) => AttrPath {
+            urn: r.extension.map(str::to_string),
+            attr: r.name().to_string(),
+            sub_attr: r.sub_name().map(str::to_string),
+        },
+        None => path.clone(),
     }
 }
 
@@ -1348,6 +1416,23 @@ mod tests {
             let _ = crate::scim::path::parse_path(&input);
             let _ = AttrPath::parse(&input);
         }
+    }
+
+    #[test]
+    fn canonicalize_rewrites_paths_for_pattern_matching() {
+        let user = SchemaRegistry::global().user();
+        let f = parse(
+            r#"username eq "a" and DEPARTMENT eq "x" and EMAILS[TYPE eq "work"].VALUE eq "e" and urn:ietf:params:scim:schemas:core:2.0:User:Name.GivenName pr"#,
+        );
+        assert_eq!(
+            f.canonicalize(user).to_string(),
+            format!(
+                r#"userName eq "a" and {}:department eq "x" and emails[type eq "work" and value eq "e"] and name.givenName pr"#,
+                urn::ENTERPRISE_USER
+            )
+        );
+        let unknown = parse("nickName eq 1");
+        assert_eq!(unknown.canonicalize(user), unknown);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod schema;
 mod value;
 
 pub use error::{ScimError, ScimType};
-pub use filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
+pub use filter::{AttrPath, CompValue, CompareOp, Filter, canonical_path, parse_filter};
 pub use model::{ListResponse, urn, weak_etag};
 pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};

@@ -813,9 +813,14 @@ fn finalize(work: &mut Map<String, Value>, schema: &ResourceSchema) {
             work.shift_remove(&ext.id);
         }
     }
-    let urns: Vec<Value> = schema
-        .schema_urns_for(&Value::Object(work.clone()))
-        .into_iter()
+    let urns: Vec<Value> = std::iter::once(schema.core.id.as_str())
+        .chain(
+            schema
+                .extensions
+                .iter()
+                .filter(|ext| work.contains_key(&ext.id))
+                .map(|ext| ext.id.as_str()),
+        )
         .map(Value::from)
         .collect();
     work.insert("schemas".into(), Value::Array(urns));

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::error::ScimError;
-use super::filter::{AttrPath, Filter, parse_filter};
+use super::filter::{AttrPath, Filter, canonical_path, parse_filter};
 use super::model::urn;
 use super::projection::AttributeSelection;
 use super::schema::ResourceSchema;
@@ -22,7 +22,8 @@ pub struct PagingLimits {
 /// A parsed, validated list query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
-    /// The filter, validated against the resource type's schema.
+    /// The filter, validated against the resource type's schema and canonicalised
+    /// ([`Filter::canonicalize`]).
     pub filter: Option<Filter>,
     /// 1-based index of the first result.
     pub start_index: usize,
@@ -30,7 +31,8 @@ pub struct ListQuery {
     pub count: usize,
     /// `attributes` / `excludedAttributes`.
     pub selection: AttributeSelection,
-    /// `sortBy`, parsed only (sorting is not supported; the caller answers accordingly).
+    /// `sortBy`, parsed and canonicalised only (sorting is not supported; the caller
+    /// answers accordingly).
     pub sort_by: Option<AttrPath>,
     /// `sortOrder=descending`.
     pub sort_descending: bool,
@@ -163,7 +165,7 @@ impl ListQuery {
             Some(text) => {
                 let filter = parse_filter(text)?;
                 filter.validate(schema)?;
-                Some(filter)
+                Some(filter.canonicalize(schema))
             }
             None => None,
         };
@@ -187,9 +189,15 @@ impl ListQuery {
         };
         let selection = AttributeSelection::from_lists(&raw.attributes, &raw.excluded, schema)?;
         let sort_by = match raw.sort_by.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(text) => Some(AttrPath::parse(text).ok_or_else(|| {
-                ScimError::invalid_value(format!("sortBy '{text}' is not an attribute path"))
-            })?),
+            Some(text) => Some(
+                AttrPath::parse(text)
+                    .map(|p| canonical_path(schema, &p))
+                    .ok_or_else(|| {
+                        ScimError::invalid_value(format!(
+                            "sortBy '{text}' is not an attribute path"
+                        ))
+                    })?,
+            ),
             None => None,
         };
         let sort_descending = match raw.sort_order.map(str::trim) {
@@ -347,11 +355,21 @@ mod tests {
         let q = query(&[
             ("filter", "userName eq \"a@x\""),
             ("attributes", "userName,emails"),
-            ("sortBy", "name.familyName"),
+            ("sortBy", "NAME.familyname"),
             ("sortOrder", "Descending"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(q.filter.is_some());
+        assert_eq!(
+            q.filter.map(|f| f.to_string()),
+            Some(r#"userName eq "a@x""#.to_string())
+        );
+        let lower = query(&[("FILTER", "username eq \"b@x\"")])
+            .ok()
+            .and_then(|q| q.filter);
+        assert_eq!(
+            lower.map(|f| f.to_string()),
+            Some(r#"userName eq "b@x""#.to_string())
+        );
         assert!(q.selection.wants("emails") && !q.selection.wants("groups"));
         assert_eq!(q.sort_by, AttrPath::parse("name.familyName"));
         assert!(q.sort_descending);
