@@ -45,7 +45,7 @@ impl AttrPath {
     /// text is not an attribute path. URNs start with `urn:` (any case) and end at the
     /// last colon (RFC 7644 section 3.10).
     pub fn parse(text: &str) -> Option<AttrPath> {
-        let (urn, rest) = if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") {
+        let (urn, rest) = if text.len() > 4 && has_urn_prefix(text) {
             let idx = text.rfind(':')?;
             let urn = &text[..idx];
             if urn.len() <= 4 {
@@ -68,6 +68,12 @@ impl AttrPath {
             sub_attr: sub_attr.map(str::to_string),
         })
     }
+}
+
+/// Whether `text` starts with `urn:` in any case (safe on any UTF-8 input).
+pub(crate) fn has_urn_prefix(text: &str) -> bool {
+    text.get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("urn:"))
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)` (RFC 7644 section 3.10), plus `$ref` (RFC 7643).
@@ -570,6 +576,62 @@ impl Filter {
         self.validate_in(Scope::Resource(schema))
     }
 
+    /// The same filter with every path in canonical form: canonical attribute and
+    /// sub-attribute names, core attributes unqualified, extension attributes qualified
+    /// with their canonical URN (`department` becomes
+    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`). The
+    /// mapping layer can then pattern-match on exact names. Unknown paths are kept as
+    /// written (call [`Filter::validate`] first to reject them).
+    pub fn canonicalize(&self, schema: &ResourceSchema) -> Filter {
+        self.canonical_in(Scope::Resource(schema))
+    }
+
+    fn canonical_in(&self, scope: Scope<'_>) -> Filter {
+        let path_in = |path: &AttrPath| -> AttrPath {
+            match scope {
+                Scope::Resource(schema) => canonical_path(schema, path),
+                Scope::Element(parent) => match parent.sub_attribute(&path.attr) {
+                    Some(sub) if path.urn.is_none() && path.sub_attr.is_none() => {
+                        AttrPath::new(sub.name.clone())
+                    }
+                    _ => path.clone(),
+                },
+            }
+        };
+        match self {
+            Filter::And(a, b) => Filter::And(
+                Box::new(a.canonical_in(scope)),
+                Box::new(b.canonical_in(scope)),
+            ),
+            Filter::Or(a, b) => Filter::Or(
+                Box::new(a.canonical_in(scope)),
+                Box::new(b.canonical_in(scope)),
+            ),
+            Filter::Not(inner) => Filter::Not(Box::new(inner.canonical_in(scope))),
+            Filter::Present(path) => Filter::Present(path_in(path)),
+            Filter::Compare { path, op, value } => Filter::Compare {
+                path: path_in(path),
+                op: *op,
+                value: value.clone(),
+            },
+            Filter::ValuePath { path, filter } => {
+                let (canonical, inner_scope) = match scope {
+                    Scope::Resource(schema) => match schema.resolve(path) {
+                        Some(r) if r.sub_attribute.is_none() => {
+                            (canonical_path(schema, path), Scope::Element(r.attribute))
+                        }
+                        _ => (path.clone(), scope),
+                    },
+                    Scope::Element(_) => (path.clone(), scope),
+                };
+                Filter::ValuePath {
+                    path: canonical,
+                    filter: Box::new(filter.canonical_in(inner_scope)),
+                }
+            }
+        }
+    }
+
     /// Validates a filter used inside `parent[...]` (paths are sub-attribute names).
     pub fn validate_value_filter(&self, parent: &Attribute) -> Result<(), ScimError> {
         self.validate_in(Scope::Element(parent))
@@ -690,6 +752,18 @@ impl Filter {
                     .any(|e| filter.eval(e, Scope::Element(resolved.attribute)))
             }
         }
+    }
+}
+
+/// The canonical form of a path (see [`Filter::canonicalize`]); unknown paths unchanged.
+pub fn canonical_path(schema: &ResourceSchema, path: &AttrPath) -> AttrPath {
+    match schema.resolve(path) {
+        Some(r) => AttrPath {
+            urn: r.extension.map(str::to_string),
+            attr: r.name().to_string(),
+            sub_attr: r.sub_name().map(str::to_string),
+        },
+        None => path.clone(),
     }
 }
 
@@ -1309,6 +1383,56 @@ mod tests {
         ] {
             assert_eq!(parse(input).matches(&group, schema), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // Deterministic xorshift generator over an alphabet of grammar characters,
+        // keywords and multi-byte UTF-8, so slicing and recursion bugs surface.
+        let alphabet: &[&str] = &[
+            " ", "(", ")", "[", "]", "\"", "\\", ".", ":", "urn:", "eq", "and", "or", "not", "pr",
+            "gt", "emails", "type", "value", "userName", "1", "-", "e", "€", "é", r"\u00e9",
+            "true", "null", "$ref",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let schema = SchemaRegistry::global().user();
+        let resource = user();
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let input: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if let Ok(filter) = parse_filter(&input) {
+                let _ = filter.validate(schema);
+                let _ = filter.matches(&resource, schema);
+                let _ = parse_filter(&filter.to_string());
+            }
+            let _ = crate::scim::path::parse_path(&input);
+            let _ = AttrPath::parse(&input);
+        }
+    }
+
+    #[test]
+    fn canonicalize_rewrites_paths_for_pattern_matching() {
+        let user = SchemaRegistry::global().user();
+        let f = parse(
+            r#"username eq "a" and DEPARTMENT eq "x" and EMAILS[TYPE eq "work"].VALUE eq "e" and urn:ietf:params:scim:schemas:core:2.0:User:Name.GivenName pr"#,
+        );
+        assert_eq!(
+            f.canonicalize(user).to_string(),
+            format!(
+                r#"userName eq "a" and {}:department eq "x" and emails[type eq "work" and value eq "e"] and name.givenName pr"#,
+                urn::ENTERPRISE_USER
+            )
+        );
+        let unknown = parse("nickName eq 1");
+        assert_eq!(unknown.canonicalize(user), unknown);
     }
 
     #[test]

@@ -8,14 +8,21 @@
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod patch;
 pub mod path;
+pub mod projection;
+pub mod query;
+pub mod resource;
 pub mod schema;
-#[allow(dead_code)] // Coercion helpers are used by the PATCH engine (next step).
 mod value;
 
 pub use error::{ScimError, ScimType};
-pub use filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
+pub use filter::{AttrPath, CompValue, CompareOp, Filter, canonical_path, parse_filter};
 pub use model::{ListResponse, urn, weak_etag};
+pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
 pub use path::{PatchPath, parse_path};
+pub use projection::AttributeSelection;
+pub use query::{ListQuery, PagingLimits, page};
+pub use resource::{Normalized, normalize_input};
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};

@@ -9,7 +9,11 @@ use super::schema::{AttrType, Attribute, Mutability};
 /// The member `key` of an object, exact match first, then case-insensitively
 /// (attribute names and URNs are case-insensitive, RFC 7643 section 2.1).
 pub(crate) fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    let map = value.as_object()?;
+    map_get_ci(value.as_object()?, key)
+}
+
+/// [`get_ci`] on a map.
+pub(crate) fn map_get_ci<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     map.get(key).or_else(|| {
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -26,12 +30,33 @@ pub(crate) fn take_ci(map: &mut Map<String, Value>, key: &str) -> Option<Value> 
         .collect();
     let mut found = None;
     for k in keys {
-        let v = map.remove(&k);
+        let v = map.shift_remove(&k);
         if found.is_none() {
             found = v;
         }
     }
     found
+}
+
+/// Writes `value` under the canonical `key` (or unassigns it with `None`), removing
+/// other case variants and keeping the key's position when it already exists.
+pub(crate) fn put_ci(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    let variants: Vec<String> = map
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case(key) && k.as_str() != key)
+        .cloned()
+        .collect();
+    for k in variants {
+        map.shift_remove(&k);
+    }
+    match value {
+        Some(v) => {
+            map.insert(key.to_string(), v);
+        }
+        None => {
+            map.shift_remove(key);
+        }
+    }
 }
 
 /// Present = assigned and not null, `""`, `[]` or `{}` (RFC 7643 section 2.5 treats
@@ -267,5 +292,149 @@ pub(crate) fn normalize_primary(attr: &Attribute, items: &mut [Value], preferred
             take_ci(map, "primary");
             map.insert("primary".into(), Value::Bool(false));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::filter::AttrPath;
+    use crate::scim::schema::SchemaRegistry;
+    use serde_json::json;
+
+    fn attr(path: &str) -> Attribute {
+        let user = SchemaRegistry::global().user();
+        AttrPath::parse(path)
+            .and_then(|p| user.resolve(&p))
+            .map(|r| r.target().clone())
+            .unwrap_or_else(|| panic!("{path}"))
+    }
+
+    #[test]
+    fn coercion_table() {
+        type Expected = Result<Option<Value>, ()>;
+        let cases: Vec<(&str, Value, Expected)> = vec![
+            ("active", json!("True"), Ok(Some(json!(true)))),
+            ("active", json!(" false "), Ok(Some(json!(false)))),
+            ("active", json!(1), Err(())),
+            ("type", json!("4"), Ok(Some(json!(4)))),
+            ("type", json!(99.0), Ok(Some(json!(99)))),
+            ("type", json!(1.5), Err(())),
+            ("type", json!("99999999999999999999"), Err(())),
+            ("title", json!(42), Ok(Some(json!("42")))),
+            ("title", json!(true), Err(())),
+            ("title", json!(""), Ok(None)),
+            ("title", json!(null), Ok(None)),
+            ("title", json!(["only"]), Ok(Some(json!("only")))),
+            ("title", json!(["a", "b"]), Err(())),
+            (
+                "createdAt",
+                json!("2026-11-22T04:08:15Z"),
+                Ok(Some(json!("2026-11-22T04:08:15Z"))),
+            ),
+            ("createdAt", json!("22/11/2026"), Err(())),
+            ("manager", json!("m1"), Ok(Some(json!({"value": "m1"})))),
+            (
+                "manager",
+                json!([{"value": "m1", "displayName": "dropped"}]),
+                Ok(Some(json!({"value": "m1"}))),
+            ),
+            ("manager", json!({"value": ""}), Ok(None)),
+            ("name", json!("x"), Err(())),
+            ("emails", json!([]), Ok(None)),
+            ("emails", json!([null]), Ok(None)),
+            (
+                "emails",
+                json!({"value": "a@x"}),
+                Ok(Some(json!([{"value": "a@x"}]))),
+            ),
+            (
+                "emails",
+                json!([{"value": "a@x", "primary": "TRUE"}]),
+                Ok(Some(json!([{"value": "a@x", "primary": true}]))),
+            ),
+            (
+                "callingPlans",
+                json!(["200", 300]),
+                Ok(Some(json!([200, 300]))),
+            ),
+            (
+                "groups",
+                json!([{"value": "g", "display": "kept for readOnly parents"}]),
+                Ok(Some(
+                    json!([{"value": "g", "display": "kept for readOnly parents"}]),
+                )),
+            ),
+        ];
+        for (path, input, expected) in cases {
+            let mut ignored = Vec::new();
+            let got = coerce_attribute(&attr(path), &input, path, &mut ignored).map_err(|e| {
+                assert_eq!(
+                    e.scim_type,
+                    Some(crate::scim::ScimType::InvalidValue),
+                    "{path} {input}"
+                );
+            });
+            assert_eq!(got, expected, "{path} {input}");
+        }
+    }
+
+    #[test]
+    fn same_element_and_primary() {
+        let emails = attr("emails");
+        assert!(same_element(
+            &emails,
+            &json!({"value": "A@x"}),
+            &json!({"value": "a@X", "type": "work"})
+        ));
+        assert!(!same_element(
+            &emails,
+            &json!({"value": "a@x", "type": "home"}),
+            &json!({"value": "a@x", "type": "work"})
+        ));
+        let group = SchemaRegistry::global().group();
+        let members = group
+            .resolve(&AttrPath::new("members"))
+            .map(|r| r.attribute.clone())
+            .unwrap_or_else(|| panic!("members"));
+        assert!(same_element(
+            &members,
+            &json!({"value": "u1", "display": "x"}),
+            &json!({"value": "u1"})
+        ));
+        let mut items = vec![
+            json!({"value": "a", "primary": true}),
+            json!({"value": "b", "primary": true}),
+            json!({"value": "c"}),
+        ];
+        normalize_primary(&emails, &mut items, Some(1));
+        assert_eq!(
+            items,
+            vec![
+                json!({"value": "a", "primary": false}),
+                json!({"value": "b", "primary": true}),
+                json!({"value": "c"})
+            ]
+        );
+    }
+
+    #[test]
+    fn presence_and_clear() {
+        assert!(!is_present(&json!(null)));
+        assert!(!is_present(&json!("")));
+        assert!(!is_present(&json!([])));
+        assert!(!is_present(&json!({"value": null})));
+        assert!(is_present(&json!(false)));
+        assert!(is_present(&json!(0)));
+        assert!(is_clear(&json!([null])));
+        assert!(!is_clear(&json!(false)));
+        let mut map = serde_json::Map::new();
+        map.insert("A".into(), json!(1));
+        map.insert("b".into(), json!(2));
+        map.insert("a".into(), json!(3));
+        put_ci(&mut map, "a", Some(json!(4)));
+        assert_eq!(Value::Object(map.clone()), json!({"b": 2, "a": 4}));
+        put_ci(&mut map, "B", None);
+        assert_eq!(Value::Object(map), json!({"a": 4}));
     }
 }
