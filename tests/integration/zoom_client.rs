@@ -60,6 +60,8 @@ struct Mock {
     rejected_124: AtomicU32,
     /// `METHOD /path?query` of every API request that passed authentication.
     requests: Mutex<Vec<String>>,
+    /// When each of those arrived.
+    request_times: Mutex<Vec<Instant>>,
     script: Mutex<VecDeque<Step>>,
     users: Mutex<Vec<Value>>,
     next_id: AtomicUsize,
@@ -163,6 +165,7 @@ async fn handle(
         None => format!("{method} {api_path}"),
     };
     mock.requests.lock().unwrap().push(line);
+    mock.request_times.lock().unwrap().push(Instant::now());
     let step = {
         let mut script = mock.script.lock().unwrap();
         match script.front() {
@@ -857,6 +860,45 @@ async fn adding_many_members_goes_in_batches_of_thirty_and_reports_partial_failu
     assert_eq!(partial.failed, ids[30..60]);
     assert_eq!(partial.not_attempted, ids[60..]);
     assert_eq!(*mock.group_members.lock().unwrap(), ids[..30]);
+}
+
+#[tokio::test]
+async fn concurrent_callers_are_paced_under_the_plan_limit() {
+    let (mock, addr) = start_mock().await;
+    let id = mock.add_user("ada@example.com", "active");
+    let mut config = config_for(addr, addr);
+    // Pro, Light: Zoom allows 30/s; at a 0.8 share the client paces at 24/s, bursts of 6.
+    config.plan = Plan::Pro;
+    let client = ZoomClient::new(&config).unwrap();
+    client.check_token().await.unwrap();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..60)
+        .map(|_| {
+            let client = client.clone();
+            let id = id.clone();
+            tokio::spawn(async move { client.get_user(&id).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let times = mock.request_times.lock().unwrap().clone();
+    assert_eq!(times.len(), 60);
+    let mut most_in_a_second = 0;
+    for (i, start) in times.iter().enumerate() {
+        let in_window = times[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*start) < Duration::from_secs(1))
+            .count();
+        most_in_a_second = most_in_a_second.max(in_window);
+    }
+    assert!(
+        most_in_a_second <= 30,
+        "{most_in_a_second} requests in one second"
+    );
+    // (60 - 6) / 24 = 2.25 s.
+    assert!((2.1..3.5).contains(&elapsed), "took {elapsed:.2}s");
 }
 
 /// A `Write` into a shared buffer, for capturing log output.
