@@ -971,3 +971,351 @@ async fn trace_logs_never_contain_the_client_secret_or_any_access_token() {
         assert!(!logs.contains(&token), "access token leaked");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Against the Zoom simulator
+// ---------------------------------------------------------------------------------
+
+mod against_simulator {
+    use std::collections::HashSet;
+
+    use futures::TryStreamExt;
+    use serde_json::{Value, json};
+    use zoom_scim::config::{CreateAction, Plan, ZoomConfig};
+    use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
+    use zoom_scim::zoom::model::{
+        CreateUser, CreateUserInfo, DeleteUser, ListUsersQuery, StatusAction, UpdateUser,
+        UserStatus,
+    };
+    use zoom_scim::zoom::{ErrorKind, ZoomClient};
+
+    use crate::support::start_simulator;
+
+    fn config(sim: &SimHandle) -> ZoomConfig {
+        let credentials = SimCredentials::default();
+        ZoomConfig {
+            api_base_url: sim.api_base_url(),
+            token_url: sim.token_url(),
+            account_id: credentials.account_id,
+            client_id: credentials.client_id,
+            client_secret: Some(credentials.client_secret.into()),
+            plan: Plan::Business,
+            budget_share: 0.8,
+            connect_timeout_ms: 1_000,
+            request_timeout_ms: 1_500,
+            io_error_retries: 8,
+            retry_deadline_s: 60,
+            retry_base_ms: 20,
+            retry_max_ms: 200,
+            ..ZoomConfig::default()
+        }
+    }
+
+    async fn admin(
+        sim: &SimHandle,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let url = format!("{}{path}", sim.admin_url());
+        let mut request = reqwest::Client::new().request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "admin {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn fault(sim: &SimHandle, spec: Value) {
+        admin(sim, reqwest::Method::POST, "/faults", Some(spec)).await;
+    }
+
+    async fn state_users(sim: &SimHandle) -> Vec<Value> {
+        admin(sim, reqwest::Method::GET, "/state", None).await["users"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn invite(email: &str) -> CreateUser {
+        CreateUser {
+            action: CreateAction::Create,
+            user_info: CreateUserInfo {
+                email: email.to_owned(),
+                user_type: 1,
+                first_name: Some("Ada".into()),
+                last_name: Some("Lovelace".into()),
+                ..CreateUserInfo::default()
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn listing_every_user_under_random_faults_is_complete_and_unique() {
+        let sim = start_simulator(SimSettings {
+            users: 400,
+            fail_rate: 0.1,
+            drop_rate: 0.05,
+            throttle_rate: 0.05,
+            ..SimSettings::default()
+        })
+        .await;
+        // Besides the random faults, some that surely strike the listing.
+        fault(
+            &sim,
+            json!({"method": "GET", "path": "/users", "action": "drop", "count": 2}),
+        )
+        .await;
+        fault(
+            &sim,
+            json!({"method": "GET", "path": "/users", "action": "respond", "status": 502, "count": 2}),
+        )
+        .await;
+        let mut config = config(&sim);
+        config.page_size = 25;
+        let client = ZoomClient::new(&config).unwrap();
+        let mut listed = Vec::new();
+        for status in [
+            UserStatus::Active,
+            UserStatus::Inactive,
+            UserStatus::Pending,
+        ] {
+            let query = ListUsersQuery {
+                status: Some(status),
+                ..ListUsersQuery::default()
+            };
+            let users: Vec<_> = client.list_users(query).try_collect().await.unwrap();
+            assert!(
+                users
+                    .iter()
+                    .all(|u| u.status.as_deref() == Some(status.as_str()))
+            );
+            listed.extend(users.into_iter().map(|u| u.email.to_lowercase()));
+        }
+        let expected: HashSet<String> = state_users(&sim)
+            .await
+            .iter()
+            .filter_map(|u| u["email"].as_str().map(str::to_lowercase))
+            .collect();
+        let unique: HashSet<String> = listed.iter().cloned().collect();
+        assert_eq!(unique.len(), listed.len(), "a user was listed twice");
+        assert_eq!(unique, expected, "a user was lost");
+        let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
+        assert!(
+            stats["faults_injected"].as_u64().unwrap() >= 4,
+            "faults really happened"
+        );
+    }
+
+    #[tokio::test]
+    async fn lost_create_answers_never_create_a_second_user() {
+        let sim = start_simulator(SimSettings {
+            users: 5,
+            ..SimSettings::default()
+        })
+        .await;
+        let client = ZoomClient::new(&config(&sim)).unwrap();
+        // The user is created, the connection dropped before the answer.
+        fault(
+            &sim,
+            json!({"method": "POST", "path": "/users", "action": "apply_then_drop"}),
+        )
+        .await;
+        let first = client
+            .create_user(&invite("one@example.com"))
+            .await
+            .unwrap();
+        // The user is created, a gateway answers 502.
+        fault(
+            &sim,
+            json!({"method": "POST", "path": "/users", "action": "apply_then_respond", "status": 502}),
+        )
+        .await;
+        let second = client
+            .create_user(&invite("two@example.com"))
+            .await
+            .unwrap();
+        // Zoom hangs without creating: the lookup finds nothing and the POST is replayed.
+        fault(
+            &sim,
+            json!({"method": "POST", "path": "/users", "action": "timeout"}),
+        )
+        .await;
+        let third = client
+            .create_user(&invite("three@example.com"))
+            .await
+            .unwrap();
+
+        let users = state_users(&sim).await;
+        for (created, email) in [
+            (&first, "one@example.com"),
+            (&second, "two@example.com"),
+            (&third, "three@example.com"),
+        ] {
+            let matching: Vec<_> = users.iter().filter(|u| u["email"] == email).collect();
+            assert_eq!(matching.len(), 1, "{email}");
+            assert_eq!(created.id.as_deref(), matching[0]["id"].as_str(), "{email}");
+        }
+        let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
+        assert_eq!(stats["requests"]["POST /users"], 4);
+    }
+
+    #[tokio::test]
+    async fn user_group_and_role_lifecycle() {
+        let sim = start_simulator(SimSettings {
+            users: 20,
+            ..SimSettings::default()
+        })
+        .await;
+        let client = ZoomClient::new(&config(&sim)).unwrap();
+
+        let created = client
+            .create_user(&invite("ada+zoom@example.com"))
+            .await
+            .unwrap();
+        let id = created.id.clone().unwrap();
+        let user = client.get_user("ADA+zoom@example.com").await.unwrap();
+        assert!(user.is_pending());
+        let err = client
+            .create_user(&invite("ada+zoom@example.com"))
+            .await
+            .unwrap_err();
+        assert!(err.is_duplicate(), "{err}");
+
+        admin(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/users/{id}/activate"),
+            None,
+        )
+        .await;
+        let update = UpdateUser {
+            dept: Some("Research".into()),
+            job_title: Some("Analyst".into()),
+            ..UpdateUser::default()
+        };
+        client.update_user(&id, &update).await.unwrap();
+        let user = client.get_user(&id).await.unwrap();
+        assert!(user.is_active());
+        assert_eq!(user.dept.as_deref(), Some("Research"));
+
+        client
+            .set_user_status(&id, StatusAction::Deactivate)
+            .await
+            .unwrap();
+        assert_eq!(
+            client.get_user(&id).await.unwrap().status.as_deref(),
+            Some("inactive")
+        );
+        let err = client.update_user(&id, &update).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InactiveUser, "{err}");
+        client
+            .set_user_status(&id, StatusAction::Activate)
+            .await
+            .unwrap();
+
+        let group = client.create_group("Analysts & Friends").await.unwrap();
+        let group_id = group.id.clone().unwrap();
+        let err = client.create_group("Analysts & Friends").await.unwrap_err();
+        assert!(err.is_duplicate(), "{err}");
+        client
+            .add_group_members(&group_id, &[id.as_str()])
+            .await
+            .unwrap();
+        let members: Vec<_> = client
+            .list_group_members(&group_id)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(
+            members.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            vec![Some(id.clone())]
+        );
+        client.remove_group_member(&group_id, &id).await.unwrap();
+        assert!(
+            client
+                .remove_group_member(&group_id, &id)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        client.rename_group(&group_id, "Analysts").await.unwrap();
+        assert_eq!(client.get_group(&group_id).await.unwrap().name, "Analysts");
+        client.delete_group(&group_id).await.unwrap();
+        assert!(
+            client
+                .get_group(&group_id)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+
+        let roles = client.list_roles().await.unwrap();
+        assert!(roles.iter().any(|r| r.name == "Owner"));
+        // Every role lists exactly as many members as it says it has.
+        let mut listed_total = 0;
+        for role in &roles {
+            let members: Vec<_> = client
+                .list_role_members(role.id.as_deref().unwrap())
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(
+                Some(members.len() as i64),
+                role.total_members,
+                "{}",
+                role.name
+            );
+            listed_total += members.len();
+        }
+        assert!(listed_total >= 20, "every user has a role");
+
+        // A revoked token costs one new token, and the call goes through.
+        admin(&sim, reqwest::Method::POST, "/tokens/revoke", None).await;
+        client.get_user(&id).await.unwrap();
+        let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
+        assert_eq!(stats["tokens_issued"], 2);
+
+        client
+            .delete_user(&id, &DeleteUser::default())
+            .await
+            .unwrap();
+        assert!(client.get_user(&id).await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test]
+    async fn a_paced_burst_of_calls_draws_no_429_from_zooms_limits() {
+        let sim = start_simulator(SimSettings {
+            users: 50,
+            plan: Plan::Business,
+            ..SimSettings::default()
+        })
+        .await;
+        let client = ZoomClient::new(&config(&sim)).unwrap();
+        let ids: Vec<String> = state_users(&sim)
+            .await
+            .iter()
+            .filter_map(|u| u["id"].as_str().map(str::to_owned))
+            .collect();
+        admin(&sim, reqwest::Method::DELETE, "/stats", None).await;
+        // 250 Light calls at once: Zoom allows 80/s; the client paces at 64/s.
+        let tasks: Vec<_> = (0..250)
+            .map(|i| {
+                let client = client.clone();
+                let id = ids[i % ids.len()].clone();
+                tokio::spawn(async move { client.get_user(&id).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
+        assert_eq!(stats["throttled"]["QPS"], 0, "{stats}");
+        assert_eq!(stats["requests"]["GET /users/{userId}"], 250);
+    }
+}
