@@ -901,6 +901,113 @@ async fn concurrent_callers_are_paced_under_the_plan_limit() {
     assert!((2.1..3.5).contains(&elapsed), "took {elapsed:.2}s");
 }
 
+#[tokio::test]
+async fn phone_calls_use_zooms_shapes_and_check_before_replaying() {
+    let (mock, addr) = start_mock().await;
+    let client = client_for(addr);
+    let page = |token: &str, ids: &[&str]| {
+        let users: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"id": id, "email": format!("{id}@example.com"), "extension_number": 1000, "calling_plans": [{"type": 200, "name": "US/CA Unlimited"}], "site": {"id": "s1", "name": "Main"}}))
+            .collect();
+        Act::Reply(
+            200,
+            vec![],
+            json!({"next_page_token": token, "page_size": 100, "total_records": 3, "users": users})
+                .to_string(),
+        )
+    };
+    mock.script("GET", "/phone/users", page("t1", &["u1", "u2"]));
+    mock.script("GET", "/phone/users", page("", &["u3"]));
+    let query = zoom_scim::zoom::model::ListPhoneUsersQuery {
+        site_id: Some("s1".into()),
+        page_size: Some(500),
+    };
+    let users: Vec<_> = client.list_phone_users(query).try_collect().await.unwrap();
+    assert_eq!(users.len(), 3);
+    assert_eq!(users[0].calling_plans[0].plan_type, Some(200));
+    let requests = mock.requests.lock().unwrap().clone();
+    assert!(
+        requests[0].contains("page_size=100"),
+        "clamped to the phone maximum: {requests:?}"
+    );
+    assert!(requests[0].contains("site_id=s1"));
+    assert!(requests[1].contains("next_page_token=t1"));
+
+    // The plan assignment reached Zoom but the answer was a 503: the profile shows the
+    // plan, so the POST is not sent again.
+    mock.script(
+        "POST",
+        "/phone/users/u1/calling_plans",
+        Act::Reply(503, vec![], "down".into()),
+    );
+    mock.script(
+        "GET",
+        "/phone/users/u1",
+        Act::Reply(
+            200,
+            vec![],
+            json!({"id": "u1", "calling_plans": [{"type": 200}], "phone_numbers": []}).to_string(),
+        ),
+    );
+    client.assign_calling_plans("u1", &[200]).await.unwrap();
+    assert_eq!(
+        mock.requests_matching("POST /phone/users/u1/calling_plans"),
+        1
+    );
+
+    mock.script(
+        "POST",
+        "/phone/users/u1/phone_numbers",
+        Act::Reply(
+            201,
+            vec![],
+            json!({"phone_numbers": [{"id": "n1", "number": "+15550100"}]}).to_string(),
+        ),
+    );
+    let numbers = [zoom_scim::zoom::model::PhoneNumberRef {
+        id: None,
+        number: Some("+15550100".into()),
+    }];
+    let assigned = client.assign_phone_numbers("u1", &numbers).await.unwrap();
+    assert_eq!(assigned[0].id.as_deref(), Some("n1"));
+
+    mock.script(
+        "DELETE",
+        "/phone/users/u1/calling_plans/200",
+        Act::Reply(204, vec![], String::new()),
+    );
+    client.unassign_calling_plan("u1", 200).await.unwrap();
+    mock.script(
+        "DELETE",
+        "/phone/users/u1/phone_numbers/%2B15550100",
+        Act::Reply(204, vec![], String::new()),
+    );
+    client
+        .unassign_phone_number("u1", "+15550100")
+        .await
+        .unwrap();
+
+    mock.script(
+        "GET",
+        "/phone/sites",
+        Act::Reply(200, vec![], json!({"next_page_token": "", "sites": [{"id": "s1", "name": "Main", "site_code": "1", "level": "main"}]}).to_string()),
+    );
+    let sites: Vec<_> = client.list_sites().try_collect().await.unwrap();
+    assert_eq!(
+        (sites[0].site_code, sites[0].level.as_deref()),
+        (Some(1), Some("main"))
+    );
+    // An unknown phone user (the mock answers 404) is NotFound.
+    assert!(
+        client
+            .get_phone_user("nobody")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
 /// A `Write` into a shared buffer, for capturing log output.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
