@@ -1,21 +1,95 @@
 //! A simulator of the Zoom REST API v2: a real HTTP server with in-memory state that
-//! behaves like Zoom, unkind parts included.
+//! behaves like Zoom, unkind parts included (status and error codes, pending users,
+//! expiring query-bound page tokens, per-plan rate limits with their headers, latency
+//! and injected faults). It is an independent implementation of Zoom's JSON: it shares
+//! no code with [`crate::zoom`].
+//!
+//! # URL layout
+//!
+//! - `POST /oauth/token`: Server-to-Server OAuth (`account_credentials`).
+//! - `/v2/...`: the API: users, user status/e-mail/token/settings, groups, group
+//!   members, roles, role members. Every call needs a bearer token; every answer carries
+//!   `X-RateLimit-Category`, `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+//!   `x-zm-trackingid`; 429s add `X-RateLimit-Type` and `Retry-After`.
+//! - `/_sim/...`: the admin API below (no token; loopback peers only, else 403).
+//!
+//! # Admin API
+//!
+//! | Method and path | What it does |
+//! |---|---|
+//! | `GET /_sim/state` | The whole state: `{"account", "users": [...], "groups": [{id, name, member_ids}], "roles": [{id, name, member_count}]}`; users carry `zoom_phone`, `email_change_count`, `logged_out_count`. |
+//! | `GET /_sim/stats` | Counters: `requests` by `"METHOD /template"`, `by_category`, `throttled` (`QPS`, `Daily-limit`), `faults_injected`, `tokens_issued`, `total`. |
+//! | `DELETE /_sim/stats` | Zeroes the counters. |
+//! | `POST /_sim/reset` | Re-seeds from the current settings; clears stats, scripted faults, rate-limit counters and page tokens. Issued access tokens stay valid. |
+//! | `GET /_sim/config` | The current [`SimSettings`]. |
+//! | `PUT /_sim/config` | Merges a partial [`SimSettings`] object into the current one (400 on unknown keys or invalid values). `users` and `seed` apply at the next reset/seed. |
+//! | `POST /_sim/seed` | `{"users": N, "seed": S}` (both optional): re-seeds with these figures. |
+//! | `POST /_sim/tokens/revoke` | Revokes every access token (to test re-authentication). |
+//! | `POST /_sim/users/{userId}/activate` | A pending invitee confirms now (409 if not pending). |
+//! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "action", "status"?, "body"?, "headers"?}`; `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
+//! | `GET /_sim/faults` | Lists pending scripted faults. |
+//! | `DELETE /_sim/faults` | Clears them. |
+//!
+//! # Behaviour choices where Zoom's documents are silent
+//!
+//! - `PUT /users/{id}/status` on a pending user: 400 code 300; on the owner or an Admin
+//!   (role `1`): 400 code 200 "Zoom Room and Admin users' status cannot be activated or
+//!   deactivated.".
+//! - `PATCH /users/{id}` on a deactivated user: 400 code 1053 "User is deactivated."; on
+//!   a pending user: 204 and nothing applied except `group_id`.
+//! - `POST /groups/{id}/members` with a pending user: 201, user not added (knob
+//!   `pending_group_adds_ignored`).
+//! - `POST`/`DELETE` role members of Owner (`0`) or Member (`2`): 400 code 300 ([A]);
+//!   `DELETE` from another role makes the user a Member.
+//! - Seeded pending users never confirm on their own; users invited through the API
+//!   confirm after `activate_pending_after_s` if set.
 
+mod admin;
+mod body;
+mod conn;
+mod error;
+mod faults;
+mod gate;
+mod groups;
+mod oauth;
+mod paging;
+mod ratelimit;
+mod roles;
+mod seed;
 mod settings;
+mod state;
+mod stats;
+mod user_settings;
+mod users;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use self::conn::{ConnMeta, SimListener};
+use self::error::ZoomError;
+use self::state::Sim;
+
+pub use self::faults::{FaultAction, FaultSpec};
+pub use self::ratelimit::{Category, Family, endpoint_category, limits};
+pub use self::seed::phone_rng;
 pub use settings::{SimCredentials, SimSettings};
 
-/// A running simulator.
+/// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct SimHandle {
     /// The bound address.
     pub addr: SocketAddr,
-    task: JoinHandle<anyhow::Result<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    shutdown: watch::Sender<bool>,
 }
 
 impl SimHandle {
@@ -29,23 +103,91 @@ impl SimHandle {
         format!("http://{}/oauth/token", self.addr)
     }
 
+    /// The admin API base URL, ending in `/_sim`.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/_sim", self.addr)
+    }
+
+    /// Asks the server to stop: it stops accepting connections, hanging requests give
+    /// up, in-flight ones finish. [`Self::wait`] returns once it has stopped.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
     /// Waits until the server stops.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await?
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
     }
 }
 
-/// Starts the simulator on `listener`.
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Answer for paths that do not exist.
+async fn not_found() -> Response {
+    let mut response = ZoomError::new(
+        StatusCode::NOT_FOUND,
+        2300,
+        "This API endpoint is not recognized.",
+    )
+    .into_response();
+    gate::add_tracking_id(response.headers_mut());
+    response
+}
+
+fn router(sim: Arc<Sim>) -> Router {
+    let api = Router::new()
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(roles::routes())
+        .route_layer(middleware::from_fn_with_state(sim.clone(), gate::api_gate));
+    Router::new()
+        .route("/oauth/token", post(oauth::token))
+        .merge(api)
+        .merge(admin::routes())
+        .fallback(not_found)
+        .with_state(sim)
+}
+
+/// Starts the simulator on `listener`, seeded from `settings`.
 pub async fn spawn(
-    _settings: SimSettings,
-    _credentials: SimCredentials,
+    settings: SimSettings,
+    credentials: SimCredentials,
     listener: TcpListener,
 ) -> anyhow::Result<SimHandle> {
+    settings.validate().map_err(anyhow::Error::msg)?;
     let addr = listener.local_addr()?;
-    let router = axum::Router::new();
+    let world = seed::generate(&settings, &credentials);
+    let (shutdown, stopped) = watch::channel(false);
+    let sim = Arc::new(Sim::new(
+        format!("http://{addr}"),
+        credentials,
+        settings,
+        world,
+        stopped.clone(),
+    ));
+    let app = router(sim).into_make_service_with_connect_info::<ConnMeta>();
+    let mut stop_signal = stopped;
     let task = tokio::spawn(async move {
-        axum::serve(listener, router).await?;
+        axum::serve(SimListener::new(listener), app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_signal.wait_for(|stopped| *stopped).await;
+            })
+            .await?;
         Ok(())
     });
-    Ok(SimHandle { addr, task })
+    Ok(SimHandle {
+        addr,
+        task: Some(task),
+        shutdown,
+    })
 }

@@ -86,6 +86,11 @@ pub struct SimSettings {
     /// Success status of `PUT /users/{id}/status`: 204 (older docs) or 200 (2026 spec).
     #[arg(long = "status-success-code", default_value_t = 204)]
     pub status_success_code: u16,
+    /// Whether `POST /groups/{id}/members` silently ignores pending users (answers 201
+    /// but does not add them), as SailPoint reports Zoom doing; `PATCH /users/{id}`
+    /// with `group_id` is the documented way to put a pending user in a group.
+    #[arg(long = "pending-group-adds-ignored", default_value_t = true, action = clap::ArgAction::Set)]
+    pub pending_group_adds_ignored: bool,
 }
 
 impl Default for SimSettings {
@@ -108,6 +113,98 @@ impl Default for SimSettings {
             max_page_size: 300,
             phone_enabled: true,
             status_success_code: 204,
+            pending_group_adds_ignored: true,
+        }
+    }
+}
+
+impl SimSettings {
+    /// Checks the knobs: rates are fractions whose sum is at most 1, `rate_scale` is a
+    /// finite non-negative number, status choices are the documented ones, lifetimes and
+    /// page sizes are positive.
+    pub fn validate(&self) -> Result<(), String> {
+        let rates = [
+            ("fail_rate", self.fail_rate),
+            ("throttle_rate", self.throttle_rate),
+            ("drop_rate", self.drop_rate),
+            ("timeout_rate", self.timeout_rate),
+        ];
+        for (name, rate) in rates {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, got {rate}"));
+            }
+        }
+        let total: f64 = rates.iter().map(|(_, r)| r).sum();
+        if total > 1.0 + 1e-9 {
+            return Err(format!("the fault rates add up to {total}, more than 1"));
+        }
+        if !self.rate_scale.is_finite() || self.rate_scale < 0.0 {
+            return Err(format!(
+                "rate_scale must be a finite number >= 0, got {}",
+                self.rate_scale
+            ));
+        }
+        if !matches!(self.duplicate_status, 409 | 412) {
+            return Err(format!(
+                "duplicate_status must be 409 or 412, got {}",
+                self.duplicate_status
+            ));
+        }
+        if !matches!(self.status_success_code, 200 | 204) {
+            return Err(format!(
+                "status_success_code must be 200 or 204, got {}",
+                self.status_success_code
+            ));
+        }
+        if self.token_ttl_s == 0 {
+            return Err("token_ttl_s must be at least 1".into());
+        }
+        if self.page_token_ttl_s == 0 {
+            return Err("page_token_ttl_s must be at least 1".into());
+        }
+        if self.max_page_size == 0 {
+            return Err("max_page_size must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_knobs_are_refused() {
+        assert_eq!(SimSettings::default().validate(), Ok(()));
+        let bad = [
+            SimSettings {
+                fail_rate: 1.5,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                fail_rate: 0.6,
+                drop_rate: 0.6,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                rate_scale: f64::NAN,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                duplicate_status: 400,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                status_success_code: 201,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                token_ttl_s: 0,
+                ..SimSettings::default()
+            },
+        ];
+        for s in bad {
+            assert!(s.validate().is_err(), "{s:?}");
         }
     }
 }

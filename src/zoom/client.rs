@@ -167,10 +167,6 @@ enum Replay<'a> {
     /// Idempotent (GET, PUT, PATCH, DELETE, re-adding members): replay freely. For a
     /// DELETE, a 404 after an attempt that may have succeeded means it did.
     Safe,
-    /// Non-idempotent without a check: replay only when Zoom surely did not act
-    /// (connection refused, 429).
-    #[allow(dead_code)]
-    Never,
     /// Non-idempotent: after an attempt that may have taken effect, run the check and
     /// replay only if it finds nothing.
     Check(EffectCheck<'a>),
@@ -369,6 +365,8 @@ impl ZoomClient {
                 d.category = Some(op.category);
                 return Err(err);
             }
+            // Concurrency permit first, then the rate slot: the request leaves right after
+            // its slot is granted, so queued requests cannot bunch up into a burst.
             let permit = inner
                 .concurrency
                 .acquire()
@@ -476,7 +474,6 @@ impl ZoomClient {
             if err.outcome_unknown {
                 match &req.replay {
                     Replay::Safe => {}
-                    Replay::Never => return Err(err),
                     Replay::Check(check) => match check().await {
                         Ok(Some(body)) => {
                             tracing::info!(
@@ -1351,6 +1348,26 @@ mod tests {
         };
         let client = ZoomClient::new(&config).unwrap();
         assert!(!format!("{client:?}").contains('s') || !format!("{client:?}").contains("\"s\""));
+    }
+
+    /// Every endpoint future can run on a multi-threaded runtime (axum handlers).
+    #[allow(dead_code)]
+    fn endpoint_futures_are_send(client: &ZoomClient, user: &CreateUser) {
+        fn send<T: Send>(_: T) {}
+        send(client.create_user(user));
+        send(client.get_user("x"));
+        send(client.list_users(ListUsersQuery::default()));
+        send(client.update_user("x", &UpdateUser::default()));
+        send(client.delete_user("x", &DeleteUser::default()));
+        send(client.create_group("x"));
+        send(client.add_group_members("g", &["a"]));
+        send(client.add_role_members("r", &["a"]));
+        send(client.assign_calling_plans("x", &[200]));
+        send(client.assign_phone_numbers("x", &[]));
+        send(client.list_phone_users(ListPhoneUsersQuery::default()));
+        send(client.list_sites());
+        send(client.list_phone_numbers(PhoneNumberFilter::Unassigned));
+        send(client.check_token());
     }
 
     #[test]

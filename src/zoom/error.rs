@@ -182,7 +182,11 @@ impl fmt::Display for ZoomError {
     /// the request's headers are never formatted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.0;
-        write!(f, "Zoom {} {}: {}", d.method, d.path, d.kind)?;
+        if d.kind == ErrorKind::Config {
+            write!(f, "Zoom client: {}", d.kind)?;
+        } else {
+            write!(f, "Zoom {} {}: {}", d.method, d.path, d.kind)?;
+        }
         match (d.status, d.code) {
             (Some(status), Some(code)) => write!(f, " (HTTP {status}, code {code})")?,
             (Some(status), None) => write!(f, " (HTTP {status})")?,
@@ -722,6 +726,24 @@ mod tests {
         assert!(phone.is_page_token_expired());
         let other = answer(400, &[], r#"{"code":300,"message":"Validation Failed."}"#);
         assert!(!other.is_page_token_expired());
+    }
+
+    #[test]
+    fn display_names_the_call_or_the_client() {
+        let err = answer(
+            404,
+            &[],
+            r#"{"code":1001,"message":"User does not exist: x."}"#,
+        );
+        assert_eq!(
+            err.to_string(),
+            "Zoom GET /users/{userId}: not found (HTTP 404, code 1001): User does not exist: x."
+        );
+        let config = ZoomError::new(ErrorKind::Config, "-", "-", "zoom.client_secret is not set");
+        assert_eq!(
+            config.to_string(),
+            "Zoom client: client misconfigured: zoom.client_secret is not set"
+        );
     }
 
     #[test]

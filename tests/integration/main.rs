@@ -2,3 +2,4 @@
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
 mod support;
+mod zoom_client;

@@ -1,0 +1,74 @@
+//! Request counters served by `GET /_sim/stats`: per endpoint (method + path template),
+//! per rate-limit category, 429s by type, injected faults and issued tokens.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::ratelimit::{Category, ThrottleKind};
+
+/// 429s answered, by `X-RateLimit-Type`.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Throttled {
+    /// Per-second refusals.
+    #[serde(rename = "QPS")]
+    pub qps: u64,
+    /// Daily-quota refusals.
+    #[serde(rename = "Daily-limit")]
+    pub daily: u64,
+}
+
+/// The counters.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    /// API requests by `"METHOD /template"`, e.g. `"GET /users/{userId}"`.
+    pub requests: BTreeMap<String, u64>,
+    /// API requests by rate-limit category.
+    pub by_category: BTreeMap<&'static str, u64>,
+    /// 429s answered.
+    pub throttled: Throttled,
+    /// Random and scripted faults injected.
+    pub faults_injected: u64,
+    /// Access tokens issued by `POST /oauth/token`.
+    pub tokens_issued: u64,
+    /// All API requests.
+    pub total: u64,
+}
+
+impl Stats {
+    /// Counts one API request.
+    pub fn count_request(&mut self, method: &str, template: &str, category: Category) {
+        *self
+            .requests
+            .entry(format!("{method} {template}"))
+            .or_default() += 1;
+        *self.by_category.entry(category.as_str()).or_default() += 1;
+        self.total += 1;
+    }
+
+    /// Counts one 429.
+    pub fn count_throttled(&mut self, kind: ThrottleKind) {
+        match kind {
+            ThrottleKind::Qps => self.throttled.qps += 1,
+            ThrottleKind::Daily => self.throttled.daily += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_with_zoom_names() {
+        let mut s = Stats::default();
+        s.count_request("GET", "/users", Category::Medium);
+        s.count_throttled(ThrottleKind::Daily);
+        let v = serde_json::to_value(&s).expect("serializes");
+        assert_eq!(v["requests"]["GET /users"], 1);
+        assert_eq!(v["by_category"]["Medium"], 1);
+        assert_eq!(v["throttled"]["Daily-limit"], 1);
+        assert_eq!(v["throttled"]["QPS"], 0);
+        assert_eq!(v["total"], 1);
+    }
+}
