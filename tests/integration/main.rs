@@ -2,4 +2,5 @@
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
 mod simulator;
+mod simulator_conformance;
 mod support;
