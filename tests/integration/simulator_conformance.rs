@@ -382,7 +382,12 @@ async fn user_detail_create_and_settings_match_spec_and_recordings() {
     let schema = response_schema(spec, "get", "/users/{userId}", "200");
     let me = api.get("/users/me").await;
     assert_valid("GET /users/me", &schema, &me);
-    assert_fields_known("GET /users/{userId}", &me, &schema, &[recorded_me.clone()]);
+    assert_fields_known(
+        "GET /users/{userId}",
+        &me,
+        &schema,
+        std::slice::from_ref(&recorded_me),
+    );
     assert_core_fields("GET /users/{userId}", &me, &recorded_me, &[]);
     let list = api.get("/users?page_size=40").await;
     for item in list["users"].as_array().expect("users") {
@@ -393,7 +398,7 @@ async fn user_detail_create_and_settings_match_spec_and_recordings() {
             "GET /users/{userId}",
             &user,
             &schema,
-            &[recorded_me.clone()],
+            std::slice::from_ref(&recorded_me),
         );
     }
     let pending = api.get("/users/conf@example.com").await;
@@ -403,7 +408,7 @@ async fn user_detail_create_and_settings_match_spec_and_recordings() {
         "GET /users/{userId}",
         &pending,
         &schema,
-        &[recorded_me.clone()],
+        std::slice::from_ref(&recorded_me),
     );
     // After a full update, every optional field is rendered.
     let id = me["id"].as_str().expect("id");
