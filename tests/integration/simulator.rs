@@ -2108,3 +2108,87 @@ async fn unknown_paths_and_shutdown() {
     assert!(r.is_err(), "nothing listens any more");
     drop(http);
 }
+
+// ----- Measurement ---------------------------------------------------------------------
+
+/// Resident set size of this process, KiB (Linux).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Seeds 100,000 users, reports the memory they take and how fast the whole active
+/// list can be walked with `page_size=300` and no rate limiting. Zoom's fastest
+/// listing rate is Business+ Medium, 60 pages/s x 300 = 18,000 users/s; the simulator
+/// must be well above it. Run alone:
+/// `cargo test --test integration simulator::measure_100k_users -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement; run alone with --ignored --nocapture"]
+async fn measure_100k_users() {
+    let before = rss_kib();
+    let started = Instant::now();
+    let zoom = Zoom::start(SimSettings {
+        users: 100_000,
+        rate_scale: 0.0,
+        max_page_size: 300,
+        ..SimSettings::default()
+    })
+    .await;
+    let seeding = started.elapsed();
+    let after = rss_kib();
+
+    let started = Instant::now();
+    let mut listed = 0usize;
+    let mut pages = 0usize;
+    let mut totals = Vec::new();
+    let mut token = String::new();
+    loop {
+        let path = if token.is_empty() {
+            "/users?page_size=300".to_owned()
+        } else {
+            format!("/users?page_size=300&next_page_token={token}")
+        };
+        // Only count the users: the client's own parsing should not dominate.
+        #[derive(serde::Deserialize)]
+        struct Page {
+            total_records: usize,
+            next_page_token: String,
+            users: Vec<serde::de::IgnoredAny>,
+        }
+        let r = zoom.req(Method::GET, &path).send().await.expect("page");
+        assert_eq!(r.status(), StatusCode::OK);
+        let page: Page = serde_json::from_slice(&r.bytes().await.expect("body")).expect("page");
+        listed += page.users.len();
+        totals.push(page.total_records);
+        pages += 1;
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    let walk = started.elapsed();
+    let rate = listed as f64 / walk.as_secs_f64();
+    assert!(
+        totals.iter().all(|t| *t == listed),
+        "total_records {totals:?}"
+    );
+    let after_walk = rss_kib();
+    println!(
+        "seeded 100000 users in {seeding:.2?}; RSS before {before:?} KiB, after seeding {after:?} KiB, \
+         after the walk {after_walk:?} KiB; listed {listed} active users in {pages} pages in {walk:.2?}: \
+         {rate:.0} users/s ({:.0} pages/s)",
+        pages as f64 / walk.as_secs_f64()
+    );
+    if let (Some(before), Some(after)) = (before, after) {
+        assert!(
+            after.saturating_sub(before) < 200 * 1024,
+            "100k users take {} KiB",
+            after - before
+        );
+        assert!(after < 200 * 1024 + before, "RSS {after} KiB");
+    }
+    assert!(rate > 18_000.0, "{rate:.0} users/s");
+}
