@@ -506,7 +506,8 @@ impl World {
         let user = self.users.remove(&seq)?;
         self.user_by_id.remove(&user.id);
         self.user_by_email.remove(&user.email.to_lowercase());
-        self.status_counts[user.status.index()] -= 1;
+        let count = &mut self.status_counts[user.status.index()];
+        *count = count.saturating_sub(1);
         if let Some(role) = self.roles.iter_mut().find(|r| r.id == user.role_id) {
             role.members = role.members.saturating_sub(1);
         }
@@ -526,7 +527,8 @@ impl World {
         if let Some(user) = self.users.get_mut(&seq)
             && user.status != status
         {
-            self.status_counts[user.status.index()] -= 1;
+            let old = &mut self.status_counts[user.status.index()];
+            *old = old.saturating_sub(1);
             self.status_counts[status.index()] += 1;
             user.status = status;
             if status == UserStatus::Active {
@@ -816,9 +818,17 @@ impl Sim {
             .unwrap_or_else(PoisonError::into_inner) = settings;
     }
 
-    /// The account data.
+    /// The account data. Invitations due for confirmation (`activate_pending_after_s`)
+    /// are confirmed first, so every reader sees invitees who "accepted" meanwhile.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        lock(&self.world)
+        let after = self
+            .settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .activate_pending_after_s;
+        let mut world = lock(&self.world);
+        world.confirm_due_invitations(Instant::now(), after.map(Duration::from_secs));
+        world
     }
 
     /// Issued access tokens.

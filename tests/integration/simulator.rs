@@ -169,6 +169,8 @@ async fn token_endpoint_issues_tokens_and_refuses_bad_requests() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("x-zm-trackingid").is_some());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.body["token_type"], "bearer");
     assert_eq!(r.body["expires_in"], 3600);
     assert!(
@@ -806,17 +808,33 @@ async fn pending_users_follow_zooms_rules() {
 #[tokio::test]
 async fn pending_users_confirm_by_admin_call_or_after_the_delay() {
     let zoom = Zoom::start(SimSettings {
-        users: 5,
+        users: 80,
         activate_pending_after_s: Some(1),
         ..SimSettings::default()
     })
     .await;
+    let pending = |state: &Value| state["account"]["user_counts"]["pending"].as_u64();
+    let seeded_pending = pending(&zoom.state().await).expect("count");
+    assert!(seeded_pending > 0, "the seed has pending users");
     let id = zoom.create_user("create", "soon@example.com").await;
     assert_eq!(
         zoom.get(&format!("/users/{id}")).await.body["status"],
         "pending"
     );
+    assert_eq!(pending(&zoom.state().await), Some(seeded_pending + 1));
     tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The admin view sees the confirmation too, without any API call in between, and
+    // seeded pending users never confirm on their own.
+    let state = zoom.state().await;
+    assert_eq!(pending(&state), Some(seeded_pending));
+    let invitee = state["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["id"] == id.as_str())
+        .expect("user")
+        .clone();
+    assert_eq!(invitee["status"], "active");
     assert_eq!(
         zoom.get(&format!("/users/{id}")).await.body["status"],
         "active"
