@@ -431,7 +431,7 @@ async fn users_are_listed_in_pages_with_tokens() {
 async fn page_tokens_are_tied_to_the_query_and_expire() {
     let zoom = Zoom::start(SimSettings {
         users: 80,
-        page_token_ttl_s: 1,
+        page_token_ttl_s: 2,
         ..SimSettings::default()
     })
     .await;
@@ -471,7 +471,7 @@ async fn page_tokens_are_tied_to_the_query_and_expire() {
     // Forged.
     assert_zoom_error(&zoom.get("/users?next_page_token=forged").await, 400, 300);
     // Expired.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let r = zoom
         .get(&format!("/users?page_size=10&next_page_token={token}"))
         .await;
@@ -809,7 +809,7 @@ async fn pending_users_follow_zooms_rules() {
 async fn pending_users_confirm_by_admin_call_or_after_the_delay() {
     let zoom = Zoom::start(SimSettings {
         users: 80,
-        activate_pending_after_s: Some(1),
+        activate_pending_after_s: Some(2),
         ..SimSettings::default()
     })
     .await;
@@ -822,7 +822,7 @@ async fn pending_users_confirm_by_admin_call_or_after_the_delay() {
         "pending"
     );
     assert_eq!(pending(&zoom.state().await), Some(seeded_pending + 1));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     // The admin view sees the confirmation too, without any API call in between, and
     // seeded pending users never confirm on their own.
     let state = zoom.state().await;
@@ -1690,7 +1690,7 @@ async fn a_burst_above_the_plan_rate_gets_qps_429s() {
         ..SimSettings::default()
     })
     .await;
-    let calls = (0..20).map(|_| zoom.get("/users/me"));
+    let calls = (0..40).map(|_| zoom.get("/users/me"));
     let replies = futures::future::join_all(calls).await;
     let ok = replies
         .iter()
@@ -1701,7 +1701,8 @@ async fn a_burst_above_the_plan_rate_gets_qps_429s() {
         .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
         .collect();
     assert!(ok >= 4, "the bucket starts full: {ok} passed");
-    assert!(throttled.len() >= 10, "{} throttled", throttled.len());
+    // Even if a loaded machine spreads the 40 calls over a few seconds, most are refused.
+    assert!(throttled.len() >= 20, "{} throttled", throttled.len());
     let t = throttled[0];
     assert_eq!(
         t.body,
@@ -1714,7 +1715,7 @@ async fn a_burst_above_the_plan_rate_gets_qps_429s() {
     assert_eq!(t.header("x-ratelimit-limit"), Some("6000"));
     let stats = zoom.admin(Method::GET, "/stats", None).await.body;
     assert_eq!(stats["throttled"]["QPS"], throttled.len());
-    assert_eq!(stats["by_category"]["Light"], 20);
+    assert_eq!(stats["by_category"]["Light"], 40);
 }
 
 #[tokio::test]
