@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::conn::ConnMeta;
-use super::error::json_response;
+use super::error::{json_bytes_response, json_response};
 use super::faults::FaultSpec;
 use super::gate::add_tracking_id;
 use super::seed;
@@ -79,30 +79,11 @@ fn ok(body: &Value) -> Response {
     json_response(StatusCode::OK, body)
 }
 
-/// `GET /_sim/state`: the whole account as JSON.
+/// `GET /_sim/state`: the whole account as JSON. Written user by user, so a 100,000-user
+/// account does not need a `Value` tree of the whole state in memory.
 async fn state(State(sim): State<Arc<Sim>>) -> Response {
     let settings = sim.settings();
     let world = sim.world();
-    let users: Vec<Value> = world
-        .users_after(0)
-        .map(|(_, u)| state_view(&world, u))
-        .collect();
-    let groups: Vec<Value> = world
-        .groups_after(0)
-        .map(|(_, g)| {
-            let member_ids: Vec<&str> = g
-                .members()
-                .iter()
-                .filter_map(|s| world.user(*s).map(|u| u.id()))
-                .collect();
-            json!({"id": g.id, "name": g.name, "member_ids": member_ids})
-        })
-        .collect();
-    let roles: Vec<Value> = world
-        .roles()
-        .iter()
-        .map(|r| json!({"id": &*r.id, "name": r.name, "member_count": r.total_members()}))
-        .collect();
     let account = json!({
         "id": world.account.id,
         "account_number": world.account.account_number,
@@ -119,7 +100,45 @@ async fn state(State(sim): State<Arc<Sim>>) -> Response {
             "pending": world.count_status(UserStatus::Pending),
         },
     });
-    ok(&json!({"account": account, "users": users, "groups": groups, "roles": roles}))
+    let groups: Vec<Value> = world
+        .groups_after(0)
+        .map(|(_, g)| {
+            let member_ids: Vec<&str> = g
+                .members()
+                .iter()
+                .filter_map(|s| world.user(*s).map(|u| u.id()))
+                .collect();
+            json!({"id": g.id, "name": g.name, "member_ids": member_ids})
+        })
+        .collect();
+    let roles: Vec<Value> = world
+        .roles()
+        .iter()
+        .map(|r| json!({"id": &*r.id, "name": r.name, "member_count": r.total_members()}))
+        .collect();
+    let mut out = Vec::with_capacity(1024 + world.user_count() * 1024);
+    let written = (|| -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"account\":");
+        serde_json::to_writer(&mut out, &account)?;
+        out.extend_from_slice(b",\"users\":[");
+        for (i, (_, user)) in world.users_after(0).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, &state_view(&world, user))?;
+        }
+        out.extend_from_slice(b"],\"groups\":");
+        serde_json::to_writer(&mut out, &groups)?;
+        out.extend_from_slice(b",\"roles\":");
+        serde_json::to_writer(&mut out, &roles)?;
+        out.push(b'}');
+        Ok(())
+    })();
+    drop(world);
+    match written {
+        Ok(()) => json_bytes_response(StatusCode::OK, out),
+        Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 /// `GET /_sim/stats`.

@@ -145,6 +145,11 @@ pub type ApiResult = Result<Response, ZoomError>;
 /// A JSON answer with Zoom's content type.
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    json_bytes_response(status, bytes)
+}
+
+/// Already serialized JSON with Zoom's content type.
+pub fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = (status, bytes).into_response();
     response
         .headers_mut()

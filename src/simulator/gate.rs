@@ -269,10 +269,6 @@ pub async fn api_gate(
         }
     }
 
-    sim.world().confirm_due_invitations(
-        now,
-        settings.activate_pending_after_s.map(Duration::from_secs),
-    );
     let response = next.run(request).await;
     match scripted {
         Some(fault) if fault.action == FaultAction::ApplyThenDrop => drop_connection(conn.as_ref()),

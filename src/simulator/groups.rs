@@ -10,8 +10,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::body::{Obj, Validator, parse_object};
@@ -62,6 +65,17 @@ fn group_seq(world: &World, id: &str) -> Result<u64, ZoomError> {
     world
         .resolve_group(id)
         .ok_or_else(|| ZoomError::group_not_found(id))
+}
+
+/// An opaque, stable membership id shaped like the recorded ones (64 URL-safe
+/// characters; zoom-fixtures `groups.*.members.page1.json` `member_id`).
+fn member_id(group_id: &str, user_id: &str) -> String {
+    let pair = Sha256::digest(format!("{group_id}:{user_id}"));
+    let user = Sha256::digest(user_id);
+    let mut bytes = Vec::with_capacity(48);
+    bytes.extend_from_slice(&pair);
+    bytes.extend_from_slice(&user[..16]);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A group as `GET /groups` lists it (with the fields the live recording shows).
@@ -247,6 +261,7 @@ async fn list_members(
                 useq,
                 json!({
                     "id": u.id(),
+                    "member_id": member_id(&group.id, u.id()),
                     "email": u.email(),
                     "first_name": u.first_name,
                     "last_name": u.last_name,
@@ -435,4 +450,23 @@ async fn update_member(
         _ => world.set_primary_group(useq, gseq),
     }
     Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_are_stable_and_shaped_like_zooms() {
+        let a = member_id("ppUAdwEBRFCdRE0mfLttog", "a18JbG_DQketjPo0Y8wYqg");
+        assert_eq!(a.len(), 64);
+        assert_eq!(
+            a,
+            member_id("ppUAdwEBRFCdRE0mfLttog", "a18JbG_DQketjPo0Y8wYqg")
+        );
+        assert_ne!(
+            a,
+            member_id("dSHPJbpfQo6uS1a0_iznyg", "a18JbG_DQketjPo0Y8wYqg")
+        );
+    }
 }

@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
 use super::error::json_response;
+use super::gate::add_tracking_id;
 use super::state::Sim;
 
 /// Tokens kept before expired ones are swept.
@@ -54,7 +55,12 @@ impl TokenStore {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        self.tokens.insert(token.clone(), now + ttl);
+        // An absurd lifetime saturates to "a year from now" instead of overflowing.
+        let expiry = now
+            .checked_add(ttl)
+            .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+            .unwrap_or(now);
+        self.tokens.insert(token.clone(), expiry);
         token
     }
 
@@ -120,9 +126,9 @@ pub async fn token(
     body: Bytes,
 ) -> Response {
     let mut response = issue_token(&sim, &headers, query.as_deref(), &body);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    add_tracking_id(headers);
     response
 }
 
@@ -235,5 +241,8 @@ mod tests {
         assert!(!store.is_valid("forged", now));
         assert_eq!(store.revoke_all(), 2);
         assert!(!store.is_valid(&b, now));
+        // An absurd lifetime does not overflow.
+        let c = store.issue(now, Duration::from_secs(u64::MAX));
+        assert!(store.is_valid(&c, now));
     }
 }

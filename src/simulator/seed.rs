@@ -557,11 +557,11 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
         };
 
         // Creation times grow with the index, spread over five years before the anchor.
-        let slot = span_days * 24 * 60 * (n - i) as i64 / n.max(1) as i64;
-        let jitter = user_rng.random_range(0..60 * 24);
-        let user_created_at = anchor() - Duration::minutes(slot + jitter);
+        let slot = span_days * 24 * 3600 * (n - i) as i64 / n.max(1) as i64;
+        let jitter = user_rng.random_range(0..24 * 3600);
+        let user_created_at = anchor() - Duration::seconds(slot + jitter);
         let created_at = (user_created_at
-            + Duration::minutes(user_rng.random_range(0..60 * 24 * 30)))
+            + Duration::seconds(user_rng.random_range(0..30 * 24 * 3600)))
         .min(anchor());
         let sso = user_rng.random_bool(0.1);
         let login_type = if sso { 101 } else { 100 };
@@ -608,14 +608,14 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
             user.employee_unique_id = random_id(&mut user_rng);
         }
         if status != UserStatus::Pending {
-            let since = (anchor() - created_at).num_minutes().max(1);
+            let since = (anchor() - created_at).num_seconds().max(1);
             let quiet = if status == UserStatus::Inactive {
                 since / 2
             } else {
                 0
             };
             let back = user_rng.random_range(quiet..since.max(quiet + 1));
-            user.last_login_time = Some(anchor() - Duration::minutes(back));
+            user.last_login_time = Some(anchor() - Duration::seconds(back));
             user.last_client_version = pick(&mut user_rng, &vocab.clients).clone();
             if user_rng.random_bool(0.5) {
                 let (_, _, _, country, code) = LOCATIONS[loc_index];

@@ -110,6 +110,36 @@ pub struct CustomAttribute {
     pub value: String,
 }
 
+/// Profile fields few users have, kept out of line so 100,000 users stay small.
+#[derive(Debug, Clone, Default)]
+pub struct UserExtras {
+    /// Custom attributes (max 5).
+    pub custom_attributes: Vec<CustomAttribute>,
+    /// Host key.
+    pub host_key: String,
+    /// CMS user id.
+    pub cms_user_id: String,
+    /// Personal link name.
+    pub vanity_name: String,
+    /// Pronouns.
+    pub pronouns: String,
+    /// About me.
+    pub about_me: String,
+    /// LinkedIn profile.
+    pub linkedin_url: String,
+    /// Zoom Workplace plan option.
+    pub zoom_one_type: Option<u64>,
+    /// Zoom United plan option.
+    pub plan_united_type: Option<String>,
+    /// `PATCH /users/{id}/settings` values, overlaid on the settings template.
+    pub settings: Map<String, Value>,
+    /// Times of e-mail changes in the last 24 hours (Zoom allows three).
+    pub recent_email_changes: Vec<DateTime<Utc>>,
+}
+
+/// Shared empty extras for users without any.
+static NO_EXTRAS: std::sync::LazyLock<UserExtras> = std::sync::LazyLock::new(UserExtras::default);
+
 /// A user of the account.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -160,38 +190,17 @@ pub struct User {
     pub login_type: u16,
     /// Phone numbers (max 3).
     pub phone_numbers: Vec<PhoneEntry>,
-    /// Custom attributes (max 5).
-    pub custom_attributes: Vec<CustomAttribute>,
-    /// Host key.
-    pub host_key: String,
-    /// CMS user id.
-    pub cms_user_id: String,
     /// Employee unique id (SSO users).
     pub employee_unique_id: String,
-    /// Personal link name.
-    pub vanity_name: String,
-    /// Pronouns.
-    pub pronouns: String,
     /// 1 ask, 2 always, 3 never.
     pub pronouns_option: u8,
-    /// About me.
-    pub about_me: String,
-    /// LinkedIn profile.
-    pub linkedin_url: String,
-    /// Zoom Workplace plan option.
-    pub zoom_one_type: Option<u64>,
-    /// Zoom United plan option.
-    pub plan_united_type: Option<String>,
     /// `feature.zoom_phone`. Change it only through [`World::set_zoom_phone`].
     zoom_phone: bool,
-    /// `PATCH /users/{id}/settings` values, overlaid on the settings template.
-    pub settings: Option<Box<Map<String, Value>>>,
-    /// Times of e-mail changes in the last 24 hours (Zoom allows three).
-    pub recent_email_changes: Vec<DateTime<Utc>>,
     /// All e-mail changes.
     pub email_change_count: u32,
     /// `DELETE /users/{id}/token` calls.
     pub logged_out_count: u32,
+    extras: Option<Box<UserExtras>>,
 }
 
 /// Everything needed to create a user; the rest starts empty.
@@ -257,23 +266,23 @@ impl User {
             last_client_version: empty,
             login_type: new.login_type,
             phone_numbers: Vec::new(),
-            custom_attributes: Vec::new(),
-            host_key: String::new(),
-            cms_user_id: String::new(),
             employee_unique_id: String::new(),
-            vanity_name: String::new(),
-            pronouns: String::new(),
             pronouns_option: 3,
-            about_me: String::new(),
-            linkedin_url: String::new(),
-            zoom_one_type: None,
-            plan_united_type: None,
             zoom_phone: false,
-            settings: None,
-            recent_email_changes: Vec::new(),
             email_change_count: 0,
             logged_out_count: 0,
+            extras: None,
         }
+    }
+
+    /// The rarely-set profile fields.
+    pub fn extras(&self) -> &UserExtras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
+    }
+
+    /// The rarely-set profile fields, for writing.
+    pub fn extras_mut(&mut self) -> &mut UserExtras {
+        self.extras.get_or_insert_with(Default::default)
     }
 
     /// The user id.
@@ -387,7 +396,7 @@ pub struct Account {
 pub struct World {
     /// Account facts.
     pub account: Account,
-    users: BTreeMap<u64, User>,
+    users: BTreeMap<u64, Box<User>>,
     user_by_id: HashMap<String, u64>,
     user_by_email: HashMap<String, u64>,
     status_counts: [usize; 3],
@@ -446,12 +455,12 @@ impl World {
 
     /// The user with sequence number `seq`.
     pub fn user(&self, seq: u64) -> Option<&User> {
-        self.users.get(&seq)
+        self.users.get(&seq).map(|u| &**u)
     }
 
     /// Mutable access to profile fields (indexed fields have their own setters).
     pub fn user_mut(&mut self, seq: u64) -> Option<&mut User> {
-        self.users.get_mut(&seq)
+        self.users.get_mut(&seq).map(|u| &mut **u)
     }
 
     /// The account owner's sequence number.
@@ -488,16 +497,17 @@ impl World {
         if let Some(role) = self.roles.iter_mut().find(|r| r.id == user.role_id) {
             role.members += 1;
         }
-        self.users.insert(seq, user);
+        self.users.insert(seq, Box::new(user));
         seq
     }
 
     /// Removes a user, with their group memberships.
-    pub fn remove_user(&mut self, seq: u64) -> Option<User> {
+    pub fn remove_user(&mut self, seq: u64) -> Option<Box<User>> {
         let user = self.users.remove(&seq)?;
         self.user_by_id.remove(&user.id);
         self.user_by_email.remove(&user.email.to_lowercase());
-        self.status_counts[user.status.index()] -= 1;
+        let count = &mut self.status_counts[user.status.index()];
+        *count = count.saturating_sub(1);
         if let Some(role) = self.roles.iter_mut().find(|r| r.id == user.role_id) {
             role.members = role.members.saturating_sub(1);
         }
@@ -517,7 +527,8 @@ impl World {
         if let Some(user) = self.users.get_mut(&seq)
             && user.status != status
         {
-            self.status_counts[user.status.index()] -= 1;
+            let old = &mut self.status_counts[user.status.index()];
+            *old = old.saturating_sub(1);
             self.status_counts[status.index()] += 1;
             user.status = status;
             if status == UserStatus::Active {
@@ -575,7 +586,7 @@ impl World {
     pub fn users_after(&self, after: u64) -> impl Iterator<Item = (u64, &User)> {
         self.users
             .range(after.saturating_add(1)..)
-            .map(|(seq, u)| (*seq, u))
+            .map(|(seq, u)| (*seq, &**u))
     }
 
     /// Remembers a user invited through the API, for `activate_pending_after_s`.
@@ -706,6 +717,14 @@ impl World {
         }
     }
 
+    /// The user's group ids in join order, borrowed.
+    pub fn group_id_refs<'a>(&'a self, user: &User) -> Vec<&'a str> {
+        user.groups
+            .iter()
+            .filter_map(|g| self.groups.get(g).map(|g| g.id.as_str()))
+            .collect()
+    }
+
     /// The user's group ids in join order.
     pub fn group_ids_of(&self, user: &User) -> Vec<String> {
         user.groups
@@ -799,9 +818,17 @@ impl Sim {
             .unwrap_or_else(PoisonError::into_inner) = settings;
     }
 
-    /// The account data.
+    /// The account data. Invitations due for confirmation (`activate_pending_after_s`)
+    /// are confirmed first, so every reader sees invitees who "accepted" meanwhile.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        lock(&self.world)
+        let after = self
+            .settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .activate_pending_after_s;
+        let mut world = lock(&self.world);
+        world.confirm_due_invitations(Instant::now(), after.map(Duration::from_secs));
+        world
     }
 
     /// Issued access tokens.

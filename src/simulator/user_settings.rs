@@ -156,11 +156,7 @@ fn overlay(base: &mut Value, overrides: &Value) {
 /// The settings a user sees for `option`.
 pub fn render(user: &User, option: Option<&str>) -> Value {
     let mut value = template(option, user);
-    if let Some(stored) = user
-        .settings
-        .as_ref()
-        .and_then(|m| m.get(option.unwrap_or(MAIN)))
-    {
+    if let Some(stored) = user.extras().settings.get(option.unwrap_or(MAIN)) {
         overlay(&mut value, stored);
     }
     // The phone flag lives on the user, not in the overrides.
@@ -263,8 +259,9 @@ pub fn store(user: &mut User, option: Option<&str>, overrides: Map<String, Value
     if overrides.is_empty() {
         return;
     }
-    let all = user.settings.get_or_insert_with(Default::default);
-    let slot = all
+    let slot = user
+        .extras_mut()
+        .settings
         .entry(option.unwrap_or(MAIN).to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
     overlay(slot, &Value::Object(overrides));

@@ -11,12 +11,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::routing::{delete, get, put};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::body::{Obj, Validator, email_domain, is_valid_email, parse_object};
-use super::error::{ApiResult, ZoomError, empty_response, json_response};
+use super::error::{ApiResult, ZoomError, empty_response, json_bytes_response, json_response};
 use super::paging::{self, cut, page_count};
 use super::ratelimit::{ThrottleKind, user_create_daily_limit};
 use super::state::{
@@ -45,7 +46,7 @@ pub fn routes() -> Router<Arc<Sim>> {
 
 /// Zoom's timestamp form, `yyyy-MM-ddTHH:mm:ssZ` ([USING] "Time in Zoom API").
 pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// The user types of [U] (`99` only with `ssoCreate`).
@@ -88,63 +89,122 @@ fn phone_numbers_json(user: &User) -> Value {
 }
 
 fn custom_attributes_json(user: &User) -> Value {
-    user.custom_attributes
+    user.extras()
+        .custom_attributes
         .iter()
         .map(|a| json!({"key": a.key, "name": a.name, "value": a.value}))
         .collect()
 }
 
+/// A `custom_attributes[]` entry, borrowed for serialization.
+#[derive(Serialize)]
+struct AttributeItem<'a> {
+    key: &'a str,
+    name: &'a str,
+    value: &'a str,
+}
+
+/// A `GET /users` item, borrowed from the state and serialized directly (listing
+/// 100,000 users must not build a `Value` tree per user). Field order follows the live
+/// recording (zoom-fixtures `users.page1.json`).
+#[derive(Serialize)]
+struct ListItem<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    first_name: &'a str,
+    last_name: &'a str,
+    display_name: &'a str,
+    email: &'a str,
+    #[serde(rename = "type")]
+    user_type: u8,
+    pmi: u64,
+    timezone: &'a str,
+    verified: u8,
+    dept: &'a str,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_login_time: Option<String>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    last_client_version: &'a str,
+    group_ids: Vec<&'a str>,
+    language: &'a str,
+    phone_number: String,
+    status: &'static str,
+    role_id: &'a str,
+    user_created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employee_unique_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan_united_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_attributes: Option<Vec<AttributeItem<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host_key: Option<&'a str>,
+}
+
 /// A `GET /users` item. Pending users are listed without `id` ([U]: "The API does not
 /// return this value for users with the `pending` status"), and their `created_at` is
 /// the time of the call.
-fn list_item(world: &World, user: &User, include: Include, now: DateTime<Utc>) -> Value {
+fn list_item<'a>(
+    world: &'a World,
+    user: &'a User,
+    include: Include,
+    now: DateTime<Utc>,
+) -> ListItem<'a> {
     let pending = user.status() == UserStatus::Pending;
-    let mut m = Map::new();
-    if !pending {
-        m.insert("id".into(), json!(user.id()));
+    let extras = user.extras();
+    ListItem {
+        id: (!pending).then(|| user.id()),
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+        display_name: &user.display_name,
+        email: user.email(),
+        user_type: user.user_type,
+        pmi: if pending { 0 } else { user.pmi },
+        timezone: &user.timezone,
+        verified: u8::from(user.verified),
+        dept: &user.dept,
+        created_at: timestamp(if pending { now } else { user.created_at }),
+        last_login_time: user.last_login_time.map(timestamp),
+        last_client_version: &user.last_client_version,
+        group_ids: world.group_id_refs(user),
+        language: &user.language,
+        phone_number: legacy_phone_number(user),
+        status: user.status().as_str(),
+        role_id: user.role_id(),
+        user_created_at: timestamp(user.user_created_at),
+        employee_unique_id: (user.login_type == 101 && !user.employee_unique_id.is_empty())
+            .then_some(user.employee_unique_id.as_str()),
+        plan_united_type: extras.plan_united_type.as_deref(),
+        custom_attributes: (include.custom_attributes && !extras.custom_attributes.is_empty())
+            .then(|| {
+                extras
+                    .custom_attributes
+                    .iter()
+                    .map(|a| AttributeItem {
+                        key: &a.key,
+                        name: &a.name,
+                        value: &a.value,
+                    })
+                    .collect()
+            }),
+        host_key: (include.host_key && !extras.host_key.is_empty())
+            .then_some(extras.host_key.as_str()),
     }
-    m.insert("first_name".into(), json!(user.first_name));
-    m.insert("last_name".into(), json!(user.last_name));
-    m.insert("display_name".into(), json!(user.display_name));
-    m.insert("email".into(), json!(user.email()));
-    m.insert("type".into(), json!(user.user_type));
-    m.insert("pmi".into(), json!(if pending { 0 } else { user.pmi }));
-    m.insert("timezone".into(), json!(&*user.timezone));
-    m.insert("verified".into(), json!(u8::from(user.verified)));
-    m.insert("dept".into(), json!(&*user.dept));
-    let created = if pending { now } else { user.created_at };
-    m.insert("created_at".into(), json!(timestamp(created)));
-    if let Some(t) = user.last_login_time {
-        m.insert("last_login_time".into(), json!(timestamp(t)));
-    }
-    if !user.last_client_version.is_empty() {
-        m.insert(
-            "last_client_version".into(),
-            json!(&*user.last_client_version),
-        );
-    }
-    m.insert("group_ids".into(), json!(world.group_ids_of(user)));
-    m.insert("language".into(), json!(&*user.language));
-    m.insert("phone_number".into(), json!(legacy_phone_number(user)));
-    m.insert("status".into(), json!(user.status().as_str()));
-    m.insert("role_id".into(), json!(user.role_id()));
-    m.insert(
-        "user_created_at".into(),
-        json!(timestamp(user.user_created_at)),
-    );
-    if user.login_type == 101 && !user.employee_unique_id.is_empty() {
-        m.insert("employee_unique_id".into(), json!(user.employee_unique_id));
-    }
-    if let Some(p) = &user.plan_united_type {
-        m.insert("plan_united_type".into(), json!(p));
-    }
-    if include.custom_attributes && !user.custom_attributes.is_empty() {
-        m.insert("custom_attributes".into(), custom_attributes_json(user));
-    }
-    if include.host_key && !user.host_key.is_empty() {
-        m.insert("host_key".into(), json!(user.host_key));
-    }
-    Value::Object(m)
+}
+
+/// The `GET /users` envelope. [DF-PAG]: pages fetched with a token carry no
+/// `page_count`/`page_number`.
+#[derive(Serialize)]
+struct UsersPage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_number: Option<u32>,
+    page_size: usize,
+    total_records: usize,
+    next_page_token: String,
+    users: Vec<ListItem<'a>>,
 }
 
 /// A `GET /users/{userId}` body, shaped like the recorded `users.me.json` plus the
@@ -190,7 +250,7 @@ fn detail(world: &World, user: &User, now: DateTime<Utc>) -> Value {
                 json!(&*user.last_client_version),
             );
         }
-        m.insert("cms_user_id".into(), json!(user.cms_user_id));
+        m.insert("cms_user_id".into(), json!(user.extras().cms_user_id));
         m.insert(
             "jid".into(),
             json!(format!("{}@xmpp.zoom.us", user.id().to_lowercase())),
@@ -219,29 +279,30 @@ fn detail(world: &World, user: &User, now: DateTime<Utc>) -> Value {
         if !user.phone_numbers.is_empty() {
             m.insert("phone_numbers".into(), phone_numbers_json(user));
         }
-        if !user.pronouns.is_empty() {
-            m.insert("pronouns".into(), json!(user.pronouns));
+        let extras = user.extras();
+        if !extras.pronouns.is_empty() {
+            m.insert("pronouns".into(), json!(extras.pronouns));
         }
         m.insert("pronouns_option".into(), json!(user.pronouns_option));
-        if !user.vanity_name.is_empty() {
+        if !extras.vanity_name.is_empty() {
             m.insert(
                 "vanity_url".into(),
                 json!(format!(
                     "https://{}.zoom.us/my/{}",
-                    world.account.cluster, user.vanity_name
+                    world.account.cluster, extras.vanity_name
                 )),
             );
         }
         if user.login_type == 101 && !user.employee_unique_id.is_empty() {
             m.insert("employee_unique_id".into(), json!(user.employee_unique_id));
         }
-        if let Some(z) = user.zoom_one_type {
+        if let Some(z) = extras.zoom_one_type {
             m.insert("zoom_one_type".into(), json!(z));
         }
-        if let Some(p) = &user.plan_united_type {
+        if let Some(p) = &extras.plan_united_type {
             m.insert("plan_united_type".into(), json!(p));
         }
-        if !user.custom_attributes.is_empty() {
+        if !extras.custom_attributes.is_empty() {
             m.insert("custom_attributes".into(), custom_attributes_json(user));
         }
     }
@@ -327,11 +388,13 @@ async fn list_users(
         None => world.count_status(status),
         Some(_) => world.users_after(0).filter(|(_, u)| matches(u)).count(),
     };
+    // Cut the page as sequence numbers first: issuing the token needs the state
+    // mutably, rendering borrows it.
     let page = cut(
         world
             .users_after(after)
             .filter(|(_, u)| matches(u))
-            .map(|(seq, u)| (seq, list_item(&world, u, include, wall))),
+            .map(|(seq, _)| (seq, seq)),
         skip,
         page_size,
     );
@@ -343,19 +406,31 @@ async fn list_users(
         }
         None => String::new(),
     };
+    let users = page
+        .items
+        .iter()
+        .filter_map(|seq| world.user(*seq))
+        .map(|u| list_item(&world, u, include, wall))
+        .collect();
+    let body = UsersPage {
+        page_count: (!by_token).then(|| page_count(total, page_size)),
+        page_number: (!by_token).then_some(page_number),
+        page_size,
+        total_records: total,
+        next_page_token: next,
+        users,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|_| server_error())?;
     drop(world);
+    Ok(json_bytes_response(StatusCode::OK, bytes))
+}
 
-    let mut body = Map::new();
-    // [DF-PAG]: pages fetched with a token carry no page_count/page_number.
-    if !by_token {
-        body.insert("page_count".into(), json!(page_count(total, page_size)));
-        body.insert("page_number".into(), json!(page_number));
-    }
-    body.insert("page_size".into(), json!(page_size));
-    body.insert("total_records".into(), json!(total));
-    body.insert("next_page_token".into(), json!(next));
-    body.insert("users".into(), Value::Array(page.items));
-    Ok(json_response(StatusCode::OK, &Value::Object(body)))
+fn server_error() -> ZoomError {
+    ZoomError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        500,
+        "Internal Server Error",
+    )
 }
 
 // ----- POST /users --------------------------------------------------------------------
@@ -493,8 +568,11 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
         login_type,
         pmi,
     });
-    user.zoom_one_type = zoom_one_type;
-    user.plan_united_type = plan_united_type;
+    if zoom_one_type.is_some() || plan_united_type.is_some() {
+        let extras = user.extras_mut();
+        extras.zoom_one_type = zoom_one_type;
+        extras.plan_united_type = plan_united_type;
+    }
     let seq = world.insert_user(user);
     if zoom_phone {
         world.set_zoom_phone(seq, true);
@@ -765,10 +843,10 @@ fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) {
         u.user_type = t as u8;
     }
     if let Some(z) = p.zoom_one_type {
-        u.zoom_one_type = (z != 0).then_some(z);
+        u.extras_mut().zoom_one_type = (z != 0).then_some(z);
     }
     if let Some(pl) = p.plan_united_type {
-        u.plan_united_type = (pl != "none").then_some(pl);
+        u.extras_mut().plan_united_type = (pl != "none").then_some(pl);
     }
     if let Some(v) = p.dept {
         u.dept = Arc::from(v);
@@ -798,10 +876,10 @@ fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) {
         u.phone_numbers = v;
     }
     if let Some(v) = p.custom_attributes {
-        u.custom_attributes = v;
+        u.extras_mut().custom_attributes = v;
     }
     if let Some(v) = p.host_key {
-        u.host_key = v;
+        u.extras_mut().host_key = v;
     }
     if let Some(v) = p.pmi {
         u.pmi = v;
@@ -810,22 +888,22 @@ fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) {
         u.use_pmi = v;
     }
     if let Some(v) = p.vanity_name {
-        u.vanity_name = v;
+        u.extras_mut().vanity_name = v;
     }
     if let Some(v) = p.pronouns {
-        u.pronouns = v;
+        u.extras_mut().pronouns = v;
     }
     if let Some(v) = p.pronouns_option {
         u.pronouns_option = v as u8;
     }
     if let Some(v) = p.about_me {
-        u.about_me = v;
+        u.extras_mut().about_me = v;
     }
     if let Some(v) = p.linkedin_url {
-        u.linkedin_url = v;
+        u.extras_mut().linkedin_url = v;
     }
     if let Some(v) = p.cms_user_id {
-        u.cms_user_id = v;
+        u.extras_mut().cms_user_id = v;
     }
 }
 
@@ -1071,14 +1149,10 @@ async fn update_email(
     let Some(user) = world.user_mut(seq) else {
         return Err(ZoomError::user_not_found(&key));
     };
-    user.recent_email_changes.retain(|t| now - *t < window);
-    if user.recent_email_changes.len() >= EMAIL_CHANGES_PER_DAY {
-        let oldest = user
-            .recent_email_changes
-            .iter()
-            .min()
-            .copied()
-            .unwrap_or(now);
+    let recent = &mut user.extras_mut().recent_email_changes;
+    recent.retain(|t| now - *t < window);
+    if recent.len() >= EMAIL_CHANGES_PER_DAY {
+        let oldest = recent.iter().min().copied().unwrap_or(now);
         let retry = timestamp(oldest + window);
         return Err(ZoomError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -1091,7 +1165,7 @@ async fn update_email(
         )
         .with_header(header::RETRY_AFTER, &retry));
     }
-    user.recent_email_changes.push(now);
+    recent.push(now);
     user.email_change_count += 1;
     world.set_email(seq, email);
     Ok(empty_response(StatusCode::NO_CONTENT))
