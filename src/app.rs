@@ -1,10 +1,15 @@
 //! Composition root: builds the Zoom client, the provider and the HTTP router from a
 //! [`Config`], and serves them.
 
+use std::sync::Arc;
+
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::http::{AppState, Authenticator, router};
+use crate::provider::Provider;
+use crate::zoom::ZoomClient;
 
 /// A running SCIM service.
 #[derive(Debug)]
@@ -16,15 +21,45 @@ pub struct Service {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+/// The Prometheus recorder is process-wide: install it once, share the handle.
+fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .clone()
+}
+
 impl Service {
-    /// Starts serving on `listener`.
+    /// Builds everything from `config` and starts serving on `listener`.
     pub async fn start(mut config: Config, listener: TcpListener) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
         config.server.listen = addr;
         let scim_base_url = format!("{}{}", config.server.public_base(), config.scim.base_path);
-        let router = axum::Router::new();
+        let authenticator = Arc::new(Authenticator::new(&config.auth)?);
+        let zoom = ZoomClient::new(&config.zoom)?;
+        let config = Arc::new(config);
+        let provider = Arc::new(Provider::new(zoom, config.clone(), scim_base_url.clone()));
+        let metrics = if config.server.metrics {
+            metrics_handle()
+        } else {
+            None
+        };
+        let state = AppState {
+            provider,
+            config,
+            base_url: scim_base_url.clone().into(),
+            metrics,
+        };
+        let app = router(state, authenticator);
         let task = tokio::spawn(async move {
-            axum::serve(listener, router).await?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
             Ok(())
         });
         Ok(Self {
@@ -34,8 +69,35 @@ impl Service {
         })
     }
 
-    /// Waits until the server stops.
+    /// Waits until the server stops (Ctrl-C or SIGTERM).
     pub async fn wait(self) -> anyhow::Result<()> {
         self.task.await?
     }
+
+    /// Stops serving at once (tests).
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("Shutting down.");
 }

@@ -9,6 +9,9 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod http;
+pub mod mapping;
+pub mod provider;
 pub mod scim;
 pub mod secret;
 pub mod simulator;

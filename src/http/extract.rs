@@ -1,0 +1,103 @@
+//! Request extractors that answer in SCIM's error format: JSON bodies (either SCIM or
+//! plain JSON media type, RFC 7644 section 3.8) with a size limit.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde_json::Value;
+
+use crate::scim::error::ScimError;
+
+/// The largest body accepted, set per router from `server.max_body_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body: `application/scim+json` or `application/json` (with or
+/// without parameters such as `charset`); anything else is refused.
+#[derive(Debug)]
+pub struct ScimJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimJson {
+    type Rejection = ScimError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(1024 * 1024, |l| l.0);
+        if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
+            let media = content_type
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if media != "application/scim+json" && media != "application/json" {
+                return Err(ScimError::invalid_syntax(format!(
+                    "unsupported Content-Type `{media}`: send application/scim+json or application/json"
+                )));
+            }
+        }
+        let body = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| {
+                ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+            })?;
+        let _ = state;
+        parse_json(&body).map(ScimJson)
+    }
+}
+
+fn parse_json(body: &Bytes) -> Result<Value, ScimError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ScimError::invalid_syntax(
+            "request body is empty; a JSON object is required",
+        ));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ScimError::invalid_syntax(format!("request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ScimError::invalid_syntax(
+            "request body must be a JSON object",
+        ));
+    }
+    Ok(value)
+}
+
+/// Query parameters as ordered pairs; a malformed query string is a SCIM 400.
+#[derive(Debug)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|e| ScimError::invalid_syntax(format!("malformed query string: {e}")))
+    }
+}
+
+/// The `{id}` path segment, percent-decoded; a malformed one is a SCIM 400.
+#[derive(Debug)]
+pub struct ResourceId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ResourceId {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| ResourceId(p.0))
+            .map_err(|e| ScimError::invalid_syntax(format!("malformed resource id: {e}")))
+    }
+}

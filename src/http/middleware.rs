@@ -1,0 +1,71 @@
+//! Request ids and request spans: every log line written while handling a request
+//! carries its `request_id` (taken from `X-Request-Id` when the client sends one).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+/// The request id header, read from the client and echoed on the response.
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_request_id() -> String {
+    // A process-unique, sortable id; random per process start so ids from two runs
+    // do not collide in aggregated logs.
+    static PREFIX: std::sync::LazyLock<u32> = std::sync::LazyLock::new(rand::random);
+    format!(
+        "{:08x}-{:06}",
+        *PREFIX,
+        NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Wraps each request in a span with its id, method and route, and logs one line
+/// when it completes (status and duration).
+pub async fn trace_requests(mut request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(new_request_id);
+    let matched = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    // Metrics are labelled by route template only (never raw paths: ids would explode
+    // the label set); the span shows the raw path of unmatched requests.
+    let route_label = matched.clone().unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = matched.unwrap_or_else(|| request.uri().path().to_owned());
+    let method = request.method().clone();
+    let span = tracing::info_span!("request", request_id = %request_id, %method, route = %route);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        request.headers_mut().insert(REQUEST_ID.clone(), value);
+    }
+    let started = Instant::now();
+    async move {
+        let mut response = next.run(request).await;
+        let status = response.status().as_u16();
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, "Request failed.");
+        } else {
+            tracing::info!(status, elapsed_ms, "Request served.");
+        }
+        metrics::counter!("scim_requests_total", "method" => method.to_string(), "route" => route_label, "status" => status.to_string()).increment(1);
+        metrics::histogram!("scim_request_duration_seconds").record(elapsed_ms / 1000.0);
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID.clone(), value);
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}

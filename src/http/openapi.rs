@@ -1,0 +1,261 @@
+//! The OpenAPI document, served at `/openapi.json` and committed as
+//! `openapi/zoom-scim.json` (a test fails when they differ). Resource bodies are
+//! generated from the SCIM schemas in `scim-schema/`, so the document cannot drift
+//! from what `/Schemas` publishes.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value, json};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{OpenApi, PartialSchema, ToSchema};
+
+use crate::scim::model::urn;
+use crate::scim::schema::SchemaRegistry;
+
+/// The OpenAPI document of the SCIM API (paths relative to `scim.base_path`).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "zoom-scim",
+        description = "SCIM 2.0 (RFC 7643/7644) service provider for Zoom users, Zoom Phone, groups and roles. Paths are relative to the SCIM base path (default `/scim/v2`). Every request needs `Authorization: Bearer <token>`; every error is an RFC 7644 section 3.12 body."
+    ),
+    paths(
+        super::discovery::service_provider_config,
+        super::discovery::resource_types,
+        super::discovery::resource_type,
+        super::discovery::schemas,
+        super::discovery::schema,
+        super::users::list_users,
+        super::users::search_users,
+        super::users::get_user,
+        super::users::create_user,
+        super::users::replace_user,
+        super::users::patch_user,
+        super::users::delete_user,
+    ),
+    components(schemas(UserDoc, ErrorDoc, ListResponseDoc, SearchRequestDoc, PatchOpDoc)),
+    tags(
+        (name = "discovery", description = "RFC 7644 section 4"),
+        (name = "users", description = "Zoom users, with Zoom Phone in the Zoom extension"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON, with a trailing newline (the committed file's form).
+pub fn document_json() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    text.push('\n');
+    text
+}
+
+fn schema_from_json(value: Value) -> RefOr<Schema> {
+    serde_json::from_value(value).expect("generated JSON is a valid OpenAPI schema")
+}
+
+/// Converts one SCIM attribute definition (RFC 7643 section 7) to a JSON Schema.
+fn attribute_schema(attribute: &Value) -> Value {
+    let scim_type = attribute
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("string");
+    let mut schema = match scim_type {
+        "boolean" => json!({"type": "boolean"}),
+        "integer" => json!({"type": "integer", "format": "int64"}),
+        "decimal" => json!({"type": "number"}),
+        "dateTime" => json!({"type": "string", "format": "date-time"}),
+        "reference" => json!({"type": "string", "format": "uri"}),
+        "complex" => object_schema(attribute.get("subAttributes")),
+        _ => json!({"type": "string"}),
+    };
+    if let Some(values) = attribute
+        .get("canonicalValues")
+        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        schema["description"] = json!(format!("Canonical values: {}", join(values)));
+    }
+    let multi = attribute
+        .get("multiValued")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut schema = if multi {
+        json!({"type": "array", "items": schema})
+    } else {
+        schema
+    };
+    if let Some(description) = attribute.get("description").and_then(Value::as_str) {
+        schema["description"] = json!(description);
+    }
+    match attribute.get("mutability").and_then(Value::as_str) {
+        Some("readOnly") => schema["readOnly"] = json!(true),
+        Some("writeOnly") => schema["writeOnly"] = json!(true),
+        _ => {}
+    }
+    schema
+}
+
+fn join(values: &Value) -> String {
+    values
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+fn object_schema(attributes: Option<&Value>) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for attribute in attributes.and_then(Value::as_array).into_iter().flatten() {
+        let Some(name) = attribute.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        properties.insert(name.to_owned(), attribute_schema(attribute));
+        if attribute.get("required").and_then(Value::as_bool) == Some(true) {
+            required.push(json!(name));
+        }
+    }
+    let mut schema = json!({"type": "object", "properties": properties});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required);
+    }
+    schema
+}
+
+/// A resource type's body: its core schema's attributes, `schemas`, `meta`, and one
+/// object per extension under the extension's URN.
+fn resource_schema(core: &str, extensions: &[&str], description: &str) -> Value {
+    let registry = SchemaRegistry::global();
+    let core_schema = registry.schema(core).expect("core schema is registered");
+    let mut schema = object_schema(core_schema.get("attributes"));
+    schema["description"] = json!(description);
+    let properties = schema["properties"]
+        .as_object_mut()
+        .expect("object schema has properties");
+    properties.insert(
+        "schemas".into(),
+        json!({"type": "array", "items": {"type": "string"}, "description": "Schema URNs of the resource"}),
+    );
+    properties.insert(
+        "meta".into(),
+        json!({"type": "object", "readOnly": true, "properties": {
+            "resourceType": {"type": "string"}, "created": {"type": "string", "format": "date-time"},
+            "lastModified": {"type": "string", "format": "date-time"}, "location": {"type": "string", "format": "uri"},
+            "version": {"type": "string", "description": "Weak ETag of the resource"}}}),
+    );
+    for extension in extensions {
+        let ext = registry
+            .schema(extension)
+            .expect("extension schema is registered");
+        let mut ext_schema = object_schema(ext.get("attributes"));
+        if let Some(name) = ext.get("name").and_then(Value::as_str) {
+            ext_schema["description"] = json!(name);
+        }
+        properties.insert((*extension).to_owned(), ext_schema);
+    }
+    schema
+}
+
+/// Documentation type for a SCIM User (generated from `scim-schema/`).
+pub struct UserDoc;
+
+impl PartialSchema for UserDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(resource_schema(
+            urn::USER,
+            &[urn::ENTERPRISE_USER, urn::ZOOM_USER, urn::ZOOM_NATIVE_USER],
+            "A Zoom user as a SCIM User (see /Schemas for every characteristic)",
+        ))
+    }
+}
+
+impl ToSchema for UserDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("User")
+    }
+}
+
+/// Documentation type for an RFC 7644 section 3.12 error body.
+pub struct ErrorDoc;
+
+impl PartialSchema for ErrorDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(
+            json!({"type": "object", "required": ["schemas", "status"], "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "status": {"type": "string", "description": "HTTP status code as a string"},
+            "scimType": {"type": "string", "description": "RFC 7644 section 3.12 keyword, e.g. invalidFilter, uniqueness, mutability"},
+            "detail": {"type": "string"}}}),
+        )
+    }
+}
+
+impl ToSchema for ErrorDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Error")
+    }
+}
+
+/// Documentation type for a ListResponse (RFC 7644 section 3.4.2).
+pub struct ListResponseDoc;
+
+impl PartialSchema for ListResponseDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(
+            json!({"type": "object", "required": ["schemas", "totalResults", "Resources", "startIndex", "itemsPerPage"], "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "totalResults": {"type": "integer"}, "startIndex": {"type": "integer"}, "itemsPerPage": {"type": "integer"},
+            "Resources": {"type": "array", "items": {"type": "object"}}}}),
+        )
+    }
+}
+
+impl ToSchema for ListResponseDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ListResponse")
+    }
+}
+
+/// Documentation type for a SearchRequest (RFC 7644 section 3.4.3).
+pub struct SearchRequestDoc;
+
+impl PartialSchema for SearchRequestDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(json!({"type": "object", "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "filter": {"type": "string"}, "startIndex": {"type": "integer"}, "count": {"type": "integer"},
+            "attributes": {"type": "array", "items": {"type": "string"}},
+            "excludedAttributes": {"type": "array", "items": {"type": "string"}}}}))
+    }
+}
+
+impl ToSchema for SearchRequestDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("SearchRequest")
+    }
+}
+
+/// Documentation type for a PatchOp request (RFC 7644 section 3.5.2).
+pub struct PatchOpDoc;
+
+impl PartialSchema for PatchOpDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(
+            json!({"type": "object", "required": ["Operations"], "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "Operations": {"type": "array", "items": {"type": "object", "required": ["op"], "properties": {
+                "op": {"type": "string", "description": "add, replace or remove (case-insensitive)"},
+                "path": {"type": "string"}, "value": {}}}}}}),
+        )
+    }
+}
+
+impl ToSchema for PatchOpDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("PatchOp")
+    }
+}

@@ -1,0 +1,348 @@
+//! SCIM filter -> the narrowest Zoom source that can answer it ("push-down").
+//!
+//! The whole filter is always evaluated again over the mapped resources, so a push-down
+//! only has to be a superset of the answer: correctness never depends on it.
+
+use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
+use crate::scim::model::urn;
+
+/// A Zoom user status, as `GET /users?status=` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ZoomStatus {
+    /// `active`.
+    Active,
+    /// `inactive` (deactivated).
+    Inactive,
+    /// `pending` (invited, not confirmed).
+    Pending,
+}
+
+impl ZoomStatus {
+    /// Every status, in listing order.
+    pub const ALL: [ZoomStatus; 3] = [Self::Active, Self::Inactive, Self::Pending];
+
+    /// Zoom's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Pending => "pending",
+        }
+    }
+
+    /// Parses Zoom's name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl From<ZoomStatus> for crate::zoom::model::UserStatus {
+    fn from(status: ZoomStatus) -> Self {
+        match status {
+            ZoomStatus::Active => Self::Active,
+            ZoomStatus::Inactive => Self::Inactive,
+            ZoomStatus::Pending => Self::Pending,
+        }
+    }
+}
+
+/// Where the users a filter can match come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSource {
+    /// One `GET /users/{id}`.
+    ById(String),
+    /// One `GET /users/{email}`.
+    ByEmail(String),
+    /// The members of one group (`GET /groups/{id}/members`).
+    GroupMembers(String),
+    /// `GET /users?status=..` for these statuses (in this order), optionally `role_id`.
+    Listing {
+        /// Statuses to list.
+        statuses: Vec<ZoomStatus>,
+        /// `role_id` query parameter.
+        role_id: Option<String>,
+    },
+    /// The filter cannot match anything (e.g. `active eq true and active eq false`).
+    Empty,
+}
+
+/// Chooses the narrowest source for `filter`.
+pub fn user_source(filter: Option<&Filter>) -> UserSource {
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        flatten_and(f, &mut conjuncts);
+    }
+    let mut statuses: Vec<ZoomStatus> = ZoomStatus::ALL.to_vec();
+    let mut role_id = None;
+    let mut group = None;
+    let mut email = None;
+    for term in &conjuncts {
+        match term_source(term) {
+            Some(Term::Id(id)) => return UserSource::ById(id),
+            Some(Term::Email(e)) => email = email.or(Some(e)),
+            Some(Term::Group(g)) => group = group.or(Some(g)),
+            Some(Term::Role(r)) => role_id = role_id.or(Some(r)),
+            Some(Term::Statuses(allowed)) => statuses.retain(|s| allowed.contains(s)),
+            None => {}
+        }
+    }
+    if let Some(e) = email {
+        return UserSource::ByEmail(e);
+    }
+    if statuses.is_empty() {
+        return UserSource::Empty;
+    }
+    if let Some(g) = group {
+        return UserSource::GroupMembers(g);
+    }
+    UserSource::Listing { statuses, role_id }
+}
+
+fn flatten_and<'a>(filter: &'a Filter, out: &mut Vec<&'a Filter>) {
+    match filter {
+        Filter::And(a, b) => {
+            flatten_and(a, out);
+            flatten_and(b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+enum Term {
+    Id(String),
+    Email(String),
+    Group(String),
+    Role(String),
+    Statuses(Vec<ZoomStatus>),
+}
+
+fn is_core(path: &AttrPath) -> bool {
+    path.urn
+        .as_deref()
+        .is_none_or(|u| u.eq_ignore_ascii_case(urn::USER))
+}
+
+fn is_zoom_ext(path: &AttrPath) -> bool {
+    path.urn
+        .as_deref()
+        .is_none_or(|u| u.eq_ignore_ascii_case(urn::ZOOM_USER))
+}
+
+fn named(path: &AttrPath, attr: &str, sub: Option<&str>) -> bool {
+    path.attr.eq_ignore_ascii_case(attr)
+        && match (path.sub_attr.as_deref(), sub) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+}
+
+fn string_value(value: &CompValue) -> Option<String> {
+    match value {
+        CompValue::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn bool_value(value: &CompValue) -> Option<bool> {
+    match value {
+        CompValue::Bool(b) => Some(*b),
+        CompValue::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        CompValue::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn term_source(term: &Filter) -> Option<Term> {
+    match term {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value,
+        } => compare_source(path, value),
+        // `emails[type eq "work" and value eq "x"]`, `emails[value eq "x"]`,
+        // `groups[value eq "g"]`: look for an equality on `value` inside.
+        Filter::ValuePath { path, filter } => {
+            let mut inner = Vec::new();
+            flatten_and(filter, &mut inner);
+            inner.iter().find_map(|f| match f {
+                Filter::Compare {
+                    path: sub,
+                    op: CompareOp::Eq,
+                    value,
+                } if sub.urn.is_none() && named(sub, "value", None) => {
+                    let combined = AttrPath {
+                        urn: path.urn.clone(),
+                        attr: path.attr.clone(),
+                        sub_attr: Some("value".into()),
+                    };
+                    compare_source(&combined, value)
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn compare_source(path: &AttrPath, value: &CompValue) -> Option<Term> {
+    if is_core(path) {
+        if named(path, "id", None) {
+            return string_value(value).map(Term::Id);
+        }
+        if named(path, "userName", None)
+            || named(path, "emails", Some("value"))
+            || named(path, "emails", None)
+        {
+            return string_value(value).map(Term::Email);
+        }
+        if named(path, "active", None) {
+            return bool_value(value).map(|active| {
+                Term::Statuses(if active {
+                    vec![ZoomStatus::Active, ZoomStatus::Pending]
+                } else {
+                    vec![ZoomStatus::Inactive]
+                })
+            });
+        }
+        if named(path, "roles", Some("value")) || named(path, "roles", None) {
+            return string_value(value).map(Term::Role);
+        }
+        if named(path, "groups", Some("value")) || named(path, "groups", None) {
+            return string_value(value).map(Term::Group);
+        }
+    }
+    if is_zoom_ext(path) {
+        if named(path, "status", None) {
+            let status = string_value(value).and_then(|s| ZoomStatus::parse(&s));
+            // An unknown status matches nothing: an empty allowed set.
+            return Some(Term::Statuses(status.into_iter().collect()));
+        }
+        if named(path, "groupIds", None) {
+            return string_value(value).map(Term::Group);
+        }
+    }
+    None
+}
+
+/// Lower-cased names of every attribute a filter mentions (URN prefixes dropped;
+/// sub-attributes of value paths included as `attr.sub`).
+pub fn referenced_attributes(filter: &Filter) -> Vec<String> {
+    fn walk(f: &Filter, out: &mut Vec<String>) {
+        match f {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Filter::Not(inner) => walk(inner, out),
+            Filter::Compare { path, .. } | Filter::Present(path) => out.push(path_name(path)),
+            Filter::ValuePath { path, filter } => {
+                out.push(path_name(path));
+                walk(filter, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(filter, &mut out);
+    out
+}
+
+fn path_name(path: &AttrPath) -> String {
+    path.attr.to_ascii_lowercase()
+}
+
+/// True when the source chosen by [`user_source`] answers the filter exactly (only
+/// status and role terms joined by `and`), so Zoom's `total_records` are exact and no
+/// in-memory evaluation is needed.
+pub fn exactly_pushed_down(filter: Option<&Filter>) -> bool {
+    let Some(filter) = filter else { return true };
+    let mut conjuncts = Vec::new();
+    flatten_and(filter, &mut conjuncts);
+    conjuncts
+        .iter()
+        .all(|t| matches!(term_source(t), Some(Term::Statuses(_) | Term::Role(_))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::filter::parse_filter;
+
+    fn source(filter: &str) -> UserSource {
+        user_source(Some(&parse_filter(filter).unwrap()))
+    }
+
+    fn listing(statuses: &[ZoomStatus], role_id: Option<&str>) -> UserSource {
+        UserSource::Listing {
+            statuses: statuses.to_vec(),
+            role_id: role_id.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn pushes_down_what_zoom_can_answer() {
+        use ZoomStatus::*;
+        let cases = [
+            ("id eq \"abc\"", UserSource::ById("abc".into())),
+            (
+                "userName eq \"a@x.com\"",
+                UserSource::ByEmail("a@x.com".into()),
+            ),
+            (
+                "username EQ \"a@x.com\"",
+                UserSource::ByEmail("a@x.com".into()),
+            ),
+            (
+                "emails.value eq \"a@x.com\"",
+                UserSource::ByEmail("a@x.com".into()),
+            ),
+            (
+                "emails[type eq \"work\" and value eq \"a@x.com\"]",
+                UserSource::ByEmail("a@x.com".into()),
+            ),
+            (
+                "id eq \"abc\" and title eq \"Engineer\"",
+                UserSource::ById("abc".into()),
+            ),
+            ("active eq true", listing(&[Active, Pending], None)),
+            ("active eq false", listing(&[Inactive], None)),
+            (
+                "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:status eq \"pending\"",
+                listing(&[Pending], None),
+            ),
+            (
+                "active eq true and urn:ietf:params:scim:schemas:extension:zoom:2.0:User:status eq \"inactive\"",
+                UserSource::Empty,
+            ),
+            (
+                "roles.value eq \"1\"",
+                listing(&[Active, Inactive, Pending], Some("1")),
+            ),
+            (
+                "groups.value eq \"g1\"",
+                UserSource::GroupMembers("g1".into()),
+            ),
+            (
+                "title eq \"Engineer\"",
+                listing(&[Active, Inactive, Pending], None),
+            ),
+            (
+                "userName eq \"a@x.com\" or userName eq \"b@x.com\"",
+                listing(&[Active, Inactive, Pending], None),
+            ),
+            (
+                "not (active eq true)",
+                listing(&[Active, Inactive, Pending], None),
+            ),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(source(filter), expected, "{filter}");
+        }
+        assert_eq!(
+            user_source(None),
+            listing(&[Active, Inactive, Pending], None)
+        );
+    }
+}

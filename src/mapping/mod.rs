@@ -1,0 +1,5 @@
+//! Pure translation between SCIM resources and Zoom objects: no I/O, table-tested.
+
+pub mod error;
+pub mod filter;
+pub mod user;

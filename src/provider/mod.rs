@@ -1,0 +1,98 @@
+//! The SCIM use cases over Zoom: get, list/search, create, replace, patch, delete.
+//! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
+//! [`crate::mapping`].
+
+mod lookups;
+mod users_read;
+mod users_write;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::scim::error::ScimError;
+use crate::zoom::ZoomClient;
+
+pub use lookups::Lookups;
+
+/// A rendered resource.
+#[derive(Debug, Clone)]
+pub struct ScimResource {
+    /// The (projected) JSON body.
+    pub body: Value,
+    /// Weak ETag of the full resource, when the full resource was read.
+    pub etag: Option<String>,
+    /// Absolute `meta.location`.
+    pub location: String,
+    /// What Zoom silently did not apply (pending users), for `Warning` headers.
+    pub warnings: Vec<String>,
+}
+
+/// The result of a create.
+#[derive(Debug)]
+pub struct WriteOutcome {
+    /// The resource as Zoom holds it afterwards.
+    pub resource: ScimResource,
+    /// `true`: created (201); `false`: an existing resource was adopted (200).
+    pub created: bool,
+}
+
+/// Conditions of a write (RFC 7644 section 3.14).
+#[derive(Debug, Default, Clone)]
+pub struct Precondition {
+    /// `If-Match` header value.
+    pub if_match: Option<String>,
+}
+
+impl Precondition {
+    /// Fails with 412 when `If-Match` is present and matches neither `*` nor `etag`.
+    pub fn check(&self, etag: &str) -> Result<(), ScimError> {
+        match &self.if_match {
+            None => Ok(()),
+            Some(expected)
+                if expected
+                    .split(',')
+                    .any(|t| t.trim() == "*" || t.trim() == etag) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(ScimError::precondition_failed(format!(
+                "If-Match does not match the current version {etag}; read the resource again"
+            ))),
+        }
+    }
+}
+
+/// The provider: every SCIM use case.
+#[derive(Debug)]
+pub struct Provider {
+    zoom: ZoomClient,
+    config: Arc<Config>,
+    base_url: String,
+    lookups: Lookups,
+    cursors: users_read::CursorCache,
+}
+
+impl Provider {
+    /// Builds the provider over a Zoom client; `base_url` is the absolute SCIM base.
+    pub fn new(zoom: ZoomClient, config: Arc<Config>, base_url: String) -> Self {
+        let lookups = Lookups::new(zoom.clone(), &config);
+        let cursors = users_read::CursorCache::new(&config.scim);
+        Self {
+            zoom,
+            config,
+            base_url,
+            lookups,
+            cursors,
+        }
+    }
+
+    /// Readiness: a Zoom access token can be obtained.
+    pub async fn ready(&self) -> Result<(), ScimError> {
+        self.zoom
+            .check_token()
+            .await
+            .map_err(|e| crate::mapping::error::to_scim(&e, "obtain a Zoom access token"))
+    }
+}

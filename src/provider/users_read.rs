@@ -1,0 +1,588 @@
+//! Reading users: `GET /Users/{id}`, and listing with filter push-down, SCIM offsets
+//! mapped onto Zoom cursors, pending-user id resolution and deep enrichment.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::{Provider, ScimResource};
+use crate::config::ScimConfig;
+use crate::mapping::error::to_scim;
+use crate::mapping::filter::{
+    UserSource, ZoomStatus, exactly_pushed_down, referenced_attributes, user_source,
+};
+use crate::mapping::user::{UserContext, to_scim as user_to_scim, user_location};
+use crate::scim::error::ScimError;
+use crate::scim::filter::Filter;
+use crate::scim::model::{ListResponse, weak_etag};
+use crate::scim::projection::AttributeSelection;
+use crate::scim::query::ListQuery;
+use crate::scim::schema::SchemaRegistry;
+use crate::zoom::model::{ListUsersQuery, ZoomUser};
+
+/// Lower-case names of SCIM attributes whose Zoom source is only the per-user detail
+/// call `GET /users/{id}` (the `GET /users` list record lacks them).
+const DETAIL_ONLY: [&str; 10] = [
+    "title",
+    "phonenumbers",
+    "preferredlanguage",
+    "locale",
+    "costcenter",
+    "organization",
+    "manager",
+    "zoomonetype",
+    "logintypes",
+    "location",
+];
+
+/// Canonical paths of the same attributes, for `AttributeSelection::wants`.
+const DETAIL_ONLY_PATHS: [&str; 10] = [
+    "title",
+    "phoneNumbers",
+    "preferredLanguage",
+    "locale",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomOneType",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:loginTypes",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:location",
+];
+
+/// Which Zoom look-ups a request needs beyond the user records.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Needs {
+    /// Per-user detail (`GET /users/{id}`).
+    pub detail: bool,
+    /// Group names for `groups.display`.
+    pub group_names: bool,
+    /// Role names for `roles.display` (list records carry only `role_id`).
+    pub role_names: bool,
+    /// The manager's id (from Zoom's manager e-mail).
+    pub manager: bool,
+}
+
+impl Needs {
+    pub(super) fn for_request(
+        selection: &AttributeSelection,
+        filter: Option<&Filter>,
+        deep_allowed: bool,
+    ) -> Self {
+        let referenced = filter.map(referenced_attributes).unwrap_or_default();
+        let refers = |name: &str| {
+            referenced
+                .iter()
+                .any(|r| r == name || r.starts_with(&format!("{name}.")))
+        };
+        let detail = deep_allowed
+            && (DETAIL_ONLY_PATHS.iter().any(|p| selection.wants(p))
+                || DETAIL_ONLY.iter().any(|a| refers(a)));
+        let manager = detail
+            && (selection
+                .wants("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager")
+                || refers("manager"));
+        Self {
+            detail,
+            group_names: selection.wants("groups") || refers("groups"),
+            role_names: selection.wants("roles") || refers("roles"),
+            manager,
+        }
+    }
+
+    /// Everything (single reads and writes).
+    pub(super) fn all() -> Self {
+        Self {
+            detail: true,
+            group_names: true,
+            role_names: true,
+            manager: true,
+        }
+    }
+}
+
+/// Lookup tables fetched once per request.
+#[derive(Default)]
+struct Tables {
+    groups: Option<Arc<HashMap<String, String>>>,
+    roles: Option<Arc<HashMap<String, String>>>,
+}
+
+/// One position in a walk over Zoom's user lists, kept between SCIM pages.
+#[derive(Debug)]
+struct Cursor {
+    statuses: Vec<ZoomStatus>,
+    role_id: Option<String>,
+    /// `total_records` per status (from its first page).
+    totals: Vec<u64>,
+    /// First pages fetched for the totals, not consumed yet.
+    first_pages: Vec<Option<(Vec<ZoomUser>, Option<String>)>>,
+    /// Index into `statuses` of the list being walked.
+    status_index: usize,
+    /// Items of the current Zoom page not handed out yet.
+    buffer: VecDeque<ZoomUser>,
+    /// Token of the next Zoom page of the current status (None: none left).
+    next_token: Option<String>,
+    /// 0-based index of the next item in the whole sequence.
+    offset: usize,
+    /// 0-based index of the first item of the current status.
+    status_start: usize,
+}
+
+/// Cursors kept for sequential SCIM paging, keyed by (query fingerprint, offset).
+pub(super) struct CursorCache {
+    cache: moka::future::Cache<(u64, usize), Arc<Mutex<Option<Cursor>>>>,
+}
+
+impl std::fmt::Debug for CursorCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CursorCache")
+            .field("entries", &self.cache.entry_count())
+            .finish()
+    }
+}
+
+impl CursorCache {
+    pub(super) fn new(config: &ScimConfig) -> Self {
+        Self {
+            cache: moka::future::Cache::builder()
+                .max_capacity(config.cursor_cache_size)
+                .time_to_live(Duration::from_secs(config.cursor_ttl_s))
+                .build(),
+        }
+    }
+
+    async fn take(&self, key: (u64, usize)) -> Option<Cursor> {
+        let slot = self.cache.remove(&key).await?;
+        slot.lock().ok()?.take()
+    }
+
+    async fn put(&self, key: (u64, usize), cursor: Cursor) {
+        self.cache
+            .insert(key, Arc::new(Mutex::new(Some(cursor))))
+            .await;
+    }
+}
+
+fn fingerprint(statuses: &[ZoomStatus], role_id: Option<&str>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    statuses.hash(&mut hasher);
+    role_id.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Provider {
+    fn user_schema() -> &'static crate::scim::schema::ResourceSchema {
+        SchemaRegistry::global().user()
+    }
+
+    fn deep_concurrency(&self) -> usize {
+        self.config.zoom.max_concurrency.clamp(1, 32)
+    }
+
+    async fn tables(&self, needs: Needs) -> Result<Tables, ScimError> {
+        let mut tables = Tables::default();
+        if needs.group_names {
+            tables.groups = Some(
+                self.lookups
+                    .group_names()
+                    .await
+                    .map_err(|e| to_scim(&e, "list groups"))?,
+            );
+        }
+        if needs.role_names {
+            tables.roles = Some(
+                self.lookups
+                    .role_names()
+                    .await
+                    .map_err(|e| to_scim(&e, "list roles"))?,
+            );
+        }
+        Ok(tables)
+    }
+
+    /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
+    async fn render(
+        &self,
+        user: &ZoomUser,
+        id: &str,
+        needs: Needs,
+        tables: &Tables,
+    ) -> Result<(Value, Option<String>), ScimError> {
+        let mut manager_id = None;
+        if needs.manager
+            && let Some(email) = user.manager.as_deref().filter(|m| m.contains('@'))
+        {
+            manager_id = self
+                .lookups
+                .id_for_email(email)
+                .await
+                .map_err(|e| to_scim(&e, "resolve the manager's e-mail"))?;
+        }
+        let ctx = UserContext {
+            base_url: &self.base_url,
+            group_names: tables.groups.as_deref(),
+            role_names: tables.roles.as_deref(),
+            manager_id,
+            phone: None,
+        };
+        let mut json = user_to_scim(user, id, &ctx);
+        let complete = needs.detail && needs.group_names && needs.manager;
+        let version = complete.then(|| {
+            let etag = weak_etag(&json);
+            if let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut) {
+                meta.insert("version".into(), Value::String(etag.clone()));
+            }
+            etag
+        });
+        Ok((json, version))
+    }
+
+    /// Reads the current full state of a user (detail and look-ups), for GET and writes.
+    pub(super) async fn read_full_user(
+        &self,
+        id: &str,
+    ) -> Result<(ZoomUser, Value, String), ScimError> {
+        let user = self
+            .zoom
+            .get_user(id)
+            .await
+            .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
+        // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
+        if user.id.as_deref() != Some(id) {
+            return Err(ScimError::not_found(format!("user {id} not found")));
+        }
+        let needs = Needs::all();
+        let tables = self.tables(needs).await?;
+        let (json, version) = self.render(&user, id, needs, &tables).await?;
+        Ok((user, json, version.unwrap_or_default()))
+    }
+
+    /// `GET /Users/{id}`.
+    pub async fn get_user(
+        &self,
+        id: &str,
+        selection: &AttributeSelection,
+    ) -> Result<ScimResource, ScimError> {
+        let (_, json, version) = self.read_full_user(id).await?;
+        Ok(ScimResource {
+            body: selection.project(&json, Self::user_schema()),
+            etag: Some(version),
+            location: user_location(&self.base_url, id),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// `GET /Users` and `POST /Users/.search`.
+    pub async fn list_users(&self, query: &ListQuery) -> Result<ListResponse, ScimError> {
+        let schema = Self::user_schema();
+        if let Some(filter) = &query.filter {
+            filter.validate(schema)?;
+        }
+        let filter = query.filter.as_ref();
+        let source = user_source(filter);
+        let deep_allowed = if filter.is_none() {
+            self.config.scim.deep_import
+        } else {
+            self.config.scim.deep_get
+        };
+        let needs = Needs::for_request(&query.selection, filter, deep_allowed);
+        match source {
+            UserSource::Empty => Ok(ListResponse::new(0, query.start_index, Vec::new())),
+            UserSource::Listing { statuses, role_id } if exactly_pushed_down(filter) => {
+                self.list_by_cursor(statuses, role_id, query, needs).await
+            }
+            other => self.list_materialized(other, query, needs).await,
+        }
+    }
+
+    /// Resolves ids of pending users (listed without one) and fetches details where
+    /// needed, with bounded concurrency, preserving order. Users that vanished in the
+    /// meantime are skipped.
+    async fn complete_users(
+        &self,
+        users: Vec<ZoomUser>,
+        needs: Needs,
+    ) -> Result<Vec<(String, ZoomUser)>, ScimError> {
+        let results: Vec<Result<Option<(String, ZoomUser)>, ScimError>> =
+            futures::stream::iter(users.into_iter().map(|user| async move {
+                match (&user.id, needs.detail) {
+                    (Some(id), false) => Ok(Some((id.clone(), user))),
+                    (id, _) => {
+                        // Pending users are looked up by e-mail: the answer carries the id
+                        // and the detail at once.
+                        let key = id.clone().unwrap_or_else(|| user.email.clone());
+                        match self.zoom.get_user(&key).await {
+                            Ok(detail) => match detail.id.clone() {
+                                Some(id) => {
+                                    self.lookups.remember_id(&detail.email, &id).await;
+                                    Ok(Some((id, detail)))
+                                }
+                                None => Ok(None),
+                            },
+                            Err(e) if e.is_not_found() => Ok(None),
+                            Err(e) => Err(to_scim(&e, &format!("read user {key}"))),
+                        }
+                    }
+                }
+            }))
+            .buffered(self.deep_concurrency())
+            .collect()
+            .await;
+        results.into_iter().filter_map(Result::transpose).collect()
+    }
+
+    async fn render_page(
+        &self,
+        users: Vec<ZoomUser>,
+        needs: Needs,
+        selection: &AttributeSelection,
+    ) -> Result<Vec<Value>, ScimError> {
+        let tables = self.tables(needs).await?;
+        let mut out = Vec::with_capacity(users.len());
+        for (id, user) in self.complete_users(users, needs).await? {
+            let (json, _) = self.render(&user, &id, needs, &tables).await?;
+            out.push(selection.project(&json, Self::user_schema()));
+        }
+        Ok(out)
+    }
+
+    async fn fetch_page(
+        &self,
+        status: ZoomStatus,
+        role_id: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
+        let query = ListUsersQuery {
+            status: Some(status.into()),
+            role_id: role_id.map(str::to_owned),
+            page_size: Some(self.config.zoom.page_size),
+        };
+        let page = self
+            .zoom
+            .list_users_page(&query, token)
+            .await
+            .map_err(|e| to_scim(&e, &format!("list {} users", status.as_str())))?;
+        let next = page.next_page_token.filter(|t| !t.is_empty());
+        Ok((page.items, next, page.total_records.unwrap_or_default()))
+    }
+
+    async fn new_cursor(
+        &self,
+        statuses: Vec<ZoomStatus>,
+        role_id: Option<String>,
+    ) -> Result<Cursor, ScimError> {
+        let mut totals = Vec::new();
+        let mut first_pages = Vec::new();
+        for status in &statuses {
+            let (items, next, total) = self.fetch_page(*status, role_id.as_deref(), None).await?;
+            totals.push(total);
+            first_pages.push(Some((items, next)));
+        }
+        let mut cursor = Cursor {
+            statuses,
+            role_id,
+            totals,
+            first_pages,
+            status_index: 0,
+            buffer: VecDeque::new(),
+            next_token: None,
+            offset: 0,
+            status_start: 0,
+        };
+        cursor.enter_status();
+        Ok(cursor)
+    }
+
+    /// Hands out the next `count` users of the walk, fetching Zoom pages as needed.
+    async fn advance(
+        &self,
+        cursor: &mut Cursor,
+        skip_to: usize,
+        count: usize,
+    ) -> Result<Vec<ZoomUser>, ScimError> {
+        let mut out = Vec::new();
+        while cursor.status_index < cursor.statuses.len() && out.len() < count {
+            // Skip whole statuses whose totals lie before the target.
+            let status_end = cursor.status_start + cursor.totals[cursor.status_index] as usize;
+            if cursor.offset == cursor.status_start && skip_to >= status_end {
+                cursor.next_status(status_end);
+                continue;
+            }
+            if let Some(user) = cursor.buffer.pop_front() {
+                if cursor.offset >= skip_to {
+                    out.push(user);
+                }
+                cursor.offset += 1;
+                continue;
+            }
+            match cursor.next_token.take() {
+                Some(token) => {
+                    let status = cursor.statuses[cursor.status_index];
+                    let (items, next, _) = self
+                        .fetch_page(status, cursor.role_id.as_deref(), Some(&token))
+                        .await?;
+                    if items.is_empty() {
+                        cursor.next_status(cursor.offset);
+                    } else {
+                        cursor.buffer.extend(items);
+                        cursor.next_token = next;
+                    }
+                }
+                None => cursor.next_status(cursor.offset),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Listing answered exactly by Zoom's status/role lists: streamed page by page with
+    /// a cursor cache, so sequential SCIM paging costs about N/page_size list calls.
+    async fn list_by_cursor(
+        &self,
+        statuses: Vec<ZoomStatus>,
+        role_id: Option<String>,
+        query: &ListQuery,
+        needs: Needs,
+    ) -> Result<ListResponse, ScimError> {
+        let fp = fingerprint(&statuses, role_id.as_deref());
+        let skip_to = query.start_index.saturating_sub(1);
+        let mut cursor = match self.cursors.take((fp, skip_to)).await {
+            Some(cursor) => cursor,
+            None => self.new_cursor(statuses, role_id).await?,
+        };
+        let total: u64 = cursor.totals.iter().sum();
+        let users = if query.count == 0 {
+            Vec::new()
+        } else {
+            self.advance(&mut cursor, skip_to, query.count).await?
+        };
+        if query.count > 0 && cursor.status_index < cursor.statuses.len() {
+            self.cursors.put((fp, cursor.offset), cursor).await;
+        }
+        let resources = self.render_page(users, needs, &query.selection).await?;
+        Ok(ListResponse::new(
+            total as usize,
+            query.start_index,
+            resources,
+        ))
+    }
+
+    /// Listing that needs in-memory evaluation: every candidate is read, rendered and
+    /// tested; the matching resources are the result (exact `totalResults`).
+    async fn list_materialized(
+        &self,
+        source: UserSource,
+        query: &ListQuery,
+        needs: Needs,
+    ) -> Result<ListResponse, ScimError> {
+        let schema = Self::user_schema();
+        let candidates: Vec<ZoomUser> = match &source {
+            UserSource::ById(id) => match self.zoom.get_user(id).await {
+                Ok(user) if user.id.as_deref() == Some(id.as_str()) => vec![user],
+                Ok(_) => Vec::new(),
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return Err(to_scim(&e, &format!("read user {id}"))),
+            },
+            UserSource::ByEmail(email) => match self.zoom.get_user(email).await {
+                Ok(user) if user.email.eq_ignore_ascii_case(email) => vec![user],
+                Ok(_) => Vec::new(),
+                Err(e) if e.is_not_found() => Vec::new(),
+                // An e-mail Zoom cannot parse is simply not a user.
+                Err(e) if e.status == Some(400) => Vec::new(),
+                Err(e) => return Err(to_scim(&e, "look a user up by e-mail")),
+            },
+            UserSource::GroupMembers(group_id) => {
+                let members: Vec<_> =
+                    match self.zoom.list_group_members(group_id).try_collect().await {
+                        Ok(m) => m,
+                        Err(e) if e.is_not_found() => Vec::new(),
+                        Err(e) => {
+                            return Err(to_scim(&e, &format!("list members of group {group_id}")));
+                        }
+                    };
+                members
+                    .into_iter()
+                    .map(|m| ZoomUser {
+                        id: m.id,
+                        email: m.email,
+                        ..ZoomUser::default()
+                    })
+                    .collect()
+            }
+            UserSource::Listing { statuses, role_id } => {
+                let mut all = Vec::new();
+                for status in statuses {
+                    let listing = ListUsersQuery {
+                        status: Some((*status).into()),
+                        role_id: role_id.clone(),
+                        page_size: Some(self.config.zoom.page_size),
+                    };
+                    let users: Vec<ZoomUser> = self
+                        .zoom
+                        .list_users(listing)
+                        .try_collect()
+                        .await
+                        .map_err(|e| to_scim(&e, &format!("list {} users", status.as_str())))?;
+                    all.extend(users);
+                }
+                all
+            }
+            UserSource::Empty => Vec::new(),
+        };
+        // Group members carry no status: they always need the detail record.
+        let needs = if matches!(source, UserSource::GroupMembers(_)) {
+            Needs {
+                detail: true,
+                ..needs
+            }
+        } else {
+            needs
+        };
+        let tables = self.tables(needs).await?;
+        let mut matching = Vec::new();
+        for (id, user) in self.complete_users(candidates, needs).await? {
+            let (json, _) = self.render(&user, &id, needs, &tables).await?;
+            if query
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.matches(&json, schema))
+            {
+                matching.push(json);
+            }
+        }
+        let total = matching.len();
+        let start = query.start_index.saturating_sub(1);
+        let page: Vec<Value> = matching
+            .into_iter()
+            .skip(start)
+            .take(query.count)
+            .map(|json| query.selection.project(&json, schema))
+            .collect();
+        Ok(ListResponse::new(total, query.start_index, page))
+    }
+}
+
+impl Cursor {
+    /// Starts walking the current status from its prefetched first page.
+    fn enter_status(&mut self) {
+        if let Some(slot) = self.first_pages.get_mut(self.status_index)
+            && let Some((items, next)) = slot.take()
+        {
+            self.buffer = items.into();
+            self.next_token = next;
+        }
+    }
+
+    /// Moves to the next status; `offset` is where it starts in the whole sequence.
+    fn next_status(&mut self, offset: usize) {
+        self.status_index += 1;
+        self.offset = offset;
+        self.status_start = offset;
+        self.buffer.clear();
+        self.next_token = None;
+        self.enter_status();
+    }
+}
