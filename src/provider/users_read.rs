@@ -15,7 +15,9 @@ use crate::mapping::error::to_scim;
 use crate::mapping::filter::{
     UserSource, ZoomStatus, exactly_pushed_down, referenced_attributes, user_source,
 };
-use crate::mapping::user::{UserContext, to_scim as user_to_scim, user_location};
+use crate::mapping::user::{
+    DETAIL_ONLY_PATHS, UserContext, attribute_name, to_scim as user_to_scim, user_location,
+};
 use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
 use crate::scim::model::{ListResponse, weak_etag};
@@ -23,35 +25,6 @@ use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::model::{ListUsersQuery, ZoomUser};
-
-/// Lower-case names of SCIM attributes whose Zoom source is only the per-user detail
-/// call `GET /users/{id}` (the `GET /users` list record lacks them).
-const DETAIL_ONLY: [&str; 10] = [
-    "title",
-    "phonenumbers",
-    "preferredlanguage",
-    "locale",
-    "costcenter",
-    "organization",
-    "manager",
-    "zoomonetype",
-    "logintypes",
-    "location",
-];
-
-/// Canonical paths of the same attributes, for `AttributeSelection::wants`.
-const DETAIL_ONLY_PATHS: [&str; 10] = [
-    "title",
-    "phoneNumbers",
-    "preferredLanguage",
-    "locale",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomOneType",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:loginTypes",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:location",
-];
 
 /// Which Zoom look-ups a request needs beyond the user records.
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,7 +53,7 @@ impl Needs {
         };
         let detail = deep_allowed
             && (DETAIL_ONLY_PATHS.iter().any(|p| selection.wants(p))
-                || DETAIL_ONLY.iter().any(|a| refers(a)));
+                || DETAIL_ONLY_PATHS.iter().any(|p| refers(&attribute_name(p))));
         let manager = detail
             && (selection
                 .wants("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager")
@@ -459,7 +432,9 @@ impl Provider {
         } else {
             self.advance(&mut cursor, skip_to, query.count).await?
         };
-        if query.count > 0 && cursor.status_index < cursor.statuses.len() {
+        // Exhausted cursors are kept too: clients ask for one more (empty) page after
+        // the last, and the cursor still knows the totals.
+        if query.count > 0 {
             self.cursors.put((fp, cursor.offset), cursor).await;
         }
         let resources = self.render_page(users, needs, &query.selection).await?;

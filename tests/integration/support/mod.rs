@@ -18,3 +18,69 @@ pub async fn start_simulator(settings: SimSettings) -> SimHandle {
         .await
         .expect("simulator starts")
 }
+
+/// A simulator and a SCIM service wired to it over HTTP, both on free ports.
+pub struct Stack {
+    /// The simulator (kept alive for the test).
+    pub sim: SimHandle,
+    /// The SCIM service.
+    pub service: zoom_scim::app::Service,
+    /// HTTP client.
+    pub http: reqwest::Client,
+}
+
+/// The bearer token of [`start_stack`].
+pub const SCIM_TOKEN: &str = "test-scim-token";
+
+/// Starts the simulator with `settings` and the service with `config` adjusted to it.
+pub async fn start_stack(settings: SimSettings, mut config: zoom_scim::config::Config) -> Stack {
+    let sim = start_simulator(settings).await;
+    let credentials = SimCredentials::default();
+    config.zoom.api_base_url = sim.api_base_url();
+    config.zoom.token_url = sim.token_url();
+    config.zoom.account_id = credentials.account_id;
+    config.zoom.client_id = credentials.client_id;
+    config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
+    config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
+    let service = zoom_scim::app::Service::start(config, free_listener().await)
+        .await
+        .expect("service starts");
+    Stack {
+        sim,
+        service,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Stack {
+    /// `GET {scim base}{path}` with the bearer token; returns status and JSON body.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.service.scim_base_url))
+            .bearer_auth(SCIM_TOKEN)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `GET /_sim/{path}` on the simulator's admin API.
+    pub async fn sim_admin(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(format!(
+                "{}/{path}",
+                self.sim.admin_url().trim_end_matches('/')
+            ))
+            .send()
+            .await
+            .expect("admin request")
+            .json()
+            .await
+            .expect("admin JSON")
+    }
+}
