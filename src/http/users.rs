@@ -111,7 +111,8 @@ pub(super) async fn list(state: &AppState, query: ListQuery) -> Result<Response,
 /// `POST /Users`: create (RFC 7644 section 3.3).
 #[utoipa::path(post, path = "/Users", tag = "users",
     request_body(content = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-    responses((status = 201, description = "Created; `Location` is `meta.location`", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 201, description = "Created; `Location` is `meta.location`", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
               (status = 200, description = "Existing user adopted (duplicates policy `adopt`)", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
               (status = 409, description = "userName already exists (`uniqueness`)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn create_user(
@@ -133,7 +134,8 @@ pub async fn create_user(
 #[utoipa::path(put, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
     request_body(content = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-    responses((status = 200, description = "Replaced", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 200, description = "Replaced", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
               (status = 412, description = "If-Match does not match the current version", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn replace_user(
     State(state): State<AppState>,
@@ -154,7 +156,8 @@ pub async fn replace_user(
 #[utoipa::path(patch, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
     request_body(content = crate::http::openapi::PatchOpDoc, content_type = "application/scim+json"),
-    responses((status = 200, description = "Modified; the resource after the change", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 200, description = "Modified; the resource after the change", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
               (status = 400, description = "Invalid path, value or mutability", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn patch_user(
     State(state): State<AppState>,
@@ -174,7 +177,8 @@ pub async fn patch_user(
 /// `DELETE /Users/{id}` (RFC 7644 section 3.6), following the configured delete policy.
 #[utoipa::path(delete, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
-    responses((status = 204, description = "Deleted (or deactivated, per `scim.delete_policy`)"),
+    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 204, description = "Deleted (or deactivated, per `scim.delete_policy`)"),
               (status = 403, description = "Protected account", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
               (status = 404, description = "No such user", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn delete_user(

@@ -261,32 +261,25 @@ pub fn to_scim(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value {
 }
 
 /// SCIM attributes whose Zoom source is only in `GET /users/{id}`, not in the
-/// `GET /users` list records (Zoom "Users" API: list item vs. user detail schema).
-/// Canonical paths, lower-case.
-pub const DETAIL_ONLY: [&str; 10] = [
+/// `GET /users` list records (Zoom "Users" API: list item vs. user detail schema),
+/// as canonical paths.
+pub const DETAIL_ONLY_PATHS: [&str; 10] = [
     "title",
-    "phonenumbers",
-    "preferredlanguage",
+    "phoneNumbers",
+    "preferredLanguage",
     "locale",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:costcenter",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:organization",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:manager",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:user:zoomonetype",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:user:logintypes",
-    "urn:ietf:params:scim:schemas:extension:zoom:2.0:user:location",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomOneType",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:loginTypes",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:location",
 ];
 
-/// SCIM attributes that come from the Zoom Phone profile.
-pub const PHONE_ATTRIBUTES: [&str; 8] = [
-    "zoomPhoneFeature",
-    "zoomPhoneStatus",
-    "siteId",
-    "siteName",
-    "siteCode",
-    "extensionNumber",
-    "callingPlans",
-    "zoomPhoneNumbers",
-];
+/// The attribute name of a canonical path (the part after the URN), lower-cased.
+pub fn attribute_name(path: &str) -> String {
+    path.rsplit(':').next().unwrap_or(path).to_ascii_lowercase()
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,57 @@
+//! The committed OpenAPI document must equal the one the code generates and serves.
+//! Regenerate after an intended change with `UPDATE_OPENAPI=1 cargo test --test integration openapi`.
+
+use zoom_scim::config::Config;
+use zoom_scim::http::openapi::document_json;
+use zoom_scim::simulator::SimSettings;
+
+use crate::support::start_stack;
+
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/zoom-scim.json");
+
+#[test]
+fn committed_document_matches_the_code() {
+    let generated = document_json();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(COMMITTED, &generated).expect("write openapi/zoom-scim.json");
+    }
+    let committed = std::fs::read_to_string(COMMITTED).expect("openapi/zoom-scim.json exists");
+    assert!(
+        committed == generated,
+        "openapi/zoom-scim.json is stale: run UPDATE_OPENAPI=1 cargo test --test integration openapi"
+    );
+    // The resource bodies come from scim-schema/: a published attribute is documented.
+    let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    let user = &doc["components"]["schemas"]["User"]["properties"];
+    assert!(user["userName"].is_object());
+    let zoom = &user["urn:ietf:params:scim:schemas:extension:zoom:2.0:User"]["properties"];
+    assert!(zoom["extensionNumber"].is_object() && zoom["callingPlans"].is_object());
+}
+
+#[tokio::test]
+async fn served_document_is_the_committed_one() {
+    let stack = start_stack(
+        SimSettings {
+            users: 1,
+            ..SimSettings::default()
+        },
+        Config::default(),
+    )
+    .await;
+    let root = stack
+        .service
+        .scim_base_url
+        .trim_end_matches("/scim/v2")
+        .to_owned();
+    let served = stack
+        .http
+        .get(format!("{root}/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served.text().await.unwrap(),
+        std::fs::read_to_string(COMMITTED).unwrap()
+    );
+}
