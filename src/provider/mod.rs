@@ -3,6 +3,7 @@
 //! [`crate::mapping`].
 
 mod lookups;
+pub mod progress;
 mod users_read;
 mod users_write;
 
