@@ -1,7 +1,13 @@
 //! Scenario 4: the service's own cost. With zero simulator latency and no rate limits,
 //! `GET /Users/{id}` through the service against the same `GET /users/{id}` made straight
-//! to the simulator, at concurrency 32 (and 1, unloaded): the latency the service adds,
-//! and requests per second per core of the service alone (its CPU time from `/proc`).
+//! to the simulator: the latency the service adds, and requests per second per core of
+//! the service alone (its CPU time from `/proc`).
+//!
+//! Three loads: closed loop at concurrency 32 (the definition: each client sends
+//! its next request when the previous answer arrives, so the slowest stage saturates and
+//! latency is mostly queueing there), open loop at a fixed rate with up to 32 in flight
+//! (a busy but unsaturated service), and concurrency 1 (no queueing at all). Service and
+//! direct requests alternate in rounds, so background load on the machine hits both alike.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +21,11 @@ use crate::stack::{SCIM_TOKEN, Service, Sim};
 
 /// Concurrency of the measured phase.
 pub const CONCURRENCY: usize = 32;
+/// Request rate of the open-loop phase, per second: twelve times Zoom's fastest
+/// per-account rate (Business Light, 80/s), so a busy but unsaturated service.
+pub const OPEN_LOOP_RATE: f64 = 1_000.0;
+/// Rounds of alternating service and direct phases.
+const ROUNDS: usize = 5;
 
 #[derive(Clone)]
 struct Target {
@@ -30,16 +41,19 @@ struct Load {
     first_error: Option<String>,
 }
 
-/// Sends `requests` GETs for `ids` (round robin) with `concurrency` in flight.
+/// Sends `requests` GETs for `ids` (round robin) with `concurrency` in flight; with a
+/// `rate`, request `i` is not sent before `i / rate` seconds (open loop).
 async fn load(
     http: &reqwest::Client,
     target: &Target,
     ids: &Arc<Vec<String>>,
     concurrency: usize,
     requests: usize,
+    rate: Option<f64>,
 ) -> Result<Load> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
+    let start = tokio::time::Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
         let (http, target, ids, next) = (http.clone(), target.clone(), ids.clone(), next.clone());
@@ -51,6 +65,10 @@ async fn load(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= requests {
                     break;
+                }
+                if let Some(rate) = rate {
+                    tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate))
+                        .await;
                 }
                 let id = &ids[i % ids.len()];
                 let sent = Instant::now();
@@ -105,9 +123,11 @@ async fn load(
     Ok(out)
 }
 
-/// One concurrency level: service and direct, with the service's CPU time.
+/// One load level: service and direct, with the service's CPU time.
 struct Level {
+    label: &'static str,
     concurrency: usize,
+    rate: Option<f64>,
     service: Percentiles,
     direct: Percentiles,
     service_rps: f64,
@@ -136,7 +156,9 @@ impl Level {
 
     fn json(&self) -> Value {
         json!({
+            "load": self.label,
             "concurrency": self.concurrency,
+            "offered_rate_per_s": self.rate,
             "requests": self.requests,
             "service": self.service.json(),
             "direct": self.direct.json(),
@@ -151,38 +173,65 @@ impl Level {
     }
 }
 
+/// How a level loads the service.
+struct Shape {
+    label: &'static str,
+    concurrency: usize,
+    rate: Option<f64>,
+    requests: usize,
+}
+
 async fn level(
     sim: &Sim,
     service: &Service,
     http: &reqwest::Client,
     targets: (&Target, &Target),
     ids: &Arc<Vec<String>>,
-    concurrency: usize,
-    requests: usize,
+    shape: Shape,
 ) -> Result<Level> {
     let (through_service, direct) = targets;
-    sim.reset_stats().await?;
-    let cpu_before = service.usage()?.cpu_s;
-    let s = load(http, through_service, ids, concurrency, requests).await?;
-    let cpu_after = service.usage()?.cpu_s;
-    let zoom_calls = sim.stats().await?.total;
-    let d = load(http, direct, ids, concurrency, requests).await?;
-    for (what, l) in [("service", &s), ("direct", &d)] {
-        if l.errors > 0 {
-            bail!(
-                "{} of {requests} {what} requests failed, e.g. {}",
-                l.errors,
-                l.first_error.clone().unwrap_or_default()
-            );
+    let per_round = (shape.requests / ROUNDS).max(1);
+    let (mut s_lat, mut d_lat) = (Vec::new(), Vec::new());
+    let (mut s_wall, mut d_wall, mut cpu, mut zoom_calls) = (0.0, 0.0, 0.0, 0u64);
+    for _ in 0..ROUNDS {
+        sim.reset_stats().await?;
+        let cpu_before = service.usage()?.cpu_s;
+        let s = load(
+            http,
+            through_service,
+            ids,
+            shape.concurrency,
+            per_round,
+            shape.rate,
+        )
+        .await?;
+        cpu += service.usage()?.cpu_s - cpu_before;
+        zoom_calls += sim.stats().await?.total;
+        let d = load(http, direct, ids, shape.concurrency, per_round, shape.rate).await?;
+        for (what, l) in [("service", &s), ("direct", &d)] {
+            if l.errors > 0 {
+                bail!(
+                    "{} of {per_round} {what} requests failed, e.g. {}",
+                    l.errors,
+                    l.first_error.clone().unwrap_or_default()
+                );
+            }
         }
+        s_wall += s.wall_s;
+        d_wall += d.wall_s;
+        s_lat.extend(s.latencies);
+        d_lat.extend(d.latencies);
     }
+    let requests = per_round * ROUNDS;
     Ok(Level {
-        concurrency,
-        service: Percentiles::of(&s.latencies),
-        direct: Percentiles::of(&d.latencies),
-        service_rps: requests as f64 / s.wall_s,
-        direct_rps: requests as f64 / d.wall_s,
-        service_cpu_s: cpu_after - cpu_before,
+        label: shape.label,
+        concurrency: shape.concurrency,
+        rate: shape.rate,
+        service: Percentiles::of(&s_lat),
+        direct: Percentiles::of(&d_lat),
+        service_rps: requests as f64 / s_wall,
+        direct_rps: requests as f64 / d_wall,
+        service_cpu_s: cpu,
         requests,
         zoom_calls_per_request: zoom_calls as f64 / requests as f64,
     })
@@ -220,41 +269,64 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
     };
     // Warm-up: connections, the service's token, group/role names and manager ids.
     for target in [&through_service, &direct] {
-        let warm = load(&http, target, &ids, CONCURRENCY, ids.len()).await?;
+        let warm = load(&http, target, &ids, CONCURRENCY, ids.len(), None).await?;
         if warm.errors > 0 {
             bail!("warm-up failed: {}", warm.first_error.unwrap_or_default());
         }
     }
-    let loaded = level(
+    let targets = (&through_service, &direct);
+    let closed = level(
         sim,
         service,
         &http,
-        (&through_service, &direct),
+        targets,
         &ids,
-        CONCURRENCY,
-        requests,
+        Shape {
+            label: "closed loop, concurrency 32",
+            concurrency: CONCURRENCY,
+            rate: None,
+            requests,
+        },
     )
     .await?;
-    let unloaded = level(
+    let open = level(
         sim,
         service,
         &http,
-        (&through_service, &direct),
+        targets,
         &ids,
-        1,
-        (requests / 10).max(100),
+        Shape {
+            label: "open loop, 1000 req/s, up to 32 in flight",
+            concurrency: CONCURRENCY,
+            rate: Some(OPEN_LOOP_RATE),
+            requests: (requests / 2).max(ROUNDS),
+        },
     )
     .await?;
-    for l in [&loaded, &unloaded] {
-        let c = l.concurrency;
-        section.row(format!("c={c}: through the service"), l.service.cell());
-        section.row(format!("c={c}: straight to the simulator"), l.direct.cell());
+    let single = level(
+        sim,
+        service,
+        &http,
+        targets,
+        &ids,
+        Shape {
+            label: "closed loop, concurrency 1",
+            concurrency: 1,
+            rate: None,
+            requests: (requests / 10).max(ROUNDS),
+        },
+    )
+    .await?;
+    for l in [&closed, &open, &single] {
+        let c = l.label;
+        section.row(format!("{c}: through the service"), l.service.cell());
+        section.row(format!("{c}: straight to the simulator"), l.direct.cell());
         section.row(
-            format!("c={c}: added latency"),
+            format!("{c}: added latency"),
             format!("p50 {:.3} ms, p99 {:.3} ms", l.added_p50(), l.added_p99()),
         );
         section.row(
-            format!("c={c}: throughput"),
+            format!("{c}: throughput"),
             format!(
                 "service {:.0} req/s, direct {:.0} req/s; service CPU {:.2} s for {} requests = {:.0} req/s per core",
                 l.service_rps,
@@ -265,16 +337,18 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
             ),
         );
         section.row(
-            format!("c={c}: Zoom calls per SCIM request"),
+            format!("{c}: Zoom calls per SCIM request"),
             format!("{:.3}", l.zoom_calls_per_request),
         );
     }
     section.json = json!({
-        "loaded": loaded.json(),
-        "unloaded": unloaded.json(),
-        "added_p50_ms": round(loaded.added_p50(), 3),
-        "added_p99_ms": round(loaded.added_p99(), 3),
-        "service_requests_per_cpu_s": round(loaded.per_core(), 1),
+        "closed_loop_c32": closed.json(),
+        "open_loop": open.json(),
+        "closed_loop_c1": single.json(),
+        "added_p50_ms": round(closed.added_p50(), 3),
+        "added_p99_ms": round(closed.added_p99(), 3),
+        "service_requests_per_cpu_s": round(closed.per_core(), 1),
+        "load_average_at_end": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
     });
     Ok(section)
 }

@@ -273,6 +273,19 @@ impl ProcUsage {
     }
 }
 
+/// Restricts this process (and the threads it starts afterwards) to `cpus`.
+pub fn pin_self(cpus: &str) -> Result<()> {
+    let status = std::process::Command::new("taskset")
+        .args(["-p", "-c", cpus, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .context("run taskset")?;
+    if !status.success() {
+        bail!("taskset -p -c {cpus} failed: {status}");
+    }
+    Ok(())
+}
+
 /// Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`, 100 on Linux).
 fn clock_ticks() -> f64 {
     std::process::Command::new("getconf")
@@ -318,6 +331,8 @@ pub struct ServiceOptions {
     pub rate_scale: f64,
     /// Further `ZOOM_SCIM_*` variables.
     pub env: Vec<(String, String)>,
+    /// Runs the service on this CPU alone (`taskset`), away from the load generator.
+    pub cpu: Option<usize>,
 }
 
 /// The SCIM service, running as a child process.
@@ -340,7 +355,16 @@ impl Service {
         let listen = format!("127.0.0.1:{port}");
         let credentials = SimCredentials::default();
         let log_file = std::fs::File::create(log).with_context(|| format!("create {log:?}"))?;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_zoom-scim"));
+        let binary = env!("CARGO_BIN_EXE_zoom-scim");
+        let mut command = match options.cpu {
+            // taskset execs the binary: the child's pid stays the service's.
+            Some(cpu) => {
+                let mut c = Command::new("taskset");
+                c.arg("-c").arg(cpu.to_string()).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
         command
             .arg("serve")
             .env_clear()
