@@ -570,6 +570,21 @@ async fn run(args: Args) -> Result<Value> {
     Ok(json!({ "failed": failed }))
 }
 
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     machine_cpus();
@@ -595,7 +610,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    // On Ctrl-C or SIGTERM the run is dropped, and with it the service child
+    // (`kill_on_drop`), instead of leaving it running.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            r = run(args) => r,
+            () = interrupted() => Err(anyhow::anyhow!("interrupted")),
+        }
+    });
+    match outcome {
         Ok(v) if v["failed"] == true => ExitCode::FAILURE,
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
