@@ -1,7 +1,7 @@
 //! Reading users: `GET /Users/{id}`, and listing with filter push-down, SCIM offsets
 //! mapped onto Zoom cursors, pending-user id resolution and deep enrichment.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::{Provider, ScimResource};
+use super::{Lookups, Provider, ScimResource};
 use crate::config::ScimConfig;
 use crate::mapping::error::to_scim;
 use crate::mapping::filter::{
@@ -24,6 +24,7 @@ use crate::scim::model::{ListResponse, weak_etag};
 use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
+use crate::zoom::ZoomClient;
 use crate::zoom::model::{ListUsersQuery, ZoomUser};
 
 /// Which Zoom look-ups a request needs beyond the user records.
@@ -103,6 +104,79 @@ struct Cursor {
     offset: usize,
     /// 0-based index of the first item of the current status.
     status_start: usize,
+    /// Detail calls for the next SCIM page, started while the current one is served.
+    lookahead: Option<tokio::task::JoinHandle<Lookahead>>,
+    /// The next Zoom list page, fetched ahead: (the token it answers, items, next token).
+    next_page: Option<(String, Vec<ZoomUser>, Option<String>)>,
+    /// Detail outcomes fetched ahead and not used yet, by lower-cased e-mail (a page
+    /// smaller than the lookahead leaves some for the next).
+    details: HashMap<String, Completed>,
+}
+
+impl Drop for Cursor {
+    /// An abandoned walk stops its lookahead (evicted or expired cursor).
+    fn drop(&mut self) {
+        if let Some(task) = &self.lookahead {
+            task.abort();
+        }
+    }
+}
+
+/// A user read in full, `(id, detail)`, or `None` when the user vanished (404).
+type Completed = Option<(String, ZoomUser)>;
+
+/// What a lookahead fetched for the next SCIM page.
+#[derive(Debug, Default)]
+struct Lookahead {
+    /// Detail outcomes by lower-cased e-mail: `None` when the user vanished (404).
+    /// Failed calls are left out, so the page's own request repeats and reports them.
+    details: HashMap<String, Completed>,
+    /// The next Zoom list page, when the buffer did not cover the next SCIM page.
+    next_page: Option<(String, Vec<ZoomUser>, Option<String>)>,
+}
+
+/// Reads one user in full (by id, or by e-mail for invitees listed without one):
+/// `Ok(None)` when the user vanished meanwhile.
+async fn fetch_detail(
+    zoom: &ZoomClient,
+    lookups: &Lookups,
+    user: &ZoomUser,
+) -> Result<Completed, ScimError> {
+    // Pending users are looked up by e-mail: the answer carries the id and the detail
+    // at once.
+    let key = user.id.clone().unwrap_or_else(|| user.email.clone());
+    match zoom.get_user(&key).await {
+        Ok(detail) => match detail.id.clone() {
+            Some(id) => {
+                lookups.remember_id(&detail.email, &id).await;
+                Ok(Some((id, detail)))
+            }
+            None => Ok(None),
+        },
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(to_scim(&e, &format!("read user {key}"))),
+    }
+}
+
+/// One page of a Zoom user list: items, the next token (if any) and `total_records`.
+async fn fetch_list_page(
+    zoom: &ZoomClient,
+    page_size: u32,
+    status: ZoomStatus,
+    role_id: Option<&str>,
+    token: Option<&str>,
+) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
+    let query = ListUsersQuery {
+        status: Some(status.into()),
+        role_id: role_id.map(str::to_owned),
+        page_size: Some(page_size),
+    };
+    let page = zoom
+        .list_users_page(&query, token)
+        .await
+        .map_err(|e| to_scim(&e, &format!("list {} users", status.as_str())))?;
+    let next = page.next_page_token.filter(|t| !t.is_empty());
+    Ok((page.items, next, page.total_records.unwrap_or_default()))
 }
 
 /// Cursors kept for sequential SCIM paging, keyed by (query fingerprint, offset).
@@ -279,33 +353,29 @@ impl Provider {
     }
 
     /// Resolves ids of pending users (listed without one) and fetches details where
-    /// needed, with bounded concurrency, preserving order. Users that vanished in the
-    /// meantime are skipped.
+    /// needed, with bounded concurrency, preserving order; outcomes a lookahead already
+    /// has are used as they are. Users that vanished in the meantime are skipped.
     async fn complete_users(
         &self,
         users: Vec<ZoomUser>,
         needs: Needs,
+        mut ahead: HashMap<String, Completed>,
     ) -> Result<Vec<(String, ZoomUser)>, ScimError> {
-        let results: Vec<Result<Option<(String, ZoomUser)>, ScimError>> =
-            futures::stream::iter(users.into_iter().map(|user| async move {
-                match (&user.id, needs.detail) {
-                    (Some(id), false) => Ok(Some((id.clone(), user))),
-                    (id, _) => {
-                        // Pending users are looked up by e-mail: the answer carries the id
-                        // and the detail at once.
-                        let key = id.clone().unwrap_or_else(|| user.email.clone());
-                        match self.zoom.get_user(&key).await {
-                            Ok(detail) => match detail.id.clone() {
-                                Some(id) => {
-                                    self.lookups.remember_id(&detail.email, &id).await;
-                                    Ok(Some((id, detail)))
-                                }
-                                None => Ok(None),
-                            },
-                            Err(e) if e.is_not_found() => Ok(None),
-                            Err(e) => Err(to_scim(&e, &format!("read user {key}"))),
-                        }
-                    }
+        let prepared: Vec<_> = users
+            .into_iter()
+            .map(|user| {
+                let known = match (&user.id, needs.detail) {
+                    (Some(id), false) => Some(Some((id.clone(), user.clone()))),
+                    _ => ahead.remove(&user.email.to_ascii_lowercase()),
+                };
+                (user, known)
+            })
+            .collect();
+        let results: Vec<Result<Completed, ScimError>> =
+            futures::stream::iter(prepared.into_iter().map(|(user, known)| async move {
+                match known {
+                    Some(outcome) => Ok(outcome),
+                    None => fetch_detail(&self.zoom, &self.lookups, &user).await,
                 }
             }))
             .buffered(self.deep_concurrency())
@@ -314,15 +384,95 @@ impl Provider {
         results.into_iter().filter_map(Result::transpose).collect()
     }
 
+    /// Starts the detail calls of the next `count` users of the walk in the background
+    /// (and fetches the next Zoom list page if the buffer holds fewer), so that they
+    /// overlap the current page's calls and the client's turnaround: the pacer never
+    /// idles between SCIM pages. An abandoned walk wastes at most one page of calls.
+    fn spawn_lookahead(
+        &self,
+        cursor: &Cursor,
+        count: usize,
+    ) -> Option<tokio::task::JoinHandle<Lookahead>> {
+        // The next `count` users: the rest of the buffer, then the next list page (already
+        // fetched ahead, or to fetch now with the current token).
+        let mut candidates: Vec<&ZoomUser> = cursor.buffer.iter().take(count).collect();
+        let remaining = count - candidates.len();
+        let mut next_list = None;
+        if remaining > 0
+            && let Some(token) = &cursor.next_token
+        {
+            match &cursor.next_page {
+                Some((fetched_for, items, _)) if fetched_for == token => {
+                    candidates.extend(items.iter().take(remaining));
+                }
+                _ => {
+                    next_list = Some((
+                        cursor.statuses[cursor.status_index],
+                        cursor.role_id.clone(),
+                        token.clone(),
+                    ));
+                }
+            }
+        }
+        // Users fetched ahead earlier are not fetched again.
+        let known: HashSet<String> = cursor.details.keys().cloned().collect();
+        let upcoming: Vec<ZoomUser> = candidates
+            .into_iter()
+            .filter(|u| !known.contains(&u.email.to_ascii_lowercase()))
+            .cloned()
+            .collect();
+        if upcoming.is_empty() && next_list.is_none() {
+            return None;
+        }
+        let (zoom, lookups) = (self.zoom.clone(), self.lookups.clone());
+        let (page_size, concurrency) = (self.config.zoom.page_size, self.deep_concurrency());
+        Some(tokio::spawn(async move {
+            let mut ahead = Lookahead::default();
+            let mut users = upcoming;
+            if let Some((status, role_id, token)) = next_list
+                && let Ok((items, next, _)) =
+                    fetch_list_page(&zoom, page_size, status, role_id.as_deref(), Some(&token))
+                        .await
+            {
+                users.extend(
+                    items
+                        .iter()
+                        .take(remaining)
+                        .filter(|u| !known.contains(&u.email.to_ascii_lowercase()))
+                        .cloned(),
+                );
+                ahead.next_page = Some((token, items, next));
+            }
+            let outcomes: Vec<(String, Result<Completed, ScimError>)> =
+                futures::stream::iter(users.into_iter().map(|user| {
+                    // Owned handles (cheap clones): the task must be 'static.
+                    let (zoom, lookups) = (zoom.clone(), lookups.clone());
+                    async move {
+                        let outcome = fetch_detail(&zoom, &lookups, &user).await;
+                        (user.email.to_ascii_lowercase(), outcome)
+                    }
+                }))
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            ahead.details = outcomes
+                .into_iter()
+                .filter_map(|(email, outcome)| Some((email, outcome.ok()?)))
+                .collect();
+            ahead
+        }))
+    }
+
     async fn render_page(
         &self,
         users: Vec<ZoomUser>,
         needs: Needs,
         selection: &AttributeSelection,
+        ahead: HashMap<String, Completed>,
     ) -> Result<Vec<Value>, ScimError> {
         let tables = self.tables(needs).await?;
         let mut out = Vec::with_capacity(users.len());
-        for (id, user) in self.complete_users(users, needs).await? {
+        for (id, user) in self.complete_users(users, needs, ahead).await? {
             let (json, _) = self.render(&user, &id, needs, &tables).await?;
             out.push(selection.project(&json, Self::user_schema()));
         }
@@ -335,18 +485,14 @@ impl Provider {
         role_id: Option<&str>,
         token: Option<&str>,
     ) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
-        let query = ListUsersQuery {
-            status: Some(status.into()),
-            role_id: role_id.map(str::to_owned),
-            page_size: Some(self.config.zoom.page_size),
-        };
-        let page = self
-            .zoom
-            .list_users_page(&query, token)
-            .await
-            .map_err(|e| to_scim(&e, &format!("list {} users", status.as_str())))?;
-        let next = page.next_page_token.filter(|t| !t.is_empty());
-        Ok((page.items, next, page.total_records.unwrap_or_default()))
+        fetch_list_page(
+            &self.zoom,
+            self.config.zoom.page_size,
+            status,
+            role_id,
+            token,
+        )
+        .await
     }
 
     async fn new_cursor(
@@ -371,6 +517,9 @@ impl Provider {
             next_token: None,
             offset: 0,
             status_start: 0,
+            lookahead: None,
+            next_page: None,
+            details: HashMap::new(),
         };
         cursor.enter_status();
         Ok(cursor)
@@ -401,9 +550,15 @@ impl Provider {
             match cursor.next_token.take() {
                 Some(token) => {
                     let status = cursor.statuses[cursor.status_index];
-                    let (items, next, _) = self
-                        .fetch_page(status, cursor.role_id.as_deref(), Some(&token))
-                        .await?;
+                    let (items, next) = match cursor.next_page.take() {
+                        Some((fetched_for, items, next)) if fetched_for == token => (items, next),
+                        _ => {
+                            let (items, next, _) = self
+                                .fetch_page(status, cursor.role_id.as_deref(), Some(&token))
+                                .await?;
+                            (items, next)
+                        }
+                    };
                     if items.is_empty() {
                         cursor.next_status(cursor.offset);
                     } else {
@@ -433,17 +588,34 @@ impl Provider {
             None => self.new_cursor(statuses, role_id).await?,
         };
         let total: u64 = cursor.totals.iter().sum();
+        // What the previous page started for this one.
+        if let Some(task) = cursor.lookahead.take() {
+            let ahead = task.await.unwrap_or_default();
+            cursor.details.extend(ahead.details);
+            if ahead.next_page.is_some() {
+                cursor.next_page = ahead.next_page;
+            }
+        }
         let users = if query.count == 0 {
             Vec::new()
         } else {
             self.advance(&mut cursor, skip_to, query.count).await?
         };
+        let ahead: HashMap<String, Completed> = users
+            .iter()
+            .filter_map(|u| cursor.details.remove_entry(&u.email.to_ascii_lowercase()))
+            .collect();
+        if needs.detail && query.count > 0 {
+            cursor.lookahead = self.spawn_lookahead(&cursor, query.count);
+        }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
         // the last, and the cursor still knows the totals.
         if query.count > 0 {
             self.cursors.put((fp, cursor.offset), cursor).await;
         }
-        let resources = self.render_page(users, needs, &query.selection).await?;
+        let resources = self
+            .render_page(users, needs, &query.selection, ahead)
+            .await?;
         Ok(ListResponse::new(
             total as usize,
             query.start_index,
@@ -524,7 +696,10 @@ impl Provider {
         };
         let tables = self.tables(needs).await?;
         let mut matching = Vec::new();
-        for (id, user) in self.complete_users(candidates, needs).await? {
+        for (id, user) in self
+            .complete_users(candidates, needs, HashMap::new())
+            .await?
+        {
             let (json, _) = self.render(&user, &id, needs, &tables).await?;
             if query
                 .filter
