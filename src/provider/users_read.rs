@@ -1,12 +1,14 @@
 //! Reading users: `GET /Users/{id}`, and listing with filter push-down, SCIM offsets
 //! mapped onto Zoom cursors, pending-user id resolution and deep enrichment.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{Lookups, Provider, ScimResource};
@@ -104,20 +106,20 @@ struct Cursor {
     offset: usize,
     /// 0-based index of the first item of the current status.
     status_start: usize,
-    /// Detail calls for the next SCIM page, started while the current one is served.
-    lookahead: Option<tokio::task::JoinHandle<Lookahead>>,
-    /// The next Zoom list page, fetched ahead: (the token it answers, items, next token).
-    next_page: Option<(String, Vec<ZoomUser>, Option<String>)>,
-    /// Detail outcomes fetched ahead and not used yet, by lower-cased e-mail (a page
-    /// smaller than the lookahead leaves some for the next).
-    details: HashMap<String, Completed>,
+    /// Detail calls started ahead for the coming users, by lower-cased e-mail; shared
+    /// with the tasks that drive them (which add the users of a list page fetched ahead).
+    ahead: Arc<Mutex<HashMap<String, DetailAhead>>>,
+    /// The next Zoom list page, fetched ahead: the token it answers and the fetch.
+    next_page: Option<(String, PageAhead)>,
+    /// Tasks driving the calls started ahead.
+    drivers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Cursor {
-    /// An abandoned walk stops its lookahead (evicted or expired cursor).
+    /// An abandoned walk (evicted or expired cursor) stops its calls started ahead.
     fn drop(&mut self) {
-        if let Some(task) = &self.lookahead {
-            task.abort();
+        for driver in &self.drivers {
+            driver.abort();
         }
     }
 }
@@ -125,14 +127,24 @@ impl Drop for Cursor {
 /// A user read in full, `(id, detail)`, or `None` when the user vanished (404).
 type Completed = Option<(String, ZoomUser)>;
 
-/// What a lookahead fetched for the next SCIM page.
-#[derive(Debug, Default)]
-struct Lookahead {
-    /// Detail outcomes by lower-cased e-mail: `None` when the user vanished (404).
-    /// Failed calls are left out, so the page's own request repeats and reports them.
-    details: HashMap<String, Completed>,
-    /// The next Zoom list page, when the buffer did not cover the next SCIM page.
-    next_page: Option<(String, Vec<ZoomUser>, Option<String>)>,
+/// A detail call started ahead; `None` when it failed: the page's own request then
+/// repeats it and reports the error.
+type DetailAhead = Shared<BoxFuture<'static, Option<Completed>>>;
+
+/// A Zoom list page fetched ahead: items and next token; `None` when it failed.
+type PageAhead = Shared<BoxFuture<'static, Option<(Vec<ZoomUser>, Option<String>)>>>;
+
+fn email_key(user: &ZoomUser) -> String {
+    user.email.to_ascii_lowercase()
+}
+
+/// Starts (lazily) the detail call of `user` for a lookahead.
+fn detail_ahead(zoom: &ZoomClient, lookups: &Lookups, user: ZoomUser) -> DetailAhead {
+    // Owned handles (cheap clones): the future must be 'static.
+    let (zoom, lookups) = (zoom.clone(), lookups.clone());
+    async move { fetch_detail(&zoom, &lookups, &user).await.ok() }
+        .boxed()
+        .shared()
 }
 
 /// Reads one user in full (by id, or by e-mail for invitees listed without one):
@@ -353,114 +365,135 @@ impl Provider {
     }
 
     /// Resolves ids of pending users (listed without one) and fetches details where
-    /// needed, with bounded concurrency, preserving order; outcomes a lookahead already
-    /// has are used as they are. Users that vanished in the meantime are skipped.
+    /// needed, with bounded concurrency, preserving order; calls a lookahead started are
+    /// awaited, not repeated. Users that vanished in the meantime are skipped.
     async fn complete_users(
         &self,
         users: Vec<ZoomUser>,
         needs: Needs,
-        mut ahead: HashMap<String, Completed>,
+        mut ahead: HashMap<String, DetailAhead>,
     ) -> Result<Vec<(String, ZoomUser)>, ScimError> {
         let prepared: Vec<_> = users
             .into_iter()
             .map(|user| {
-                let known = match (&user.id, needs.detail) {
-                    (Some(id), false) => Some(Some((id.clone(), user.clone()))),
-                    _ => ahead.remove(&user.email.to_ascii_lowercase()),
+                let started = match (&user.id, needs.detail) {
+                    (Some(_), false) => None,
+                    _ => ahead.remove(&email_key(&user)),
                 };
-                (user, known)
+                (user, started)
             })
             .collect();
-        let results: Vec<Result<Completed, ScimError>> =
-            futures::stream::iter(prepared.into_iter().map(|(user, known)| async move {
-                match known {
-                    Some(outcome) => Ok(outcome),
-                    None => fetch_detail(&self.zoom, &self.lookups, &user).await,
-                }
-            }))
+        // Collected first: a mapping closure kept inside this future trips rustc's
+        // higher-ranked `Send` check on the shared futures' trait objects.
+        let calls: Vec<_> = prepared
+            .into_iter()
+            .map(|(user, started)| self.complete_user(user, started, needs))
+            .collect();
+        let results: Vec<Result<Completed, ScimError>> = futures::stream::iter(calls)
             .buffered(self.deep_concurrency())
             .collect()
             .await;
         results.into_iter().filter_map(Result::transpose).collect()
     }
 
-    /// Starts the detail calls of the next `count` users of the walk in the background
-    /// (and fetches the next Zoom list page if the buffer holds fewer), so that they
-    /// overlap the current page's calls and the client's turnaround: the pacer never
-    /// idles between SCIM pages. An abandoned walk wastes at most one page of calls.
-    fn spawn_lookahead(
+    /// One user of [`Self::complete_users`].
+    async fn complete_user(
         &self,
-        cursor: &Cursor,
-        count: usize,
-    ) -> Option<tokio::task::JoinHandle<Lookahead>> {
-        // The next `count` users: the rest of the buffer, then the next list page (already
-        // fetched ahead, or to fetch now with the current token).
-        let mut candidates: Vec<&ZoomUser> = cursor.buffer.iter().take(count).collect();
-        let remaining = count - candidates.len();
-        let mut next_list = None;
-        if remaining > 0
-            && let Some(token) = &cursor.next_token
+        user: ZoomUser,
+        started: Option<DetailAhead>,
+        needs: Needs,
+    ) -> Result<Completed, ScimError> {
+        if let (Some(id), false) = (&user.id, needs.detail) {
+            return Ok(Some((id.clone(), user)));
+        }
+        if let Some(started) = started
+            && let Some(outcome) = started.await
         {
-            match &cursor.next_page {
-                Some((fetched_for, items, _)) if fetched_for == token => {
-                    candidates.extend(items.iter().take(remaining));
-                }
+            return Ok(outcome);
+        }
+        fetch_detail(&self.zoom, &self.lookups, &user).await
+    }
+
+    /// Starts the detail calls of the next `count` users of the walk (the rest of the
+    /// buffer, then the next Zoom list page, fetched ahead too) in the background, so
+    /// that they overlap the current page's calls and the client's turnaround: the
+    /// pacer never idles between SCIM pages. An abandoned walk wastes at most one page
+    /// of calls.
+    fn start_lookahead(&self, cursor: &mut Cursor, count: usize) {
+        cursor.drivers.retain(|d| !d.is_finished());
+        let mut map = cursor
+            .ahead
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut started: Vec<DetailAhead> = Vec::new();
+        for user in cursor.buffer.iter().take(count) {
+            if let Entry::Vacant(slot) = map.entry(email_key(user)) {
+                let call = detail_ahead(&self.zoom, &self.lookups, user.clone());
+                started.push(slot.insert(call).clone());
+            }
+        }
+        drop(map);
+        let remaining = count.saturating_sub(cursor.buffer.len());
+        let mut page = None;
+        if remaining > 0
+            && let Some(token) = cursor.next_token.clone()
+        {
+            let fetch = match &cursor.next_page {
+                Some((fetched_for, fetch)) if *fetched_for == token => fetch.clone(),
                 _ => {
-                    next_list = Some((
+                    let zoom = self.zoom.clone();
+                    let (page_size, status) = (
+                        self.config.zoom.page_size,
                         cursor.statuses[cursor.status_index],
-                        cursor.role_id.clone(),
-                        token.clone(),
-                    ));
+                    );
+                    let (role_id, for_token) = (cursor.role_id.clone(), token.clone());
+                    let fetch: PageAhead = async move {
+                        fetch_list_page(
+                            &zoom,
+                            page_size,
+                            status,
+                            role_id.as_deref(),
+                            Some(&for_token),
+                        )
+                        .await
+                        .ok()
+                        .map(|(items, next, _)| (items, next))
+                    }
+                    .boxed()
+                    .shared();
+                    cursor.next_page = Some((token, fetch.clone()));
+                    fetch
+                }
+            };
+            page = Some(fetch);
+        }
+        if started.is_empty() && page.is_none() {
+            return;
+        }
+        let (zoom, lookups, ahead) = (
+            self.zoom.clone(),
+            self.lookups.clone(),
+            cursor.ahead.clone(),
+        );
+        let concurrency = self.deep_concurrency();
+        cursor.drivers.push(tokio::spawn(async move {
+            if let Some(page) = page
+                && let Some((items, _)) = page.await
+            {
+                let mut map = ahead
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                for user in items.into_iter().take(remaining) {
+                    if let Entry::Vacant(slot) = map.entry(email_key(&user)) {
+                        started.push(slot.insert(detail_ahead(&zoom, &lookups, user)).clone());
+                    }
                 }
             }
-        }
-        // Users fetched ahead earlier are not fetched again.
-        let known: HashSet<String> = cursor.details.keys().cloned().collect();
-        let upcoming: Vec<ZoomUser> = candidates
-            .into_iter()
-            .filter(|u| !known.contains(&u.email.to_ascii_lowercase()))
-            .cloned()
-            .collect();
-        if upcoming.is_empty() && next_list.is_none() {
-            return None;
-        }
-        let (zoom, lookups) = (self.zoom.clone(), self.lookups.clone());
-        let (page_size, concurrency) = (self.config.zoom.page_size, self.deep_concurrency());
-        Some(tokio::spawn(async move {
-            let mut ahead = Lookahead::default();
-            let mut users = upcoming;
-            if let Some((status, role_id, token)) = next_list
-                && let Ok((items, next, _)) =
-                    fetch_list_page(&zoom, page_size, status, role_id.as_deref(), Some(&token))
-                        .await
-            {
-                users.extend(
-                    items
-                        .iter()
-                        .take(remaining)
-                        .filter(|u| !known.contains(&u.email.to_ascii_lowercase()))
-                        .cloned(),
-                );
-                ahead.next_page = Some((token, items, next));
-            }
-            let outcomes: Vec<(String, Result<Completed, ScimError>)> =
-                futures::stream::iter(users.into_iter().map(|user| {
-                    // Owned handles (cheap clones): the task must be 'static.
-                    let (zoom, lookups) = (zoom.clone(), lookups.clone());
-                    async move {
-                        let outcome = fetch_detail(&zoom, &lookups, &user).await;
-                        (user.email.to_ascii_lowercase(), outcome)
-                    }
-                }))
+            futures::stream::iter(started)
                 .buffer_unordered(concurrency)
-                .collect()
+                .for_each(|_| async {})
                 .await;
-            ahead.details = outcomes
-                .into_iter()
-                .filter_map(|(email, outcome)| Some((email, outcome.ok()?)))
-                .collect();
-            ahead
-        }))
+        }));
     }
 
     async fn render_page(
@@ -468,7 +501,7 @@ impl Provider {
         users: Vec<ZoomUser>,
         needs: Needs,
         selection: &AttributeSelection,
-        ahead: HashMap<String, Completed>,
+        ahead: HashMap<String, DetailAhead>,
     ) -> Result<Vec<Value>, ScimError> {
         let tables = self.tables(needs).await?;
         let mut out = Vec::with_capacity(users.len());
@@ -517,9 +550,9 @@ impl Provider {
             next_token: None,
             offset: 0,
             status_start: 0,
-            lookahead: None,
+            ahead: Arc::default(),
             next_page: None,
-            details: HashMap::new(),
+            drivers: Vec::new(),
         };
         cursor.enter_status();
         Ok(cursor)
@@ -550,9 +583,13 @@ impl Provider {
             match cursor.next_token.take() {
                 Some(token) => {
                     let status = cursor.statuses[cursor.status_index];
-                    let (items, next) = match cursor.next_page.take() {
-                        Some((fetched_for, items, next)) if fetched_for == token => (items, next),
-                        _ => {
+                    let ahead = match cursor.next_page.take() {
+                        Some((fetched_for, fetch)) if fetched_for == token => fetch.await,
+                        _ => None,
+                    };
+                    let (items, next) = match ahead {
+                        Some(page) => page,
+                        None => {
                             let (items, next, _) = self
                                 .fetch_page(status, cursor.role_id.as_deref(), Some(&token))
                                 .await?;
@@ -588,25 +625,24 @@ impl Provider {
             None => self.new_cursor(statuses, role_id).await?,
         };
         let total: u64 = cursor.totals.iter().sum();
-        // What the previous page started for this one.
-        if let Some(task) = cursor.lookahead.take() {
-            let ahead = task.await.unwrap_or_default();
-            cursor.details.extend(ahead.details);
-            if ahead.next_page.is_some() {
-                cursor.next_page = ahead.next_page;
-            }
-        }
         let users = if query.count == 0 {
             Vec::new()
         } else {
             self.advance(&mut cursor, skip_to, query.count).await?
         };
-        let ahead: HashMap<String, Completed> = users
-            .iter()
-            .filter_map(|u| cursor.details.remove_entry(&u.email.to_ascii_lowercase()))
-            .collect();
+        // The calls started ahead for this page, by an earlier one.
+        let ahead: HashMap<String, DetailAhead> = {
+            let mut map = cursor
+                .ahead
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            users
+                .iter()
+                .filter_map(|u| map.remove_entry(&email_key(u)))
+                .collect()
+        };
         if needs.detail && query.count > 0 {
-            cursor.lookahead = self.spawn_lookahead(&cursor, query.count);
+            self.start_lookahead(&mut cursor, query.count);
         }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
         // the last, and the cursor still knows the totals.
