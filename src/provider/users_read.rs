@@ -248,25 +248,24 @@ impl Provider {
         self.config.zoom.max_concurrency.max(1)
     }
 
+    /// The look-up tables `needs` asks for, fetched at the same time.
     async fn tables(&self, needs: Needs) -> Result<Tables, ScimError> {
-        let mut tables = Tables::default();
-        if needs.group_names {
-            tables.groups = Some(
-                self.lookups
-                    .group_names()
-                    .await
-                    .map_err(|e| to_scim(&e, "list groups"))?,
-            );
-        }
-        if needs.role_names {
-            tables.roles = Some(
-                self.lookups
-                    .role_names()
-                    .await
-                    .map_err(|e| to_scim(&e, "list roles"))?,
-            );
-        }
-        Ok(tables)
+        let groups = async {
+            if !needs.group_names {
+                return Ok(None);
+            }
+            let names = self.lookups.group_names().await;
+            names.map(Some).map_err(|e| to_scim(&e, "list groups"))
+        };
+        let roles = async {
+            if !needs.role_names {
+                return Ok(None);
+            }
+            let names = self.lookups.role_names().await;
+            names.map(Some).map_err(|e| to_scim(&e, "list roles"))
+        };
+        let (groups, roles) = futures::try_join!(groups, roles)?;
+        Ok(Tables { groups, roles })
     }
 
     /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
@@ -503,9 +502,11 @@ impl Provider {
         selection: &AttributeSelection,
         ahead: HashMap<String, DetailAhead>,
     ) -> Result<Vec<Value>, ScimError> {
-        let tables = self.tables(needs).await?;
-        let mut out = Vec::with_capacity(users.len());
-        for (id, user) in self.complete_users(users, needs, ahead).await? {
+        let count = users.len();
+        let (tables, completed) =
+            futures::try_join!(self.tables(needs), self.complete_users(users, needs, ahead))?;
+        let mut out = Vec::with_capacity(count);
+        for (id, user) in completed {
             let (json, _) = self.render(&user, &id, needs, &tables).await?;
             out.push(selection.project(&json, Self::user_schema()));
         }
@@ -533,10 +534,16 @@ impl Provider {
         statuses: Vec<ZoomStatus>,
         role_id: Option<String>,
     ) -> Result<Cursor, ScimError> {
+        // The first page of every status at once: their totals make `totalResults`.
+        let firsts = futures::future::try_join_all(
+            statuses
+                .iter()
+                .map(|status| self.fetch_page(*status, role_id.as_deref(), None)),
+        )
+        .await?;
         let mut totals = Vec::new();
         let mut first_pages = Vec::new();
-        for status in &statuses {
-            let (items, next, total) = self.fetch_page(*status, role_id.as_deref(), None).await?;
+        for (items, next, total) in firsts {
             totals.push(total);
             first_pages.push(Some((items, next)));
         }
