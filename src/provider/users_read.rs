@@ -413,19 +413,20 @@ impl Provider {
         fetch_detail(&self.zoom, &self.lookups, &user).await
     }
 
-    /// Starts the detail calls of the next `count` users of the walk (the rest of the
+    /// Starts the calls the next `count` users of the walk need (the rest of the
     /// buffer, then the next Zoom list page, fetched ahead too) in the background, so
     /// that they overlap the current page's calls and the client's turnaround: the
-    /// pacer never idles between SCIM pages. An abandoned walk wastes at most one page
-    /// of calls.
-    fn start_lookahead(&self, cursor: &mut Cursor, count: usize) {
+    /// pacer never idles between SCIM pages. Without `detail`, only invitees listed
+    /// without an id need one. An abandoned walk wastes at most one page of calls.
+    fn start_lookahead(&self, cursor: &mut Cursor, count: usize, detail: bool) {
         cursor.drivers.retain(|d| !d.is_finished());
+        let needs_call = move |user: &ZoomUser| detail || user.id.is_none();
         let mut map = cursor
             .ahead
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut started: Vec<DetailAhead> = Vec::new();
-        for user in cursor.buffer.iter().take(count) {
+        for user in cursor.buffer.iter().take(count).filter(|u| needs_call(u)) {
             if let Entry::Vacant(slot) = map.entry(email_key(user)) {
                 let call = detail_ahead(&self.zoom, &self.lookups, user.clone());
                 started.push(slot.insert(call).clone());
@@ -482,7 +483,7 @@ impl Provider {
                 let mut map = ahead
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                for user in items.into_iter().take(remaining) {
+                for user in items.into_iter().take(remaining).filter(needs_call) {
                     if let Entry::Vacant(slot) = map.entry(email_key(&user)) {
                         started.push(slot.insert(detail_ahead(&zoom, &lookups, user)).clone());
                     }
@@ -648,8 +649,8 @@ impl Provider {
                 .filter_map(|u| map.remove_entry(&email_key(u)))
                 .collect()
         };
-        if needs.detail && query.count > 0 {
-            self.start_lookahead(&mut cursor, query.count);
+        if query.count > 0 {
+            self.start_lookahead(&mut cursor, query.count, needs.detail);
         }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
         // the last, and the cursor still knows the totals.
