@@ -90,6 +90,14 @@ struct Args {
     /// machine, waking an idle pinned CPU adds milliseconds to lightly loaded requests.
     #[arg(long)]
     pin: bool,
+    /// Before scenario 3, apply its operations straight to the simulator and check
+    /// that the final-state check finds them exact (a test of the harness itself).
+    #[arg(long)]
+    burst_self_check: bool,
+    /// The service's log filter (`log.level`), e.g. `zoom_scim=debug`; its log goes to
+    /// `service-*.log` next to the JSON file.
+    #[arg(long, default_value = "warn")]
+    service_log_level: String,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -374,7 +382,10 @@ async fn run(args: Args) -> Result<Value> {
     let mut sections: Vec<(String, Section)> = Vec::new();
     let service_options = ServiceOptions {
         rate_scale: args.rate_scale,
-        env: Vec::new(),
+        env: vec![(
+            "ZOOM_SCIM_LOG__LEVEL".to_owned(),
+            args.service_log_level.clone(),
+        )],
         cpu: args.service_cpu(),
     };
 
@@ -439,13 +450,24 @@ async fn run(args: Args) -> Result<Value> {
         sections.push(("2".into(), section));
     }
 
+    if args.wants(3) && args.burst_self_check {
+        println!("scenario 3 self-check: the burst applied straight to the simulator...");
+        let section = burst::self_check(&sim)
+            .await
+            .unwrap_or_else(|e| Section::failed("3 (self-check)", &e));
+        sections.push(("3-self-check".into(), section));
+    }
     if args.wants(3) {
         println!("scenario 3: provisioning burst...");
         let result: Result<Section> = async {
             let service = Service::start(
                 &sim,
                 &ServiceOptions {
-                    env: vec![("ZOOM_SCIM_SCIM__DELETE_POLICY".into(), "deactivate".into())],
+                    env: [
+                        service_options.env.clone(),
+                        vec![("ZOOM_SCIM_SCIM__DELETE_POLICY".into(), "deactivate".into())],
+                    ]
+                    .concat(),
                     ..service_options.clone()
                 },
                 &log_path(&out_dir, "burst"),

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
+use futures::StreamExt;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -135,6 +136,36 @@ impl Op {
         builder
             .bearer_auth(SCIM_TOKEN)
             .header("Content-Type", "application/scim+json")
+    }
+
+    /// The same change made straight to Zoom (the simulator), for [`self_check`]
+    /// (zoom-api-contract.md sections 3.2, 3.4, 3.6 and 4).
+    fn zoom_request(
+        &self,
+        http: &reqwest::Client,
+        api: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        let builder = match self {
+            Op::Create {
+                user_name,
+                given,
+                family,
+            } => http.post(format!("{api}/users")).json(&json!({
+                "action": "create",
+                "user_info": {"email": user_name, "type": 1, "first_name": given, "last_name": family},
+            })),
+            Op::Update { id, title } => http
+                .patch(format!("{api}/users/{id}"))
+                .json(&json!({ "job_title": title })),
+            Op::GroupAdd { group_id, user_id } => http
+                .post(format!("{api}/groups/{group_id}/members"))
+                .json(&json!({"members": [{"id": user_id}]})),
+            Op::Delete { id } => http
+                .put(format!("{api}/users/{id}/status"))
+                .json(&json!({"action": "deactivate"})),
+        };
+        builder.bearer_auth(token)
     }
 
     fn succeeded(&self, status: u16) -> bool {
@@ -536,6 +567,101 @@ fn check_state(before: &Value, after: &Value, plan: &Plan, ran: &HashSet<Kind>) 
         ));
     }
     diffs
+}
+
+/// Checks the harness itself: applies the burst's operations straight to the
+/// simulator's Zoom API (no service, no rate limit, no latency) and runs the final-state
+/// check, which must find the state exactly as intended. Leaves the simulator re-seeded.
+pub async fn self_check(sim: &Sim) -> Result<Section> {
+    let mut section = Section::new("3 (self-check). burst applied straight to the simulator");
+    let restore = sim.config().await?;
+    sim.put_config(&json!({"latency_ms": 0, "jitter_ms": 0, "rate_scale": 0.0}))
+        .await?;
+    let before = sim.state().await?;
+    let plan = plan(&before, "check")?;
+    let http = reqwest::Client::new();
+    let token = sim.access_token(&http).await?;
+    let api = sim.api_base();
+    let mut failures = Vec::new();
+    let outcomes: Vec<(Op, Result<u16, String>)> = futures::stream::iter(plan.ops.iter().cloned())
+        .map(|op| {
+            let request = op.zoom_request(&http, &api, &token);
+            async move {
+                let outcome = match request.send().await {
+                    Ok(r) if r.status().is_success() => Ok(r.status().as_u16()),
+                    Ok(r) => Err(format!(
+                        "{} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    )),
+                    Err(e) => Err(e.to_string()),
+                };
+                (op, outcome)
+            }
+        })
+        .buffer_unordered(CLIENTS)
+        .collect()
+        .await;
+    for (op, outcome) in &outcomes {
+        if let Err(e) = outcome {
+            failures.push(format!("{op:?}: {e}"));
+        }
+    }
+    let after = sim.state().await?;
+    let all_kinds: HashSet<Kind> = Kind::ALL.into_iter().collect();
+    let diffs = check_state(&before, &after, &plan, &all_kinds);
+    // Negative control: the unchanged state must fail the same check.
+    let control = check_state(&before, &before, &plan, &all_kinds);
+    sim.put_config(&json!({
+        "latency_ms": restore["latency_ms"],
+        "jitter_ms": restore["jitter_ms"],
+        "rate_scale": restore["rate_scale"],
+    }))
+    .await?;
+    sim.reset().await?;
+    section.row(
+        "operations applied",
+        format!(
+            "{} of {} ({} creates, {} updates, {} group adds, {} deactivations)",
+            outcomes.len() - failures.len(),
+            outcomes.len(),
+            plan.creates.len(),
+            plan.updates.len(),
+            plan.group_adds.len(),
+            plan.deletes.len()
+        ),
+    );
+    for f in failures.iter().take(5) {
+        section.row("  failure", f.clone());
+    }
+    section.row(
+        "final-state check",
+        if diffs.is_empty() {
+            "exactly as intended".to_owned()
+        } else {
+            format!("{} differences, e.g. {}", diffs.len(), diffs[0])
+        },
+    );
+    section.row(
+        "negative control",
+        format!(
+            "{} differences found in the untouched state (must be > 0)",
+            control.len()
+        ),
+    );
+    if !failures.is_empty() || !diffs.is_empty() || control.is_empty() {
+        section.outcome = Outcome::Failed(
+            "the harness's own check failed: scenario 3's verdicts cannot be trusted".to_owned(),
+        );
+    }
+    section.json = json!({
+        "operations": outcomes.len(),
+        "failed": failures.len(),
+        "final_state_exact": diffs.is_empty(),
+        "final_state_differences": diffs.iter().take(50).collect::<Vec<_>>(),
+        "negative_control_differences": control.len(),
+    });
+    Ok(section)
 }
 
 /// Runs the burst against `service`.

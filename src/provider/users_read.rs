@@ -405,10 +405,16 @@ impl Provider {
         if let (Some(id), false) = (&user.id, needs.detail) {
             return Ok(Some((id.clone(), user)));
         }
-        if let Some(started) = started
-            && let Some(outcome) = started.await
-        {
-            return Ok(outcome);
+        if let Some(started) = started {
+            match started.await {
+                Some(outcome) => return Ok(outcome),
+                None => tracing::debug!(
+                    email = %user.email,
+                    "a detail call started ahead failed; repeating it"
+                ),
+            }
+        } else {
+            tracing::trace!(email = %user.email, "detail call not started ahead");
         }
         fetch_detail(&self.zoom, &self.lookups, &user).await
     }
