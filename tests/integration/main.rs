@@ -5,5 +5,6 @@ mod openapi;
 mod scim_read;
 mod simulator;
 mod simulator_conformance;
+mod simulator_phone;
 mod support;
 mod zoom_client;
