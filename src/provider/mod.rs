@@ -3,6 +3,7 @@
 //! [`crate::mapping`].
 
 mod lookups;
+mod phone_read;
 pub mod progress;
 mod users_read;
 mod users_write;
@@ -15,7 +16,7 @@ use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
-pub use lookups::Lookups;
+pub use lookups::{Lookups, SiteDirectory};
 
 /// A rendered resource.
 #[derive(Debug, Clone)]
