@@ -3,6 +3,7 @@
 //! [`crate::mapping`].
 
 mod lookups;
+pub mod phone;
 mod phone_read;
 pub mod progress;
 mod users_read;
