@@ -3,3 +3,4 @@
 pub mod error;
 pub mod filter;
 pub mod user;
+pub mod user_write;

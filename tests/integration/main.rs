@@ -3,6 +3,7 @@
 
 mod openapi;
 mod scim_read;
+mod scim_write;
 mod simulator;
 mod simulator_conformance;
 mod support;
