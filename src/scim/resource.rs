@@ -575,4 +575,47 @@ mod tests {
             .unwrap_or_default();
         assert!(detail.contains("userName"), "{detail}");
     }
+
+    #[test]
+    fn put_merge_replaces_asserted_attributes_and_keeps_omitted_ones() {
+        let current = json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER],
+            "id": "u1", "userName": "a@example.com", "title": "Old",
+            "name": {"givenName": "A", "familyName": "B"},
+            urn::ENTERPRISE_USER: {"department": "R&D", "costCenter": "42"}
+        });
+        let body = json!({
+            "userName": "a@example.com", "title": null,
+            "name": {"givenName": "C"},
+            urn::ENTERPRISE_USER: {"department": ""}
+        });
+        let normalized = ok(user(body));
+        let merged = merge_replace(&current, &normalized);
+        assert!(merged.get("title").is_none(), "null clears");
+        assert_eq!(
+            merged["name"],
+            json!({"givenName": "C"}),
+            "complex replaced whole"
+        );
+        assert_eq!(merged["id"], "u1");
+        assert!(merged[urn::ENTERPRISE_USER].get("department").is_none());
+        assert_eq!(
+            merged[urn::ENTERPRISE_USER]["costCenter"],
+            "42",
+            "omitted kept"
+        );
+    }
+
+    #[test]
+    fn put_merge_drops_emptied_extensions_from_schemas() {
+        let current = json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER],
+            "userName": "a@example.com",
+            urn::ENTERPRISE_USER: {"department": "R&D"}
+        });
+        let body = json!({"userName": "a@example.com", "department": null});
+        let merged = merge_replace(&current, &ok(user(body)));
+        assert!(merged.get(urn::ENTERPRISE_USER).is_none());
+        assert_eq!(merged["schemas"], json!([urn::USER]));
+    }
 }

@@ -880,3 +880,52 @@ async fn protected_accounts_are_never_deactivated_or_removed() {
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(sim_user(&stack, &owner_id).await.unwrap()["role_id"], "0");
 }
+
+// ----- lost answers and sign-out ------------------------------------------------------
+
+#[tokio::test]
+async fn a_lost_create_answer_creates_exactly_one_user() {
+    let stack = start_stack(settings(), config()).await;
+    // Zoom creates the user but the answer never arrives.
+    fault(
+        &stack,
+        json!({"method": "POST", "path": "/users", "count": 1, "action": "apply_then_drop"}),
+    )
+    .await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("lost@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let state = stack.sim_admin("state").await;
+    let matching = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["email"] == "lost@example.com")
+        .count();
+    assert_eq!(matching, 1, "never duplicated");
+    let zoom = sim_user_by_email(&stack, "lost@example.com").await.unwrap();
+    assert_eq!(answer.body["id"], zoom["id"]);
+    assert_eq!(zoom["job_title"], "Rear Admiral");
+}
+
+#[tokio::test]
+async fn deactivation_signs_the_user_out_when_configured() {
+    let mut config = config();
+    config.scim.logout_on_deactivate = true;
+    let stack = start_stack(settings(), config).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    reset_stats(&stack).await;
+    let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["status"], "inactive");
+    assert_eq!(zoom["logged_out_count"], 1);
+    assert_eq!(calls(&stack, "DELETE /users/{userId}/token").await, 1);
+}
