@@ -128,6 +128,10 @@ impl Provider {
             i64::from(self.config.scim.default_user_type),
         )?;
         let email = request.user_info.email.clone();
+        let _guard = self
+            .locks
+            .lock(&format!("user-email:{}", email.to_ascii_lowercase()))
+            .await;
 
         // Duplicate lookup before creating (the e-mail is Zoom's unique key).
         if let Some(existing) = self.find_by_email(&email).await? {
@@ -191,6 +195,7 @@ impl Provider {
             ))),
             DuplicatePolicy::Adopt => {
                 tracing::info!(user_id = %existing, "adopting the existing Zoom user (duplicates = adopt)");
+                let _guard = self.locks.lock(&format!("user:{existing}")).await;
                 let mut progress = Progress::new(format!("adopt user {existing}"), Vec::new());
                 let resource = self
                     .converge(&existing, normalized, selection, None, &mut progress)
@@ -241,6 +246,7 @@ impl Provider {
         let schema = SchemaRegistry::global().user();
         let normalized = normalize_input(&body, schema)?;
         log_ignored(&normalized);
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
         let mut progress = Progress::new(format!("replace user {id}"), Vec::new());
         self.converge(
             id,
@@ -264,6 +270,7 @@ impl Provider {
     ) -> Result<Option<ScimResource>, ScimError> {
         let schema = SchemaRegistry::global().user();
         let patch = PatchRequest::parse(&body)?;
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
         let (user, current, etag) = self.read_full_user(id).await?;
         precondition.check(&etag)?;
         let mut desired = current.clone();
@@ -323,6 +330,19 @@ impl Provider {
             }
         }
         let warnings = progress.warnings().to_vec();
+        if changes.is_empty() {
+            // Nothing sent to Zoom: the state read at the start is the answer.
+            let etag = current
+                .pointer("/meta/version")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            return Ok(Some(ScimResource {
+                body: selection.project(current, SchemaRegistry::global().user()),
+                etag,
+                location: user_location(&self.base_url, id),
+                warnings,
+            }));
+        }
         self.answer(id, desired, &changes, warnings, selection)
             .await
             .map(Some)
@@ -624,6 +644,7 @@ impl Provider {
         id: &str,
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
         let user = if precondition.if_match.is_some() {
             let (user, _, etag) = self.read_full_user(id).await?;
             precondition.check(&etag)?;

@@ -929,3 +929,50 @@ async fn deactivation_signs_the_user_out_when_configured() {
     assert_eq!(zoom["logged_out_count"], 1);
     assert_eq!(calls(&stack, "DELETE /users/{userId}/token").await, 1);
 }
+
+#[tokio::test]
+async fn concurrent_patches_to_one_user_lose_nothing() {
+    // Zoom stores phone numbers as one list: two PATCHes each adding a number would
+    // overwrite each other if their read-diff-write cycles interleaved.
+    let settings = SimSettings {
+        latency_ms: 20,
+        ..settings()
+    };
+    let stack = start_stack(settings, config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let clear = patch(json!([{"op": "remove", "path": "phoneNumbers"}]));
+    assert_eq!(
+        send(&stack, "PATCH", &format!("/Users/{id}"), Some(clear))
+            .await
+            .status,
+        200
+    );
+    let numbers = ["+14155550101", "+14155550102", "+14155550103"];
+    let path = format!("/Users/{id}");
+    let sends = numbers.iter().map(|n| {
+        let body = patch(
+            json!([{"op": "add", "path": "phoneNumbers", "value": [{"value": n, "type": "work"}]}]),
+        );
+        send(&stack, "PATCH", &path, Some(body))
+    });
+    for answer in futures::future::join_all(sends).await {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let zoom = sim_user(&stack, &id).await.unwrap();
+    let stored: Vec<String> = zoom["phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}",
+                p["code"].as_str().unwrap(),
+                p["number"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for n in numbers {
+        assert!(stored.contains(&n.to_owned()), "{n} kept: {stored:?}");
+    }
+}
