@@ -12,6 +12,9 @@ use super::progress::Progress;
 use super::{Precondition, Provider, ScimResource, WriteOutcome};
 use crate::config::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use crate::mapping::error::to_scim;
+use crate::mapping::phone_write::{
+    PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
+};
 use crate::mapping::user::user_location;
 use crate::mapping::user_write::{RoleChange, UserChanges, create_request, diff};
 use crate::scim::error::ScimError;
@@ -20,7 +23,10 @@ use crate::scim::projection::AttributeSelection;
 use crate::scim::resource::{Normalized, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
-use crate::zoom::model::{DeleteAction, DeleteUser, StatusAction, UpdateUser, ZoomUser};
+use crate::zoom::model::{
+    DeleteAction, DeleteUser, PhoneNumberRef, StatusAction, UpdatePhoneUser, UpdateUser,
+    UserFeature, ZoomUser,
+};
 
 /// The role id of the account owner (Zoom "Roles": Owner is role `0`).
 const OWNER_ROLE_ID: &str = "0";
@@ -53,6 +59,14 @@ enum Step {
         id: String,
         name: String,
     },
+    /// `PATCH /users/{id}` `feature.zoom_phone = true`, before anything phone-related.
+    PhoneOn,
+    /// Site, extension, plans and numbers by difference against the phone profile
+    /// read at that point (several calls, each reported).
+    PhoneProfile(Box<PhoneTarget>, Option<String>),
+    /// `feature.zoom_phone = false` ("All numbers and phones assigned to the users will
+    /// become unassigned"), the last phone step.
+    PhoneOff,
     Deactivate,
     SignOut,
     WithdrawInvitation,
@@ -69,6 +83,9 @@ impl Step {
                 format!("join group {name}")
             }
             Step::LeaveGroup { name, .. } => format!("leave group {name}"),
+            Step::PhoneOn => "turn Zoom Phone on".into(),
+            Step::PhoneProfile(..) => "Zoom Phone profile".into(),
+            Step::PhoneOff => "turn Zoom Phone off".into(),
             Step::Deactivate => "deactivate".into(),
             Step::SignOut => "sign out everywhere".into(),
             Step::WithdrawInvitation => "withdraw the invitation (disassociate)".into(),
@@ -223,7 +240,8 @@ impl Provider {
         if let Some(p) = precondition {
             p.check(&etag)?;
         }
-        let desired = merge_replace(&current, normalized);
+        let mut desired = merge_replace(&current, normalized);
+        apply_native_aliases(&mut desired)?;
         let origin = if precondition.is_some() {
             Origin::Update
         } else {
@@ -275,6 +293,7 @@ impl Provider {
         precondition.check(&etag)?;
         let mut desired = current.clone();
         let ignored = patch.apply_reporting(&mut desired, schema)?;
+        apply_native_aliases(&mut desired)?;
         if !ignored.is_empty() {
             tracing::info!(attributes = ?ignored, "PATCH named attributes zoom-scim does not publish; ignored");
         }
@@ -304,15 +323,23 @@ impl Provider {
         progress: &mut Progress,
     ) -> Result<Option<ScimResource>, ScimError> {
         let changes = diff(current, desired)?;
+        let phone = phone_target(current, desired)?;
         for warning in &changes.not_applied {
             progress.not_applied(warning.clone());
         }
         if !changes.is_empty() {
-            let steps = self.plan(id, user, &changes, origin, progress).await?;
+            let steps = self
+                .plan(id, user, &changes, phone.as_ref(), origin, progress)
+                .await?;
             for step in &steps {
                 progress.plan(step.label());
             }
             for step in steps {
+                if let Step::PhoneProfile(target, site_id) = step {
+                    self.apply_phone_profile(id, &target, site_id.as_deref(), progress)
+                        .await?;
+                    continue;
+                }
                 let label = step.label();
                 progress.run(&label, self.execute(id, step)).await?;
             }
@@ -403,6 +430,7 @@ impl Provider {
         id: &str,
         user: &ZoomUser,
         changes: &UserChanges,
+        phone: Option<&PhoneTarget>,
         origin: Origin,
         progress: &mut Progress,
     ) -> Result<Vec<Step>, ScimError> {
@@ -416,12 +444,6 @@ impl Provider {
             return Err(ScimError::forbidden(format!(
                 "the role of {} cannot be changed through zoom-scim: it is the Zoom account owner",
                 user.email
-            )));
-        }
-        if !changes.phone_attributes.is_empty() {
-            return Err(ScimError::invalid_value(format!(
-                "Zoom Phone attributes ({}) cannot be written by this version of zoom-scim; nothing was changed",
-                changes.phone_attributes.join(", ")
             )));
         }
         // Section "Pending users" of issue #5: Zoom accepts changes to a pending user
@@ -514,6 +536,27 @@ impl Provider {
                 }
             }
         }
+        if let Some(target) = phone.filter(|_| !pending) {
+            if target.feature == Some(false) {
+                steps.push(Step::PhoneOff);
+            } else {
+                if target.feature == Some(true) {
+                    steps.push(Step::PhoneOn);
+                }
+                let site_id = match (&target.site_id, &target.site_name) {
+                    (Some(id), _) => Some(self.resolve_site(id, true).await?),
+                    (None, Some(name)) => Some(self.resolve_site(name, false).await?),
+                    (None, None) => None,
+                };
+                let profile_work = site_id.is_some()
+                    || target.extension.is_some()
+                    || target.plans.is_some()
+                    || target.numbers.is_some();
+                if profile_work {
+                    steps.push(Step::PhoneProfile(Box::new(target.clone()), site_id));
+                }
+            }
+        }
         if changes.active == Some(false) && !inactive {
             if pending {
                 match self.config.scim.pending_deactivation {
@@ -561,6 +604,18 @@ impl Provider {
                     other => other,
                 }
             }
+            Step::PhoneOn | Step::PhoneOff => {
+                let update = UpdateUser {
+                    feature: Some(UserFeature {
+                        zoom_phone: Some(matches!(step, Step::PhoneOn)),
+                        zoom_one_type: None,
+                    }),
+                    ..Default::default()
+                };
+                self.zoom.update_user(id, &update).await
+            }
+            // Run through `apply_phone_profile`, call by call.
+            Step::PhoneProfile(..) => Ok(()),
             Step::Deactivate => {
                 self.zoom
                     .set_user_status(id, StatusAction::Deactivate)
@@ -574,6 +629,94 @@ impl Provider {
                 };
                 self.zoom.delete_user(id, &delete).await
             }
+        }
+    }
+
+    /// Brings the phone profile to `target`: reads it as Zoom holds it now (after the
+    /// feature was turned on, Zoom has given it a site and an extension), then makes
+    /// only the calls the difference needs.
+    async fn apply_phone_profile(
+        &self,
+        id: &str,
+        target: &PhoneTarget,
+        site_id: Option<&str>,
+        progress: &mut Progress,
+    ) -> Result<(), ScimError> {
+        let profile = progress
+            .run("read the Zoom Phone profile", self.zoom.get_phone_user(id))
+            .await?;
+        let state = PhoneProfileState {
+            site_id: profile.site_id.clone(),
+            extension: profile.extension_number.map(|e| e.to_string()),
+            plans: profile
+                .calling_plans
+                .iter()
+                .filter_map(|p| p.plan_type)
+                .collect(),
+            numbers: profile
+                .phone_numbers
+                .iter()
+                .filter_map(|n| n.number.clone())
+                .collect(),
+        };
+        let calls = phone_calls(&state, target, site_id);
+        for call in &calls {
+            progress.plan(call.label());
+        }
+        for call in calls {
+            let label = call.label();
+            let result = match call {
+                PhoneCall::Update { site_id, extension } => {
+                    let update = UpdatePhoneUser {
+                        extension_number: extension,
+                        site_id,
+                    };
+                    self.zoom.update_phone_user(id, &update).await
+                }
+                PhoneCall::UnassignPlan(plan) => self.zoom.unassign_calling_plan(id, plan).await,
+                PhoneCall::AssignPlans(plans) => self.zoom.assign_calling_plans(id, &plans).await,
+                PhoneCall::UnassignNumber(number) => {
+                    self.zoom.unassign_phone_number(id, &number).await
+                }
+                PhoneCall::AssignNumbers(numbers) => {
+                    let refs: Vec<PhoneNumberRef> = numbers
+                        .into_iter()
+                        .map(|number| PhoneNumberRef {
+                            id: None,
+                            number: Some(number),
+                        })
+                        .collect();
+                    self.zoom.assign_phone_numbers(id, &refs).await.map(drop)
+                }
+            };
+            progress.run(&label, async { result }).await?;
+        }
+        Ok(())
+    }
+
+    /// A phone site id for a site given by id or by name (the whole paged site list,
+    /// cached for `scim.site_cache_ttl_s`).
+    async fn resolve_site(&self, wanted: &str, by_id: bool) -> Result<String, ScimError> {
+        let sites = self
+            .lookups
+            .sites()
+            .await
+            .map_err(|e| to_scim(&e, "list phone sites"))?;
+        let found = sites.iter().find(|s| {
+            if by_id {
+                s.id.as_deref() == Some(wanted)
+            } else {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted.trim()))
+            }
+        });
+        match found.and_then(|s| s.id.clone()) {
+            Some(id) => Ok(id),
+            None => Err(ScimError::invalid_value(format!(
+                "no Zoom Phone site has the {} '{wanted}'; nothing was changed",
+                if by_id { "id" } else { "name" }
+            ))),
         }
     }
 
