@@ -6,5 +6,6 @@ mod scim_read;
 mod scim_write;
 mod simulator;
 mod simulator_conformance;
+mod simulator_phone;
 mod support;
 mod zoom_client;
