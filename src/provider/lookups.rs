@@ -11,11 +11,83 @@ use moka::future::Cache;
 
 use crate::config::Config;
 use crate::zoom::ZoomClient;
-use crate::zoom::error::ZoomError;
+use crate::zoom::error::{ErrorKind, ZoomError};
 use crate::zoom::model::PhoneSite;
 
 /// How long group and role names are trusted.
 const NAMES_TTL: Duration = Duration::from_secs(60);
+
+/// The account's Zoom Phone sites (every page of `GET /phone/sites`), by id, name and
+/// code. Also says whether the account has Zoom Phone at all: the phone API answers
+/// 403 when it has not ([PHONEDOC], contract section 5).
+#[derive(Debug, Default)]
+pub struct SiteDirectory {
+    phone_enabled: bool,
+    sites: Vec<PhoneSite>,
+    by_id: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl SiteDirectory {
+    /// The directory of `sites`.
+    pub fn new(sites: Vec<PhoneSite>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, site) in sites.iter().enumerate() {
+            if let Some(id) = &site.id {
+                by_id.insert(id.clone(), i);
+            }
+            if let Some(name) = &site.name {
+                by_name.entry(name.to_lowercase()).or_insert(i);
+            }
+        }
+        Self {
+            phone_enabled: true,
+            sites,
+            by_id,
+            by_name,
+        }
+    }
+
+    /// An account without Zoom Phone: no sites, and no user has a phone profile.
+    pub fn phone_disabled() -> Self {
+        Self::default()
+    }
+
+    /// Whether the account has Zoom Phone.
+    pub fn phone_enabled(&self) -> bool {
+        self.phone_enabled
+    }
+
+    /// The site with this id.
+    pub fn get(&self, id: &str) -> Option<&PhoneSite> {
+        self.by_id.get(id).map(|i| &self.sites[*i])
+    }
+
+    /// The site with this name (case-insensitive, as Zoom site names are unique
+    /// regardless of case).
+    pub fn by_name(&self, name: &str) -> Option<&PhoneSite> {
+        self.by_name
+            .get(&name.to_lowercase())
+            .map(|i| &self.sites[*i])
+    }
+
+    /// The site with this site code.
+    pub fn by_code(&self, code: i64) -> Option<&PhoneSite> {
+        self.sites.iter().find(|s| s.site_code == Some(code))
+    }
+
+    /// Every site, in Zoom's order.
+    pub fn sites(&self) -> &[PhoneSite] {
+        &self.sites
+    }
+}
+
+/// Whether a phone-API failure means "this account has no Zoom Phone" (HTTP 403,
+/// e.g. code 2031 "Zoom Phone has not been enabled for this account.").
+pub fn phone_is_disabled(error: &ZoomError) -> bool {
+    error.status == Some(403) && error.kind == ErrorKind::Permission
+}
 
 /// Shared caches over Zoom look-ups.
 #[derive(Clone)]
@@ -23,8 +95,7 @@ pub struct Lookups {
     zoom: ZoomClient,
     group_names: Cache<(), Arc<HashMap<String, String>>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
-    /// The account's Zoom Phone sites (every page).
-    sites: Cache<(), Arc<Vec<PhoneSite>>>,
+    sites: Cache<(), Arc<SiteDirectory>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
 }
@@ -42,6 +113,10 @@ impl Lookups {
     pub fn new(zoom: ZoomClient, config: &Config) -> Self {
         Self {
             zoom,
+            sites: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
+                .build(),
             group_names: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(NAMES_TTL)
@@ -49,10 +124,6 @@ impl Lookups {
             role_names: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(NAMES_TTL)
-                .build(),
-            sites: Cache::builder()
-                .max_capacity(1)
-                .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
                 .build(),
             ids_by_email: Cache::builder()
                 .max_capacity(100_000)
@@ -98,16 +169,38 @@ impl Lookups {
             .await
     }
 
-    /// Every Zoom Phone site of the account (all pages), cached for
-    /// `scim.site_cache_ttl_s`.
-    pub async fn sites(&self) -> Result<Arc<Vec<PhoneSite>>, Arc<ZoomError>> {
+    /// The phone sites, every page of `GET /phone/sites` (cached for
+    /// `scim.site_cache_ttl_s`). An account without Zoom Phone gives an empty,
+    /// disabled directory, not an error.
+    pub async fn sites(&self) -> Result<Arc<SiteDirectory>, Arc<ZoomError>> {
         let zoom = self.zoom.clone();
         self.sites
             .try_get_with((), async move {
-                let sites: Vec<PhoneSite> = zoom.list_sites().try_collect().await?;
-                Ok::<_, ZoomError>(Arc::new(sites))
+                match zoom.list_sites().try_collect::<Vec<_>>().await {
+                    Ok(sites) => Ok(Arc::new(SiteDirectory::new(sites))),
+                    Err(e) if phone_is_disabled(&e) => {
+                        Ok(Arc::new(SiteDirectory::phone_disabled()))
+                    }
+                    Err(e) => Err(e),
+                }
             })
             .await
+    }
+
+    /// Forgets the site list (after a site change, or to see a new site).
+    pub async fn forget_sites(&self) {
+        self.sites.invalidate(&()).await;
+    }
+
+    /// The site named `name` (case-insensitive), over every page of sites. A name not
+    /// in the cached list is looked up once more in a fresh list (a site created since
+    /// the list was cached).
+    pub async fn site_by_name(&self, name: &str) -> Result<Option<PhoneSite>, Arc<ZoomError>> {
+        if let Some(site) = self.sites().await?.by_name(name) {
+            return Ok(Some(site.clone()));
+        }
+        self.forget_sites().await;
+        Ok(self.sites().await?.by_name(name).cloned())
     }
 
     /// The Zoom id of the user with this e-mail, if any (cached; ids never change).

@@ -4,6 +4,7 @@
 
 mod locks;
 mod lookups;
+mod phone_read;
 pub mod progress;
 mod users_read;
 mod users_write;
@@ -17,7 +18,7 @@ use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
 pub use locks::ResourceLocks;
-pub use lookups::Lookups;
+pub use lookups::{Lookups, SiteDirectory};
 
 /// A rendered resource.
 #[derive(Debug, Clone)]

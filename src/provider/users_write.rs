@@ -695,29 +695,29 @@ impl Provider {
     }
 
     /// A phone site id for a site given by id or by name (the whole paged site list,
-    /// cached for `scim.site_cache_ttl_s`).
+    /// cached for `scim.site_cache_ttl_s`; a name not found is looked up once more in
+    /// a fresh list).
     async fn resolve_site(&self, wanted: &str, by_id: bool) -> Result<String, ScimError> {
-        let sites = self
-            .lookups
-            .sites()
-            .await
-            .map_err(|e| to_scim(&e, "list phone sites"))?;
-        let found = sites.iter().find(|s| {
-            if by_id {
-                s.id.as_deref() == Some(wanted)
-            } else {
-                s.name
-                    .as_deref()
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted.trim()))
-            }
-        });
-        match found.and_then(|s| s.id.clone()) {
-            Some(id) => Ok(id),
-            None => Err(ScimError::invalid_value(format!(
+        let found = if by_id {
+            self.lookups
+                .sites()
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?
+                .get(wanted)
+                .and_then(|s| s.id.clone())
+        } else {
+            self.lookups
+                .site_by_name(wanted)
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?
+                .and_then(|s| s.id)
+        };
+        found.ok_or_else(|| {
+            ScimError::invalid_value(format!(
                 "no Zoom Phone site has the {} '{wanted}'; nothing was changed",
                 if by_id { "id" } else { "name" }
-            ))),
-        }
+            ))
+        })
     }
 
     /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
