@@ -2,4 +2,5 @@
 
 pub mod error;
 pub mod filter;
+pub mod group;
 pub mod user;
