@@ -2,6 +2,7 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+mod groups;
 mod lookups;
 pub mod progress;
 mod users_read;
@@ -15,6 +16,7 @@ use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
+pub use groups::{GroupMember, GroupPatchOutcome};
 pub use lookups::Lookups;
 
 /// A rendered resource.
