@@ -343,9 +343,10 @@ impl Provider {
 
     /// Reads the members of several groups with bounded concurrency, in order.
     async fn members_of(&self, groups: &[Group]) -> Result<Vec<Vec<Member>>, ScimError> {
-        futures::stream::iter(groups.iter().map(|g| async move {
-            match g.id.as_deref() {
-                Some(id) => self.read_members(id).await,
+        let ids: Vec<Option<String>> = groups.iter().map(|g| g.id.clone()).collect();
+        futures::stream::iter(ids.into_iter().map(|id| async move {
+            match id {
+                Some(id) => self.read_members(&id).await,
                 None => Ok(Vec::new()),
             }
         }))
