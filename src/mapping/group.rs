@@ -227,6 +227,9 @@ pub struct GroupPatch {
     pub rename: Option<String>,
     /// Member operations, in order.
     pub member_ops: Vec<MemberOp>,
+    /// Paths of operations ignored because Zoom cannot store them (`externalId`, a
+    /// common attribute of RFC 7643 section 3.1 that Entra maps; ignored as on POST).
+    pub ignored: Vec<String>,
 }
 
 impl GroupPatch {
@@ -252,11 +255,18 @@ impl GroupPatch {
             .ok_or_else(|| ScimError::internal("the Group schema does not define 'members'"))?;
         let mut member_ops = Vec::new();
         let mut engine_ops = Vec::new();
+        let mut ignored = Vec::new();
         for (index, op) in request.operations.iter().enumerate() {
             let label = format!("Operations[{index}]");
             match &op.path {
                 Some(path) if is_members(&path.attr) => {
                     member_ops.push(member_path_op(op, path, members_attr, &label)?);
+                }
+                Some(path)
+                    if path.attr.urn.is_none()
+                        && path.attr.attr.eq_ignore_ascii_case("externalId") =>
+                {
+                    ignored.push(path.to_string());
                 }
                 Some(_) => engine_ops.push(op.clone()),
                 None => {
@@ -307,7 +317,11 @@ impl GroupPatch {
                 rename = Some(name);
             }
         }
-        Ok(GroupPatch { rename, member_ops })
+        Ok(GroupPatch {
+            rename,
+            member_ops,
+            ignored,
+        })
     }
 
     /// Whether the member operations need the current member list.
@@ -735,9 +749,13 @@ mod tests {
         let p = patch(json!([{"op": "remove", "path": "members[value eq \"7f4b\"]"}])).unwrap();
         assert_eq!(p.member_ops, vec![MemberOp::Remove(ids(&["7f4b"]))]);
         assert_eq!(p.rename, None);
-        // Validator: no-path replace of externalId (not stored by Zoom) changes nothing.
+        // Validator: no-path replace of externalId (not stored by Zoom) changes nothing;
+        // nor does a replace with the externalId path (ignored as on POST).
         let p = patch(json!([{"op": "replace", "value": {"externalId": "e1"}}])).unwrap();
         assert_eq!(p, GroupPatch::default());
+        let p = patch(json!([{"op": "Replace", "path": "externalId", "value": "e1"}])).unwrap();
+        assert_eq!(p.ignored, vec!["externalId".to_owned()]);
+        assert!(p.rename.is_none() && p.member_ops.is_empty());
     }
 
     #[test]

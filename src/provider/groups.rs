@@ -542,13 +542,14 @@ impl Provider {
             let label = batch_label(index, n, batch.len());
             match self.zoom.add_group_members(group_id, batch).await {
                 Ok(added) => {
-                    // Zoom names the users it added; one it left out was not added, and
-                    // that must never pass as done.
-                    let missing: Vec<String> = batch
+                    // Zoom names the users it added; one it left out was not added (unless
+                    // it had become a member meanwhile), and that must never pass as done.
+                    let unreported: Vec<String> = batch
                         .iter()
                         .filter(|id| !added.ids.contains(id))
                         .cloned()
                         .collect();
+                    let missing = self.not_members(group_id, unreported).await;
                     if !missing.is_empty() {
                         return Err(progress.failed_with(
                             &label,
@@ -605,6 +606,19 @@ impl Provider {
         );
         precondition.check(&version)?;
         Ok(Some(members))
+    }
+
+    /// Of `user_ids`, those who are not members of `group_id` per their `group_ids`
+    /// (a user that cannot be read counts as not a member).
+    async fn not_members(&self, group_id: &str, user_ids: Vec<String>) -> Vec<String> {
+        let mut missing = Vec::new();
+        for id in user_ids {
+            match self.zoom.get_user(&id).await {
+                Ok(user) if user.group_ids.iter().any(|g| g == group_id) => {}
+                _ => missing.push(id),
+            }
+        }
+        missing
     }
 
     /// Reads a group and, when needed, its members; checks `If-Match`.
@@ -775,6 +789,9 @@ impl Provider {
         let request = PatchRequest::parse(&body)?;
         let group = self.read_group(id).await?;
         let patch = GroupPatch::from_request(&request, id, &group.name)?;
+        if !patch.ignored.is_empty() {
+            tracing::debug!(ignored = ?patch.ignored, "PATCH /Groups: operations on attributes Zoom does not store were ignored");
+        }
         let members = self
             .members_checked(id, &group, patch.needs_current_members(), precondition)
             .await?;
