@@ -1328,3 +1328,78 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
         .collect();
     assert_eq!(after, set(&desired));
 }
+
+/// Measurement, not a check: a 10,000-member group created through SCIM, read back, and
+/// pushed again (Okta's full replace) with a delta of 5 in and 5 out, with the Zoom
+/// client's own pacing for a Business account (the simulator does not throttle).
+/// `cargo test --release --test integration scim_groups::measure_10k_member_group -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "measurement; run alone with --ignored --nocapture"]
+async fn measure_10k_member_group() {
+    use std::time::Instant;
+    let mut config = Config::default();
+    config.scim.max_count = 20_000;
+    let stack = start_stack(settings(11_500), config).await;
+    let active = user_ids(&stack, "active").await;
+    let inactive = user_ids(&stack, "inactive").await;
+    let pool: Vec<String> = active.iter().chain(&inactive).cloned().collect();
+    assert!(pool.len() >= 10_005, "{} users", pool.len());
+    let mut members: Vec<String> = pool[..10_000].to_vec();
+    let values = |ids: &[String]| ids.iter().map(|u| json!({"value": u})).collect::<Vec<_>>();
+
+    reset_stats(&stack).await;
+    let t = Instant::now();
+    let r = post(
+        &stack,
+        "/Groups?excludedAttributes=members",
+        json!({"schemas": [GROUP], "displayName": "Ten Thousand", "members": values(&members)}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let stats = stack.sim_admin("stats").await;
+    println!(
+        "create with 10,000 members: {:?}, Zoom calls {} ({} adds, {} user list pages, {} user reads)",
+        t.elapsed(),
+        stats["total"],
+        stats["requests"][ADD_MEMBERS],
+        stats["requests"]["GET /users"],
+        stats["requests"]["GET /users/{userId}"]
+    );
+
+    reset_stats(&stack).await;
+    let t = Instant::now();
+    let r = get(&stack, &format!("/Groups/{id}")).await;
+    assert_eq!(members_of(&r.body).len(), 10_000);
+    let stats = stack.sim_admin("stats").await;
+    println!(
+        "read with members: {:?}, Zoom calls {}",
+        t.elapsed(),
+        stats["total"]
+    );
+
+    reset_stats(&stack).await;
+    members.drain(..5);
+    members.extend(pool[10_000..10_005].iter().cloned());
+    let t = Instant::now();
+    let r = patch(
+        &stack,
+        &format!("/Groups/{id}"),
+        json!([{"op": "replace", "path": "members", "value": values(&members)}]),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let stats = stack.sim_admin("stats").await;
+    println!(
+        "full push, delta 5 in / 5 out: {:?}, Zoom calls {} ({} member pages, {} adds, {} removals)",
+        t.elapsed(),
+        stats["total"],
+        stats["requests"][LIST_MEMBERS],
+        stats["requests"][ADD_MEMBERS],
+        stats["requests"][REMOVE_MEMBER]
+    );
+    assert_eq!(
+        sim_group(&stack, &id).await.expect("group").1,
+        set(&members)
+    );
+}
