@@ -19,6 +19,7 @@
 //!   pending users join through `PATCH /users/{userId}` with `group_id`, the one way
 //!   Zoom documents for them (it silently ignores pending users in member adds), and
 //!   are read back to confirm.
+//! - Writes to one group run one at a time (`group:{id}` in [`super::ResourceLocks`]).
 //! - Listings use the account's group list cached for a minute ([`super::Lookups`]);
 //!   writes through this service refresh it at once, and a `displayName eq` look-up
 //!   that misses (or finds a stale entry) reads the list again before answering.
@@ -143,6 +144,13 @@ fn batch_label(index: usize, of: usize, size: usize) -> String {
 
 fn pending_label(user_id: &str) -> String {
     format!("add pending user {user_id} (user update with group_id)")
+}
+
+/// The key under which writes to one group are serialised ([`super::ResourceLocks`]):
+/// each write reads the members, computes a difference and applies it, so two writes
+/// to one group must not interleave.
+fn group_lock(id: &str) -> String {
+    format!("group:{id}")
 }
 
 fn rename_label(name: &str) -> String {
@@ -722,6 +730,7 @@ impl Provider {
         }
         // Adopt: make the request true of the existing group (its name as written,
         // its members present), removing no one.
+        let _guard = self.locks.lock(&group_lock(&id)).await;
         let changes = MemberChanges {
             add: members.to_vec(),
             remove: Vec::new(),
@@ -787,6 +796,7 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<GroupPatchOutcome, ScimError> {
         let request = PatchRequest::parse(&body)?;
+        let _guard = self.locks.lock(&group_lock(id)).await;
         let group = self.read_group(id).await?;
         let patch = GroupPatch::from_request(&request, id, &group.name)?;
         if !patch.ignored.is_empty() {
@@ -827,6 +837,7 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<ScimResource, ScimError> {
         let input = group_input(&body)?;
+        let _guard = self.locks.lock(&group_lock(id)).await;
         let (group, members) = self
             .current_group(id, input.members.is_some(), precondition)
             .await?;
@@ -854,6 +865,7 @@ impl Provider {
                 "deleting groups is disabled on this service (scim.group_deletion = false); remove the members instead",
             ));
         }
+        let _guard = self.locks.lock(&group_lock(id)).await;
         if needs_version(precondition) {
             self.current_group(id, true, precondition).await?;
         }

@@ -3,6 +3,7 @@
 //! [`crate::mapping`].
 
 mod groups;
+mod locks;
 mod lookups;
 pub mod progress;
 mod users_read;
@@ -17,6 +18,7 @@ use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
 pub use groups::{GroupMember, GroupPatchOutcome};
+pub use locks::ResourceLocks;
 pub use lookups::Lookups;
 
 /// A rendered resource.
@@ -75,6 +77,8 @@ pub struct Provider {
     base_url: String,
     lookups: Lookups,
     cursors: users_read::CursorCache,
+    /// One write at a time per user or group.
+    locks: ResourceLocks,
 }
 
 impl Provider {
@@ -88,6 +92,7 @@ impl Provider {
             base_url,
             lookups,
             cursors,
+            locks: ResourceLocks::default(),
         }
     }
 

@@ -4,7 +4,9 @@
 mod openapi;
 mod scim_groups;
 mod scim_read;
+mod scim_write;
 mod simulator;
 mod simulator_conformance;
+mod simulator_phone;
 mod support;
 mod zoom_client;
