@@ -2,6 +2,7 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+mod groups;
 mod locks;
 mod lookups;
 mod phone_read;
@@ -17,6 +18,7 @@ use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
+pub use groups::{GroupMember, GroupPatchOutcome};
 pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};
 

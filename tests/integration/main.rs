@@ -2,6 +2,7 @@
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
 mod openapi;
+mod scim_groups;
 mod scim_phone;
 mod scim_phone_write;
 mod scim_read;
