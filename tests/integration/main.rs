@@ -3,6 +3,7 @@
 
 mod config_docs;
 mod openapi;
+mod scale;
 mod scim_read;
 mod simulator;
 mod simulator_conformance;
