@@ -5,6 +5,7 @@ mod config_docs;
 mod openapi;
 mod scale;
 mod scim_read;
+mod scim_read_more;
 mod simulator;
 mod simulator_conformance;
 mod support;
