@@ -2,4 +2,6 @@
 
 pub mod error;
 pub mod filter;
+pub mod phone_write;
 pub mod user;
+pub mod user_write;

@@ -12,6 +12,7 @@ use moka::future::Cache;
 use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::ZoomError;
+use crate::zoom::model::PhoneSite;
 
 /// How long group and role names are trusted.
 const NAMES_TTL: Duration = Duration::from_secs(60);
@@ -22,6 +23,8 @@ pub struct Lookups {
     zoom: ZoomClient,
     group_names: Cache<(), Arc<HashMap<String, String>>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
+    /// The account's Zoom Phone sites (every page).
+    sites: Cache<(), Arc<Vec<PhoneSite>>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
 }
@@ -36,7 +39,7 @@ impl std::fmt::Debug for Lookups {
 
 impl Lookups {
     /// Empty caches.
-    pub fn new(zoom: ZoomClient, _config: &Config) -> Self {
+    pub fn new(zoom: ZoomClient, config: &Config) -> Self {
         Self {
             zoom,
             group_names: Cache::builder()
@@ -46,6 +49,10 @@ impl Lookups {
             role_names: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(NAMES_TTL)
+                .build(),
+            sites: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
                 .build(),
             ids_by_email: Cache::builder()
                 .max_capacity(100_000)
@@ -87,6 +94,18 @@ impl Lookups {
                         .filter_map(|r| Some((r.id?, r.name)))
                         .collect(),
                 ))
+            })
+            .await
+    }
+
+    /// Every Zoom Phone site of the account (all pages), cached for
+    /// `scim.site_cache_ttl_s`.
+    pub async fn sites(&self) -> Result<Arc<Vec<PhoneSite>>, Arc<ZoomError>> {
+        let zoom = self.zoom.clone();
+        self.sites
+            .try_get_with((), async move {
+                let sites: Vec<PhoneSite> = zoom.list_sites().try_collect().await?;
+                Ok::<_, ZoomError>(Arc::new(sites))
             })
             .await
     }

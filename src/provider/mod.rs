@@ -2,6 +2,7 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+mod locks;
 mod lookups;
 pub mod progress;
 mod users_read;
@@ -15,6 +16,7 @@ use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
+pub use locks::ResourceLocks;
 pub use lookups::Lookups;
 
 /// A rendered resource.
@@ -73,6 +75,8 @@ pub struct Provider {
     base_url: String,
     lookups: Lookups,
     cursors: users_read::CursorCache,
+    /// One write at a time per user or group.
+    locks: ResourceLocks,
 }
 
 impl Provider {
@@ -86,6 +90,7 @@ impl Provider {
             base_url,
             lookups,
             cursors,
+            locks: ResourceLocks::default(),
         }
     }
 

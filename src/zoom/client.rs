@@ -1067,6 +1067,12 @@ impl ZoomClient {
         if let Some(site_id) = &query.site_id {
             q.push(("site_id", site_id.clone()));
         }
+        if let Some(calling_type) = query.calling_type {
+            q.push(("calling_type", calling_type.to_string()));
+        }
+        if let Some(keyword) = &query.keyword {
+            q.push(("keyword", keyword.clone()));
+        }
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
         }
@@ -1177,16 +1183,18 @@ impl ZoomClient {
             let wanted = wanted.clone();
             Box::pin(async move {
                 let profile = self.get_phone_user(id).await?;
-                let all_there = wanted.iter().all(|w| {
-                    profile.phone_numbers.iter().any(|p| {
-                        (w.id.is_some() && p.id == w.id)
-                            || (w.number.is_some() && p.number == w.number)
+                // The numbers asked for, as the profile holds them (Zoom's answer would
+                // have listed exactly these).
+                let held: Vec<&PhoneNumberRef> = wanted
+                    .iter()
+                    .filter_map(|w| {
+                        profile.phone_numbers.iter().find(|p| {
+                            (w.id.is_some() && p.id == w.id) || same_number(&w.number, &p.number)
+                        })
                     })
-                });
-                Ok(all_there
-                    .then(|| {
-                        serde_json::to_vec(&json!({ "phone_numbers": profile.phone_numbers })).ok()
-                    })
+                    .collect();
+                Ok((held.len() == wanted.len())
+                    .then(|| serde_json::to_vec(&json!({ "phone_numbers": held })).ok())
                     .flatten()
                     .map(Bytes::from))
             })
@@ -1306,6 +1314,16 @@ impl ZoomClient {
     }
 }
 
+/// Whether two phone numbers are the same E.164 number, whatever their formatting
+/// (`+14155550100`, `14155550100`, `+1 415 555 0100`).
+fn same_number(a: &Option<String>, b: &Option<String>) -> bool {
+    let digits = |n: &Option<String>| -> Option<String> {
+        let d: String = n.as_deref()?.chars().filter(char::is_ascii_digit).collect();
+        (!d.is_empty()).then_some(d)
+    };
+    matches!((digits(a), digits(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// De-duplication key of a group or role member.
 fn member_key(member: &Member) -> Option<String> {
     member
@@ -1317,6 +1335,16 @@ fn member_key(member: &Member) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_compare_by_digits() {
+        let n = |s: &str| Some(s.to_owned());
+        assert!(same_number(&n("+14155550100"), &n("14155550100")));
+        assert!(same_number(&n("+1 415 555-0100"), &n("+14155550100")));
+        assert!(!same_number(&n("+14155550100"), &n("+14155550101")));
+        assert!(!same_number(&None, &None));
+        assert!(!same_number(&n("+"), &n("")));
+    }
 
     #[test]
     fn path_segments_are_percent_encoded() {

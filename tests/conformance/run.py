@@ -20,6 +20,7 @@ Usage: run.py --base-url http://127.0.0.1:8080/scim/v2 --token demo-token
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 import traceback
@@ -90,6 +91,32 @@ def check_id(result: CheckResult) -> str:
     if isinstance(result.data, dict) and isinstance(result.data.get("urn"), str):
         name += f"[{result.data['urn']}]"
     return name
+
+
+# --- test data the tester generates ---------------------------------------------------
+
+
+def use_email_user_names() -> None:
+    """scim2-tester fills every string with a random UUID, `userName` included. Zoom
+    users log in with an e-mail address, so zoom-scim refuses any other userName (400
+    invalidValue) and every User check would stop at its first create. Real clients
+    (Entra, Okta, midPoint) send the e-mail there; so does the tester after this patch.
+    The domain is the demo account's managed domain (`autoCreate` requires one). Only
+    `userName` changes: every other generated value stays the tester's own."""
+    import scim2_tester.checkers.patch_add as patch_add
+    import scim2_tester.checkers.patch_replace as patch_replace
+    import scim2_tester.filling as filling
+
+    original = filling.generate_random_value
+
+    def generate(context: Any, path: Any, *args: Any, **kwargs: Any) -> Any:
+        value = original(context, path, *args, **kwargs)
+        if isinstance(value, str) and str(path).lower().endswith("username"):
+            return f"{value}@example.com"
+        return value
+
+    for module in (filling, patch_add, patch_replace):
+        module.generate_random_value = generate
 
 
 # --- read checks of our own, over the users the service already holds ----------------
@@ -341,6 +368,13 @@ def main() -> int:
     parser.add_argument("--health-url", help="wait until this URL answers 200 first")
     parser.add_argument("--health-timeout-s", type=float, default=60)
     parser.add_argument("--expected-failures", type=Path, default=DEFAULT_EXPECTED)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=20261122,
+        help="seed of the tester's random values (booleans, integers, choices), so that "
+        "a run, and the expected-failures list, are reproducible",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every result")
     args = parser.parse_args()
 
@@ -356,6 +390,8 @@ def main() -> int:
 
     started = time.monotonic()
     client = SyncSCIMClient(http)
+    use_email_user_names()
+    random.seed(args.seed)
     results = check_server(client)
     if client.provider.models:
         results += run_read_checks(client, http)
