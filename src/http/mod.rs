@@ -120,6 +120,7 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::Extension(limit))
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(from_fn(middleware::limit_request_head))
         .layer(from_fn(middleware::trace_requests))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |panic: Box<dyn std::any::Any + Send>| {
