@@ -362,6 +362,23 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
         changes.manager = Some(manager(desired));
     }
 
+    // A Zoom user holds exactly one role: the primary (else first) one is applied, any
+    // other is named as not applied rather than dropped silently.
+    if let Some(roles) = desired.get("roles").and_then(Value::as_array)
+        && roles.len() > 1
+    {
+        let kept = primary_role(desired);
+        for role in roles {
+            if let Some(value) = text(role.get("value"))
+                && Some(value) != kept
+            {
+                changes.not_applied.push(format!(
+                    "roles value {value} (a Zoom user holds exactly one role: the primary one, {})",
+                    kept.unwrap_or_default()
+                ));
+            }
+        }
+    }
     match (primary_role(current), primary_role(desired)) {
         (c, Some(d)) if c != Some(d) => changes.role = Some(RoleChange::To(d.to_owned())),
         (Some(_), None) if desired.get("roles").is_none() => {
@@ -598,5 +615,15 @@ mod tests {
             1,
         );
         assert_eq!(bad.unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn extra_roles_are_named_not_dropped() {
+        let mut desired = current();
+        desired["roles"] = json!([{"value": "2", "primary": true}, {"value": "Auditor"}]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert!(changes.role.is_none());
+        assert_eq!(changes.not_applied.len(), 1);
+        assert!(changes.not_applied[0].contains("Auditor"));
     }
 }
