@@ -285,10 +285,14 @@ pub fn to_scim(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value {
     if let Some(v) = user.verified {
         zoom.insert("verified".into(), json!(v == 1));
     }
+    // Zoom "Users" API: a pending user's `created_at` is "the time at which the API
+    // call was made, not the account's creation date": meaningless, and it would make
+    // the version change on every read, so it is not shown.
     let created = user
         .user_created_at
         .as_deref()
-        .or(user.created_at.as_deref());
+        .or(user.created_at.as_deref())
+        .filter(|_| status != "pending");
     put_str(&mut zoom, "createdAt", created);
     put_str(&mut zoom, "lastLoginTime", user.last_login_time.as_deref());
     if !user.login_types.is_empty() {

@@ -12,9 +12,10 @@ use moka::future::Cache;
 use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::{ErrorKind, ZoomError};
-use crate::zoom::model::PhoneSite;
+use crate::zoom::model::{Group, PhoneSite};
 
-/// How long group and role names are trusted.
+/// How long group and role names (and the group list) are trusted. Writes through
+/// this service forget them at once; changes made in Zoom directly show within this.
 const NAMES_TTL: Duration = Duration::from_secs(60);
 
 /// The account's Zoom Phone sites (every page of `GET /phone/sites`), by id, name and
@@ -93,7 +94,8 @@ pub fn phone_is_disabled(error: &ZoomError) -> bool {
 #[derive(Clone)]
 pub struct Lookups {
     zoom: ZoomClient,
-    group_names: Cache<(), Arc<HashMap<String, String>>>,
+    /// Every group of the account, in Zoom's order (creation order).
+    group_list: Cache<(), Arc<Vec<Group>>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
     sites: Cache<(), Arc<SiteDirectory>>,
     /// Lower-cased e-mail -> Zoom user id.
@@ -117,7 +119,7 @@ impl Lookups {
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
                 .build(),
-            group_names: Cache::builder()
+            group_list: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(NAMES_TTL)
                 .build(),
@@ -132,25 +134,35 @@ impl Lookups {
         }
     }
 
-    /// Group id -> name for every group of the account (one paged walk per minute).
-    pub async fn group_names(&self) -> Result<Arc<HashMap<String, String>>, Arc<ZoomError>> {
+    /// Every group of the account with an id, in Zoom's order (one paged walk per
+    /// minute at most; Zoom allows 5000 groups, 300 per page).
+    pub async fn group_list(&self) -> Result<Arc<Vec<Group>>, Arc<ZoomError>> {
         let zoom = self.zoom.clone();
-        self.group_names
+        self.group_list
             .try_get_with((), async move {
-                let groups: Vec<_> = zoom.list_groups().try_collect().await?;
+                let groups: Vec<Group> = zoom.list_groups().try_collect().await?;
                 Ok::<_, ZoomError>(Arc::new(
-                    groups
-                        .into_iter()
-                        .filter_map(|g| Some((g.id?, g.name)))
-                        .collect(),
+                    groups.into_iter().filter(|g| g.id.is_some()).collect(),
                 ))
             })
             .await
     }
 
-    /// Forgets group names (after a group is created, renamed or deleted).
+    /// Group id -> name for every group of the account (from [`Lookups::group_list`]).
+    pub async fn group_names(&self) -> Result<Arc<HashMap<String, String>>, Arc<ZoomError>> {
+        let groups = self.group_list().await?;
+        Ok(Arc::new(
+            groups
+                .iter()
+                .filter_map(|g| Some((g.id.clone()?, g.name.clone())))
+                .collect(),
+        ))
+    }
+
+    /// Forgets the group list and names (after a group is created, renamed or deleted,
+    /// or when a look-up by name misses).
     pub async fn forget_group_names(&self) {
-        self.group_names.invalidate(&()).await;
+        self.group_list.invalidate(&()).await;
     }
 
     /// Role id -> name.

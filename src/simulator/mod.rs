@@ -27,7 +27,7 @@
 //! | `POST /_sim/seed` | `{"users": N, "seed": S, "phone_sites": N, "phone_spare_licences": N, "phone_spare_numbers": N, "phone_spare_plan_seats": N}` (all optional): re-seeds with these figures. |
 //! | `POST /_sim/tokens/revoke` | Revokes every access token (to test re-authentication). |
 //! | `POST /_sim/users/{userId}/activate` | A pending invitee confirms now (409 if not pending). |
-//! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "action", "status"?, "body"?, "headers"?}`; `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
+//! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "skip"?, "action", "status"?, "body"?, "headers"?}` (`skip`: matching requests let through first); `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
 //! | `GET /_sim/faults` | Lists pending scripted faults. |
 //! | `DELETE /_sim/faults` | Clears them. |
 //!

@@ -42,7 +42,10 @@ use crate::config::ZoomConfig;
 /// `GET /phone/users` and `GET /phone/numbers` allow 100.
 const MAX_PAGE_USERS: u32 = 2000;
 const MAX_PAGE_GROUPS: u32 = 300;
-const MAX_PAGE_MEMBERS: u32 = 300;
+/// `GET /groups/{groupId}/members` `page_size` "maximum: 2000" (Zoom Users API).
+const MAX_PAGE_GROUP_MEMBERS: u32 = 2000;
+/// `GET /roles/{roleId}/members` `page_size` "maximum: 300" (Zoom Accounts API).
+const MAX_PAGE_ROLE_MEMBERS: u32 = 300;
 const MAX_PAGE_PHONE_USERS: u32 = 100;
 const MAX_PAGE_SITES: u32 = 300;
 const MAX_PAGE_PHONE_NUMBERS: u32 = 100;
@@ -834,11 +837,13 @@ impl ZoomClient {
             .await
     }
 
-    /// The group named exactly `name`, if any (Zoom has no lookup by name: lists).
+    /// The group named `name`, if any (Zoom has no lookup by name: lists). Names are
+    /// compared as Zoom enforces their uniqueness: trimmed and case-insensitively (a
+    /// create of "sales" next to "Sales" answers 409 code 4132).
     pub async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>, ZoomError> {
         let mut groups = self.list_groups();
         while let Some(group) = groups.try_next().await? {
-            if group.name == name {
+            if same_group_name(&group.name, name) {
                 return Ok(Some(group));
             }
         }
@@ -892,7 +897,8 @@ impl ZoomClient {
     ) -> Result<Page<Member>, ZoomError> {
         let mut q = vec![(
             "page_size",
-            self.page_size(page_size, MAX_PAGE_MEMBERS).to_string(),
+            self.page_size(page_size, MAX_PAGE_GROUP_MEMBERS)
+                .to_string(),
         )];
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
@@ -908,7 +914,8 @@ impl ZoomClient {
         .await
     }
 
-    /// Every member of a group.
+    /// Every member of a group, in pages of the largest size Zoom allows (2000): a
+    /// member walk always reads the whole list, so bigger pages only save calls.
     pub fn list_group_members(
         &self,
         group_id: &str,
@@ -921,7 +928,11 @@ impl ZoomClient {
                 let group_id = group_id.clone();
                 async move {
                     client
-                        .list_group_members_page(&group_id, None, token.as_deref())
+                        .list_group_members_page(
+                            &group_id,
+                            Some(MAX_PAGE_GROUP_MEMBERS),
+                            token.as_deref(),
+                        )
                         .await
                 }
             },
@@ -984,7 +995,7 @@ impl ZoomClient {
     ) -> Result<Page<Member>, ZoomError> {
         let mut q = vec![(
             "page_size",
-            self.page_size(page_size, MAX_PAGE_MEMBERS).to_string(),
+            self.page_size(page_size, MAX_PAGE_ROLE_MEMBERS).to_string(),
         )];
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
@@ -1312,6 +1323,11 @@ impl ZoomClient {
             .await?;
         Ok(page.items)
     }
+}
+
+/// Whether two group names are the same name for Zoom (trimmed, case-insensitive).
+pub fn same_group_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 /// Whether two phone numbers are the same E.164 number, whatever their formatting
