@@ -248,3 +248,37 @@ impl Lookups {
             .await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(id: &str, name: &str, code: i64) -> PhoneSite {
+        PhoneSite {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            site_code: Some(code),
+            ..PhoneSite::default()
+        }
+    }
+
+    #[test]
+    fn sites_are_found_by_id_name_and_code() {
+        let dir = SiteDirectory::new(vec![site("s1", "Main Site", 1), site("s2", "London", 2)]);
+        assert!(dir.phone_enabled());
+        assert_eq!(
+            dir.get("s2").and_then(|s| s.name.as_deref()),
+            Some("London")
+        );
+        assert_eq!(
+            dir.by_name("lOnDoN").and_then(|s| s.id.as_deref()),
+            Some("s2")
+        );
+        assert_eq!(dir.by_code(1).and_then(|s| s.id.as_deref()), Some("s1"));
+        assert!(dir.by_name("Paris").is_none());
+        assert_eq!(dir.sites().len(), 2);
+        let off = SiteDirectory::phone_disabled();
+        assert!(!off.phone_enabled());
+        assert!(off.get("s1").is_none());
+    }
+}

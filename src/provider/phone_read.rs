@@ -25,12 +25,21 @@ const PHONE_PAGE: u32 = 100;
 #[derive(Debug, Default)]
 pub(super) struct PhoneIndex {
     views: HashMap<String, PhoneView>,
+    /// Listed phone users without an id, by lower-cased e-mail (a join fallback).
+    by_email: HashMap<String, PhoneView>,
 }
 
 impl PhoneIndex {
-    /// The phone view of user `id` (`None`: no phone profile).
-    pub(super) fn get(&self, id: &str) -> Option<&PhoneView> {
-        self.views.get(id)
+    /// The phone view of `user` (id `id`), joined by id, else by e-mail; `None`: no
+    /// phone profile.
+    pub(super) fn of(&self, id: &str, user: &ZoomUser) -> Option<&PhoneView> {
+        self.views.get(id).or_else(|| {
+            if self.by_email.is_empty() {
+                None
+            } else {
+                self.by_email.get(&user.email.to_lowercase())
+            }
+        })
     }
 
     /// The ids of the users with a phone profile.
@@ -135,19 +144,25 @@ impl Provider {
             Err(e) if phone_is_disabled(&e) => Vec::new(),
             Err(e) => return Err(to_scim(&e, "list phone users")),
         };
-        let views = listed
-            .into_iter()
-            .filter_map(|item| {
-                let id = item.id.clone()?;
-                let site = item
-                    .site
-                    .as_ref()
-                    .and_then(|s| s.id.as_deref())
-                    .and_then(|s| sites.get(s));
-                Some((id, PhoneView::from_listed(&item, site)))
-            })
-            .collect();
-        Ok(PhoneIndex { views })
+        let mut index = PhoneIndex::default();
+        for item in listed {
+            let site = item
+                .site
+                .as_ref()
+                .and_then(|s| s.id.as_deref())
+                .and_then(|s| sites.get(s));
+            let view = PhoneView::from_listed(&item, site);
+            match (&item.id, &item.email) {
+                (Some(id), _) => {
+                    index.views.insert(id.clone(), view);
+                }
+                (None, Some(email)) => {
+                    index.by_email.insert(email.to_lowercase(), view);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(index)
     }
 
     /// Phone views for a page of users: `known` (an index of this walk) if there is

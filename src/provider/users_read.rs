@@ -388,7 +388,7 @@ impl Provider {
         };
         let mut out = Vec::with_capacity(users.len());
         for (id, user) in &users {
-            let view = phone.as_ref().map(|p| p.get(id));
+            let view = phone.as_ref().map(|p| p.of(id, user));
             let (json, _) = self.render(user, id, needs, &tables, view).await?;
             out.push(selection.project(&json, Self::user_schema()));
         }
@@ -621,7 +621,7 @@ impl Provider {
                 .await?;
             let users = all
                 .into_iter()
-                .filter(|u| u.id.as_deref().is_some_and(|id| index.get(id).is_some()))
+                .filter(|u| u.id.as_deref().is_some_and(|id| index.of(id, u).is_some()))
                 .collect();
             (users, needs)
         };
@@ -706,7 +706,7 @@ impl Provider {
         };
         let mut matching = Vec::new();
         for (id, user) in &users {
-            let view = phone.as_ref().map(|p| p.get(id));
+            let view = phone.as_ref().map(|p| p.of(id, user));
             let (json, _) = self.render(user, id, needs, &tables, view).await?;
             if query
                 .filter

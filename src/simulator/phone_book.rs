@@ -62,13 +62,13 @@ impl Site {
     }
 }
 
-/// One number of the account's pool ([P] `GET /phone/numbers` item).
+/// One number of the account's pool ([P] `GET /phone/numbers` item). Stored inline
+/// (16 id bytes, the digits as an integer): a pool of tens of thousands of numbers
+/// costs no heap allocation per number.
 #[derive(Debug, Clone)]
 pub struct NumberEntry {
-    /// Number id (22 characters).
-    pub id: String,
-    /// E.164, e.g. `+14085550123`.
-    pub number: String,
+    id: [u8; 16],
+    digits: u64,
     /// `tollfree` rather than `toll`.
     pub toll_free: bool,
     /// Country name shown as `location`.
@@ -77,10 +77,25 @@ pub struct NumberEntry {
 }
 
 impl NumberEntry {
+    /// Number id (22 URL-safe characters, like every Zoom id).
+    pub fn id(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.id)
+    }
+
+    /// E.164, e.g. `+14085550123`.
+    pub fn number(&self) -> String {
+        format!("+{}", self.digits)
+    }
+
     /// The user sequence number holding it.
     pub fn assignee(&self) -> Option<u64> {
         self.assignee
     }
+}
+
+/// The 16 bytes of a 22-character id, if `text` is one.
+fn id_bytes(text: &str) -> Option<[u8; 16]> {
+    URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
 }
 
 /// A calling-plan subscription of the account ([P] `GET /phone/calling_plans` item).
@@ -233,13 +248,17 @@ pub struct NumberKey {
     pub number: Option<String>,
 }
 
-/// The digits of a phone number, or `None` when `text` is not shaped like one.
-fn number_digits(text: &str) -> Option<String> {
+/// The digits of a phone number as an integer (E.164 has at most 15 digits), or
+/// `None` when `text` is not shaped like one.
+fn number_digits(text: &str) -> Option<u64> {
     let shaped = text
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    (shaped && !digits.is_empty()).then_some(digits)
+    if !shaped || digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// The Zoom Phone side of the account.
@@ -249,8 +268,8 @@ pub struct PhoneBook {
     site_by_id: HashMap<String, u64>,
     main_site: Option<u64>,
     numbers: BTreeMap<u64, NumberEntry>,
-    number_by_id: HashMap<String, u64>,
-    number_by_digits: HashMap<String, u64>,
+    number_by_id: HashMap<[u8; 16], u64>,
+    number_by_digits: HashMap<u64, u64>,
     assigned_numbers: usize,
     plans: Vec<PlanPool>,
     licences: usize,
@@ -326,24 +345,23 @@ impl PhoneBook {
 
     // ----- numbers -----------------------------------------------------------------
 
-    /// Adds an unassigned number to the pool (the caller keeps numbers unique).
+    /// Adds an unassigned number (`digits` of its E.164 form) to the pool; the caller
+    /// keeps ids and numbers unique.
     pub fn add_number(
         &mut self,
-        id: String,
-        number: String,
+        id: [u8; 16],
+        digits: u64,
         toll_free: bool,
         location: &'static str,
     ) -> u64 {
         let seq = self.bump();
-        self.number_by_id.insert(id.clone(), seq);
-        if let Some(digits) = number_digits(&number) {
-            self.number_by_digits.insert(digits, seq);
-        }
+        self.number_by_id.insert(id, seq);
+        self.number_by_digits.insert(digits, seq);
         self.numbers.insert(
             seq,
             NumberEntry {
                 id,
-                number,
+                digits,
                 toll_free,
                 location,
                 assignee: None,
@@ -371,7 +389,7 @@ impl PhoneBook {
 
     /// A number by id, or by number with or without `+` and separators.
     pub fn resolve_number(&self, key: &str) -> Option<u64> {
-        if let Some(seq) = self.number_by_id.get(key) {
+        if let Some(seq) = id_bytes(key).and_then(|id| self.number_by_id.get(&id)) {
             return Some(*seq);
         }
         number_digits(key).and_then(|d| self.number_by_digits.get(&d).copied())
@@ -379,7 +397,7 @@ impl PhoneBook {
 
     fn resolve_number_key(&self, key: &NumberKey) -> Option<u64> {
         match (&key.id, &key.number) {
-            (Some(id), _) => self.number_by_id.get(id).copied(),
+            (Some(id), _) => id_bytes(id).and_then(|id| self.number_by_id.get(&id).copied()),
             (None, Some(number)) => {
                 number_digits(number).and_then(|d| self.number_by_digits.get(&d).copied())
             }
@@ -730,6 +748,11 @@ impl PhoneBook {
 mod tests {
     use super::*;
 
+    /// The id of the test number made of `n` bytes.
+    fn nid(n: u8) -> String {
+        URL_SAFE_NO_PAD.encode([n; 16])
+    }
+
     fn book() -> (PhoneBook, u64, u64) {
         let mut b = PhoneBook::default();
         let main = b.add_site(
@@ -752,8 +775,8 @@ mod tests {
         );
         b.add_plan(200, "US/CA Unlimited Calling Plan", 2);
         b.add_plan(3000, "Zoom Phone Pro", 1);
-        b.add_number("n1".into(), "+14085550001".into(), false, "United States");
-        b.add_number("n2".into(), "+14085550002".into(), false, "United States");
+        b.add_number([1; 16], 14085550001, false, "United States");
+        b.add_number([2; 16], 14085550002, false, "United States");
         b.set_licences(2);
         (b, main, london)
     }
@@ -850,18 +873,19 @@ mod tests {
         let seqs = b
             .assign_numbers(10, std::slice::from_ref(&by_number))
             .expect("assign");
-        assert_eq!(b.number(seqs[0]).map(|n| n.id.as_str()), Some("n1"));
+        let n1 = b.number(seqs[0]).expect("n1");
+        assert_eq!((n1.id(), n1.number()), (nid(1), "+14085550001".to_owned()));
         assert_eq!(b.number_counts(), (2, 1));
         assert_eq!(
             b.assign_numbers(11, &[by_number]),
             Err(PhoneRefusal::NumberTaken)
         );
         let unknown = NumberKey {
-            id: Some("nope".into()),
+            id: Some(nid(9)),
             number: None,
         };
         let free = NumberKey {
-            id: Some("n2".into()),
+            id: Some(nid(2)),
             number: None,
         };
         assert_eq!(

@@ -5,10 +5,10 @@
 //! site's country and usually one or two numbers. Pools keep a configurable number of
 //! spare licences, plan seats and unassigned numbers, so tests can run them out.
 
-use rand::Rng;
 use rand::rngs::StdRng;
+use rand::{Rng, RngCore};
 
-use super::phone_book::NumberKey;
+use super::phone_book::{NumberEntry, NumberKey};
 use super::settings::SimSettings;
 use super::state::{World, random_id};
 
@@ -91,7 +91,9 @@ impl PhoneSeeder {
         self.rng.random_bool(PHONE_SHARE)
     }
 
-    /// A new unique number at `place`.
+    /// A new unique number at `place`; returns its id. Numbers are the country
+    /// calling code, the area code and a 7-digit serial: calling codes are prefix-free
+    /// and areas of one country have one length, so every number is unique.
     fn new_number(&mut self, world: &mut World, place: usize, toll_free: bool) -> String {
         let (_, _, country_name, calling, area) = PLACES[place];
         let (calling, area) = if toll_free {
@@ -100,33 +102,46 @@ impl PhoneSeeder {
             (calling, area)
         };
         self.issued += 1;
-        let number = format!("+{calling}{area}{:07}", 2_000_000 + self.issued);
-        let id = random_id(&mut self.rng);
+        let digits = format!("{calling}{area}{:07}", 2_000_000 + self.issued)
+            .parse::<u64>()
+            .unwrap_or(self.issued);
+        let mut id = [0u8; 16];
+        self.rng.fill_bytes(&mut id);
         let location = if toll_free {
             "United States"
         } else {
             country_name
         };
-        world
+        let seq = world
             .phone_mut()
-            .add_number(id.clone(), number, toll_free, location);
-        id
+            .add_number(id, digits, toll_free, location);
+        world
+            .phone()
+            .number(seq)
+            .map(NumberEntry::id)
+            .unwrap_or_default()
     }
 
-    /// Makes user `seq` a phone user: a site (the main one for 40%), the next
-    /// extension there, a plan for the site's country, and 0-2 numbers.
+    /// Makes user `seq` a phone user: a site (the main one for a quarter, else any),
+    /// the next extension there (the next site's when it is full), a plan for the
+    /// site's country, and 0-2 numbers.
     pub fn seed_user(&mut self, world: &mut World, seq: u64) {
-        let Some(&(main, main_place)) = self.sites.first() else {
-            return;
-        };
-        let (site, place) = if self.rng.random_bool(0.4) {
-            (main, main_place)
-        } else {
-            self.sites[self.rng.random_range(0..self.sites.len())]
-        };
-        if world.seed_phone_user(seq, site).is_err() {
+        if self.sites.is_empty() {
             return;
         }
+        let first = if self.rng.random_bool(0.25) {
+            0
+        } else {
+            self.rng.random_range(0..self.sites.len())
+        };
+        let count = self.sites.len();
+        let Some((_, place)) = (0..count)
+            .map(|k| self.sites[(first + k) % count])
+            .find(|(site, _)| world.seed_phone_user(seq, *site).is_ok())
+        else {
+            // Every site is full: this user stays without Zoom Phone.
+            return;
+        };
         let (_, country, _, _, _) = PLACES[place];
         let plan = match country {
             "US" | "CA" if self.rng.random_bool(0.7) => 200,

@@ -788,7 +788,7 @@ mod tests {
         let numbers = |w: &World| -> Vec<String> {
             w.phone()
                 .numbers_after(0)
-                .map(|(_, n)| n.number.clone())
+                .map(|(_, n)| n.number())
                 .collect()
         };
         assert_eq!(numbers(&w), numbers(&again));

@@ -1019,3 +1019,57 @@ async fn phone_answers_match_the_phone_spec() {
         &r.body,
     );
 }
+
+/// Seeds 100,000 users (about 31,000 phone users) and walks `GET /phone/users` at
+/// Zoom's maximum of 100 a page with rate limiting off. Zoom's fastest phone listing
+/// rate is Business+ Medium, 20 pages/s x 100 = 2,000 users/s; the simulator must be
+/// well above it. Run alone:
+/// `cargo test --release --test integration simulator_phone::measure_100k_phone_users -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement; run alone with --ignored --nocapture"]
+async fn measure_100k_phone_users() {
+    let started = std::time::Instant::now();
+    let zoom = Zoom::start(SimSettings {
+        users: 100_000,
+        rate_scale: 0.0,
+        ..SimSettings::default()
+    })
+    .await;
+    let seeding = started.elapsed();
+    let started = std::time::Instant::now();
+    let mut listed = 0usize;
+    let mut pages = 0usize;
+    let mut totals = Vec::new();
+    let mut token = String::new();
+    loop {
+        let path = if token.is_empty() {
+            "/phone/users?page_size=100".to_owned()
+        } else {
+            format!("/phone/users?page_size=100&next_page_token={token}")
+        };
+        let page = zoom.get(&path).await;
+        listed += page["users"].as_array().expect("users").len();
+        totals.push(page["total_records"].as_u64().expect("total") as usize);
+        pages += 1;
+        token = page["next_page_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    let walk = started.elapsed();
+    let rate = listed as f64 / walk.as_secs_f64();
+    println!(
+        "seeded 100000 users in {seeding:.2?}; listed {listed} phone users in {pages} pages in \
+         {walk:.2?}: {rate:.0} phone users/s ({:.0} pages/s)",
+        pages as f64 / walk.as_secs_f64()
+    );
+    assert!(
+        totals.iter().all(|t| *t == listed),
+        "total_records {totals:?}"
+    );
+    assert!(listed > 25_000, "{listed} phone users");
+    assert!(rate > 2_000.0, "{rate:.0} phone users/s");
+}
