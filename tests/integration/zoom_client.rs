@@ -1033,6 +1033,9 @@ async fn trace_logs_never_contain_the_client_secret_or_any_access_token() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests on other threads register callsites concurrently; make every callsite
+    // ask this thread's subscriber again, or a cached "never" can hide events.
+    tracing::callsite::rebuild_interest_cache();
 
     let (mock, addr) = start_mock().await;
     let id = mock.add_user("ada@example.com", "active");
