@@ -976,3 +976,66 @@ async fn concurrent_patches_to_one_user_lose_nothing() {
         assert!(stored.contains(&n.to_owned()), "{n} kept: {stored:?}");
     }
 }
+
+// ----- role and group filters (issue #7: pushed down to Zoom) -------------------------
+
+#[tokio::test]
+async fn role_and_group_filters_are_answered_by_zoom_queries() {
+    let stack = start_stack(settings(), config()).await;
+    let state = stack.sim_admin("state").await;
+    let users = state["users"].as_array().unwrap();
+    let admins: std::collections::BTreeSet<String> = users
+        .iter()
+        .filter(|u| u["role_id"] == "1")
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!admins.is_empty());
+    reset_stats(&stack).await;
+    let (status, page) = stack
+        .get("/Users?filter=roles.value%20eq%20%221%22&attributes=userName&count=1000")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let got: std::collections::BTreeSet<String> = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, admins);
+    assert_eq!(
+        calls(&stack, "GET /users/{userId}").await,
+        0,
+        "no per-user reads"
+    );
+
+    let group = state["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["member_ids"].as_array().is_some_and(|m| !m.is_empty()))
+        .expect("a group with members")
+        .clone();
+    let members: std::collections::BTreeSet<String> = group["member_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    reset_stats(&stack).await;
+    let (status, page) = stack
+        .get(&format!(
+            "/Users?filter=groups.value%20eq%20%22{}%22&attributes=userName&count=1000",
+            group["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let got: std::collections::BTreeSet<String> = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, members);
+    assert!(calls(&stack, "GET /groups/{groupId}/members").await >= 1);
+    assert_eq!(calls(&stack, "GET /users").await, 0, "no full listing");
+}
