@@ -393,6 +393,9 @@ pub struct ScimConfig {
     pub cursor_ttl_s: u64,
     /// How long the phone site list is cached, seconds.
     pub site_cache_ttl_s: u64,
+    /// Listing pages with at most this many users read phone profiles one by one
+    /// (`GET /phone/users/{id}`); larger ones read the paged `GET /phone/users` once.
+    pub phone_per_user_max: usize,
 }
 
 impl Default for ScimConfig {
@@ -415,6 +418,7 @@ impl Default for ScimConfig {
             cursor_cache_size: 1024,
             cursor_ttl_s: 600,
             site_cache_ttl_s: 300,
+            phone_per_user_max: 10,
         }
     }
 }

@@ -69,3 +69,49 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
     .instrument(span)
     .await
 }
+
+/// Largest request target (path and query) accepted, in bytes.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// Largest total size of the request headers (names and values) accepted, in bytes.
+/// Generous for bearer JWTs and proxy headers; hyper itself refuses heads above about
+/// 400 KiB with a bare 431 before any handler runs.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Refuses oversized request heads with a SCIM error body: 414 for a request target
+/// above [`MAX_URI_BYTES`] (RFC 9110 section 15.5.15) and 431 for headers above
+/// [`MAX_HEADER_BYTES`] (RFC 6585 section 5).
+pub async fn limit_request_head(request: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+
+    use crate::scim::error::ScimError;
+
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return ScimError::new(
+            414,
+            None,
+            format!(
+                "request target of {uri_len} bytes exceeds {MAX_URI_BYTES}; send long filters with POST .search"
+            ),
+        )
+        .into_response();
+    }
+    let header_len: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if header_len > MAX_HEADER_BYTES {
+        return ScimError::new(
+            431,
+            None,
+            format!("request headers of {header_len} bytes exceed {MAX_HEADER_BYTES}"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}

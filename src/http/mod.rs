@@ -5,10 +5,12 @@ mod auth;
 mod discovery;
 mod error;
 mod extract;
+mod groups;
 mod health;
 mod middleware;
 pub mod openapi;
 mod response;
+mod search;
 mod users;
 
 use std::sync::Arc;
@@ -90,7 +92,19 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
                 .patch(users::patch_user)
                 .delete(users::delete_user),
         )
-        .route("/.search", post(users::search_users))
+        .route(
+            "/Groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route("/Groups/.search", post(groups::search_groups))
+        .route(
+            "/Groups/{id}",
+            get(groups::get_group)
+                .put(groups::replace_group)
+                .patch(groups::patch_group)
+                .delete(groups::delete_group),
+        )
+        .route("/.search", post(search::search_root))
         .route("/Me", axum::routing::any(not_implemented_me))
         .route("/Bulk", axum::routing::any(not_implemented_bulk))
         .fallback(not_found)
@@ -106,6 +120,7 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::Extension(limit))
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(from_fn(middleware::limit_request_head))
         .layer(from_fn(middleware::trace_requests))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |panic: Box<dyn std::any::Any + Send>| {

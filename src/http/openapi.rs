@@ -32,11 +32,21 @@ use crate::scim::schema::SchemaRegistry;
         super::users::replace_user,
         super::users::patch_user,
         super::users::delete_user,
+        super::groups::list_groups,
+        super::groups::search_groups,
+        super::groups::get_group,
+        super::groups::create_group,
+        super::groups::replace_group,
+        super::groups::patch_group,
+        super::groups::delete_group,
+        super::search::search_root,
     ),
-    components(schemas(UserDoc, ErrorDoc, ListResponseDoc, SearchRequestDoc, PatchOpDoc)),
+    components(schemas(UserDoc, GroupDoc, ErrorDoc, ListResponseDoc, SearchRequestDoc, PatchOpDoc)),
     tags(
         (name = "discovery", description = "RFC 7644 section 4"),
         (name = "users", description = "Zoom users, with Zoom Phone in the Zoom extension"),
+        (name = "groups", description = "Zoom groups and their members (users)"),
+        (name = "search", description = "RFC 7644 section 3.4.3 search across Users and Groups"),
     )
 )]
 pub struct ApiDoc;
@@ -176,6 +186,25 @@ impl PartialSchema for UserDoc {
 impl ToSchema for UserDoc {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("User")
+    }
+}
+
+/// Documentation type for a SCIM Group (generated from `scim-schema/`).
+pub struct GroupDoc;
+
+impl PartialSchema for GroupDoc {
+    fn schema() -> RefOr<Schema> {
+        schema_from_json(resource_schema(
+            urn::GROUP,
+            &[],
+            "A Zoom group as a SCIM Group (see /Schemas for every characteristic)",
+        ))
+    }
+}
+
+impl ToSchema for GroupDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Group")
     }
 }
 

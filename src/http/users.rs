@@ -111,10 +111,10 @@ pub(super) async fn list(state: &AppState, query: ListQuery) -> Result<Response,
 /// `POST /Users`: create (RFC 7644 section 3.3).
 #[utoipa::path(post, path = "/Users", tag = "users",
     request_body(content = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
-              (status = 201, description = "Created; `Location` is `meta.location`", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+    responses((status = 201, description = "Created; `Location` is `meta.location`", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
               (status = 200, description = "Existing user adopted (duplicates policy `adopt`)", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-              (status = 409, description = "userName already exists (`uniqueness`)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
+              (status = 400, description = "Invalid or missing attribute", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 409, description = "userName already exists (`uniqueness`, the detail names the existing id), or holds an active account in another Zoom account", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn create_user(
     State(state): State<AppState>,
     Params(params): Params,
@@ -134,8 +134,12 @@ pub async fn create_user(
 #[utoipa::path(put, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
     request_body(content = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
-              (status = 200, description = "Replaced", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+    responses((status = 200, description = "Replaced: attributes the body asserts are replaced, omitted ones keep their values; the user as Zoom holds it afterwards. `Warning` headers name what Zoom could not take", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+              (status = 204, description = "active=false withdrew a pending user's invitation (`scim.pending_deactivation = \"disassociate\"`)"),
+              (status = 400, description = "Invalid value; or Zoom refused a step (the detail lists what was applied)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 403, description = "Protected account (owner or `scim.protected_users`)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 404, description = "No such user", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 409, description = "Pending or deactivated user: the change cannot be applied now (nothing was changed)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
               (status = 412, description = "If-Match does not match the current version", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn replace_user(
     State(state): State<AppState>,
@@ -145,20 +149,28 @@ pub async fn replace_user(
     ScimJson(body): ScimJson,
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().user())?;
-    let resource = state
+    match state
         .provider
         .replace_user(&id, body, &selection, &precondition(&headers))
-        .await?;
-    Ok(resource_response(StatusCode::OK, resource, false))
+        .await?
+    {
+        Some(resource) => Ok(resource_response(StatusCode::OK, resource, false)),
+        // The pending user's invitation was withdrawn: nothing left to show.
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }
 
 /// `PATCH /Users/{id}`: modify (RFC 7644 section 3.5.2).
 #[utoipa::path(patch, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
     request_body(content = crate::http::openapi::PatchOpDoc, content_type = "application/scim+json"),
-    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
-              (status = 200, description = "Modified; the resource after the change", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
-              (status = 400, description = "Invalid path, value or mutability", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
+    responses((status = 200, description = "Modified; the user as Zoom holds it afterwards. `Warning` headers name what Zoom could not take", body = crate::http::openapi::UserDoc, content_type = "application/scim+json"),
+              (status = 204, description = "active=false withdrew a pending user's invitation (`scim.pending_deactivation = \"disassociate\"`)"),
+              (status = 400, description = "Invalid path, value or mutability; or Zoom refused a step (the detail lists what was applied)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 403, description = "Protected account (owner or `scim.protected_users`)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 404, description = "No such user", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 409, description = "Pending or deactivated user: the change cannot be applied now (nothing was changed)", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 412, description = "If-Match does not match the current version", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn patch_user(
     State(state): State<AppState>,
     ResourceId(id): ResourceId,
@@ -167,20 +179,24 @@ pub async fn patch_user(
     ScimJson(body): ScimJson,
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().user())?;
-    let resource = state
+    match state
         .provider
         .patch_user(&id, body, &selection, &precondition(&headers))
-        .await?;
-    Ok(resource_response(StatusCode::OK, resource, false))
+        .await?
+    {
+        Some(resource) => Ok(resource_response(StatusCode::OK, resource, false)),
+        // The pending user's invitation was withdrawn: nothing left to show.
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }
 
 /// `DELETE /Users/{id}` (RFC 7644 section 3.6), following the configured delete policy.
 #[utoipa::path(delete, path = "/Users/{id}", tag = "users",
     params(("id" = String, Path, description = "Zoom user id")),
-    responses((status = 501, description = "User writes are not available in this build yet", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
-              (status = 204, description = "Deleted (or deactivated, per `scim.delete_policy`)"),
+    responses((status = 204, description = "Deleted (or deactivated, per `scim.delete_policy`)"),
               (status = 403, description = "Protected account", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
-              (status = 404, description = "No such user", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
+              (status = 404, description = "No such user", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json"),
+              (status = 412, description = "If-Match does not match the current version", body = crate::http::openapi::ErrorDoc, content_type = "application/scim+json")))]
 pub async fn delete_user(
     State(state): State<AppState>,
     ResourceId(id): ResourceId,

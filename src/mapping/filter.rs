@@ -227,6 +227,106 @@ fn compare_source(path: &AttrPath, value: &CompValue) -> Option<Term> {
     None
 }
 
+/// Conditions on Zoom Phone attributes that every match of a filter meets (its
+/// top-level `and` terms), to search phone users first (`GET /phone/users`) instead of
+/// every user. Like the rest of the push-down, a superset: the whole filter is
+/// evaluated again over the joined data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PhoneScope {
+    /// `siteId eq`: `GET /phone/users?site_id=`.
+    pub site_id: Option<String>,
+    /// `siteName eq` (resolved to a site id through the site list).
+    pub site_name: Option<String>,
+    /// `siteCode eq` (resolved to a site id through the site list).
+    pub site_code: Option<i64>,
+    /// `extensionNumber eq`: `keyword=` ("partial string of user's name, extension
+    /// number, or phone number", [P] `listPhoneUsers`).
+    pub extension: Option<String>,
+    /// `zoomPhoneNumbers eq`: `keyword=` with the number's digits.
+    pub number: Option<String>,
+    /// `callingPlans eq`: `calling_type=`.
+    pub calling_plan: Option<i64>,
+    /// Some term holds only for users with a phone profile, so only phone users can
+    /// match.
+    pub phone_users_only: bool,
+}
+
+fn int_value(value: &CompValue) -> Option<i64> {
+    match value {
+        CompValue::Number(n) => n.as_i64(),
+        CompValue::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn text_value(value: &CompValue) -> Option<String> {
+    match value {
+        CompValue::String(s) => Some(s.clone()),
+        CompValue::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The phone terms of `filter` (see [`PhoneScope`]).
+pub fn phone_scope(filter: Option<&Filter>) -> PhoneScope {
+    let mut scope = PhoneScope::default();
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        flatten_and(f, &mut conjuncts);
+    }
+    for term in conjuncts {
+        let Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value,
+        } = term
+        else {
+            continue;
+        };
+        if !is_zoom_ext(path) || path.sub_attr.is_some() {
+            continue;
+        }
+        let attr = path.attr.to_ascii_lowercase();
+        let pinned = match attr.as_str() {
+            "zoomphonefeature" => bool_value(value) == Some(true),
+            "zoomphonestatus" => text_value(value).is_some(),
+            "siteid" => {
+                let v = text_value(value);
+                scope.site_id = scope.site_id.take().or(v.clone());
+                v.is_some()
+            }
+            "sitename" => {
+                let v = text_value(value);
+                scope.site_name = scope.site_name.take().or(v.clone());
+                v.is_some()
+            }
+            "sitecode" => {
+                let v = int_value(value);
+                scope.site_code = scope.site_code.or(v);
+                v.is_some()
+            }
+            "extensionnumber" => {
+                let v = text_value(value);
+                scope.extension = scope.extension.take().or(v.clone());
+                v.is_some()
+            }
+            "zoomphonenumbers" => {
+                let v = text_value(value);
+                scope.number = scope.number.take().or(v.clone());
+                v.is_some()
+            }
+            "callingplans" => {
+                let v = int_value(value);
+                scope.calling_plan = scope.calling_plan.or(v);
+                v.is_some()
+            }
+            _ => false,
+        };
+        scope.phone_users_only |= pinned;
+    }
+    scope
+}
+
 /// Lower-cased names of every attribute a filter mentions (URN prefixes dropped;
 /// sub-attributes of value paths included as `attr.sub`).
 pub fn referenced_attributes(filter: &Filter) -> Vec<String> {
@@ -279,6 +379,37 @@ mod tests {
             statuses: statuses.to_vec(),
             role_id: role_id.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn phone_terms_pin_phone_users() {
+        let scope = |f: &str| phone_scope(Some(&parse_filter(f).unwrap()));
+        let s = scope(
+            "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:extensionNumber eq \"10001\"",
+        );
+        assert_eq!(s.extension.as_deref(), Some("10001"));
+        assert!(s.phone_users_only);
+        let s = scope("siteName eq \"London\" and active eq true and callingPlans eq 200");
+        assert_eq!(s.site_name.as_deref(), Some("London"));
+        assert_eq!(s.calling_plan, Some(200));
+        assert!(s.phone_users_only);
+        let s =
+            scope("siteId eq \"s1\" and siteCode eq 3 and zoomPhoneNumbers eq \"+14085550100\"");
+        assert_eq!(s.site_id.as_deref(), Some("s1"));
+        assert_eq!(s.site_code, Some(3));
+        assert_eq!(s.number.as_deref(), Some("+14085550100"));
+        assert!(scope("zoomPhoneFeature eq true").phone_users_only);
+        // Terms that non-phone users can meet pin nothing.
+        for f in [
+            "zoomPhoneFeature eq false",
+            "siteName eq \"London\" or title eq \"x\"",
+            "not (siteId eq \"s1\")",
+            "siteName pr",
+            "title eq \"x\"",
+        ] {
+            assert!(!scope(f).phone_users_only, "{f}");
+        }
+        assert_eq!(phone_scope(None), PhoneScope::default());
     }
 
     #[test]

@@ -2,4 +2,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod group;
+pub mod phone_write;
 pub mod user;
+pub mod user_write;

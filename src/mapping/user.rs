@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::scim::model::urn;
-use crate::zoom::model::ZoomUser;
+use crate::zoom::model::{PhoneSite, PhoneUser, PhoneUserProfile, ZoomUser};
 
 /// Zoom user `type` values and their SCIM `userType` names (Zoom "Users" API,
 /// `type`: 1 Basic, 2 Licensed, 4 Unassigned without Meetings Basic, 99 None).
@@ -42,7 +42,7 @@ const PHONE_LABELS: [(&str, &str); 4] = [
 ];
 
 /// A user's Zoom Phone state, as the SCIM extension shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PhoneView {
     /// `activate` / `deactivate` from the phone profile.
     pub status: Option<String>,
@@ -59,6 +59,80 @@ pub struct PhoneView {
     /// Assigned numbers, E.164.
     pub numbers: Vec<String>,
 }
+
+/// A phone number as E.164: Zoom's phone API prints some without the `+`
+/// ([P] `phone_numbers[].number` example `14232058798`).
+fn e164(number: &str) -> String {
+    let number = number.trim();
+    if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        format!("+{number}")
+    } else {
+        number.to_owned()
+    }
+}
+
+impl PhoneView {
+    /// From `GET /phone/users/{userId}`; the site's name and code come from the site
+    /// list (`site`), the profile has only `site_id`.
+    pub fn from_profile(profile: &PhoneUserProfile, site: Option<&PhoneSite>) -> Self {
+        Self {
+            status: profile.status.clone(),
+            site_id: profile.site_id.clone(),
+            site_name: site.and_then(|s| s.name.clone()),
+            site_code: site.and_then(|s| s.site_code),
+            extension_number: profile.extension_number.map(|e| e.to_string()),
+            calling_plans: profile
+                .calling_plans
+                .iter()
+                .filter_map(|p| p.plan_type)
+                .collect(),
+            numbers: profile
+                .phone_numbers
+                .iter()
+                .filter_map(|n| n.number.as_deref())
+                .map(e164)
+                .collect(),
+        }
+    }
+
+    /// From a `GET /phone/users` item; the site code comes from the site list.
+    pub fn from_listed(user: &PhoneUser, site: Option<&PhoneSite>) -> Self {
+        let listed_site = user.site.as_ref();
+        Self {
+            status: user.status.clone(),
+            site_id: listed_site.and_then(|s| s.id.clone()),
+            site_name: listed_site
+                .and_then(|s| s.name.clone())
+                .or_else(|| site.and_then(|s| s.name.clone())),
+            site_code: site.and_then(|s| s.site_code),
+            extension_number: user.extension_number.map(|e| e.to_string()),
+            calling_plans: user
+                .calling_plans
+                .iter()
+                .filter_map(|p| p.plan_type)
+                .collect(),
+            numbers: user
+                .phone_numbers
+                .iter()
+                .filter_map(|n| n.number.as_deref())
+                .map(e164)
+                .collect(),
+        }
+    }
+}
+
+/// The Zoom extension's phone attributes, as canonical paths: reading any of them
+/// needs the user's phone profile.
+pub const PHONE_PATHS: [&str; 8] = [
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomPhoneFeature",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomPhoneStatus",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:siteId",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:siteName",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:siteCode",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:extensionNumber",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:callingPlans",
+    "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:zoomPhoneNumbers",
+];
 
 /// Everything besides the Zoom user record that shapes the SCIM view.
 #[derive(Debug, Default)]
@@ -211,10 +285,14 @@ pub fn to_scim(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value {
     if let Some(v) = user.verified {
         zoom.insert("verified".into(), json!(v == 1));
     }
+    // Zoom "Users" API: a pending user's `created_at` is "the time at which the API
+    // call was made, not the account's creation date": meaningless, and it would make
+    // the version change on every read, so it is not shown.
     let created = user
         .user_created_at
         .as_deref()
-        .or(user.created_at.as_deref());
+        .or(user.created_at.as_deref())
+        .filter(|_| status != "pending");
     put_str(&mut zoom, "createdAt", created);
     put_str(&mut zoom, "lastLoginTime", user.last_login_time.as_deref());
     if !user.login_types.is_empty() {
@@ -389,5 +467,53 @@ mod tests {
         let scim = to_scim(&fixture_user(), "x", &ctx);
         assert_eq!(scim[urn::ZOOM_USER]["zoomPhoneFeature"], false);
         assert!(scim[urn::ZOOM_USER].get("siteId").is_none());
+    }
+
+    fn site() -> PhoneSite {
+        serde_json::from_value(json!({"id": "s2", "name": "London", "site_code": 2,
+                                      "country": {"code": "GB", "name": "United Kingdom"}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn phone_views_from_zoom_shapes() {
+        // [P] `GET /phone/users/{userId}` (numbers as its example prints them).
+        let profile: PhoneUserProfile = serde_json::from_value(json!({
+            "id": "u1", "extension_number": 20001, "site_id": "s2", "status": "activate",
+            "calling_plans": [{"type": 202, "name": "UK/Ireland Unlimited Calling Plan"}],
+            "phone_numbers": [{"id": "n1", "number": "442012345678"},
+                              {"id": "n2", "number": "+442012345679"}]
+        }))
+        .unwrap();
+        let view = PhoneView::from_profile(&profile, Some(&site()));
+        assert_eq!(
+            view,
+            PhoneView {
+                status: Some("activate".into()),
+                site_id: Some("s2".into()),
+                site_name: Some("London".into()),
+                site_code: Some(2),
+                extension_number: Some("20001".into()),
+                calling_plans: vec![202],
+                numbers: vec!["+442012345678".into(), "+442012345679".into()],
+            }
+        );
+        // Without the site list, no name or code (never guessed).
+        let bare = PhoneView::from_profile(&profile, None);
+        assert_eq!((bare.site_name, bare.site_code), (None, None));
+        // [P] `GET /phone/users` item: the site name is in the item.
+        let listed: PhoneUser = serde_json::from_value(json!({
+            "id": "u1", "extension_number": 20001, "status": "deactivate",
+            "site": {"id": "s2", "name": "London"}, "calling_plans": [{"type": 202}],
+            "phone_numbers": [{"id": "n1", "number": "+442012345678"}]
+        }))
+        .unwrap();
+        let view = PhoneView::from_listed(&listed, None);
+        assert_eq!(view.site_name.as_deref(), Some("London"));
+        assert_eq!(view.status.as_deref(), Some("deactivate"));
+        assert_eq!(
+            PhoneView::from_listed(&listed, Some(&site())).site_code,
+            Some(2)
+        );
     }
 }

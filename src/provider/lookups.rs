@@ -11,9 +11,11 @@ use moka::future::Cache;
 
 use crate::config::Config;
 use crate::zoom::ZoomClient;
-use crate::zoom::error::ZoomError;
+use crate::zoom::error::{ErrorKind, ZoomError};
+use crate::zoom::model::{Group, PhoneSite};
 
-/// How long group and role names are trusted.
+/// How long group and role names (and the group list) are trusted. Writes through
+/// this service forget them at once; changes made in Zoom directly show within this.
 const NAMES_TTL: Duration = Duration::from_secs(60);
 
 /// E-mail -> id pairs kept. A working set, not a directory of the account: moka's
@@ -22,13 +24,86 @@ const NAMES_TTL: Duration = Duration::from_secs(60);
 /// size. At 100,000 entries a 50,000-user deep import grew the service by 15 MiB
 /// (benchmark scenario 5); a miss costs one `GET /users/{email}`.
 const IDS_BY_EMAIL_CAPACITY: u64 = 10_000;
+/// The account's Zoom Phone sites (every page of `GET /phone/sites`), by id, name and
+/// code. Also says whether the account has Zoom Phone at all: the phone API answers
+/// 403 when it has not ([PHONEDOC], contract section 5).
+#[derive(Debug, Default)]
+pub struct SiteDirectory {
+    phone_enabled: bool,
+    sites: Vec<PhoneSite>,
+    by_id: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl SiteDirectory {
+    /// The directory of `sites`.
+    pub fn new(sites: Vec<PhoneSite>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, site) in sites.iter().enumerate() {
+            if let Some(id) = &site.id {
+                by_id.insert(id.clone(), i);
+            }
+            if let Some(name) = &site.name {
+                by_name.entry(name.to_lowercase()).or_insert(i);
+            }
+        }
+        Self {
+            phone_enabled: true,
+            sites,
+            by_id,
+            by_name,
+        }
+    }
+
+    /// An account without Zoom Phone: no sites, and no user has a phone profile.
+    pub fn phone_disabled() -> Self {
+        Self::default()
+    }
+
+    /// Whether the account has Zoom Phone.
+    pub fn phone_enabled(&self) -> bool {
+        self.phone_enabled
+    }
+
+    /// The site with this id.
+    pub fn get(&self, id: &str) -> Option<&PhoneSite> {
+        self.by_id.get(id).map(|i| &self.sites[*i])
+    }
+
+    /// The site with this name (case-insensitive, as Zoom site names are unique
+    /// regardless of case).
+    pub fn by_name(&self, name: &str) -> Option<&PhoneSite> {
+        self.by_name
+            .get(&name.to_lowercase())
+            .map(|i| &self.sites[*i])
+    }
+
+    /// The site with this site code.
+    pub fn by_code(&self, code: i64) -> Option<&PhoneSite> {
+        self.sites.iter().find(|s| s.site_code == Some(code))
+    }
+
+    /// Every site, in Zoom's order.
+    pub fn sites(&self) -> &[PhoneSite] {
+        &self.sites
+    }
+}
+
+/// Whether a phone-API failure means "this account has no Zoom Phone" (HTTP 403,
+/// e.g. code 2031 "Zoom Phone has not been enabled for this account.").
+pub fn phone_is_disabled(error: &ZoomError) -> bool {
+    error.status == Some(403) && error.kind == ErrorKind::Permission
+}
 
 /// Shared caches over Zoom look-ups.
 #[derive(Clone)]
 pub struct Lookups {
     zoom: ZoomClient,
-    group_names: Cache<(), Arc<HashMap<String, String>>>,
+    /// Every group of the account, in Zoom's order (creation order).
+    group_list: Cache<(), Arc<Vec<Group>>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
+    sites: Cache<(), Arc<SiteDirectory>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
 }
@@ -43,10 +118,14 @@ impl std::fmt::Debug for Lookups {
 
 impl Lookups {
     /// Empty caches.
-    pub fn new(zoom: ZoomClient, _config: &Config) -> Self {
+    pub fn new(zoom: ZoomClient, config: &Config) -> Self {
         Self {
             zoom,
-            group_names: Cache::builder()
+            sites: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
+                .build(),
+            group_list: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(NAMES_TTL)
                 .build(),
@@ -61,25 +140,35 @@ impl Lookups {
         }
     }
 
-    /// Group id -> name for every group of the account (one paged walk per minute).
-    pub async fn group_names(&self) -> Result<Arc<HashMap<String, String>>, Arc<ZoomError>> {
+    /// Every group of the account with an id, in Zoom's order (one paged walk per
+    /// minute at most; Zoom allows 5000 groups, 300 per page).
+    pub async fn group_list(&self) -> Result<Arc<Vec<Group>>, Arc<ZoomError>> {
         let zoom = self.zoom.clone();
-        self.group_names
+        self.group_list
             .try_get_with((), async move {
-                let groups: Vec<_> = zoom.list_groups().try_collect().await?;
+                let groups: Vec<Group> = zoom.list_groups().try_collect().await?;
                 Ok::<_, ZoomError>(Arc::new(
-                    groups
-                        .into_iter()
-                        .filter_map(|g| Some((g.id?, g.name)))
-                        .collect(),
+                    groups.into_iter().filter(|g| g.id.is_some()).collect(),
                 ))
             })
             .await
     }
 
-    /// Forgets group names (after a group is created, renamed or deleted).
+    /// Group id -> name for every group of the account (from [`Lookups::group_list`]).
+    pub async fn group_names(&self) -> Result<Arc<HashMap<String, String>>, Arc<ZoomError>> {
+        let groups = self.group_list().await?;
+        Ok(Arc::new(
+            groups
+                .iter()
+                .filter_map(|g| Some((g.id.clone()?, g.name.clone())))
+                .collect(),
+        ))
+    }
+
+    /// Forgets the group list and names (after a group is created, renamed or deleted,
+    /// or when a look-up by name misses).
     pub async fn forget_group_names(&self) {
-        self.group_names.invalidate(&()).await;
+        self.group_list.invalidate(&()).await;
     }
 
     /// Role id -> name.
@@ -96,6 +185,40 @@ impl Lookups {
                 ))
             })
             .await
+    }
+
+    /// The phone sites, every page of `GET /phone/sites` (cached for
+    /// `scim.site_cache_ttl_s`). An account without Zoom Phone gives an empty,
+    /// disabled directory, not an error.
+    pub async fn sites(&self) -> Result<Arc<SiteDirectory>, Arc<ZoomError>> {
+        let zoom = self.zoom.clone();
+        self.sites
+            .try_get_with((), async move {
+                match zoom.list_sites().try_collect::<Vec<_>>().await {
+                    Ok(sites) => Ok(Arc::new(SiteDirectory::new(sites))),
+                    Err(e) if phone_is_disabled(&e) => {
+                        Ok(Arc::new(SiteDirectory::phone_disabled()))
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+    }
+
+    /// Forgets the site list (after a site change, or to see a new site).
+    pub async fn forget_sites(&self) {
+        self.sites.invalidate(&()).await;
+    }
+
+    /// The site named `name` (case-insensitive), over every page of sites. A name not
+    /// in the cached list is looked up once more in a fresh list (a site created since
+    /// the list was cached).
+    pub async fn site_by_name(&self, name: &str) -> Result<Option<PhoneSite>, Arc<ZoomError>> {
+        if let Some(site) = self.sites().await?.by_name(name) {
+            return Ok(Some(site.clone()));
+        }
+        self.forget_sites().await;
+        Ok(self.sites().await?.by_name(name).cloned())
     }
 
     /// The Zoom id of the user with this e-mail, if any (cached; ids never change).
@@ -129,5 +252,39 @@ impl Lookups {
         self.ids_by_email
             .invalidate(&email.to_ascii_lowercase())
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(id: &str, name: &str, code: i64) -> PhoneSite {
+        PhoneSite {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            site_code: Some(code),
+            ..PhoneSite::default()
+        }
+    }
+
+    #[test]
+    fn sites_are_found_by_id_name_and_code() {
+        let dir = SiteDirectory::new(vec![site("s1", "Main Site", 1), site("s2", "London", 2)]);
+        assert!(dir.phone_enabled());
+        assert_eq!(
+            dir.get("s2").and_then(|s| s.name.as_deref()),
+            Some("London")
+        );
+        assert_eq!(
+            dir.by_name("lOnDoN").and_then(|s| s.id.as_deref()),
+            Some("s2")
+        );
+        assert_eq!(dir.by_code(1).and_then(|s| s.id.as_deref()), Some("s1"));
+        assert!(dir.by_name("Paris").is_none());
+        assert_eq!(dir.sites().len(), 2);
+        let off = SiteDirectory::phone_disabled();
+        assert!(!off.phone_enabled());
+        assert!(off.get("s1").is_none());
     }
 }

@@ -2,7 +2,10 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+mod groups;
+mod locks;
 mod lookups;
+mod phone_read;
 pub mod progress;
 mod users_read;
 mod users_write;
@@ -15,7 +18,9 @@ use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
-pub use lookups::Lookups;
+pub use groups::{GroupMember, GroupPatchOutcome};
+pub use locks::ResourceLocks;
+pub use lookups::{Lookups, SiteDirectory};
 
 /// A rendered resource.
 #[derive(Debug, Clone)]
@@ -73,6 +78,8 @@ pub struct Provider {
     base_url: String,
     lookups: Lookups,
     cursors: users_read::CursorCache,
+    /// One write at a time per user or group.
+    locks: ResourceLocks,
 }
 
 impl Provider {
@@ -86,6 +93,7 @@ impl Provider {
             base_url,
             lookups,
             cursors,
+            locks: ResourceLocks::default(),
         }
     }
 

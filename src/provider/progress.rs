@@ -91,7 +91,11 @@ impl Progress {
     /// (status, `scimType`), its detail extended with the write's state.
     pub fn failed(&self, label: &str, err: &ZoomError) -> ScimError {
         let mut scim = mapping::error::to_scim(err, &format!("{}: {label}", self.what));
-        scim.detail = format!("{}{}", scim.detail, self.state_after_failure(label, err));
+        scim.detail = format!(
+            "{}{}",
+            scim.detail.trim_end_matches('.'),
+            self.state_after_failure(label, err)
+        );
         scim
     }
 
@@ -101,7 +105,7 @@ impl Progress {
         let mut error = error;
         error.detail = format!(
             "{}{}",
-            error.detail,
+            error.detail.trim_end_matches('.'),
             self.describe(label, false, &self.remaining_after(label))
         );
         error

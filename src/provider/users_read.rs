@@ -1,5 +1,6 @@
 //! Reading users: `GET /Users/{id}`, and listing with filter push-down, SCIM offsets
-//! mapped onto Zoom cursors, pending-user id resolution and deep enrichment.
+//! mapped onto Zoom cursors, pending-user id resolution, deep enrichment and the Zoom
+//! Phone join ([`super::phone_read`]).
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
@@ -11,14 +12,17 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::phone_read::PhoneIndex;
 use super::{Lookups, Provider, ScimResource};
 use crate::config::ScimConfig;
 use crate::mapping::error::to_scim;
 use crate::mapping::filter::{
-    UserSource, ZoomStatus, exactly_pushed_down, referenced_attributes, user_source,
+    PhoneScope, UserSource, ZoomStatus, exactly_pushed_down, phone_scope, referenced_attributes,
+    user_source,
 };
 use crate::mapping::user::{
-    DETAIL_ONLY_PATHS, UserContext, attribute_name, to_scim as user_to_scim, user_location,
+    DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name,
+    to_scim as user_to_scim, user_location,
 };
 use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
@@ -27,7 +31,14 @@ use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::ZoomClient;
-use crate::zoom::model::{ListUsersQuery, ZoomUser};
+use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, ZoomUser};
+
+/// A phone-first search (a filter pinning phone attributes) reads the matching users'
+/// records one by one (`GET /users/{id}`, Light) when at most this many phone users
+/// match, else lists every user (`GET /users`, Medium, 300 a page) and keeps the phone
+/// users: one by one wins for the usual `extensionNumber eq` or `zoomPhoneNumbers eq`
+/// (one user), listing wins for a whole site of a small account.
+const PHONE_FIRST_PER_USER_MAX: usize = 50;
 
 /// Which Zoom look-ups a request needs beyond the user records.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,6 +51,8 @@ pub(super) struct Needs {
     pub role_names: bool,
     /// The manager's id (from Zoom's manager e-mail).
     pub manager: bool,
+    /// Zoom Phone attributes (the phone profile, and site names from the site list).
+    pub phone: bool,
 }
 
 impl Needs {
@@ -61,11 +74,14 @@ impl Needs {
             && (selection
                 .wants("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager")
                 || refers("manager"));
+        let phone = PHONE_PATHS.iter().any(|p| selection.wants(p))
+            || PHONE_PATHS.iter().any(|p| refers(&attribute_name(p)));
         Self {
             detail,
             group_names: selection.wants("groups") || refers("groups"),
             role_names: selection.wants("roles") || refers("roles"),
             manager,
+            phone,
         }
     }
 
@@ -76,6 +92,7 @@ impl Needs {
             group_names: true,
             role_names: true,
             manager: true,
+            phone: true,
         }
     }
 }
@@ -106,6 +123,8 @@ struct Cursor {
     offset: usize,
     /// 0-based index of the first item of the current status.
     status_start: usize,
+    /// The phone-user listing read for this walk (joined into every later page).
+    phone: Option<Arc<PhoneIndex>>,
     /// Detail calls started ahead for the coming users, by lower-cased e-mail; shared
     /// with the tasks that drive them (which add the users of a list page fetched ahead).
     ahead: Arc<Mutex<HashMap<String, DetailAhead>>>,
@@ -244,7 +263,7 @@ impl Provider {
     /// 51 on an account with ten times the limits (benchmark scenario 1 at
     /// `--rate-scale 10` ran at 2.3x the floor with 32). The client's own
     /// `zoom.max_concurrency` permits cap it anyway.
-    fn deep_concurrency(&self) -> usize {
+    pub(super) fn deep_concurrency(&self) -> usize {
         self.config.zoom.max_concurrency.max(1)
     }
 
@@ -269,12 +288,14 @@ impl Provider {
     }
 
     /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
+    /// `phone` is `Some` when the phone state was read (`Some(None)`: no profile).
     async fn render(
         &self,
         user: &ZoomUser,
         id: &str,
         needs: Needs,
         tables: &Tables,
+        phone: Option<Option<&PhoneView>>,
     ) -> Result<(Value, Option<String>), ScimError> {
         let mut manager_id = None;
         if needs.manager
@@ -291,10 +312,10 @@ impl Provider {
             group_names: tables.groups.as_deref(),
             role_names: tables.roles.as_deref(),
             manager_id,
-            phone: None,
+            phone,
         };
         let mut json = user_to_scim(user, id, &ctx);
-        let complete = needs.detail && needs.group_names && needs.manager;
+        let complete = needs.detail && needs.group_names && needs.manager && phone.is_some();
         let version = complete.then(|| {
             let etag = weak_etag(&json);
             if let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut) {
@@ -305,11 +326,13 @@ impl Provider {
         Ok((json, version))
     }
 
-    /// Reads the current full state of a user (detail and look-ups), for GET and writes.
-    pub(super) async fn read_full_user(
+    /// Reads a user with what `needs` asks for; the version is there when the whole
+    /// resource was read.
+    async fn read_user(
         &self,
         id: &str,
-    ) -> Result<(ZoomUser, Value, String), ScimError> {
+        needs: Needs,
+    ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
         let user = self
             .zoom
             .get_user(id)
@@ -319,22 +342,55 @@ impl Provider {
         if user.id.as_deref() != Some(id) {
             return Err(ScimError::not_found(format!("user {id} not found")));
         }
-        let needs = Needs::all();
         let tables = self.tables(needs).await?;
-        let (json, version) = self.render(&user, id, needs, &tables).await?;
+        let phone = if needs.phone {
+            let sites = self.phone_sites().await?;
+            Some(self.phone_of(&user, id, &sites).await?)
+        } else {
+            None
+        };
+        let (json, version) = self
+            .render(
+                &user,
+                id,
+                needs,
+                &tables,
+                phone.as_ref().map(Option::as_ref),
+            )
+            .await?;
+        Ok((user, json, version))
+    }
+
+    /// Reads the current full state of a user (detail, look-ups and phone profile), for
+    /// writes (their `If-Match` check and answer).
+    #[allow(
+        dead_code,
+        reason = "the user write path (users_write.rs) reads through it"
+    )]
+    pub(super) async fn read_full_user(
+        &self,
+        id: &str,
+    ) -> Result<(ZoomUser, Value, String), ScimError> {
+        let (user, json, version) = self.read_user(id, Needs::all()).await?;
         Ok((user, json, version.unwrap_or_default()))
     }
 
-    /// `GET /Users/{id}`.
+    /// `GET /Users/{id}`. The phone profile is read only when the selected attributes
+    /// include phone attributes; without it the resource is partial and carries no
+    /// version.
     pub async fn get_user(
         &self,
         id: &str,
         selection: &AttributeSelection,
     ) -> Result<ScimResource, ScimError> {
-        let (_, json, version) = self.read_full_user(id).await?;
+        let needs = Needs {
+            phone: PHONE_PATHS.iter().any(|p| selection.wants(p)),
+            ..Needs::all()
+        };
+        let (_, json, version) = self.read_user(id, needs).await?;
         Ok(ScimResource {
             body: selection.project(&json, Self::user_schema()),
-            etag: Some(version),
+            etag: version,
             location: user_location(&self.base_url, id),
             warnings: Vec::new(),
         })
@@ -354,10 +410,15 @@ impl Provider {
             self.config.scim.deep_get
         };
         let needs = Needs::for_request(&query.selection, filter, deep_allowed);
+        let phone = phone_scope(filter);
         match source {
             UserSource::Empty => Ok(ListResponse::new(0, query.start_index, Vec::new())),
             UserSource::Listing { statuses, role_id } if exactly_pushed_down(filter) => {
                 self.list_by_cursor(statuses, role_id, query, needs).await
+            }
+            UserSource::Listing { statuses, role_id } if phone.phone_users_only => {
+                self.list_phone_first(statuses, role_id, &phone, query, needs)
+                    .await
             }
             other => self.list_materialized(other, query, needs).await,
         }
@@ -502,22 +563,32 @@ impl Provider {
         }));
     }
 
+    /// Renders a page of a cursor walk. Returns the phone-user listing when it was read
+    /// for this page, for the cursor to keep.
     async fn render_page(
         &self,
         users: Vec<ZoomUser>,
         needs: Needs,
         selection: &AttributeSelection,
         ahead: HashMap<String, DetailAhead>,
-    ) -> Result<Vec<Value>, ScimError> {
+        known_phone: Option<Arc<PhoneIndex>>,
+    ) -> Result<(Vec<Value>, Option<Arc<PhoneIndex>>), ScimError> {
         let count = users.len();
-        let (tables, completed) =
+        let (tables, users) =
             futures::try_join!(self.tables(needs), self.complete_users(users, needs, ahead))?;
+        let (phone, fresh) = if needs.phone {
+            let (index, fresh) = self.phone_for_page(&users, known_phone).await?;
+            (Some(index.clone()), fresh.then_some(index))
+        } else {
+            (None, None)
+        };
         let mut out = Vec::with_capacity(count);
-        for (id, user) in completed {
-            let (json, _) = self.render(&user, &id, needs, &tables).await?;
+        for (id, user) in &users {
+            let view = phone.as_ref().map(|p| p.of(id, user));
+            let (json, _) = self.render(user, id, needs, &tables, view).await?;
             out.push(selection.project(&json, Self::user_schema()));
         }
-        Ok(out)
+        Ok((out, fresh))
     }
 
     async fn fetch_page(
@@ -567,6 +638,7 @@ impl Provider {
             ahead: Arc::default(),
             next_page: None,
             drivers: Vec::new(),
+            phone: None,
         };
         cursor.enter_status();
         Ok(cursor)
@@ -658,14 +730,17 @@ impl Provider {
         if query.count > 0 {
             self.start_lookahead(&mut cursor, query.count, needs.detail);
         }
+        let (resources, phone) = self
+            .render_page(users, needs, &query.selection, ahead, cursor.phone.clone())
+            .await?;
+        if phone.is_some() {
+            cursor.phone = phone;
+        }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
         // the last, and the cursor still knows the totals.
         if query.count > 0 {
             self.cursors.put((fp, cursor.offset), cursor).await;
         }
-        let resources = self
-            .render_page(users, needs, &query.selection, ahead)
-            .await?;
         Ok(ListResponse::new(
             total as usize,
             query.start_index,
@@ -681,8 +756,106 @@ impl Provider {
         query: &ListQuery,
         needs: Needs,
     ) -> Result<ListResponse, ScimError> {
-        let schema = Self::user_schema();
-        let candidates: Vec<ZoomUser> = match &source {
+        let candidates = self.candidates(&source).await?;
+        // Group members carry no status: they always need the detail record.
+        let needs = if matches!(source, UserSource::GroupMembers(_)) {
+            Needs {
+                detail: true,
+                ..needs
+            }
+        } else {
+            needs
+        };
+        self.evaluate(candidates, query, needs, None).await
+    }
+
+    /// A search pinned to phone users (see [`PhoneScope`]): the matching phone users
+    /// come from `GET /phone/users` with the filter's site, plan and extension or
+    /// number pushed down; their user records are then read one by one, or, for many,
+    /// taken from the user listing. The whole filter is evaluated over the result.
+    async fn list_phone_first(
+        &self,
+        statuses: Vec<ZoomStatus>,
+        role_id: Option<String>,
+        scope: &PhoneScope,
+        query: &ListQuery,
+        needs: Needs,
+    ) -> Result<ListResponse, ScimError> {
+        let empty = || Ok(ListResponse::new(0, query.start_index, Vec::new()));
+        let sites = self.phone_sites().await?;
+        if !sites.phone_enabled() {
+            return empty();
+        }
+        // Every site term must name the same, existing site.
+        let mut site_ids = Vec::new();
+        if let Some(id) = &scope.site_id {
+            site_ids.push(sites.get(id).and_then(|s| s.id.clone()));
+        }
+        if let Some(name) = &scope.site_name {
+            let site = self
+                .lookups
+                .site_by_name(name)
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?;
+            site_ids.push(site.and_then(|s| s.id));
+        }
+        if let Some(code) = scope.site_code {
+            site_ids.push(sites.by_code(code).and_then(|s| s.id.clone()));
+        }
+        let site_id = match site_ids.split_first() {
+            None => None,
+            Some((Some(first), rest)) if rest.iter().all(|s| s.as_ref() == Some(first)) => {
+                Some(first.clone())
+            }
+            Some(_) => return empty(),
+        };
+        let keyword = scope.extension.clone().or_else(|| {
+            scope.number.as_deref().map(|n| {
+                let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+                if digits.is_empty() {
+                    n.to_owned()
+                } else {
+                    digits
+                }
+            })
+        });
+        let listing = ListPhoneUsersQuery {
+            site_id,
+            calling_type: scope.calling_plan,
+            keyword,
+            page_size: None,
+        };
+        let index = Arc::new(self.phone_listing(listing, &sites).await?);
+        let (candidates, needs) = if index.len() <= PHONE_FIRST_PER_USER_MAX {
+            let users = index
+                .ids()
+                .map(|id| ZoomUser {
+                    id: Some(id.clone()),
+                    ..ZoomUser::default()
+                })
+                .collect();
+            // Only ids are known: every record is read.
+            let needs = Needs {
+                detail: true,
+                ..needs
+            };
+            (users, needs)
+        } else {
+            let all = self
+                .candidates(&UserSource::Listing { statuses, role_id })
+                .await?;
+            let users = all
+                .into_iter()
+                .filter(|u| u.id.as_deref().is_some_and(|id| index.of(id, u).is_some()))
+                .collect();
+            (users, needs)
+        };
+        self.evaluate(candidates, query, needs, Some(index)).await
+    }
+
+    /// The users a source yields, as Zoom lists them.
+    async fn candidates(&self, source: &UserSource) -> Result<Vec<ZoomUser>, ScimError> {
+        let candidates: Vec<ZoomUser> = match source {
             UserSource::ById(id) => match self.zoom.get_user(id).await {
                 Ok(user) if user.id.as_deref() == Some(id.as_str()) => vec![user],
                 Ok(_) => Vec::new(),
@@ -735,22 +908,33 @@ impl Provider {
             }
             UserSource::Empty => Vec::new(),
         };
-        // Group members carry no status: they always need the detail record.
-        let needs = if matches!(source, UserSource::GroupMembers(_)) {
-            Needs {
-                detail: true,
-                ..needs
-            }
-        } else {
-            needs
-        };
+        Ok(candidates)
+    }
+
+    /// Completes, renders and tests `candidates` against the query's filter; the
+    /// matching resources are the result (exact `totalResults`). Phone attributes come
+    /// from `phone` when given, else from [`Self::phone_for_page`].
+    async fn evaluate(
+        &self,
+        candidates: Vec<ZoomUser>,
+        query: &ListQuery,
+        needs: Needs,
+        phone: Option<Arc<PhoneIndex>>,
+    ) -> Result<ListResponse, ScimError> {
+        let schema = Self::user_schema();
         let tables = self.tables(needs).await?;
-        let mut matching = Vec::new();
-        for (id, user) in self
+        let users = self
             .complete_users(candidates, needs, HashMap::new())
-            .await?
-        {
-            let (json, _) = self.render(&user, &id, needs, &tables).await?;
+            .await?;
+        let phone = if needs.phone {
+            Some(self.phone_for_page(&users, phone).await?.0)
+        } else {
+            None
+        };
+        let mut matching = Vec::new();
+        for (id, user) in &users {
+            let view = phone.as_ref().map(|p| p.of(id, user));
+            let (json, _) = self.render(user, id, needs, &tables, view).await?;
             if query
                 .filter
                 .as_ref()

@@ -1,52 +1,882 @@
 //! Writing users: create, replace, patch, delete (RFC 7644 sections 3.3, 3.5, 3.6).
+//!
+//! Every write reads the user once, computes the difference with
+//! [`crate::mapping::user_write::diff`], applies it in a safe order (reactivate, profile,
+//! e-mail, role, groups, deactivate), checks each call, reads the user again and answers
+//! with what Zoom holds. A failure part-way says what was applied ([`Progress`]); the
+//! same request sent again converges because it is again a difference.
 
 use serde_json::Value;
 
+use super::progress::Progress;
 use super::{Precondition, Provider, ScimResource, WriteOutcome};
+use crate::config::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use crate::mapping::error::to_scim;
+use crate::mapping::phone_write::{
+    PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
+};
+use crate::mapping::user::user_location;
+use crate::mapping::user_write::{RoleChange, UserChanges, create_request, diff};
 use crate::scim::error::ScimError;
+use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
+use crate::scim::resource::{Normalized, merge_replace, normalize_input};
+use crate::scim::schema::SchemaRegistry;
+use crate::zoom::error::ZoomError;
+use crate::zoom::model::{
+    DeleteAction, DeleteUser, PhoneNumberRef, StatusAction, UpdatePhoneUser, UpdateUser,
+    UserFeature, ZoomUser,
+};
 
-const WRITE_PATH_PENDING: &str =
-    "user writes are not available in this build yet (see the README's status section)";
+/// The role id of the account owner (Zoom "Roles": Owner is role `0`).
+const OWNER_ROLE_ID: &str = "0";
+/// The default role of a Zoom account ("Member").
+const MEMBER_ROLE_NAME: &str = "Member";
+const MEMBER_ROLE_ID: &str = "2";
+
+/// One Zoom call of a user write.
+#[derive(Debug, Clone)]
+enum Step {
+    Reactivate,
+    Profile(Box<UpdateUser>, String),
+    Email(String),
+    Role {
+        id: String,
+        name: String,
+    },
+    JoinGroup {
+        id: String,
+        name: String,
+    },
+    /// A pending user joins a group through `PATCH /users/{id}` `group_id` (contract
+    /// 3.4: "the unique identifier of the group that you would like to add a pending
+    /// user to").
+    JoinGroupPending {
+        id: String,
+        name: String,
+    },
+    LeaveGroup {
+        id: String,
+        name: String,
+    },
+    /// `PATCH /users/{id}` `feature.zoom_phone = true`, before anything phone-related.
+    PhoneOn,
+    /// Site, extension, plans and numbers by difference against the phone profile
+    /// read at that point (several calls, each reported).
+    PhoneProfile(Box<PhoneTarget>, Option<String>),
+    /// `feature.zoom_phone = false` ("All numbers and phones assigned to the users will
+    /// become unassigned"), the last phone step.
+    PhoneOff,
+    Deactivate,
+    SignOut,
+    WithdrawInvitation,
+}
+
+impl Step {
+    fn label(&self) -> String {
+        match self {
+            Step::Reactivate => "reactivate".into(),
+            Step::Profile(_, attrs) => format!("profile ({attrs})"),
+            Step::Email(email) => format!("userName -> {email}"),
+            Step::Role { name, .. } => format!("role -> {name}"),
+            Step::JoinGroup { name, .. } | Step::JoinGroupPending { name, .. } => {
+                format!("join group {name}")
+            }
+            Step::LeaveGroup { name, .. } => format!("leave group {name}"),
+            Step::PhoneOn => "turn Zoom Phone on".into(),
+            Step::PhoneProfile(..) => "Zoom Phone profile".into(),
+            Step::PhoneOff => "turn Zoom Phone off".into(),
+            Step::Deactivate => "deactivate".into(),
+            Step::SignOut => "sign out everywhere".into(),
+            Step::WithdrawInvitation => "withdraw the invitation (disassociate)".into(),
+        }
+    }
+}
+
+/// Where a set of changes comes from, for the rules that differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Right after `POST /users` (or adopting a duplicate): the user exists whatever
+    /// happens, so what Zoom cannot take is reported as not applied.
+    Create,
+    /// PUT or PATCH: a pending user's unapplicable change refuses the request.
+    Update,
+}
 
 impl Provider {
+    fn is_protected(&self, user: &ZoomUser, id: &str) -> bool {
+        user.role_id.as_deref() == Some(OWNER_ROLE_ID)
+            || user
+                .role_name
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case("Owner"))
+            || self
+                .config
+                .scim
+                .protected_users
+                .iter()
+                .any(|p| p == id || p.eq_ignore_ascii_case(&user.email))
+    }
+
+    fn protected_error(&self, user: &ZoomUser, what: &str) -> ScimError {
+        let why = if user.role_id.as_deref() == Some(OWNER_ROLE_ID) {
+            "it is the Zoom account owner"
+        } else {
+            "it is listed in scim.protected_users"
+        };
+        ScimError::forbidden(format!(
+            "user {} cannot be {what} through zoom-scim: {why}",
+            user.email
+        ))
+    }
+
     /// `POST /Users`.
     pub async fn create_user(
         &self,
-        _body: Value,
-        _selection: &AttributeSelection,
+        body: Value,
+        selection: &AttributeSelection,
     ) -> Result<WriteOutcome, ScimError> {
-        Err(ScimError::not_implemented(WRITE_PATH_PENDING))
+        let schema = SchemaRegistry::global().user();
+        let normalized = normalize_input(&body, schema)?;
+        log_ignored(&normalized);
+        let request = create_request(
+            &normalized.resource,
+            self.config.scim.create_action,
+            i64::from(self.config.scim.default_user_type),
+        )?;
+        let email = request.user_info.email.clone();
+        let _guard = self
+            .locks
+            .lock(&format!("user-email:{}", email.to_ascii_lowercase()))
+            .await;
+
+        // Duplicate lookup before creating (the e-mail is Zoom's unique key).
+        if let Some(existing) = self.find_by_email(&email).await? {
+            return self.on_duplicate(existing, &normalized, selection).await;
+        }
+        let mut progress = Progress::new(format!("create user {email}"), Vec::new());
+        let created = match self.zoom.create_user(&request).await {
+            Ok(created) => created,
+            // 409 code 1005 (or 412, as some accounts answer): look it up again.
+            Err(e) if e.kind == crate::zoom::error::ErrorKind::Duplicate => {
+                return match self.find_by_email(&email).await? {
+                    Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
+                    None => Err(to_scim(&e, &format!("create user {email}"))),
+                };
+            }
+            Err(e) => return Err(progress.failed("create in Zoom", &e)),
+        };
+        let id = match created.id {
+            Some(id) => id,
+            None => self.find_by_email(&email).await?.ok_or_else(|| {
+                ScimError::internal(format!("Zoom created {email} but does not return its id"))
+            })?,
+        };
+        progress.applied(&format!("create in Zoom (id {id})"));
+        self.lookups.remember_id(&email, &id).await;
+        tracing::info!(user_id = %id, action = ?self.config.scim.create_action, "created Zoom user");
+        let resource = self
+            .converge(&id, &normalized, selection, None, &mut progress)
+            .await?
+            .ok_or_else(|| ScimError::internal("the new user vanished"))?;
+        Ok(WriteOutcome {
+            resource,
+            created: true,
+        })
     }
 
-    /// `PUT /Users/{id}`.
+    async fn find_by_email(&self, email: &str) -> Result<Option<String>, ScimError> {
+        match self.zoom.get_user(email).await {
+            Ok(user) => Ok(user.id),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(to_scim(&e, &format!("look up {email}"))),
+        }
+    }
+
+    /// The `duplicates` policy: `conflict` answers 409 naming the existing id; `adopt`
+    /// applies the request to the existing user (PUT semantics) and answers 200.
+    async fn on_duplicate(
+        &self,
+        existing: String,
+        normalized: &Normalized,
+        selection: &AttributeSelection,
+    ) -> Result<WriteOutcome, ScimError> {
+        let email = normalized
+            .resource
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match self.config.scim.duplicates {
+            DuplicatePolicy::Conflict => Err(ScimError::uniqueness(format!(
+                "userName {email} already exists in Zoom as user id {existing}"
+            ))),
+            DuplicatePolicy::Adopt => {
+                tracing::info!(user_id = %existing, "adopting the existing Zoom user (duplicates = adopt)");
+                let _guard = self.locks.lock(&format!("user:{existing}")).await;
+                let mut progress = Progress::new(format!("adopt user {existing}"), Vec::new());
+                let resource = self
+                    .converge(&existing, normalized, selection, None, &mut progress)
+                    .await?
+                    .ok_or_else(|| ScimError::not_found(format!("user {existing} not found")))?;
+                Ok(WriteOutcome {
+                    resource,
+                    created: false,
+                })
+            }
+        }
+    }
+
+    /// After a create or an adoption: apply the request's attributes with PUT
+    /// semantics (only what the body asserts), reporting what Zoom cannot take yet.
+    async fn converge(
+        &self,
+        id: &str,
+        normalized: &Normalized,
+        selection: &AttributeSelection,
+        precondition: Option<&Precondition>,
+        progress: &mut Progress,
+    ) -> Result<Option<ScimResource>, ScimError> {
+        let (user, current, etag) = self.read_full_user(id).await?;
+        if let Some(p) = precondition {
+            p.check(&etag)?;
+        }
+        let mut desired = merge_replace(&current, normalized);
+        apply_native_aliases(&mut desired)?;
+        let origin = if precondition.is_some() {
+            Origin::Update
+        } else {
+            Origin::Create
+        };
+        self.write(id, &user, &current, &desired, origin, selection, progress)
+            .await
+    }
+
+    /// `PUT /Users/{id}`: omitted attributes keep their values (RFC 7644 section 3.5.1
+    /// allows either; clearing what a client does not manage would lose data).
+    /// `Ok(None)`: the pending user's invitation was withdrawn (204).
     pub async fn replace_user(
         &self,
-        _id: &str,
-        _body: Value,
-        _selection: &AttributeSelection,
-        _precondition: &Precondition,
-    ) -> Result<ScimResource, ScimError> {
-        Err(ScimError::not_implemented(WRITE_PATH_PENDING))
+        id: &str,
+        body: Value,
+        selection: &AttributeSelection,
+        precondition: &Precondition,
+    ) -> Result<Option<ScimResource>, ScimError> {
+        let schema = SchemaRegistry::global().user();
+        let normalized = normalize_input(&body, schema)?;
+        log_ignored(&normalized);
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
+        let mut progress = Progress::new(format!("replace user {id}"), Vec::new());
+        self.converge(
+            id,
+            &normalized,
+            selection,
+            Some(precondition),
+            &mut progress,
+        )
+        .await
     }
 
-    /// `PATCH /Users/{id}`.
+    /// `PATCH /Users/{id}` (RFC 7644 section 3.5.2): the operations are applied to the
+    /// current resource (atomically, in every client dialect), then the difference is
+    /// written. `Ok(None)`: the pending user's invitation was withdrawn (204).
     pub async fn patch_user(
         &self,
-        _id: &str,
-        _body: Value,
-        _selection: &AttributeSelection,
-        _precondition: &Precondition,
-    ) -> Result<ScimResource, ScimError> {
-        Err(ScimError::not_implemented(WRITE_PATH_PENDING))
+        id: &str,
+        body: Value,
+        selection: &AttributeSelection,
+        precondition: &Precondition,
+    ) -> Result<Option<ScimResource>, ScimError> {
+        let schema = SchemaRegistry::global().user();
+        let patch = PatchRequest::parse(&body)?;
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
+        let (user, current, etag) = self.read_full_user(id).await?;
+        precondition.check(&etag)?;
+        let mut desired = current.clone();
+        let ignored = patch.apply_reporting(&mut desired, schema)?;
+        apply_native_aliases(&mut desired)?;
+        if !ignored.is_empty() {
+            tracing::info!(attributes = ?ignored, "PATCH named attributes zoom-scim does not publish; ignored");
+        }
+        let mut progress = Progress::new(format!("update user {id}"), Vec::new());
+        self.write(
+            id,
+            &user,
+            &current,
+            &desired,
+            Origin::Update,
+            selection,
+            &mut progress,
+        )
+        .await
     }
 
-    /// `DELETE /Users/{id}`.
+    /// Plans, checks and applies the difference, then answers with Zoom's state.
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &self,
+        id: &str,
+        user: &ZoomUser,
+        current: &Value,
+        desired: &Value,
+        origin: Origin,
+        selection: &AttributeSelection,
+        progress: &mut Progress,
+    ) -> Result<Option<ScimResource>, ScimError> {
+        let changes = diff(current, desired)?;
+        let phone = phone_target(current, desired)?;
+        for warning in &changes.not_applied {
+            progress.not_applied(warning.clone());
+        }
+        if !changes.is_empty() {
+            let steps = self
+                .plan(id, user, &changes, phone.as_ref(), origin, progress)
+                .await?;
+            for step in &steps {
+                progress.plan(step.label());
+            }
+            for step in steps {
+                if let Step::PhoneProfile(target, site_id) = step {
+                    self.apply_phone_profile(id, &target, site_id.as_deref(), progress)
+                        .await?;
+                    continue;
+                }
+                let label = step.label();
+                progress.run(&label, self.execute(id, step)).await?;
+            }
+            if progress
+                .applied_steps()
+                .iter()
+                .any(|s| s.starts_with("withdraw the invitation"))
+            {
+                self.lookups.forget_email(&user.email).await;
+                return Ok(None);
+            }
+            if let Some(email) = &changes.email {
+                self.lookups.forget_email(&user.email).await;
+                self.lookups.remember_id(email, id).await;
+            }
+        }
+        let warnings = progress.warnings().to_vec();
+        if changes.is_empty() {
+            // Nothing sent to Zoom: the state read at the start is the answer.
+            let etag = current
+                .pointer("/meta/version")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            return Ok(Some(ScimResource {
+                body: selection.project(current, SchemaRegistry::global().user()),
+                etag,
+                location: user_location(&self.base_url, id),
+                warnings,
+            }));
+        }
+        self.answer(id, desired, &changes, warnings, selection)
+            .await
+            .map(Some)
+    }
+
+    /// Reads the user again and answers with what Zoom holds; a change Zoom accepted
+    /// but does not show is reported, never claimed.
+    async fn answer(
+        &self,
+        id: &str,
+        desired: &Value,
+        changes: &UserChanges,
+        mut warnings: Vec<String>,
+        selection: &AttributeSelection,
+    ) -> Result<ScimResource, ScimError> {
+        let schema = SchemaRegistry::global().user();
+        let (_, after, etag) = self.read_full_user(id).await?;
+        if !changes.is_empty()
+            && let Ok(left) = diff(&after, desired)
+        {
+            let mut missing: Vec<String> = left
+                .profile_attributes
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if left.email.is_some() {
+                missing.push("userName".into());
+            }
+            if left.active.is_some() {
+                missing.push("active".into());
+            }
+            if left.role.is_some() {
+                missing.push("roles".into());
+            }
+            if !left.groups_add.is_empty() || !left.groups_remove.is_empty() {
+                missing.push("groupIds".into());
+            }
+            missing.retain(|m| !warnings.iter().any(|w| w.starts_with(m.as_str())));
+            if !missing.is_empty() {
+                tracing::warn!(user_id = %id, attributes = ?missing, "Zoom accepted changes it does not show");
+                warnings.push(format!(
+                    "{}: accepted by Zoom but not (yet) shown by it",
+                    missing.join(", ")
+                ));
+            }
+        }
+        Ok(ScimResource {
+            body: selection.project(&after, schema),
+            etag: Some(etag),
+            location: user_location(&self.base_url, id),
+            warnings,
+        })
+    }
+
+    /// Turns changes into ordered Zoom calls, refusing what must not be done.
+    async fn plan(
+        &self,
+        id: &str,
+        user: &ZoomUser,
+        changes: &UserChanges,
+        phone: Option<&PhoneTarget>,
+        origin: Origin,
+        progress: &mut Progress,
+    ) -> Result<Vec<Step>, ScimError> {
+        let status = user.status.as_deref().unwrap_or("active");
+        let pending = status == "pending";
+        let inactive = status == "inactive";
+        if changes.active == Some(false) && self.is_protected(user, id) {
+            return Err(self.protected_error(user, "deactivated"));
+        }
+        if changes.role.is_some() && user.role_id.as_deref() == Some(OWNER_ROLE_ID) {
+            return Err(ScimError::forbidden(format!(
+                "the role of {} cannot be changed through zoom-scim: it is the Zoom account owner",
+                user.email
+            )));
+        }
+        // Section "Pending users" of issue #5: Zoom accepts changes to a pending user
+        // and silently drops them (contract 3.10), so they are never sent as if done.
+        if pending {
+            let dropped = changes.dropped_for_pending();
+            if !dropped.is_empty() {
+                let reason = "the user is pending (invited, has not accepted yet) and Zoom ignores this change until they do";
+                if origin == Origin::Update {
+                    return Err(ScimError::conflict(format!(
+                        "{}: {reason}; nothing was changed. Send the request again after the user accepts the invitation",
+                        dropped.join(", ")
+                    )));
+                }
+                for name in dropped {
+                    progress.not_applied(format!("{name} not applied: {reason}"));
+                }
+            }
+        }
+        if inactive && changes.active != Some(true) && !changes.is_empty() {
+            let only_deactivate = changes.active == Some(false) && {
+                let mut rest = changes.clone();
+                rest.active = None;
+                rest.is_empty()
+            };
+            if !only_deactivate {
+                return Err(ScimError::conflict(format!(
+                    "user {} is deactivated; Zoom refuses changes to deactivated users. Set active=true in the same request to reactivate and update it",
+                    user.email
+                )));
+            }
+        }
+
+        let mut steps = Vec::new();
+        if changes.active == Some(true) && !pending {
+            steps.push(Step::Reactivate);
+        }
+        if !pending {
+            let mut profile = changes.profile.clone();
+            let mut attrs: Vec<&str> = changes.profile_attributes.clone();
+            if let Some(manager) = &changes.manager {
+                profile.manager = Some(match manager {
+                    Some(manager_id) => self.manager_email(manager_id).await?,
+                    None => String::new(),
+                });
+                attrs.push("manager");
+            }
+            if !profile.is_empty() {
+                steps.push(Step::Profile(Box::new(profile), attrs.join(", ")));
+            }
+            if let Some(email) = &changes.email {
+                steps.push(Step::Email(email.clone()));
+            }
+            if let Some(role) = &changes.role {
+                let (role_id, name) = self.resolve_role(role).await?;
+                if user.role_id.as_deref() != Some(role_id.as_str()) {
+                    steps.push(Step::Role { id: role_id, name });
+                }
+            }
+        }
+        if !changes.groups_add.is_empty() || !changes.groups_remove.is_empty() {
+            let names = self.group_names_including(&changes.groups_add).await?;
+            let unknown: Vec<&str> = changes
+                .groups_add
+                .iter()
+                .filter(|g| !names.contains_key(*g))
+                .map(String::as_str)
+                .collect();
+            if !unknown.is_empty() {
+                return Err(ScimError::invalid_value(format!(
+                    "groupIds: no Zoom group has the id {}; nothing was changed",
+                    unknown.join(", ")
+                )));
+            }
+            let name_of = |g: &String| names.get(g).cloned().unwrap_or_else(|| g.clone());
+            for g in &changes.groups_add {
+                let (id, name) = (g.clone(), name_of(g));
+                steps.push(if pending {
+                    Step::JoinGroupPending { id, name }
+                } else {
+                    Step::JoinGroup { id, name }
+                });
+            }
+            if !pending {
+                for g in &changes.groups_remove {
+                    steps.push(Step::LeaveGroup {
+                        id: g.clone(),
+                        name: name_of(g),
+                    });
+                }
+            }
+        }
+        if let Some(target) = phone.filter(|_| !pending) {
+            if target.feature == Some(false) {
+                steps.push(Step::PhoneOff);
+            } else {
+                if target.feature == Some(true) {
+                    steps.push(Step::PhoneOn);
+                }
+                let site_id = match (&target.site_id, &target.site_name) {
+                    (Some(id), _) => Some(self.resolve_site(id, true).await?),
+                    (None, Some(name)) => Some(self.resolve_site(name, false).await?),
+                    (None, None) => None,
+                };
+                let profile_work = site_id.is_some()
+                    || target.extension.is_some()
+                    || target.plans.is_some()
+                    || target.numbers.is_some();
+                if profile_work {
+                    steps.push(Step::PhoneProfile(Box::new(target.clone()), site_id));
+                }
+            }
+        }
+        if changes.active == Some(false) && !inactive {
+            if pending {
+                match self.config.scim.pending_deactivation {
+                    PendingDeactivation::Disassociate => steps.push(Step::WithdrawInvitation),
+                    PendingDeactivation::Refuse if origin == Origin::Update => {
+                        return Err(ScimError::conflict(format!(
+                            "user {} is pending (invited, has not accepted yet) and Zoom cannot deactivate a pending user; nothing was changed. Set scim.pending_deactivation = \"disassociate\" to withdraw invitations instead, or DELETE the user",
+                            user.email
+                        )));
+                    }
+                    PendingDeactivation::Refuse => progress.not_applied(
+                        "active=false not applied: Zoom cannot deactivate a pending user (scim.pending_deactivation = \"refuse\")",
+                    ),
+                }
+            } else {
+                steps.push(Step::Deactivate);
+                if self.config.scim.logout_on_deactivate {
+                    steps.push(Step::SignOut);
+                }
+            }
+        }
+        Ok(steps)
+    }
+
+    async fn execute(&self, id: &str, step: Step) -> Result<(), ZoomError> {
+        match step {
+            Step::Reactivate => self.zoom.set_user_status(id, StatusAction::Activate).await,
+            Step::Profile(update, _) => self.zoom.update_user(id, &update).await,
+            Step::Email(email) => self.zoom.update_user_email(id, &email).await,
+            Step::Role { id: role, .. } => self.zoom.add_role_members(&role, &[id]).await.map(drop),
+            Step::JoinGroup { id: group, .. } => {
+                self.zoom.add_group_members(&group, &[id]).await.map(drop)
+            }
+            Step::JoinGroupPending { id: group, .. } => {
+                let update = UpdateUser {
+                    group_id: Some(group),
+                    ..Default::default()
+                };
+                self.zoom.update_user(id, &update).await
+            }
+            Step::LeaveGroup { id: group, .. } => {
+                match self.zoom.remove_group_member(&group, id).await {
+                    // Already out (404 code 4131): the goal holds.
+                    Err(e) if e.code == Some(4131) => Ok(()),
+                    other => other,
+                }
+            }
+            Step::PhoneOn | Step::PhoneOff => {
+                let update = UpdateUser {
+                    feature: Some(UserFeature {
+                        zoom_phone: Some(matches!(step, Step::PhoneOn)),
+                        zoom_one_type: None,
+                    }),
+                    ..Default::default()
+                };
+                self.zoom.update_user(id, &update).await
+            }
+            // Run through `apply_phone_profile`, call by call.
+            Step::PhoneProfile(..) => Ok(()),
+            Step::Deactivate => {
+                self.zoom
+                    .set_user_status(id, StatusAction::Deactivate)
+                    .await
+            }
+            Step::SignOut => self.zoom.revoke_user_token(id).await,
+            Step::WithdrawInvitation => {
+                let delete = DeleteUser {
+                    action: DeleteAction::Disassociate,
+                    ..Default::default()
+                };
+                self.zoom.delete_user(id, &delete).await
+            }
+        }
+    }
+
+    /// Brings the phone profile to `target`: reads it as Zoom holds it now (after the
+    /// feature was turned on, Zoom has given it a site and an extension), then makes
+    /// only the calls the difference needs.
+    async fn apply_phone_profile(
+        &self,
+        id: &str,
+        target: &PhoneTarget,
+        site_id: Option<&str>,
+        progress: &mut Progress,
+    ) -> Result<(), ScimError> {
+        let profile = progress
+            .run("read the Zoom Phone profile", self.zoom.get_phone_user(id))
+            .await?;
+        let state = PhoneProfileState {
+            site_id: profile.site_id.clone(),
+            extension: profile.extension_number.map(|e| e.to_string()),
+            plans: profile
+                .calling_plans
+                .iter()
+                .filter_map(|p| p.plan_type)
+                .collect(),
+            numbers: profile
+                .phone_numbers
+                .iter()
+                .filter_map(|n| n.number.clone())
+                .collect(),
+        };
+        let calls = phone_calls(&state, target, site_id);
+        for call in &calls {
+            progress.plan(call.label());
+        }
+        for call in calls {
+            let label = call.label();
+            let result = match call {
+                PhoneCall::Update { site_id, extension } => {
+                    let update = UpdatePhoneUser {
+                        extension_number: extension,
+                        site_id,
+                    };
+                    self.zoom.update_phone_user(id, &update).await
+                }
+                PhoneCall::UnassignPlan(plan) => self.zoom.unassign_calling_plan(id, plan).await,
+                PhoneCall::AssignPlans(plans) => self.zoom.assign_calling_plans(id, &plans).await,
+                PhoneCall::UnassignNumber(number) => {
+                    self.zoom.unassign_phone_number(id, &number).await
+                }
+                PhoneCall::AssignNumbers(numbers) => {
+                    let refs: Vec<PhoneNumberRef> = numbers
+                        .into_iter()
+                        .map(|number| PhoneNumberRef {
+                            id: None,
+                            number: Some(number),
+                        })
+                        .collect();
+                    self.zoom.assign_phone_numbers(id, &refs).await.map(drop)
+                }
+            };
+            progress.run(&label, async { result }).await?;
+        }
+        Ok(())
+    }
+
+    /// A phone site id for a site given by id or by name (the whole paged site list,
+    /// cached for `scim.site_cache_ttl_s`; a name not found is looked up once more in
+    /// a fresh list).
+    async fn resolve_site(&self, wanted: &str, by_id: bool) -> Result<String, ScimError> {
+        let found = if by_id {
+            self.lookups
+                .sites()
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?
+                .get(wanted)
+                .and_then(|s| s.id.clone())
+        } else {
+            self.lookups
+                .site_by_name(wanted)
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?
+                .and_then(|s| s.id)
+        };
+        found.ok_or_else(|| {
+            ScimError::invalid_value(format!(
+                "no Zoom Phone site has the {} '{wanted}'; nothing was changed",
+                if by_id { "id" } else { "name" }
+            ))
+        })
+    }
+
+    /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
+    async fn manager_email(&self, manager_id: &str) -> Result<String, ScimError> {
+        match self.zoom.get_user(manager_id).await {
+            Ok(manager) if manager.id.as_deref() == Some(manager_id) => Ok(manager.email),
+            Ok(_) => Err(ScimError::invalid_value(format!(
+                "manager.value {manager_id} is not a Zoom user id"
+            ))),
+            Err(e) if e.is_not_found() => Err(ScimError::invalid_value(format!(
+                "manager.value {manager_id} is not a Zoom user; nothing was changed"
+            ))),
+            Err(e) => Err(to_scim(&e, "look up the manager")),
+        }
+    }
+
+    /// A role id and name for a role given by id or by name.
+    async fn resolve_role(&self, role: &RoleChange) -> Result<(String, String), ScimError> {
+        let roles = self
+            .lookups
+            .role_names()
+            .await
+            .map_err(|e| to_scim(&e, "list roles"))?;
+        let wanted = match role {
+            RoleChange::To(v) => v.as_str(),
+            RoleChange::Default => MEMBER_ROLE_NAME,
+        };
+        if let Some(name) = roles.get(wanted) {
+            return Ok((wanted.to_owned(), name.clone()));
+        }
+        if let Some((id, name)) = roles.iter().find(|(_, n)| n.eq_ignore_ascii_case(wanted)) {
+            return Ok((id.clone(), name.clone()));
+        }
+        if matches!(role, RoleChange::Default) {
+            return Ok((MEMBER_ROLE_ID.to_owned(), MEMBER_ROLE_NAME.to_owned()));
+        }
+        Err(ScimError::invalid_value(format!(
+            "roles: no Zoom role has the id or name '{wanted}'; nothing was changed"
+        )))
+    }
+
+    /// Group names, fetched again when an id is missing (a group created seconds ago).
+    async fn group_names_including(
+        &self,
+        ids: &[String],
+    ) -> Result<std::sync::Arc<std::collections::HashMap<String, String>>, ScimError> {
+        let names = self
+            .lookups
+            .group_names()
+            .await
+            .map_err(|e| to_scim(&e, "list groups"))?;
+        if ids.iter().all(|g| names.contains_key(g)) {
+            return Ok(names);
+        }
+        self.lookups.forget_group_names().await;
+        self.lookups
+            .group_names()
+            .await
+            .map_err(|e| to_scim(&e, "list groups"))
+    }
+
+    /// `DELETE /Users/{id}`, following `scim.delete_policy`. A pending user's
+    /// invitation is withdrawn (`disassociate`) whatever the policy (Zoom: "To delete
+    /// pending user in the account, use disassociate").
     pub async fn delete_user(
         &self,
-        _id: &str,
-        _precondition: &Precondition,
+        id: &str,
+        precondition: &Precondition,
     ) -> Result<(), ScimError> {
-        Err(ScimError::not_implemented(WRITE_PATH_PENDING))
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
+        let user = if precondition.if_match.is_some() {
+            let (user, _, etag) = self.read_full_user(id).await?;
+            precondition.check(&etag)?;
+            user
+        } else {
+            let user = self
+                .zoom
+                .get_user(id)
+                .await
+                .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
+            if user.id.as_deref() != Some(id) {
+                return Err(ScimError::not_found(format!("user {id} not found")));
+            }
+            user
+        };
+        let policy = self.config.scim.delete_policy;
+        if self.is_protected(&user, id) {
+            let what = match policy {
+                DeletePolicy::Deactivate => "deactivated",
+                DeletePolicy::Disassociate => "disassociated",
+                DeletePolicy::Delete => "deleted",
+            };
+            return Err(self.protected_error(&user, what));
+        }
+        let status = user.status.as_deref().unwrap_or("active");
+        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
+        if status == "pending" {
+            progress
+                .run(
+                    "withdraw the invitation (disassociate)",
+                    self.execute(id, Step::WithdrawInvitation),
+                )
+                .await?;
+        } else {
+            match policy {
+                DeletePolicy::Deactivate => {
+                    if status != "inactive" {
+                        progress
+                            .run("deactivate", self.execute(id, Step::Deactivate))
+                            .await?;
+                        if self.config.scim.logout_on_deactivate {
+                            progress
+                                .run("sign out everywhere", self.execute(id, Step::SignOut))
+                                .await?;
+                        }
+                    }
+                }
+                DeletePolicy::Disassociate | DeletePolicy::Delete => {
+                    let delete = self.delete_request(policy);
+                    let label = if policy == DeletePolicy::Delete {
+                        "delete"
+                    } else {
+                        "disassociate"
+                    };
+                    progress
+                        .run(label, self.zoom.delete_user(id, &delete))
+                        .await?;
+                }
+            }
+        }
+        tracing::info!(user_id = %id, policy = ?policy, status, "user removed from provisioning");
+        if status == "pending" || policy != DeletePolicy::Deactivate {
+            self.lookups.forget_email(&user.email).await;
+        }
+        Ok(())
+    }
+
+    fn delete_request(&self, policy: DeletePolicy) -> DeleteUser {
+        if policy == DeletePolicy::Disassociate {
+            return DeleteUser::default();
+        }
+        let t = &self.config.scim.delete_transfer;
+        DeleteUser {
+            action: DeleteAction::Delete,
+            transfer_email: t.email.clone(),
+            transfer_meeting: t.meeting,
+            transfer_webinar: t.webinar,
+            transfer_recording: t.recording,
+            transfer_whiteboard: t.whiteboard,
+            transfer_clipfiles: t.clipfiles,
+            transfer_notes: t.notes,
+            transfer_visitors: t.visitors,
+            transfer_docs: t.docs,
+        }
+    }
+}
+
+fn log_ignored(normalized: &Normalized) {
+    if !normalized.ignored.is_empty() {
+        tracing::info!(attributes = ?normalized.ignored, "request named attributes zoom-scim does not publish; ignored");
     }
 }

@@ -207,6 +207,10 @@ impl<'s> Engine<'s, '_> {
         operation: &PatchOperation,
     ) -> Result<(), ScimError> {
         match &operation.path {
+            Some(path) if self.bare_extension(path).is_some() => {
+                let urn = self.bare_extension(path).unwrap_or_default();
+                self.apply_extension_object(work, operation.op, &urn, operation.value.as_ref())
+            }
             Some(path) => self.apply_path(work, operation.op, path, operation.value.as_ref()),
             None => {
                 // RFC 7644 sections 3.5.2.1/3.5.2.3: without a path the value is an object
@@ -222,6 +226,76 @@ impl<'s> Engine<'s, '_> {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// The extension URN when `path` names a whole extension
+    /// (`"path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`). RFC
+    /// 7644's attrPath grammar does not name this form, but clients send it (and
+    /// scim2-tester does) meaning "the extension's attributes".
+    fn bare_extension(&self, path: &PatchPath) -> Option<String> {
+        if path.filter.is_some() || path.sub_attr.is_some() || path.attr.sub_attr.is_some() {
+            return None;
+        }
+        let full = match &path.attr.urn {
+            Some(urn) => format!("{urn}:{}", path.attr.attr),
+            None => path.attr.attr.clone(),
+        };
+        self.schema.extension(&full).map(|ext| ext.id.clone())
+    }
+
+    /// `add`/`replace`/`remove` of a whole extension object: `add` sets the attributes
+    /// given; `replace` also clears the writable attributes not given; `remove` clears
+    /// every writable attribute (read-only ones are the service's and stay).
+    fn apply_extension_object(
+        &mut self,
+        work: &mut Map<String, Value>,
+        kind: PatchOpKind,
+        urn: &str,
+        value: Option<&Value>,
+    ) -> Result<(), ScimError> {
+        if matches!(kind, PatchOpKind::Replace | PatchOpKind::Remove) {
+            let schema = self.schema;
+            let writable: Vec<String> = schema
+                .extension(urn)
+                .map(|ext| {
+                    ext.attributes
+                        .iter()
+                        .filter(|a| {
+                            matches!(a.mutability, Mutability::ReadWrite | Mutability::WriteOnly)
+                        })
+                        .map(|a| a.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let given: Vec<String> = match value {
+                Some(Value::Object(members)) if kind == PatchOpKind::Replace => {
+                    members.keys().map(|k| k.to_ascii_lowercase()).collect()
+                }
+                _ => Vec::new(),
+            };
+            if let Some(Value::Object(ext)) = work.get_mut(urn) {
+                ext.retain(|name, _| {
+                    !writable.iter().any(|w| w.eq_ignore_ascii_case(name))
+                        || given.contains(&name.to_ascii_lowercase())
+                });
+            }
+            if kind == PatchOpKind::Remove {
+                return Ok(());
+            }
+        }
+        match value {
+            Some(value) => {
+                let add = if kind == PatchOpKind::Replace {
+                    PatchOpKind::Replace
+                } else {
+                    PatchOpKind::Add
+                };
+                self.apply_keyed(work, add, urn, value)
+            }
+            None => Err(ScimError::invalid_value(format!(
+                "'{urn}': add and replace need a 'value' object of extension attributes"
+            ))),
         }
     }
 
@@ -1717,5 +1791,36 @@ mod tests {
             }
         }
         assert!(applied > 500, "only {applied} operations succeeded");
+    }
+
+    #[test]
+    fn a_bare_extension_urn_path_targets_the_extension_attributes() {
+        let added = ok(patch_user(
+            user(),
+            ops(json!([{"op": "add", "path": ENT, "value": {"costCenter": "42"}}])),
+        ));
+        assert_eq!(added[ENT]["costCenter"], "42");
+        assert_eq!(added[ENT]["department"], "Sales", "add keeps the others");
+
+        let replaced = ok(patch_user(
+            user(),
+            ops(json!([{"op": "replace", "path": ENT, "value": {"costCenter": "7"}}])),
+        ));
+        assert_eq!(replaced[ENT]["costCenter"], "7");
+        assert!(
+            replaced[ENT].get("department").is_none(),
+            "replace clears the rest"
+        );
+
+        let removed = ok(patch_user(
+            user(),
+            ops(json!([{"op": "remove", "path": ENT}])),
+        ));
+        assert!(
+            removed
+                .get(ENT)
+                .is_none_or(|e| e.get("department").is_none()),
+            "{removed}"
+        );
     }
 }

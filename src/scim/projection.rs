@@ -204,6 +204,7 @@ impl AttributeSelection {
                 out.insert(key.clone(), value.clone());
             }
         }
+        retain_present_schemas(&mut out, schema);
         Value::Object(out)
     }
 
@@ -259,6 +260,28 @@ impl AttributeSelection {
                 })
             }
         }
+    }
+}
+
+/// RFC 7643 section 3: `schemas` holds "URIs that are used to indicate the namespaces
+/// of the SCIM schemas that define the attributes present in the current JSON
+/// structure", so an extension URN stays only while the projected item still carries
+/// that extension's object.
+fn retain_present_schemas(out: &mut Map<String, Value>, schema: &ResourceSchema) {
+    let Some(Value::Array(urns)) = out.get("schemas") else {
+        return;
+    };
+    let kept: Vec<Value> = urns
+        .iter()
+        .filter(|u| {
+            u.as_str().is_none_or(|urn| {
+                schema.extension(urn).is_none() || out.keys().any(|k| k.eq_ignore_ascii_case(urn))
+            })
+        })
+        .cloned()
+        .collect();
+    if kept.len() != urns.len() {
+        out.insert("schemas".to_owned(), Value::Array(kept));
     }
 }
 
@@ -408,13 +431,13 @@ mod tests {
     fn attributes_keep_always_returned_and_requested() {
         assert_eq!(
             project(Some("userName"), None),
-            json!({"schemas": [urn::USER, urn::ENTERPRISE_USER, urn::ZOOM_USER], "id": "u1", "userName": "a@x"})
+            json!({"schemas": [urn::USER], "id": "u1", "userName": "a@x"})
         );
         assert_eq!(project(Some("emails"), None)["emails"], user()["emails"]);
         assert_eq!(
             project(Some("name.givenName,EMAILS.value"), None),
             json!({
-                "schemas": [urn::USER, urn::ENTERPRISE_USER, urn::ZOOM_USER], "id": "u1",
+                "schemas": [urn::USER], "id": "u1",
                 "name": {"givenName": "A"},
                 "emails": [{"value": "a@x"}, {"value": "h@x"}]
             })
@@ -452,8 +475,24 @@ mod tests {
         assert_eq!(out["id"], "u1", "id is returned always");
         assert!(out.get(urn::ZOOM_USER).is_none());
         assert!(out.get(urn::ENTERPRISE_USER).is_some());
+        assert_eq!(out["schemas"], json!([urn::USER, urn::ENTERPRISE_USER]));
         let out = project(None, Some("department,manager"));
         assert!(out.get(urn::ENTERPRISE_USER).is_none());
+        assert_eq!(out["schemas"], json!([urn::USER, urn::ZOOM_USER]));
+    }
+
+    #[test]
+    fn schemas_name_only_the_extensions_present() {
+        let out = project(
+            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+            None,
+        );
+        assert_eq!(out["schemas"], json!([urn::USER, urn::ENTERPRISE_USER]));
+        // A never-returned extension is dropped with its URN; asking for it changes nothing.
+        let out = project(Some("userName,zoomPhoneExtNumber"), None);
+        assert_eq!(out["schemas"], json!([urn::USER]));
+        // The default projection keeps every URN whose object is present.
+        assert_eq!(project(None, None)["schemas"], user()["schemas"]);
     }
 
     #[test]

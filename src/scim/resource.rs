@@ -15,6 +15,9 @@ pub struct Normalized {
     pub resource: Value,
     /// Attribute names the schema does not publish (ignored; log them, never values).
     pub ignored: Vec<String>,
+    /// Canonical paths of the writable attributes the body mentions, including those
+    /// it sets to `null`/`""`/`[]` (unassigned): what a PUT replaces.
+    pub asserted: Vec<String>,
 }
 
 /// Normalises a POST/PUT body:
@@ -53,6 +56,7 @@ pub fn normalize_input(body: &Value, schema: &ResourceSchema) -> Result<Normaliz
         core: Map::new(),
         extensions: Map::new(),
         ignored: Vec::new(),
+        asserted: Vec::new(),
     };
     // Pass 1: unqualified attributes; pass 2: URN-qualified ones and extension objects,
     // so that an explicit extension value wins over an unqualified duplicate.
@@ -111,15 +115,23 @@ struct Builder<'s> {
     core: Map<String, Value>,
     extensions: Map<String, Value>,
     ignored: Vec<String>,
+    asserted: Vec<String>,
 }
 
 impl Builder<'_> {
     fn put(&mut self, resolved: &Resolved<'_>, value: &Value) -> Result<(), ScimError> {
         let attr = resolved.attribute;
-        if attr.mutability == Mutability::ReadOnly {
+        if attr.mutability == Mutability::ReadOnly
+            || resolved
+                .sub_attribute
+                .is_some_and(|sub| sub.mutability == Mutability::ReadOnly)
+        {
             return Ok(());
         }
         let label = resolved.canonical_path();
+        if !self.asserted.contains(&label) {
+            self.asserted.push(label.clone());
+        }
         let container = match resolved.extension {
             None => &mut self.core,
             Some(urn) => {
@@ -210,7 +222,113 @@ impl Builder<'_> {
         Ok(Normalized {
             resource: Value::Object(out),
             ignored: self.ignored,
+            asserted: self.asserted,
         })
+    }
+}
+
+/// RFC 7644 section 3.5.1 PUT: "Attributes whose mutability is readWrite that are
+/// omitted from the request body MAY be assumed to be not asserted by the client." The
+/// result is `current` with every attribute the body asserts replaced by the body's
+/// value (or removed when the body leaves it unassigned); attributes the body omits
+/// keep their current values, so a client that sends only what it manages never
+/// clears what it does not.
+pub fn merge_replace(current: &Value, replacement: &Normalized) -> Value {
+    let mut merged = current.clone();
+    let Some(target) = merged.as_object_mut() else {
+        return merged;
+    };
+    for path in &replacement.asserted {
+        let (container_key, rest) = split_extension(path);
+        let (attr, sub) = match rest.split_once('.') {
+            Some((attr, sub)) => (attr, Some(sub)),
+            None => (rest, None),
+        };
+        let source = match container_key {
+            Some(urn) => replacement.resource.get(urn),
+            None => Some(&replacement.resource),
+        };
+        let new_value = source.and_then(|s| s.get(attr)).and_then(|v| match sub {
+            Some(sub) => v.get(sub),
+            None => Some(v),
+        });
+        let container = match container_key {
+            Some(urn) => target
+                .entry(urn.to_owned())
+                .or_insert_with(|| Value::Object(Map::new())),
+            None => {
+                set_or_remove(target, attr, sub, new_value);
+                continue;
+            }
+        };
+        if let Some(object) = container.as_object_mut() {
+            set_or_remove(object, attr, sub, new_value);
+        }
+    }
+    // Keep `schemas` in step with the extensions present.
+    let extension_keys: Vec<String> = target
+        .iter()
+        .filter(|(k, v)| k.starts_with("urn:") && v.as_object().is_some_and(|o| !o.is_empty()))
+        .map(|(k, _)| k.clone())
+        .collect();
+    target.retain(|k, v| !k.starts_with("urn:") || v.as_object().is_some_and(|o| !o.is_empty()));
+    if let Some(Value::Array(schemas)) = target.get_mut("schemas") {
+        schemas.retain(|s| {
+            s.as_str().is_some_and(|s| {
+                !s.contains(":extension:") || extension_keys.iter().any(|k| k == s)
+            })
+        });
+        for key in &extension_keys {
+            if !schemas.iter().any(|s| s.as_str() == Some(key)) {
+                schemas.push(Value::String(key.clone()));
+            }
+        }
+    }
+    merged
+}
+
+/// Splits `urn:...:User:attr.sub` into the extension key and `attr.sub`.
+fn split_extension(path: &str) -> (Option<&str>, &str) {
+    if !is_urn(path) {
+        return (None, path);
+    }
+    match path.rfind(':') {
+        Some(i) => (Some(&path[..i]), &path[i + 1..]),
+        None => (None, path),
+    }
+}
+
+fn set_or_remove(
+    object: &mut Map<String, Value>,
+    attr: &str,
+    sub: Option<&str>,
+    value: Option<&Value>,
+) {
+    match (sub, value) {
+        (None, Some(v)) => {
+            object.insert(attr.to_owned(), v.clone());
+        }
+        (None, None) => {
+            object.remove(attr);
+        }
+        (Some(sub), value) => {
+            let entry = object
+                .entry(attr.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(inner) = entry.as_object_mut() {
+                match value {
+                    Some(v) => {
+                        inner.insert(sub.to_owned(), v.clone());
+                    }
+                    None => {
+                        inner.remove(sub);
+                    }
+                }
+                if inner.is_empty() {
+                    object.remove(attr);
+                }
+            }
+        }
     }
 }
 
@@ -456,5 +574,48 @@ mod tests {
             .map(|e| e.detail)
             .unwrap_or_default();
         assert!(detail.contains("userName"), "{detail}");
+    }
+
+    #[test]
+    fn put_merge_replaces_asserted_attributes_and_keeps_omitted_ones() {
+        let current = json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER],
+            "id": "u1", "userName": "a@example.com", "title": "Old",
+            "name": {"givenName": "A", "familyName": "B"},
+            urn::ENTERPRISE_USER: {"department": "R&D", "costCenter": "42"}
+        });
+        let body = json!({
+            "userName": "a@example.com", "title": null,
+            "name": {"givenName": "C"},
+            urn::ENTERPRISE_USER: {"department": ""}
+        });
+        let normalized = ok(user(body));
+        let merged = merge_replace(&current, &normalized);
+        assert!(merged.get("title").is_none(), "null clears");
+        assert_eq!(
+            merged["name"],
+            json!({"givenName": "C"}),
+            "complex replaced whole"
+        );
+        assert_eq!(merged["id"], "u1");
+        assert!(merged[urn::ENTERPRISE_USER].get("department").is_none());
+        assert_eq!(
+            merged[urn::ENTERPRISE_USER]["costCenter"],
+            "42",
+            "omitted kept"
+        );
+    }
+
+    #[test]
+    fn put_merge_drops_emptied_extensions_from_schemas() {
+        let current = json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER],
+            "userName": "a@example.com",
+            urn::ENTERPRISE_USER: {"department": "R&D"}
+        });
+        let body = json!({"userName": "a@example.com", "department": null});
+        let merged = merge_replace(&current, &ok(user(body)));
+        assert!(merged.get(urn::ENTERPRISE_USER).is_none());
+        assert_eq!(merged["schemas"], json!([urn::USER]));
     }
 }

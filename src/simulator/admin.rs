@@ -19,6 +19,7 @@ use super::conn::ConnMeta;
 use super::error::{json_bytes_response, json_response};
 use super::faults::FaultSpec;
 use super::gate::add_tracking_id;
+use super::phone;
 use super::seed;
 use super::settings::SimSettings;
 use super::state::{Sim, UserStatus};
@@ -116,6 +117,7 @@ async fn state(State(sim): State<Arc<Sim>>) -> Response {
         .iter()
         .map(|r| json!({"id": &*r.id, "name": r.name, "member_count": r.total_members()}))
         .collect();
+    let phone = phone::account_state(&world, settings.phone_enabled);
     let mut out = Vec::with_capacity(1024 + world.user_count() * 1024);
     let written = (|| -> serde_json::Result<()> {
         out.extend_from_slice(b"{\"account\":");
@@ -131,6 +133,8 @@ async fn state(State(sim): State<Arc<Sim>>) -> Response {
         serde_json::to_writer(&mut out, &groups)?;
         out.extend_from_slice(b",\"roles\":");
         serde_json::to_writer(&mut out, &roles)?;
+        out.extend_from_slice(b",\"phone\":");
+        serde_json::to_writer(&mut out, &phone)?;
         out.push(b'}');
         Ok(())
     })();
@@ -207,7 +211,9 @@ async fn put_config(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     }
 }
 
-/// `POST /_sim/seed` `{"users": N, "seed": S}` (both optional): re-seed with new figures.
+/// `POST /_sim/seed` `{"users": N, "seed": S, "phone_sites": N, "phone_spare_licences":
+/// N, "phone_spare_numbers": N, "phone_spare_plan_seats": N}` (all optional): re-seed
+/// with new figures.
 async fn reseed(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let patch: Value = if body.is_empty() {
         json!({})
@@ -220,7 +226,15 @@ async fn reseed(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let Some(map) = patch.as_object() else {
         return admin_error(StatusCode::BAD_REQUEST, "the body must be a JSON object");
     };
-    if let Some(key) = map.keys().find(|k| *k != "users" && *k != "seed") {
+    const SEED_KEYS: [&str; 6] = [
+        "users",
+        "seed",
+        "phone_sites",
+        "phone_spare_licences",
+        "phone_spare_numbers",
+        "phone_spare_plan_seats",
+    ];
+    if let Some(key) = map.keys().find(|k| !SEED_KEYS.contains(&k.as_str())) {
         return admin_error(StatusCode::BAD_REQUEST, format!("unknown field `{key}`"));
     }
     let settings = match merge_settings(&sim.settings(), &patch) {

@@ -46,6 +46,10 @@ pub struct FaultSpec {
     /// How many matching requests it applies to.
     #[serde(default = "one")]
     pub count: u32,
+    /// How many matching requests pass untouched before it applies (to fail, say, the
+    /// third batch of a multi-call write).
+    #[serde(default)]
+    pub skip: u32,
     /// What it does.
     pub action: FaultAction,
     /// Status of `respond` / `apply_then_respond` (default 500).
@@ -164,13 +168,18 @@ impl FaultQueue {
         fault
     }
 
-    /// Takes one use of the first fault matching the request, if any.
+    /// Takes one use of the first fault matching the request, if any. While that fault
+    /// still has requests to `skip`, the request passes untouched and uses up one skip.
     pub fn take(&mut self, method: &str, path: &str, template: &str) -> Option<FaultSpec> {
         let index = self
             .faults
             .iter()
             .position(|f| f.spec.matches(method, path, template))?;
         let fault = &mut self.faults[index];
+        if fault.spec.skip > 0 {
+            fault.spec.skip -= 1;
+            return None;
+        }
         let taken = fault.spec.clone();
         fault.spec.count -= 1;
         if fault.spec.count == 0 {
@@ -235,6 +244,7 @@ mod tests {
             method: method.into(),
             path: path.into(),
             count,
+            skip: 0,
             action: FaultAction::Respond,
             status: Some(503),
             body: None,
@@ -255,6 +265,21 @@ mod tests {
         assert!(q.take("POST", "/users", "/users").is_some());
         assert!(q.take("POST", "/users", "/users").is_none());
         assert!(q.take("GET", "/users/abc", "/users/{userId}").is_some());
+        assert!(q.list().is_empty());
+    }
+
+    #[test]
+    fn skipped_requests_pass_before_the_fault_applies() {
+        let mut q = FaultQueue::default();
+        let mut third = spec("POST", "/groups/{groupId}/members", 1);
+        third.skip = 2;
+        q.push(third);
+        let t = "/groups/{groupId}/members";
+        assert!(q.take("POST", "/groups/g/members", t).is_none());
+        assert!(q.take("POST", "/groups/g/members", t).is_none());
+        assert_eq!(q.list()[0].spec.skip, 0);
+        assert!(q.take("POST", "/groups/g/members", t).is_some());
+        assert!(q.take("POST", "/groups/g/members", t).is_none());
         assert!(q.list().is_empty());
     }
 

@@ -102,11 +102,21 @@ fn check_name(body: &Map<String, Value>) -> Result<String, ZoomError> {
     Ok(name.trim().to_owned())
 }
 
+/// [U] `POST /groups` 409: `The group name "{groupName}" is already in use.`
 fn name_taken(name: &str) -> ZoomError {
     ZoomError::new(
         StatusCode::CONFLICT,
         4132,
         format!("The group name \"{name}\" is already in use."),
+    )
+}
+
+/// [U] `PATCH /groups/{groupId}` 409: `Group name {groupName} is already in use.`
+fn rename_taken(name: &str) -> ZoomError {
+    ZoomError::new(
+        StatusCode::CONFLICT,
+        4132,
+        format!("Group name {name} is already in use."),
     )
 }
 
@@ -207,7 +217,7 @@ async fn update_group(
     }
     let name = check_name(&body)?;
     if world.group_by_name(&name).is_some_and(|other| other != seq) {
-        return Err(name_taken(&name));
+        return Err(rename_taken(&name));
     }
     world.rename_group(seq, name);
     Ok(empty_response(StatusCode::NO_CONTENT))

@@ -8,7 +8,8 @@
 //!
 //! - `POST /oauth/token`: Server-to-Server OAuth (`account_credentials`).
 //! - `/v2/...`: the API: users, user status/e-mail/token/settings, groups, group
-//!   members, roles, role members. Every call needs a bearer token; every answer carries
+//!   members, roles, role members, Zoom Phone (users, calling plans, numbers, sites;
+//!   see [`phone`]). Every call needs a bearer token; every answer carries
 //!   `X-RateLimit-Category`, `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 //!   `x-zm-trackingid`; 429s add `X-RateLimit-Type` and `Retry-After`.
 //! - `/_sim/...`: the admin API below (no token; loopback peers only, else 403).
@@ -17,16 +18,16 @@
 //!
 //! | Method and path | What it does |
 //! |---|---|
-//! | `GET /_sim/state` | The whole state: `{"account", "users": [...], "groups": [{id, name, member_ids}], "roles": [{id, name, member_count}]}`; users carry `zoom_phone`, `email_change_count`, `logged_out_count`. |
+//! | `GET /_sim/state` | The whole state: `{"account", "users": [...], "groups": [{id, name, member_ids}], "roles": [{id, name, member_count}], "phone": {enabled, licences, numbers, calling_plans, sites}}`; users carry `zoom_phone`, `phone` (`null` or `{extension_number, site_id, site_name, calling_plans, phone_numbers}`), `email_change_count`, `logged_out_count`. |
 //! | `GET /_sim/stats` | Counters: `requests` by `"METHOD /template"`, `by_category`, `throttled` (`QPS`, `Daily-limit`), `faults_injected`, `tokens_issued`, `total`. |
 //! | `DELETE /_sim/stats` | Zeroes the counters. |
 //! | `POST /_sim/reset` | Re-seeds from the current settings; clears stats, scripted faults, rate-limit counters and page tokens. Issued access tokens stay valid. |
 //! | `GET /_sim/config` | The current [`SimSettings`]. |
 //! | `PUT /_sim/config` | Merges a partial [`SimSettings`] object into the current one (400 on unknown keys or invalid values). `users` and `seed` apply at the next reset/seed. |
-//! | `POST /_sim/seed` | `{"users": N, "seed": S}` (both optional): re-seeds with these figures. |
+//! | `POST /_sim/seed` | `{"users": N, "seed": S, "phone_sites": N, "phone_spare_licences": N, "phone_spare_numbers": N, "phone_spare_plan_seats": N}` (all optional): re-seeds with these figures. |
 //! | `POST /_sim/tokens/revoke` | Revokes every access token (to test re-authentication). |
 //! | `POST /_sim/users/{userId}/activate` | A pending invitee confirms now (409 if not pending). |
-//! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "action", "status"?, "body"?, "headers"?}`; `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
+//! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "skip"?, "action", "status"?, "body"?, "headers"?}` (`skip`: matching requests let through first); `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
 //! | `GET /_sim/faults` | Lists pending scripted faults. |
 //! | `DELETE /_sim/faults` | Clears them. |
 //!
@@ -53,6 +54,9 @@ mod gate;
 mod groups;
 mod oauth;
 mod paging;
+mod phone;
+mod phone_book;
+mod phone_seed;
 mod ratelimit;
 mod roles;
 mod seed;
@@ -149,6 +153,7 @@ fn router(sim: Arc<Sim>) -> Router {
         .merge(users::routes())
         .merge(groups::routes())
         .merge(roles::routes())
+        .merge(phone::routes(sim.clone()))
         .route_layer(middleware::from_fn_with_state(sim.clone(), gate::api_gate));
     Router::new()
         .route("/oauth/token", post(oauth::token))

@@ -3,8 +3,8 @@
 //! locations, managers and memberships, all drawn from `seed`.
 //!
 //! Separate RNG streams (users, groups, phone, run time) keep each part stable when
-//! another changes; [`phone_rng`] is reserved for the Zoom Phone data (sites, numbers,
-//! calling plans) a later task adds.
+//! another changes; [`phone_rng`] feeds the Zoom Phone data (sites, numbers, calling
+//! plans, phone users) built by [`super::phone_seed`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::phone_seed::PhoneSeeder;
 use super::settings::{SimCredentials, SimSettings};
 use super::state::{
     ADMIN_ROLE, Account, MEMBER_ROLE, NewUser, OWNER_ROLE, PhoneEntry, Role, Text, User,
@@ -458,7 +459,6 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
     let seed = settings.seed;
     let mut user_rng = stream(seed, USERS_STREAM);
     let mut group_rng = stream(seed, GROUPS_STREAM);
-    let mut phone = phone_rng(seed);
 
     let account = Account {
         id: credentials.account_id.clone(),
@@ -470,6 +470,7 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
     let roles = base_roles(&mut group_rng);
     let custom_role_ids: Vec<Text> = roles[3..].iter().map(|r| r.id.clone()).collect();
     let mut world = World::new(account, roles, stream(seed, RUNTIME_STREAM));
+    let mut phone = PhoneSeeder::new(&mut world, settings, phone_rng(seed));
 
     let group_seqs: Vec<u64> = DEPARTMENTS
         .iter()
@@ -630,11 +631,12 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
         } else {
             user.verified = false;
         }
-        // Phone stream: about a third of licensed active users are Zoom Phone users.
-        let phone_user = phone.random_bool(1.0 / 3.0);
+        // Phone stream: about a third of the users who are not pending are Zoom Phone
+        // users (pending users cannot have a phone profile).
+        let phone_user = phone.draw_phone_user();
         let seq = world.insert_user(user);
-        if settings.phone_enabled && status == UserStatus::Active && user_type == 2 && phone_user {
-            world.set_zoom_phone(seq, true);
+        if settings.phone_enabled && status != UserStatus::Pending && phone_user {
+            phone.seed_user(&mut world, seq);
         }
         if emails.len() < leads && status == UserStatus::Active {
             emails.push(email);
@@ -659,6 +661,7 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
             world.add_member(group_seqs[other], seq);
         }
     }
+    phone.finish(&mut world, settings);
     world
 }
 
@@ -740,6 +743,55 @@ mod tests {
         // Users are created in order.
         let times: Vec<_> = w.users_after(0).map(|(_, u)| u.user_created_at).collect();
         assert!(times.windows(2).all(|p| p[0] <= p[1] + Duration::days(1)));
+    }
+
+    #[test]
+    fn phone_data_is_seeded_with_spare_pools() {
+        let settings = SimSettings {
+            phone_sites: 20,
+            ..settings(2000, 42)
+        };
+        let w = generate(&settings, &SimCredentials::default());
+        let book = w.phone();
+        assert_eq!(book.site_count(), 20);
+        let not_pending = 2000 - w.count_status(UserStatus::Pending);
+        let phone = w.users_after(0).filter(|(_, u)| u.zoom_phone()).count();
+        let share = phone as f64 / not_pending as f64;
+        assert!((0.28..0.39).contains(&share), "phone share {share}");
+        assert_eq!(book.profile_count(), phone);
+        // Only non-pending users, each with a distinct extension starting with its
+        // site's code.
+        let mut extensions = std::collections::HashSet::new();
+        for (seq, profile) in book.profiles_after(0) {
+            let user = w.user(seq).expect("user");
+            assert!(user.zoom_phone());
+            assert_ne!(user.status(), UserStatus::Pending);
+            let ext = book.extension_of(profile);
+            let site = book.site(profile.site()).expect("site");
+            assert!(ext.to_string().starts_with(&site.code.to_string()));
+            assert!(extensions.insert(ext));
+        }
+        assert!(
+            book.profiles_after(0)
+                .filter(|(_, p)| p.site() != book.sites_after(0).next().expect("main").0)
+                .count()
+                > phone / 3,
+            "users spread over sites"
+        );
+        assert_eq!(book.licences(), (phone + 20, phone));
+        assert!(book.plans().iter().all(|p| p.available() == 10));
+        let (total, assigned) = book.number_counts();
+        assert_eq!(total - assigned, 50);
+        assert!(assigned > phone / 2, "most phone users have a number");
+        // Same seed, same phone data.
+        let again = generate(&settings, &SimCredentials::default());
+        let numbers = |w: &World| -> Vec<String> {
+            w.phone()
+                .numbers_after(0)
+                .map(|(_, n)| n.number())
+                .collect()
+        };
+        assert_eq!(numbers(&w), numbers(&again));
     }
 
     #[test]

@@ -91,6 +91,18 @@ pub struct SimSettings {
     /// with `group_id` is the documented way to put a pending user in a group.
     #[arg(long = "pending-group-adds-ignored", default_value_t = true, action = clap::ArgAction::Set)]
     pub pending_group_adds_ignored: bool,
+    /// Zoom Phone sites seeded (the first is the main site); applies at the next seed.
+    #[arg(long = "phone-sites", default_value_t = 5)]
+    pub phone_sites: usize,
+    /// Phone licences left free beyond the seeded phone users.
+    #[arg(long = "phone-spare-licences", default_value_t = 20)]
+    pub phone_spare_licences: usize,
+    /// Unassigned numbers in the seeded phone-number pool.
+    #[arg(long = "phone-spare-numbers", default_value_t = 50)]
+    pub phone_spare_numbers: usize,
+    /// Free seats per calling plan beyond the seeded assignments.
+    #[arg(long = "phone-spare-plan-seats", default_value_t = 10)]
+    pub phone_spare_plan_seats: u32,
 }
 
 impl Default for SimSettings {
@@ -114,6 +126,10 @@ impl Default for SimSettings {
             phone_enabled: true,
             status_success_code: 204,
             pending_group_adds_ignored: true,
+            phone_sites: 5,
+            phone_spare_licences: 20,
+            phone_spare_numbers: 50,
+            phone_spare_plan_seats: 10,
         }
     }
 }
@@ -164,6 +180,13 @@ impl SimSettings {
         }
         if self.max_page_size == 0 {
             return Err("max_page_size must be at least 1".into());
+        }
+        // Site codes prefix 4-digit short extensions; keep them to four digits too.
+        if !(1..=9999).contains(&self.phone_sites) {
+            return Err(format!(
+                "phone_sites must be between 1 and 9999, got {}",
+                self.phone_sites
+            ));
         }
         Ok(())
     }

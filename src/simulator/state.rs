@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use super::faults::FaultQueue;
 use super::oauth::TokenStore;
 use super::paging::PageCursors;
+use super::phone_book::{PhoneBook, PhoneRefusal};
 use super::ratelimit::{DailyCounter, RateLimiter};
 use super::settings::{SimCredentials, SimSettings};
 use super::stats::Stats;
@@ -413,6 +414,8 @@ pub struct World {
     pub rng: StdRng,
     /// Groups created today (Zoom allows 100 per day).
     pub group_creates: DailyCounter,
+    /// Zoom Phone: sites, numbers, plans, licences and profiles.
+    phone: PhoneBook,
 }
 
 impl World {
@@ -433,6 +436,7 @@ impl World {
             invitations: VecDeque::new(),
             rng,
             group_creates: DailyCounter::default(),
+            phone: PhoneBook::default(),
         }
     }
 
@@ -501,9 +505,10 @@ impl World {
         seq
     }
 
-    /// Removes a user, with their group memberships.
+    /// Removes a user, with their group memberships and phone profile.
     pub fn remove_user(&mut self, seq: u64) -> Option<Box<User>> {
         let user = self.users.remove(&seq)?;
+        self.phone.disable(seq);
         self.user_by_id.remove(&user.id);
         self.user_by_email.remove(&user.email.to_lowercase());
         let count = &mut self.status_counts[user.status.index()];
@@ -522,18 +527,27 @@ impl World {
         Some(user)
     }
 
-    /// Changes a user's status.
+    /// Changes a user's status. An invitee who asked for Zoom Phone at creation
+    /// (`user_info.feature.zoom_phone`) gets their profile on confirming, if a licence
+    /// is left (else the flag drops, *choice*); deactivated users keep theirs (the
+    /// phone API shows them as `deactivate`).
     pub fn set_status(&mut self, seq: u64, status: UserStatus) {
-        if let Some(user) = self.users.get_mut(&seq)
-            && user.status != status
-        {
-            let old = &mut self.status_counts[user.status.index()];
-            *old = old.saturating_sub(1);
-            self.status_counts[status.index()] += 1;
-            user.status = status;
-            if status == UserStatus::Active {
-                user.verified = true;
-            }
+        let Some(user) = self.users.get_mut(&seq) else {
+            return;
+        };
+        if user.status == status {
+            return;
+        }
+        let was_pending = user.status == UserStatus::Pending;
+        let old = &mut self.status_counts[user.status.index()];
+        *old = old.saturating_sub(1);
+        self.status_counts[status.index()] += 1;
+        user.status = status;
+        if status == UserStatus::Active {
+            user.verified = true;
+        }
+        if was_pending && user.zoom_phone && self.phone.enable(seq).is_err() {
+            user.zoom_phone = false;
         }
     }
 
@@ -567,14 +581,57 @@ impl World {
 
     /// Turns `feature.zoom_phone` on or off.
     ///
-    /// Hook for the Zoom Phone model: this is the single place where a user becomes or
-    /// stops being a phone user ("If the value is set to false, will remove user from
-    /// Zoom Phone. All numbers and phones assigned to the users will become
-    /// unassigned.", [U] `PATCH /users/{userId}`).
-    pub fn set_zoom_phone(&mut self, seq: u64, enabled: bool) {
+    /// The single place where a user becomes or stops being a phone user. On: a
+    /// profile at the main site with the lowest free extension, taking a licence
+    /// (refused when none is left). Off: "If the value is set to false, will remove
+    /// user from Zoom Phone. All numbers and phones assigned to the users will become
+    /// unassigned." ([U] `PATCH /users/{userId}`): numbers and plans go back to their
+    /// pools, the extension and the licence are freed. Pending users only record the
+    /// wish: they get the profile when they confirm ([`Self::set_status`]).
+    pub fn set_zoom_phone(&mut self, seq: u64, enabled: bool) -> Result<(), PhoneRefusal> {
+        let Some(user) = self.users.get(&seq) else {
+            return Ok(());
+        };
+        let pending = user.status == UserStatus::Pending;
+        if enabled && !pending {
+            self.phone.enable(seq)?;
+        }
+        if !enabled {
+            self.phone.disable(seq);
+        }
         if let Some(user) = self.users.get_mut(&seq) {
             user.zoom_phone = enabled;
         }
+        Ok(())
+    }
+
+    /// Seeding: makes user `seq` a phone user at `site` (no licence check; the seeder
+    /// sizes the licence pool afterwards).
+    pub fn seed_phone_user(&mut self, seq: u64, site: u64) -> Result<(), PhoneRefusal> {
+        if !self.users.contains_key(&seq) {
+            return Ok(());
+        }
+        self.phone.enable_at(seq, site)?;
+        if let Some(user) = self.users.get_mut(&seq) {
+            user.zoom_phone = true;
+        }
+        Ok(())
+    }
+
+    /// The Zoom Phone side of the account.
+    pub fn phone(&self) -> &PhoneBook {
+        &self.phone
+    }
+
+    /// The Zoom Phone side, for plan, number, site and extension changes. Profiles are
+    /// created and removed only through [`Self::set_zoom_phone`] (and seeding).
+    pub fn phone_mut(&mut self) -> &mut PhoneBook {
+        &mut self.phone
+    }
+
+    /// The sequence number of the user with id `id` (not an e-mail).
+    pub fn seq_of(&self, id: &str) -> Option<u64> {
+        self.user_by_id.get(id).copied()
     }
 
     /// Number of users with `status`.

@@ -321,6 +321,10 @@ pub fn state_view(world: &World, user: &User) -> Value {
     let mut v = detail(world, user, user.created_at);
     if let Some(m) = v.as_object_mut() {
         m.insert("zoom_phone".into(), json!(user.zoom_phone()));
+        let phone = world
+            .seq_of(user.id())
+            .map_or(Value::Null, |seq| super::phone::user_state(world, seq));
+        m.insert("phone".into(), phone);
         m.insert("email_change_count".into(), json!(user.email_change_count));
         m.insert("logged_out_count".into(), json!(user.logged_out_count));
         m.insert("created_at".into(), json!(timestamp(user.created_at)));
@@ -523,6 +527,10 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
     if zoom_phone && !settings.phone_enabled {
         return Err(phone_licence_error());
     }
+    // A licence must be free now, even for an invitee who takes it on confirming.
+    if zoom_phone {
+        world.phone().check_can_enable()?;
+    }
     if action == "create" {
         let plan_limit = user_create_daily_limit(settings.plan);
         if let Err(retry_after) =
@@ -575,7 +583,7 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
     }
     let seq = world.insert_user(user);
     if zoom_phone {
-        world.set_zoom_phone(seq, true);
+        world.set_zoom_phone(seq, true)?;
     }
     if status == UserStatus::Pending {
         world.queue_invitation(seq, Instant::now());
@@ -819,12 +827,14 @@ fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, ZoomError> {
     Ok(p)
 }
 
-fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) {
+/// Applies a checked patch. The phone feature goes first: when it is refused (no
+/// licence left), nothing else is applied.
+fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) -> Result<(), ZoomError> {
     if let Some(z) = p.zoom_phone {
-        world.set_zoom_phone(seq, z);
+        world.set_zoom_phone(seq, z)?;
     }
     let Some(u) = world.user_mut(seq) else {
-        return;
+        return Ok(());
     };
     if let Some(v) = p.first_name {
         u.first_name = v;
@@ -905,6 +915,7 @@ fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) {
     if let Some(v) = p.cms_user_id {
         u.extras_mut().cms_user_id = v;
     }
+    Ok(())
 }
 
 async fn update_user(
@@ -943,7 +954,7 @@ async fn update_user(
             }
             // `group_id` is documented for pending users only; active users join groups
             // through `POST /groups/{groupId}/members`.
-            apply_user_patch(&mut world, seq, patch);
+            apply_user_patch(&mut world, seq, patch)?;
             Ok(empty_response(StatusCode::NO_CONTENT))
         }
     }
@@ -1244,7 +1255,7 @@ async fn update_settings(
         return Err(phone_licence_error());
     }
     if let Some(z) = checked.zoom_phone {
-        world.set_zoom_phone(seq, z);
+        world.set_zoom_phone(seq, z)?;
     }
     if let Some(user) = world.user_mut(seq) {
         user_settings::store(user, option, checked.overrides);

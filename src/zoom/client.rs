@@ -42,7 +42,10 @@ use crate::config::ZoomConfig;
 /// `GET /phone/users` and `GET /phone/numbers` allow 100.
 const MAX_PAGE_USERS: u32 = 2000;
 const MAX_PAGE_GROUPS: u32 = 300;
-const MAX_PAGE_MEMBERS: u32 = 300;
+/// `GET /groups/{groupId}/members` `page_size` "maximum: 2000" (Zoom Users API).
+const MAX_PAGE_GROUP_MEMBERS: u32 = 2000;
+/// `GET /roles/{roleId}/members` `page_size` "maximum: 300" (Zoom Accounts API).
+const MAX_PAGE_ROLE_MEMBERS: u32 = 300;
 const MAX_PAGE_PHONE_USERS: u32 = 100;
 const MAX_PAGE_SITES: u32 = 300;
 const MAX_PAGE_PHONE_NUMBERS: u32 = 100;
@@ -834,11 +837,13 @@ impl ZoomClient {
             .await
     }
 
-    /// The group named exactly `name`, if any (Zoom has no lookup by name: lists).
+    /// The group named `name`, if any (Zoom has no lookup by name: lists). Names are
+    /// compared as Zoom enforces their uniqueness: trimmed and case-insensitively (a
+    /// create of "sales" next to "Sales" answers 409 code 4132).
     pub async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>, ZoomError> {
         let mut groups = self.list_groups();
         while let Some(group) = groups.try_next().await? {
-            if group.name == name {
+            if same_group_name(&group.name, name) {
                 return Ok(Some(group));
             }
         }
@@ -892,7 +897,8 @@ impl ZoomClient {
     ) -> Result<Page<Member>, ZoomError> {
         let mut q = vec![(
             "page_size",
-            self.page_size(page_size, MAX_PAGE_MEMBERS).to_string(),
+            self.page_size(page_size, MAX_PAGE_GROUP_MEMBERS)
+                .to_string(),
         )];
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
@@ -908,7 +914,8 @@ impl ZoomClient {
         .await
     }
 
-    /// Every member of a group.
+    /// Every member of a group, in pages of the largest size Zoom allows (2000): a
+    /// member walk always reads the whole list, so bigger pages only save calls.
     pub fn list_group_members(
         &self,
         group_id: &str,
@@ -921,7 +928,11 @@ impl ZoomClient {
                 let group_id = group_id.clone();
                 async move {
                     client
-                        .list_group_members_page(&group_id, None, token.as_deref())
+                        .list_group_members_page(
+                            &group_id,
+                            Some(MAX_PAGE_GROUP_MEMBERS),
+                            token.as_deref(),
+                        )
                         .await
                 }
             },
@@ -984,7 +995,7 @@ impl ZoomClient {
     ) -> Result<Page<Member>, ZoomError> {
         let mut q = vec![(
             "page_size",
-            self.page_size(page_size, MAX_PAGE_MEMBERS).to_string(),
+            self.page_size(page_size, MAX_PAGE_ROLE_MEMBERS).to_string(),
         )];
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
@@ -1066,6 +1077,12 @@ impl ZoomClient {
         )];
         if let Some(site_id) = &query.site_id {
             q.push(("site_id", site_id.clone()));
+        }
+        if let Some(calling_type) = query.calling_type {
+            q.push(("calling_type", calling_type.to_string()));
+        }
+        if let Some(keyword) = &query.keyword {
+            q.push(("keyword", keyword.clone()));
         }
         if let Some(token) = next_page_token {
             q.push(("next_page_token", token.to_owned()));
@@ -1177,16 +1194,18 @@ impl ZoomClient {
             let wanted = wanted.clone();
             Box::pin(async move {
                 let profile = self.get_phone_user(id).await?;
-                let all_there = wanted.iter().all(|w| {
-                    profile.phone_numbers.iter().any(|p| {
-                        (w.id.is_some() && p.id == w.id)
-                            || (w.number.is_some() && p.number == w.number)
+                // The numbers asked for, as the profile holds them (Zoom's answer would
+                // have listed exactly these).
+                let held: Vec<&PhoneNumberRef> = wanted
+                    .iter()
+                    .filter_map(|w| {
+                        profile.phone_numbers.iter().find(|p| {
+                            (w.id.is_some() && p.id == w.id) || same_number(&w.number, &p.number)
+                        })
                     })
-                });
-                Ok(all_there
-                    .then(|| {
-                        serde_json::to_vec(&json!({ "phone_numbers": profile.phone_numbers })).ok()
-                    })
+                    .collect();
+                Ok((held.len() == wanted.len())
+                    .then(|| serde_json::to_vec(&json!({ "phone_numbers": held })).ok())
                     .flatten()
                     .map(Bytes::from))
             })
@@ -1306,6 +1325,21 @@ impl ZoomClient {
     }
 }
 
+/// Whether two group names are the same name for Zoom (trimmed, case-insensitive).
+pub fn same_group_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// Whether two phone numbers are the same E.164 number, whatever their formatting
+/// (`+14155550100`, `14155550100`, `+1 415 555 0100`).
+fn same_number(a: &Option<String>, b: &Option<String>) -> bool {
+    let digits = |n: &Option<String>| -> Option<String> {
+        let d: String = n.as_deref()?.chars().filter(char::is_ascii_digit).collect();
+        (!d.is_empty()).then_some(d)
+    };
+    matches!((digits(a), digits(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// De-duplication key of a group or role member.
 fn member_key(member: &Member) -> Option<String> {
     member
@@ -1317,6 +1351,16 @@ fn member_key(member: &Member) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_compare_by_digits() {
+        let n = |s: &str| Some(s.to_owned());
+        assert!(same_number(&n("+14155550100"), &n("14155550100")));
+        assert!(same_number(&n("+1 415 555-0100"), &n("+14155550100")));
+        assert!(!same_number(&n("+14155550100"), &n("+14155550101")));
+        assert!(!same_number(&None, &None));
+        assert!(!same_number(&n("+"), &n("")));
+    }
 
     #[test]
     fn path_segments_are_percent_encoded() {

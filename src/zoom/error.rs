@@ -438,6 +438,11 @@ pub(crate) fn classify(
         // "You can not access settings of users that are still in pending state."
         Some(1000) if lower.contains("pending") => return ErrorKind::PendingUser,
         Some(1053) => return ErrorKind::InactiveUser,
+        // No licence left to enable Zoom Phone (404 code 1102, [U] `POST /users`): the
+        // account's pools are spent, nothing is missing.
+        Some(1102) => return ErrorKind::Conflict,
+        // Phone API: "Phone number already in use." is 400 code 409 ([P]).
+        Some(409) if status == 400 => return ErrorKind::Conflict,
         Some(200) => return ErrorKind::Permission,
         Some(300) => return ErrorKind::Validation,
         Some(124) => return ErrorKind::Auth(AuthFailure::TokenRejected),
@@ -573,6 +578,21 @@ mod tests {
                 400,
                 r#"{"code":300,"message":"Validation Failed."}"#,
                 ErrorKind::Validation,
+            ),
+            (
+                404,
+                r#"{"code":1102,"message":"You cannot enable the Zoom Phone feature because you do not have any available licenses."}"#,
+                ErrorKind::Conflict,
+            ),
+            (
+                400,
+                r#"{"code":409,"message":"Phone number already in use."}"#,
+                ErrorKind::Conflict,
+            ),
+            (
+                403,
+                r#"{"code":2031,"message":"Zoom Phone has not been enabled for this account."}"#,
+                ErrorKind::Permission,
             ),
             (
                 400,

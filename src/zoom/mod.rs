@@ -11,7 +11,7 @@ mod paging;
 mod ratelimit;
 mod retry;
 
-pub use client::ZoomClient;
+pub use client::{ZoomClient, same_group_name};
 pub use error::{AuthFailure, ErrorKind, FieldError, PartialProgress, ZoomError, ZoomErrorDetail};
 pub use limits::{ApiFamily, Category};
 pub use paging::Page;

@@ -833,11 +833,15 @@ pub struct AccountCallingPlan {
     pub billing_account_name: Option<String>,
 }
 
-/// Query of `GET /phone/users`.
+/// Query of `GET /phone/users` ([P] `listPhoneUsers` parameters).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListPhoneUsersQuery {
     /// Only users of this site.
     pub site_id: Option<String>,
+    /// Only users holding this calling plan (`calling_type`).
+    pub calling_type: Option<i64>,
+    /// "The partial string of user's name, extension number, or phone number."
+    pub keyword: Option<String>,
     /// Page size (at most 100).
     pub page_size: Option<u32>,
 }

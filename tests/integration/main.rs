@@ -1,10 +1,18 @@
 //! The single integration-test binary (one binary keeps link time down on 2 cores).
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
+mod config_docs;
 mod deep_paging;
 mod openapi;
+mod scale;
+mod scim_groups;
+mod scim_phone;
+mod scim_phone_write;
 mod scim_read;
+mod scim_read_more;
+mod scim_write;
 mod simulator;
 mod simulator_conformance;
+mod simulator_phone;
 mod support;
 mod zoom_client;

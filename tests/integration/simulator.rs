@@ -1310,6 +1310,7 @@ async fn groups_crud_and_rules() {
         )
         .await;
     assert_zoom_error(&r, 409, 4132);
+    assert_eq!(r.body["message"], "Group name Sales is already in use.");
     let r = zoom
         .call(
             Method::PATCH,

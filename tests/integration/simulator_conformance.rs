@@ -31,7 +31,7 @@ fn shared_dir() -> PathBuf {
     );
 }
 
-fn read_json(relative: &str) -> Value {
+pub(crate) fn read_json(relative: &str) -> Value {
     let path = shared_dir().join(relative);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -53,7 +53,7 @@ fn fixture(name: &str) -> Value {
 }
 
 /// The JSON response schema of `method path` answering `status`.
-fn response_schema(spec: &Value, method: &str, path: &str, status: &str) -> Value {
+pub(crate) fn response_schema(spec: &Value, method: &str, path: &str, status: &str) -> Value {
     let schema =
         &spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"];
     assert!(
@@ -110,7 +110,7 @@ fn to_json_schema(schema: &Value) -> Value {
 }
 
 /// Validates `instance` against the OpenAPI `schema`, listing every violation.
-fn assert_valid(what: &str, schema: &Value, instance: &Value) {
+pub(crate) fn assert_valid(what: &str, schema: &Value, instance: &Value) {
     let schema = to_json_schema(schema);
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
@@ -184,7 +184,12 @@ fn paths_of(value: &Value) -> BTreeSet<String> {
 }
 
 /// Every field the simulator emits is named by the spec schema or a recorded response.
-fn assert_fields_known(what: &str, instance: &Value, schema: &Value, fixtures: &[Value]) {
+pub(crate) fn assert_fields_known(
+    what: &str,
+    instance: &Value,
+    schema: &Value,
+    fixtures: &[Value],
+) {
     let mut known = BTreeSet::new();
     schema_paths(schema, "", &mut known);
     for f in fixtures {

@@ -922,6 +922,7 @@ async fn phone_calls_use_zooms_shapes_and_check_before_replaying() {
     let query = zoom_scim::zoom::model::ListPhoneUsersQuery {
         site_id: Some("s1".into()),
         page_size: Some(500),
+        ..Default::default()
     };
     let users: Vec<_> = client.list_phone_users(query).try_collect().await.unwrap();
     assert_eq!(users.len(), 3);
@@ -1032,6 +1033,9 @@ async fn trace_logs_never_contain_the_client_secret_or_any_access_token() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests on other threads register callsites concurrently; make every callsite
+    // ask this thread's subscriber again, or a cached "never" can hide events.
+    tracing::callsite::rebuild_interest_cache();
 
     let (mock, addr) = start_mock().await;
     let id = mock.add_user("ada@example.com", "active");
@@ -1424,5 +1428,240 @@ mod against_simulator {
         let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
         assert_eq!(stats["throttled"]["QPS"], 0, "{stats}");
         assert_eq!(stats["requests"]["GET /users/{userId}"], 250);
+    }
+
+    /// Every phone method against the simulator: listings complete over several pages,
+    /// profile reads and updates, plans and numbers (with lost answers checked, not
+    /// replayed), and the error kinds of Zoom's phone refusals.
+    #[tokio::test]
+    async fn phone_methods_drive_the_simulator_and_survive_lost_answers() {
+        use zoom_scim::zoom::model::{
+            ListPhoneUsersQuery, PhoneNumberFilter, PhoneNumberRef, UpdatePhoneUser,
+        };
+        let sim = start_simulator(SimSettings {
+            users: 400,
+            phone_sites: 40,
+            ..SimSettings::default()
+        })
+        .await;
+        let mut config = config(&sim);
+        // Sites take two pages; phone users stay at their maximum of 100 per page.
+        config.page_size = 25;
+        let client = ZoomClient::new(&config).unwrap();
+        let state = admin(&sim, reqwest::Method::GET, "/state", None).await;
+        let phone: Vec<&Value> = state["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| !u["phone"].is_null())
+            .collect();
+
+        let listed: Vec<_> = client
+            .list_phone_users(ListPhoneUsersQuery {
+                page_size: Some(100),
+                ..ListPhoneUsersQuery::default()
+            })
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: HashSet<String> = listed.iter().filter_map(|u| u.id.clone()).collect();
+        assert_eq!((listed.len(), ids.len()), (phone.len(), phone.len()));
+        let a = phone[0]["id"].as_str().unwrap();
+        let site = phone[0]["phone"]["site_id"].as_str().unwrap();
+        let at_site: Vec<_> = client
+            .list_phone_users(ListPhoneUsersQuery {
+                site_id: Some(site.to_owned()),
+                ..ListPhoneUsersQuery::default()
+            })
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(
+            at_site
+                .iter()
+                .all(|u| u.site.as_ref().and_then(|s| s.id.as_deref()) == Some(site))
+        );
+        assert!(at_site.iter().any(|u| u.id.as_deref() == Some(a)));
+        let ext = phone[0]["phone"]["extension_number"].as_str().unwrap();
+        let by_keyword: Vec<_> = client
+            .list_phone_users(ListPhoneUsersQuery {
+                keyword: Some(ext.to_owned()),
+                ..ListPhoneUsersQuery::default()
+            })
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(by_keyword.iter().any(|u| u.id.as_deref() == Some(a)));
+
+        let profile = client.get_phone_user(a).await.unwrap();
+        assert_eq!(
+            profile.extension_number.map(|e| e.to_string()).as_deref(),
+            Some(ext)
+        );
+        assert_eq!(profile.site_id.as_deref(), Some(site));
+        let plain = state["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["phone"].is_null() && u["status"] == "active")
+            .and_then(|u| u["id"].as_str())
+            .unwrap();
+        let missing = client.get_phone_user(plain).await.unwrap_err();
+        assert!(missing.is_not_found());
+        assert_eq!(missing.code, Some(1001));
+
+        let sites: Vec<_> = client.list_sites().try_collect().await.unwrap();
+        assert_eq!(sites.len(), 40, "every page of sites");
+        assert_eq!(
+            sites
+                .iter()
+                .filter(|s| s.level.as_deref() == Some("main"))
+                .count(),
+            1
+        );
+        let code = sites
+            .iter()
+            .find(|s| s.id.as_deref() == Some(site))
+            .and_then(|s| s.site_code)
+            .unwrap();
+        let wanted = format!("{code}4321");
+        client
+            .update_phone_user(
+                a,
+                &UpdatePhoneUser {
+                    extension_number: Some(wanted.clone()),
+                    site_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            client.get_phone_user(a).await.unwrap().extension_number,
+            wanted.parse().ok()
+        );
+
+        let free: Vec<_> = client
+            .list_phone_numbers(PhoneNumberFilter::Unassigned)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(free.len(), 50);
+        assert!(free.iter().all(|n| n.assignee.is_none()));
+        let plans = client.list_calling_plans().await.unwrap();
+        assert!(
+            plans
+                .iter()
+                .any(|p| p.plan_type == Some(3000) && p.available == Some(10))
+        );
+
+        // A lost answer to a plan assignment: checked, not replayed (a replay would be
+        // refused: the plan is held already).
+        fault(
+            &sim,
+            json!({"method": "POST", "path": "/phone/users/{userId}/calling_plans",
+                   "action": "apply_then_drop"}),
+        )
+        .await;
+        admin(&sim, reqwest::Method::DELETE, "/stats", None).await;
+        client.assign_calling_plans(a, &[3000]).await.unwrap();
+        let stats = admin(&sim, reqwest::Method::GET, "/stats", None).await;
+        assert_eq!(
+            stats["requests"]["POST /phone/users/{userId}/calling_plans"],
+            1
+        );
+        let held = client.get_phone_user(a).await.unwrap().calling_plans;
+        assert_eq!(held.iter().filter(|p| p.plan_type == Some(3000)).count(), 1);
+
+        // Same for numbers, named without the `+`; the answer reports the number.
+        fault(
+            &sim,
+            json!({"method": "POST", "path": "/phone/users/{userId}/phone_numbers",
+                   "action": "apply_then_respond", "status": 502}),
+        )
+        .await;
+        let number = free[0].number.clone().unwrap();
+        let assigned = client
+            .assign_phone_numbers(
+                a,
+                &[PhoneNumberRef {
+                    id: None,
+                    number: Some(number.trim_start_matches('+').to_owned()),
+                }],
+            )
+            .await
+            .unwrap();
+        assert_eq!(assigned.len(), 1);
+        assert_eq!(assigned[0].number.as_deref(), Some(number.as_str()));
+        assert_eq!(assigned[0].id, free[0].id);
+
+        // Zoom's refusals and their kinds.
+        let b = phone[1]["id"].as_str().unwrap();
+        let taken = client
+            .assign_phone_numbers(
+                b,
+                &[PhoneNumberRef {
+                    id: free[0].id.clone(),
+                    number: None,
+                }],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(taken.kind, ErrorKind::Conflict, "{taken}");
+        let twice = client.assign_calling_plans(a, &[3000]).await.unwrap_err();
+        assert_eq!(twice.kind, ErrorKind::Validation, "{twice}");
+        let unknown = client.assign_calling_plans(a, &[42]).await.unwrap_err();
+        assert_eq!(unknown.kind, ErrorKind::BadRequest, "{unknown}");
+        let not_held = client.unassign_calling_plan(b, 3000).await.unwrap_err();
+        assert_eq!(not_held.kind, ErrorKind::BadRequest, "{not_held}");
+
+        client.unassign_calling_plan(a, 3000).await.unwrap();
+        client.unassign_phone_number(a, &number).await.unwrap();
+        let after = client.get_phone_user(a).await.unwrap();
+        assert!(
+            after
+                .calling_plans
+                .iter()
+                .all(|p| p.plan_type != Some(3000))
+        );
+        assert!(
+            after
+                .phone_numbers
+                .iter()
+                .all(|n| n.number.as_deref() != Some(&number))
+        );
+
+        // No licence left: enabling the feature is a conflict, not "not found".
+        admin(
+            &sim,
+            reqwest::Method::POST,
+            "/seed",
+            Some(json!({"users": 400, "phone_spare_licences": 0})),
+        )
+        .await;
+        let refused = client
+            .update_user(
+                plain,
+                &UpdateUser {
+                    feature: Some(zoom_scim::zoom::model::UserFeature {
+                        zoom_phone: Some(true),
+                        ..Default::default()
+                    }),
+                    ..UpdateUser::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::Conflict, "{refused}");
+        // Phone switched off for the account: permission.
+        admin(
+            &sim,
+            reqwest::Method::PUT,
+            "/config",
+            Some(json!({"phone_enabled": false})),
+        )
+        .await;
+        let off = client.get_phone_user(a).await.unwrap_err();
+        assert_eq!(off.kind, ErrorKind::Permission, "{off}");
+        assert_eq!(off.code, Some(2031));
     }
 }

@@ -1,0 +1,419 @@
+//! Zoom Phone writes, pure: Zoom's native SCIM aliases translated into the project's
+//! extension, the phone part of a desired user, and the calls that bring a phone
+//! profile to it (by difference, so a replace of a whole list works and a replay
+//! only redoes what is missing).
+
+use serde_json::{Map, Value, json};
+
+use crate::scim::error::ScimError;
+use crate::scim::model::urn;
+
+/// Translates Zoom's native SCIM extension (`urn:ietf:params:scim:schemas:extension:
+/// zoom:1.0:User`, contract section 9 "Zoom Phone through SCIM") into the
+/// project's `zoom:2.0:User` attributes, and removes it (it is write-only):
+/// - `zoomPhoneExtNumber`: the extension; `"0"` = let Zoom assign one;
+/// - `zoomPhoneNumber`: a number to assign (added; Zoom's native SCIM never removes one);
+/// - `zoomPhoneSite`: the site's name;
+/// - `zoomPhoneCallingPlan`: the user's one calling plan (the list becomes exactly that
+///   plan); `-1` removes all plans.
+///
+/// Any of them turns Zoom Phone on, as Zoom's native SCIM does.
+pub fn apply_native_aliases(desired: &mut Value) -> Result<(), ScimError> {
+    let Some(object) = desired.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(native) = object.remove(urn::ZOOM_NATIVE_USER) else {
+        return Ok(());
+    };
+    if let Some(Value::Array(schemas)) = object.get_mut("schemas") {
+        schemas.retain(|s| s.as_str() != Some(urn::ZOOM_NATIVE_USER));
+    }
+    let Some(native) = native.as_object() else {
+        return Ok(());
+    };
+    let text = |name: &str| -> Option<String> {
+        native.get(name).and_then(|v| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let extension = text("zoomPhoneExtNumber");
+    let number = text("zoomPhoneNumber");
+    let site = text("zoomPhoneSite");
+    let plan = text("zoomPhoneCallingPlan");
+    if extension.is_none() && number.is_none() && site.is_none() && plan.is_none() {
+        return Ok(());
+    }
+    let ext = object
+        .entry(urn::ZOOM_USER.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(ext) = ext.as_object_mut() else {
+        return Ok(());
+    };
+    let removes_plans_only =
+        plan.as_deref() == Some("-1") && extension.is_none() && number.is_none() && site.is_none();
+    if !removes_plans_only {
+        ext.insert("zoomPhoneFeature".into(), json!(true));
+    }
+    if let Some(extension) = extension.filter(|e| e != "0") {
+        ext.insert("extensionNumber".into(), json!(extension));
+    }
+    if let Some(site) = site {
+        ext.insert("siteName".into(), json!(site));
+        ext.remove("siteId");
+    }
+    if let Some(plan) = plan {
+        if plan == "-1" {
+            ext.remove("callingPlans");
+        } else {
+            let code: i64 = plan.parse().map_err(|_| {
+                ScimError::invalid_value(format!(
+                    "{}:zoomPhoneCallingPlan '{plan}' is not a calling-plan code (e.g. 200, 3000; -1 removes all plans)",
+                    urn::ZOOM_NATIVE_USER
+                ))
+            })?;
+            ext.insert("callingPlans".into(), json!([code]));
+        }
+    }
+    if let Some(number) = number {
+        let numbers = ext
+            .entry("zoomPhoneNumbers")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = numbers
+            && !items.iter().any(|n| n.as_str() == Some(number.as_str()))
+        {
+            items.push(json!(number));
+        }
+    }
+    Ok(())
+}
+
+/// Where the user's phone profile should be, as far as the request says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhoneTarget {
+    /// `Some(false)`: turn Zoom Phone off (last step); `Some(true)`: on (first).
+    pub feature: Option<bool>,
+    /// Site, by id.
+    pub site_id: Option<String>,
+    /// Site, by name (resolved through the site list) when no id is given.
+    pub site_name: Option<String>,
+    /// Full extension number.
+    pub extension: Option<String>,
+    /// The exact set of calling-plan codes, when the request changes it.
+    pub plans: Option<Vec<i64>>,
+    /// The exact set of numbers (E.164), when the request changes it.
+    pub numbers: Option<Vec<String>>,
+}
+
+fn ext<'v>(user: &'v Value, name: &str) -> Option<&'v Value> {
+    user.get(urn::ZOOM_USER).and_then(|e| e.get(name))
+}
+
+fn text(user: &Value, name: &str) -> Option<String> {
+    ext(user, name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn int_set(value: Option<&Value>) -> Result<Vec<i64>, ScimError> {
+    let mut out = Vec::new();
+    for item in value.and_then(Value::as_array).into_iter().flatten() {
+        let code = match item {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            ScimError::invalid_value(format!("callingPlans: '{item}' is not a plan code"))
+        })?;
+        out.push(code);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn number_set(value: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|s| {
+            s.chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The phone part of the difference between the current and the desired user
+/// (`None`: nothing phone-related changes).
+pub fn phone_target(current: &Value, desired: &Value) -> Result<Option<PhoneTarget>, ScimError> {
+    let mut target = PhoneTarget::default();
+    let feature = |u: &Value| ext(u, "zoomPhoneFeature").and_then(Value::as_bool);
+    let has_phone = feature(current) == Some(true);
+    let mut changed = false;
+    if feature(desired) != feature(current) && feature(desired).is_some() {
+        target.feature = feature(desired);
+        changed = true;
+    }
+    if text(desired, "siteId") != text(current, "siteId") && text(desired, "siteId").is_some() {
+        target.site_id = text(desired, "siteId");
+        changed = true;
+    } else if text(desired, "siteName") != text(current, "siteName")
+        && text(desired, "siteName").is_some()
+    {
+        target.site_name = text(desired, "siteName");
+        changed = true;
+    }
+    if text(desired, "extensionNumber") != text(current, "extensionNumber")
+        && text(desired, "extensionNumber").is_some()
+    {
+        target.extension = text(desired, "extensionNumber");
+        changed = true;
+    }
+    let plans = int_set(ext(desired, "callingPlans"))?;
+    if plans != int_set(ext(current, "callingPlans"))? {
+        target.plans = Some(plans);
+        changed = true;
+    }
+    let numbers = number_set(ext(desired, "zoomPhoneNumbers"));
+    if numbers != number_set(ext(current, "zoomPhoneNumbers")) {
+        target.numbers = Some(numbers);
+        changed = true;
+    }
+    if !changed {
+        return Ok(None);
+    }
+    // Any phone attribute implies the feature, unless the request turns it off.
+    if target.feature.is_none() && !has_phone {
+        let asks_for_something = target.site_id.is_some()
+            || target.site_name.is_some()
+            || target.extension.is_some()
+            || target.plans.as_ref().is_some_and(|p| !p.is_empty())
+            || target.numbers.as_ref().is_some_and(|n| !n.is_empty());
+        if asks_for_something {
+            target.feature = Some(true);
+        }
+    }
+    Ok(Some(target))
+}
+
+/// A user's phone profile as Zoom holds it (from `GET /phone/users/{userId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhoneProfileState {
+    /// Site id.
+    pub site_id: Option<String>,
+    /// Extension number.
+    pub extension: Option<String>,
+    /// Calling-plan codes.
+    pub plans: Vec<i64>,
+    /// Numbers, E.164.
+    pub numbers: Vec<String>,
+}
+
+/// One Zoom Phone call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhoneCall {
+    /// `PATCH /phone/users/{userId}` with a site and/or an extension.
+    Update {
+        /// New site id.
+        site_id: Option<String>,
+        /// New extension number.
+        extension: Option<String>,
+    },
+    /// `DELETE /phone/users/{userId}/calling_plans/{planType}`.
+    UnassignPlan(i64),
+    /// `POST /phone/users/{userId}/calling_plans`.
+    AssignPlans(Vec<i64>),
+    /// `DELETE /phone/users/{userId}/phone_numbers/{number}`.
+    UnassignNumber(String),
+    /// `POST /phone/users/{userId}/phone_numbers`.
+    AssignNumbers(Vec<String>),
+}
+
+impl PhoneCall {
+    /// A label for progress reports.
+    pub fn label(&self) -> String {
+        match self {
+            PhoneCall::Update { site_id, extension } => match (site_id, extension) {
+                (Some(s), Some(e)) => format!("phone site -> {s}, extension -> {e}"),
+                (Some(s), None) => format!("phone site -> {s}"),
+                (None, Some(e)) => format!("phone extension -> {e}"),
+                (None, None) => "phone profile".into(),
+            },
+            PhoneCall::UnassignPlan(p) => format!("unassign calling plan {p}"),
+            PhoneCall::AssignPlans(p) => format!(
+                "assign calling plans {}",
+                p.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            PhoneCall::UnassignNumber(n) => format!("unassign number {n}"),
+            PhoneCall::AssignNumbers(n) => format!("assign numbers {}", n.join(", ")),
+        }
+    }
+}
+
+/// The calls that bring `profile` to `target` (site id already resolved), in order:
+/// site and extension, plans removed then added (a freed licence can be reused),
+/// numbers removed then added.
+pub fn phone_calls(
+    profile: &PhoneProfileState,
+    target: &PhoneTarget,
+    site_id: Option<&str>,
+) -> Vec<PhoneCall> {
+    let mut calls = Vec::new();
+    let site = site_id
+        .filter(|s| profile.site_id.as_deref() != Some(*s))
+        .map(str::to_owned);
+    let extension = target
+        .extension
+        .clone()
+        .filter(|e| profile.extension.as_deref() != Some(e.as_str()));
+    if site.is_some() || extension.is_some() {
+        calls.push(PhoneCall::Update {
+            site_id: site,
+            extension,
+        });
+    }
+    if let Some(plans) = &target.plans {
+        for p in &profile.plans {
+            if !plans.contains(p) {
+                calls.push(PhoneCall::UnassignPlan(*p));
+            }
+        }
+        let add: Vec<i64> = plans
+            .iter()
+            .filter(|p| !profile.plans.contains(p))
+            .copied()
+            .collect();
+        if !add.is_empty() {
+            calls.push(PhoneCall::AssignPlans(add));
+        }
+    }
+    if let Some(numbers) = &target.numbers {
+        for n in &profile.numbers {
+            if !numbers.contains(n) {
+                calls.push(PhoneCall::UnassignNumber(n.clone()));
+            }
+        }
+        let add: Vec<String> = numbers
+            .iter()
+            .filter(|n| !profile.numbers.contains(n))
+            .cloned()
+            .collect();
+        if !add.is_empty() {
+            calls.push(PhoneCall::AssignNumbers(add));
+        }
+    }
+    calls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(ext: Value) -> Value {
+        json!({"userName": "a@example.com", urn::ZOOM_USER: ext})
+    }
+
+    #[test]
+    fn native_aliases_become_extension_attributes() {
+        let mut desired = json!({
+            "schemas": [urn::USER, urn::ZOOM_NATIVE_USER],
+            "userName": "a@example.com",
+            urn::ZOOM_NATIVE_USER: {"zoomPhoneExtNumber": "1001", "zoomPhoneNumber": "+14155550100",
+                                    "zoomPhoneSite": "Main Site", "zoomPhoneCallingPlan": "3000"}
+        });
+        apply_native_aliases(&mut desired).unwrap();
+        assert!(desired.get(urn::ZOOM_NATIVE_USER).is_none());
+        assert_eq!(desired["schemas"], json!([urn::USER]));
+        let ext = &desired[urn::ZOOM_USER];
+        assert_eq!(ext["zoomPhoneFeature"], true);
+        assert_eq!(ext["extensionNumber"], "1001");
+        assert_eq!(ext["siteName"], "Main Site");
+        assert_eq!(ext["callingPlans"], json!([3000]));
+        assert_eq!(ext["zoomPhoneNumbers"], json!(["+14155550100"]));
+    }
+
+    #[test]
+    fn native_auto_extension_and_plan_removal() {
+        let mut desired = json!({"userName": "a@example.com",
+            urn::ZOOM_USER: {"zoomPhoneFeature": true, "extensionNumber": "1001", "callingPlans": [200]},
+            urn::ZOOM_NATIVE_USER: {"zoomPhoneExtNumber": "0", "zoomPhoneCallingPlan": -1}});
+        apply_native_aliases(&mut desired).unwrap();
+        let ext = &desired[urn::ZOOM_USER];
+        assert_eq!(
+            ext["extensionNumber"], "1001",
+            "0 = auto: keep what Zoom assigned"
+        );
+        assert!(ext.get("callingPlans").is_none(), "-1 removes all plans");
+        let mut bad = json!({urn::ZOOM_NATIVE_USER: {"zoomPhoneCallingPlan": "gold"}});
+        assert_eq!(apply_native_aliases(&mut bad).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn target_is_the_difference_and_implies_the_feature() {
+        let current = user(json!({"zoomPhoneFeature": false}));
+        let desired =
+            user(json!({"zoomPhoneFeature": false, "siteName": "Berlin", "callingPlans": [200]}));
+        let target = phone_target(&current, &desired).unwrap().unwrap();
+        assert_eq!(target.feature, Some(true));
+        assert_eq!(target.site_name.as_deref(), Some("Berlin"));
+        assert_eq!(target.plans, Some(vec![200]));
+        assert_eq!(target.numbers, None);
+        assert_eq!(phone_target(&current, &current).unwrap(), None);
+    }
+
+    #[test]
+    fn turning_the_feature_off_is_its_own_target() {
+        let current = user(json!({"zoomPhoneFeature": true, "callingPlans": [200]}));
+        let desired = user(json!({"zoomPhoneFeature": false, "callingPlans": [200]}));
+        let target = phone_target(&current, &desired).unwrap().unwrap();
+        assert_eq!(target.feature, Some(false));
+    }
+
+    #[test]
+    fn calls_replace_lists_by_difference() {
+        let profile = PhoneProfileState {
+            site_id: Some("s1".into()),
+            extension: Some("1001".into()),
+            plans: vec![100, 200],
+            numbers: vec!["+14155550100".into(), "+14155550101".into()],
+        };
+        let target = PhoneTarget {
+            extension: Some("1002".into()),
+            plans: Some(vec![200, 3000]),
+            numbers: Some(vec!["+14155550101".into(), "+14155550199".into()]),
+            ..Default::default()
+        };
+        let calls = phone_calls(&profile, &target, Some("s1"));
+        assert_eq!(
+            calls,
+            vec![
+                PhoneCall::Update {
+                    site_id: None,
+                    extension: Some("1002".into())
+                },
+                PhoneCall::UnassignPlan(100),
+                PhoneCall::AssignPlans(vec![3000]),
+                PhoneCall::UnassignNumber("+14155550100".into()),
+                PhoneCall::AssignNumbers(vec!["+14155550199".into()]),
+            ]
+        );
+        // Reached: nothing left to do.
+        let reached = PhoneProfileState {
+            site_id: Some("s1".into()),
+            extension: Some("1002".into()),
+            plans: vec![200, 3000],
+            numbers: vec!["+14155550101".into(), "+14155550199".into()],
+        };
+        assert!(phone_calls(&reached, &target, Some("s1")).is_empty());
+    }
+}

@@ -1,0 +1,629 @@
+//! SCIM User writes -> Zoom changes. Pure: given the user as zoom-scim renders it from
+//! Zoom (`current`) and the user the client wants (`desired`, after PATCH or PUT
+//! semantics), compute the Zoom calls' contents. Every write is a difference against
+//! Zoom's current state, so replaying a request after a partial failure only redoes
+//! what is missing.
+
+use serde_json::Value;
+
+use crate::config::CreateAction;
+use crate::mapping::user::{USER_TYPES, user_type_code};
+use crate::scim::error::ScimError;
+use crate::scim::model::urn;
+use crate::zoom::model::{CreateUser, CreateUserInfo, UpdateUser, UserFeature, UserPhoneNumber};
+
+/// The Zoom Phone attributes of the Zoom extension (written by the phone plan).
+pub const PHONE_ATTRIBUTES: [&str; 6] = [
+    "zoomPhoneFeature",
+    "siteId",
+    "siteName",
+    "extensionNumber",
+    "callingPlans",
+    "zoomPhoneNumbers",
+];
+
+/// What a write changes, in Zoom terms, before any I/O.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UserChanges {
+    /// `Some(true)`: reactivate (first); `Some(false)`: deactivate (last).
+    pub active: Option<bool>,
+    /// The `PATCH /users/{id}` body (empty: no profile call).
+    pub profile: UpdateUser,
+    /// The SCIM attributes behind `profile`, for progress labels and pending refusals.
+    pub profile_attributes: Vec<&'static str>,
+    /// New login e-mail (`PUT /users/{id}/email`).
+    pub email: Option<String>,
+    /// The manager: `Some(Some(user id))` to set (resolved to an e-mail by the
+    /// provider), `Some(None)` to clear.
+    pub manager: Option<Option<String>>,
+    /// New role, as the client wrote it (a role id, or a role name).
+    pub role: Option<RoleChange>,
+    /// Groups to join.
+    pub groups_add: Vec<String>,
+    /// Groups to leave.
+    pub groups_remove: Vec<String>,
+    /// Zoom Phone attributes that differ (names of [`PHONE_ATTRIBUTES`]).
+    pub phone_attributes: Vec<&'static str>,
+    /// Changes Zoom cannot hold, with the reason (answered as warnings).
+    pub not_applied: Vec<String>,
+}
+
+/// A role change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleChange {
+    /// Move the user to this role (id or name, resolved by the provider).
+    To(String),
+    /// The client removed every role: Zoom users always hold one, so this moves the
+    /// user to the account's default role (Member).
+    Default,
+}
+
+impl UserChanges {
+    /// True when nothing is to be done.
+    pub fn is_empty(&self) -> bool {
+        self.active.is_none()
+            && self.profile.is_empty()
+            && self.email.is_none()
+            && self.manager.is_none()
+            && self.role.is_none()
+            && self.groups_add.is_empty()
+            && self.groups_remove.is_empty()
+            && self.phone_attributes.is_empty()
+    }
+
+    /// Attributes whose change Zoom silently drops for a pending user (everything but
+    /// group joins and deactivation), as SCIM names.
+    pub fn dropped_for_pending(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .profile_attributes
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if self.manager.is_some() {
+            names.push("manager".into());
+        }
+        if self.email.is_some() {
+            names.push("userName".into());
+        }
+        if self.role.is_some() {
+            names.push("roles".into());
+        }
+        if !self.groups_remove.is_empty() {
+            names.push("groupIds (leave)".into());
+        }
+        names.extend(self.phone_attributes.iter().map(|s| s.to_string()));
+        if self.active == Some(true) {
+            names.push("active".into());
+        }
+        names
+    }
+}
+
+fn ext<'v>(user: &'v Value, urn: &str, name: &str) -> Option<&'v Value> {
+    user.get(urn).and_then(|e| e.get(name))
+}
+
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn sub<'v>(user: &'v Value, attr: &str, sub: &str) -> Option<&'v str> {
+    text(user.get(attr).and_then(|a| a.get(sub)))
+}
+
+/// `Some(new text or "")` when the text differs (Zoom clears a field with `""`).
+fn changed(current: Option<&str>, desired: Option<&str>) -> Option<String> {
+    (current != desired).then(|| desired.unwrap_or_default().to_owned())
+}
+
+/// The primary (else `work`, else first) e-mail value.
+fn primary_email(user: &Value) -> Option<&str> {
+    let items = user.get("emails")?.as_array()?;
+    let pick = items
+        .iter()
+        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+        .or_else(|| {
+            items
+                .iter()
+                .find(|e| e.get("type").and_then(Value::as_str) == Some("work"))
+        })
+        .or_else(|| items.first())?;
+    text(pick.get("value"))
+}
+
+/// The primary (else first) role value.
+fn primary_role(user: &Value) -> Option<&str> {
+    let items = user.get("roles")?.as_array()?;
+    let pick = items
+        .iter()
+        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+        .or_else(|| items.first())?;
+    text(pick.get("value"))
+}
+
+fn string_set(value: Option<&Value>) -> Vec<String> {
+    let mut items: Vec<String> = value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| match v {
+                    Value::String(s) if !s.is_empty() => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// SCIM `phoneNumbers` as a comparable set of (value, type).
+fn phone_set(user: &Value) -> Vec<(String, String)> {
+    let mut items: Vec<(String, String)> = user
+        .get("phoneNumbers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    let value = text(p.get("value"))?;
+                    let kind = text(p.get("type")).unwrap_or("work").to_ascii_lowercase();
+                    Some((normalize_phone(value), kind))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items.dedup();
+    items
+}
+
+fn normalize_phone(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect()
+}
+
+/// SCIM `phoneNumbers.type` -> Zoom `label` (Zoom "Users" API: Mobile, Office, Home, Fax).
+fn phone_label(kind: &str) -> &'static str {
+    match kind {
+        "mobile" => "Mobile",
+        "home" => "Home",
+        "fax" => "Fax",
+        _ => "Office",
+    }
+}
+
+/// Splits an E.164 number into Zoom's `{country, code, number}` (Zoom "Users" API
+/// `phone_numbers[]`: "code": country code such as "+1", "country": ISO country ID).
+pub fn zoom_phone_number(value: &str, kind: &str) -> Result<UserPhoneNumber, ScimError> {
+    let compact = normalize_phone(value);
+    let parsed = phonenumber::parse(None, &compact).map_err(|_| {
+        ScimError::invalid_value(format!(
+            "phoneNumbers value '{value}' is not an international (E.164) number such as +14155550100"
+        ))
+    })?;
+    Ok(UserPhoneNumber {
+        code: Some(format!("+{}", parsed.code().value())),
+        country: parsed.country().id().map(|id| id.as_ref().to_owned()),
+        label: Some(phone_label(kind).to_owned()),
+        number: Some(parsed.national().to_string()),
+        ..Default::default()
+    })
+}
+
+/// The Zoom user `type` the desired resource asks for: the extension's `type`
+/// wins over `userType` (both show the same Zoom field).
+fn desired_type(current: &Value, desired: &Value) -> Result<Option<i64>, ScimError> {
+    let ext_type = |u: &Value| ext(u, urn::ZOOM_USER, "type").and_then(Value::as_i64);
+    if ext_type(current) != ext_type(desired) {
+        return match ext_type(desired) {
+            Some(t) if USER_TYPES.iter().any(|(code, _)| *code == t) => Ok(Some(t)),
+            Some(t) => Err(ScimError::invalid_value(format!(
+                "Zoom user type {t} does not exist (1 Basic, 2 Licensed, 4 Unassigned, 99 None)"
+            ))),
+            None => Ok(None),
+        };
+    }
+    let current_name = text(current.get("userType"));
+    let desired_name = text(desired.get("userType"));
+    if current_name.map(str::to_ascii_lowercase) == desired_name.map(str::to_ascii_lowercase) {
+        return Ok(None);
+    }
+    match desired_name {
+        None => Ok(None),
+        Some(name) => user_type_code(name).map(Some).ok_or_else(|| {
+            ScimError::invalid_value(format!(
+                "userType '{name}' is not a Zoom user type (Basic, Licensed, Unassigned, None)"
+            ))
+        }),
+    }
+}
+
+/// Sets one text field of a profile update.
+type SetField = fn(&mut UpdateUser, String);
+
+/// The difference between the current and the desired user.
+pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> {
+    let mut changes = UserChanges::default();
+    let profile = &mut changes.profile;
+    let attrs = &mut changes.profile_attributes;
+
+    let current_active = current.get("active").and_then(Value::as_bool);
+    let desired_active = desired.get("active").and_then(Value::as_bool);
+    if let Some(want) = desired_active
+        && current_active != Some(want)
+    {
+        changes.active = Some(want);
+    }
+
+    let current_email = text(current.get("userName")).unwrap_or_default();
+    let desired_email = text(desired.get("userName")).unwrap_or_default();
+    if desired_email.is_empty() {
+        return Err(ScimError::invalid_value(
+            "userName cannot be removed: it is the user's Zoom login e-mail",
+        ));
+    }
+    if !current_email.eq_ignore_ascii_case(desired_email) {
+        changes.email = Some(desired_email.to_owned());
+    }
+    // Zoom keeps one e-mail address, the login (userName); `emails` shows it.
+    if let Some(email) = primary_email(desired)
+        && primary_email(current) != Some(email)
+        && !email.eq_ignore_ascii_case(desired_email)
+    {
+        changes.not_applied.push(format!(
+            "emails value {email} (Zoom keeps one e-mail address per user, the login: change userName instead)"
+        ));
+    }
+
+    if let Some(v) = changed(
+        sub(current, "name", "givenName"),
+        sub(desired, "name", "givenName"),
+    ) {
+        profile.first_name = Some(v);
+        attrs.push("name.givenName");
+    }
+    if let Some(v) = changed(
+        sub(current, "name", "familyName"),
+        sub(desired, "name", "familyName"),
+    ) {
+        profile.last_name = Some(v);
+        attrs.push("name.familyName");
+    }
+    let simple: [(&'static str, SetField); 3] = [
+        ("displayName", |p, v| p.display_name = Some(v)),
+        ("title", |p, v| p.job_title = Some(v)),
+        ("timezone", |p, v| p.timezone = Some(v)),
+    ];
+    for (name, set) in simple {
+        if let Some(v) = changed(text(current.get(name)), text(desired.get(name))) {
+            set(profile, v);
+            attrs.push(name);
+        }
+    }
+    // `preferredLanguage` and `locale` both show Zoom's `language`.
+    for name in ["preferredLanguage", "locale"] {
+        if let Some(v) = changed(text(current.get(name)), text(desired.get(name))) {
+            profile.language = Some(v);
+            attrs.push(name);
+            break;
+        }
+    }
+    if let Some(t) = desired_type(current, desired)? {
+        profile.user_type = Some(t);
+        attrs.push("userType");
+    }
+    if phone_set(current) != phone_set(desired) {
+        let wanted = phone_set(desired);
+        if wanted.len() > 3 {
+            return Err(ScimError::invalid_value(
+                "Zoom keeps at most 3 phoneNumbers per user",
+            ));
+        }
+        profile.phone_numbers = Some(
+            wanted
+                .iter()
+                .map(|(value, kind)| zoom_phone_number(value, kind))
+                .collect::<Result<_, _>>()?,
+        );
+        attrs.push("phoneNumbers");
+    }
+
+    let enterprise: [(&'static str, SetField); 3] = [
+        ("department", |p, v| p.dept = Some(v)),
+        ("costCenter", |p, v| p.cost_center = Some(v)),
+        ("organization", |p, v| p.company = Some(v)),
+    ];
+    for (name, set) in enterprise {
+        let c = text(ext(current, urn::ENTERPRISE_USER, name));
+        let d = text(ext(desired, urn::ENTERPRISE_USER, name));
+        if let Some(v) = changed(c, d) {
+            set(profile, v);
+            attrs.push(name);
+        }
+    }
+    if let Some(v) = changed(
+        text(ext(current, urn::ZOOM_USER, "location")),
+        text(ext(desired, urn::ZOOM_USER, "location")),
+    ) {
+        profile.location = Some(v);
+        attrs.push("location");
+    }
+
+    let manager = |u: &Value| {
+        ext(u, urn::ENTERPRISE_USER, "manager")
+            .and_then(|m| text(m.get("value")))
+            .map(str::to_owned)
+    };
+    if manager(current) != manager(desired) {
+        changes.manager = Some(manager(desired));
+    }
+
+    // A Zoom user holds exactly one role: the primary (else first) one is applied, any
+    // other is named as not applied rather than dropped silently.
+    if let Some(roles) = desired.get("roles").and_then(Value::as_array)
+        && roles.len() > 1
+    {
+        let kept = primary_role(desired);
+        for role in roles {
+            if let Some(value) = text(role.get("value"))
+                && Some(value) != kept
+            {
+                changes.not_applied.push(format!(
+                    "roles value {value} (a Zoom user holds exactly one role: the primary one, {})",
+                    kept.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    match (primary_role(current), primary_role(desired)) {
+        (c, Some(d)) if c != Some(d) => changes.role = Some(RoleChange::To(d.to_owned())),
+        (Some(_), None) if desired.get("roles").is_none() => {
+            changes.role = Some(RoleChange::Default)
+        }
+        _ => {}
+    }
+
+    let current_groups = string_set(ext(current, urn::ZOOM_USER, "groupIds"));
+    let desired_groups = string_set(ext(desired, urn::ZOOM_USER, "groupIds"));
+    changes.groups_add = desired_groups
+        .iter()
+        .filter(|g| !current_groups.contains(g))
+        .cloned()
+        .collect();
+    changes.groups_remove = current_groups
+        .iter()
+        .filter(|g| !desired_groups.contains(g))
+        .cloned()
+        .collect();
+
+    for name in PHONE_ATTRIBUTES {
+        if ext(current, urn::ZOOM_USER, name) != ext(desired, urn::ZOOM_USER, name) {
+            changes.phone_attributes.push(name);
+        }
+    }
+    Ok(changes)
+}
+
+/// The `POST /users` body for a desired user: e-mail, type and names (what Zoom's
+/// create takes); everything else is applied after the user exists.
+pub fn create_request(
+    desired: &Value,
+    action: CreateAction,
+    default_type: i64,
+) -> Result<CreateUser, ScimError> {
+    let email = text(desired.get("userName"))
+        .ok_or_else(|| ScimError::invalid_value("userName (the Zoom login e-mail) is required"))?;
+    if !looks_like_email(email) {
+        return Err(ScimError::invalid_value(format!(
+            "userName '{email}' is not an e-mail address; Zoom users log in with one"
+        )));
+    }
+    let empty = Value::Object(Default::default());
+    let user_type = desired_type(&empty, desired)?.unwrap_or(default_type);
+    let phone = ext(desired, urn::ZOOM_USER, "zoomPhoneFeature").and_then(Value::as_bool);
+    Ok(CreateUser {
+        action,
+        user_info: CreateUserInfo {
+            email: email.to_owned(),
+            user_type,
+            first_name: sub(desired, "name", "givenName").map(str::to_owned),
+            last_name: sub(desired, "name", "familyName").map(str::to_owned),
+            display_name: text(desired.get("displayName")).map(str::to_owned),
+            feature: (phone == Some(true)).then_some(UserFeature {
+                zoom_phone: Some(true),
+                zoom_one_type: None,
+            }),
+            ..Default::default()
+        },
+    })
+}
+
+/// A plausible e-mail: one `@` with text on both sides and a dot in the domain.
+fn looks_like_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn current() -> Value {
+        json!({
+            "schemas": [urn::USER, urn::ENTERPRISE_USER, urn::ZOOM_USER],
+            "id": "u1", "userName": "ada@example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "displayName": "Ada Lovelace", "active": true,
+            "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+            "userType": "Licensed",
+            "roles": [{"value": "2", "display": "Member", "primary": true}],
+            urn::ENTERPRISE_USER: {"department": "R&D"},
+            urn::ZOOM_USER: {"status": "active", "type": 2, "groupIds": ["g1", "g2"]}
+        })
+    }
+
+    #[test]
+    fn no_difference_means_no_calls() {
+        let changes = diff(&current(), &current()).unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+    }
+
+    #[test]
+    fn profile_fields_map_to_one_patch_body() {
+        let mut desired = current();
+        desired["name"]["givenName"] = json!("Augusta");
+        desired["title"] = json!("Countess");
+        desired[urn::ENTERPRISE_USER]
+            .as_object_mut()
+            .unwrap()
+            .remove("department");
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.profile.first_name.as_deref(), Some("Augusta"));
+        assert_eq!(changes.profile.job_title.as_deref(), Some("Countess"));
+        // Removing an attribute clears it in Zoom.
+        assert_eq!(changes.profile.dept.as_deref(), Some(""));
+        assert_eq!(
+            changes.profile_attributes,
+            vec!["name.givenName", "title", "department"]
+        );
+        assert!(changes.email.is_none() && changes.active.is_none());
+    }
+
+    #[test]
+    fn active_email_role_and_groups_are_separate_changes() {
+        let mut desired = current();
+        desired["active"] = json!(false);
+        desired["userName"] = json!("ada.king@example.com");
+        desired["emails"][0]["value"] = json!("ada.king@example.com");
+        desired["roles"] = json!([{"value": "1"}]);
+        desired[urn::ZOOM_USER]["groupIds"] = json!(["g2", "g3"]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.active, Some(false));
+        assert_eq!(changes.email.as_deref(), Some("ada.king@example.com"));
+        assert_eq!(changes.role, Some(RoleChange::To("1".into())));
+        assert_eq!(changes.groups_add, vec!["g3"]);
+        assert_eq!(changes.groups_remove, vec!["g1"]);
+        assert!(changes.not_applied.is_empty());
+        assert!(changes.profile.is_empty());
+    }
+
+    #[test]
+    fn user_name_case_change_is_not_an_email_change() {
+        let mut desired = current();
+        desired["userName"] = json!("Ada@Example.com");
+        assert!(diff(&current(), &desired).unwrap().email.is_none());
+    }
+
+    #[test]
+    fn a_second_email_address_is_reported_not_applied() {
+        let mut desired = current();
+        desired["emails"] = json!([{"value": "ada@personal.example", "type": "work"}]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.not_applied.len(), 1);
+        assert!(changes.not_applied[0].contains("ada@personal.example"));
+    }
+
+    #[test]
+    fn user_type_by_name_or_extension() {
+        let mut desired = current();
+        desired["userType"] = json!("basic");
+        assert_eq!(
+            diff(&current(), &desired).unwrap().profile.user_type,
+            Some(1)
+        );
+        let mut desired = current();
+        desired[urn::ZOOM_USER]["type"] = json!(4);
+        assert_eq!(
+            diff(&current(), &desired).unwrap().profile.user_type,
+            Some(4)
+        );
+        let mut desired = current();
+        desired["userType"] = json!("Platinum");
+        assert_eq!(diff(&current(), &desired).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn phone_numbers_are_split_for_zoom() {
+        let mut desired = current();
+        desired["phoneNumbers"] = json!([{"value": "+1 415 555 0100", "type": "mobile"}]);
+        let changes = diff(&current(), &desired).unwrap();
+        let numbers = changes.profile.phone_numbers.unwrap();
+        assert_eq!(numbers[0].code.as_deref(), Some("+1"));
+        assert_eq!(numbers[0].number.as_deref(), Some("4155550100"));
+        assert_eq!(numbers[0].label.as_deref(), Some("Mobile"));
+        let mut desired = current();
+        desired["phoneNumbers"] = json!([{"value": "call me"}]);
+        assert_eq!(diff(&current(), &desired).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn removing_roles_moves_to_the_default_role_and_manager_is_by_id() {
+        let mut desired = current();
+        desired.as_object_mut().unwrap().remove("roles");
+        desired[urn::ENTERPRISE_USER]["manager"] = json!({"value": "boss"});
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.role, Some(RoleChange::Default));
+        assert_eq!(changes.manager, Some(Some("boss".into())));
+    }
+
+    #[test]
+    fn pending_users_drop_everything_but_group_joins_and_deactivation() {
+        let mut desired = current();
+        desired["title"] = json!("Engineer");
+        desired[urn::ZOOM_USER]["groupIds"] = json!(["g1", "g2", "g9"]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.dropped_for_pending(), vec!["title"]);
+        assert_eq!(changes.groups_add, vec!["g9"]);
+    }
+
+    #[test]
+    fn create_request_takes_names_type_and_phone_feature() {
+        let desired = json!({"userName": "new@example.com", "name": {"givenName": "N"},
+            "userType": "Basic", urn::ZOOM_USER: {"zoomPhoneFeature": true}});
+        let create = create_request(&desired, CreateAction::Create, 2).unwrap();
+        assert_eq!(create.user_info.email, "new@example.com");
+        assert_eq!(create.user_info.user_type, 1);
+        assert_eq!(create.user_info.first_name.as_deref(), Some("N"));
+        assert_eq!(
+            create.user_info.feature.and_then(|f| f.zoom_phone),
+            Some(true)
+        );
+        let plain = create_request(
+            &json!({"userName": "x@example.com"}),
+            CreateAction::Create,
+            2,
+        )
+        .unwrap();
+        assert_eq!(plain.user_info.user_type, 2);
+        let bad = create_request(
+            &json!({"userName": "not-an-email"}),
+            CreateAction::Create,
+            1,
+        );
+        assert_eq!(bad.unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn extra_roles_are_named_not_dropped() {
+        let mut desired = current();
+        desired["roles"] = json!([{"value": "2", "primary": true}, {"value": "Auditor"}]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert!(changes.role.is_none());
+        assert_eq!(changes.not_applied.len(), 1);
+        assert!(changes.not_applied[0].contains("Auditor"));
+    }
+}

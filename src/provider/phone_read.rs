@@ -1,0 +1,194 @@
+//! Reading users' Zoom Phone state for SCIM. One user: `GET /phone/users/{id}` (a
+//! 404/1001 means "no phone profile", i.e. `zoomPhoneFeature=false`). Listings: small
+//! pages ask per user; larger ones walk the paged `GET /phone/users` once (100 users a
+//! call) and join by user id, instead of one call per user. Site names and codes come
+//! from the cached site list. An account without Zoom Phone (403) reads as "nobody has
+//! a phone profile".
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+
+use super::Provider;
+use super::lookups::{SiteDirectory, phone_is_disabled};
+use crate::mapping::error::to_scim;
+use crate::mapping::user::PhoneView;
+use crate::scim::error::ScimError;
+use crate::zoom::model::{ListPhoneUsersQuery, ZoomUser};
+
+/// `GET /phone/users` allows 100 per page ([P] `listPhoneUsers` `page_size` maximum).
+const PHONE_PAGE: u32 = 100;
+
+/// Phone views of a set of users, by Zoom user id: a user absent from it has no phone
+/// profile. Built from per-user reads or from one walk of the phone-user listing.
+#[derive(Debug, Default)]
+pub(super) struct PhoneIndex {
+    views: HashMap<String, PhoneView>,
+    /// Listed phone users without an id, by lower-cased e-mail (a join fallback).
+    by_email: HashMap<String, PhoneView>,
+}
+
+impl PhoneIndex {
+    /// The phone view of `user` (id `id`), joined by id, else by e-mail; `None`: no
+    /// phone profile.
+    pub(super) fn of(&self, id: &str, user: &ZoomUser) -> Option<&PhoneView> {
+        self.views.get(id).or_else(|| {
+            if self.by_email.is_empty() {
+                None
+            } else {
+                self.by_email.get(&user.email.to_lowercase())
+            }
+        })
+    }
+
+    /// The ids of the users with a phone profile.
+    pub(super) fn ids(&self) -> impl Iterator<Item = &String> {
+        self.views.keys()
+    }
+
+    /// Number of users with a phone profile.
+    pub(super) fn len(&self) -> usize {
+        self.views.len()
+    }
+}
+
+/// Whether the phone profile of `user` must be read: pending users cannot have one
+/// (contract section 3.10). Zoom's user records carry no `feature` object (Java
+/// connector doc 5.3: `GET /users/{id}` has no `feature.zoom_phone`), so everyone else
+/// may have one.
+pub(super) fn may_have_phone(user: &ZoomUser) -> bool {
+    user.status.as_deref() != Some("pending")
+}
+
+impl Provider {
+    /// The cached site directory.
+    pub(super) async fn phone_sites(&self) -> Result<Arc<SiteDirectory>, ScimError> {
+        self.lookups
+            .sites()
+            .await
+            .map_err(|e| to_scim(&e, "list phone sites"))
+    }
+
+    /// The phone view of one user (`GET /phone/users/{id}`); `None` without a profile.
+    pub(super) async fn phone_of(
+        &self,
+        user: &ZoomUser,
+        id: &str,
+        sites: &SiteDirectory,
+    ) -> Result<Option<PhoneView>, ScimError> {
+        if !sites.phone_enabled() || !may_have_phone(user) {
+            return Ok(None);
+        }
+        match self.zoom.get_phone_user(id).await {
+            Ok(profile) => {
+                let site = profile.site_id.as_deref().and_then(|s| sites.get(s));
+                Ok(Some(PhoneView::from_profile(&profile, site)))
+            }
+            // A user without Zoom Phone: 404 code 1001 (Java connector doc 5.3).
+            Err(e) if e.code == Some(1001) || (e.is_not_found() && e.code.is_none()) => Ok(None),
+            Err(e) if phone_is_disabled(&e) => Ok(None),
+            Err(e) => Err(to_scim(&e, &format!("read the phone profile of user {id}"))),
+        }
+    }
+
+    /// Phone views of `users`, one `GET /phone/users/{id}` each (bounded concurrency).
+    pub(super) async fn phone_per_user(
+        &self,
+        users: &[(String, ZoomUser)],
+        sites: &SiteDirectory,
+    ) -> Result<PhoneIndex, ScimError> {
+        // The futures are built first: a closure inside the stream type would trip
+        // rustc's `Send` check of the axum handlers (higher-ranked lifetimes).
+        let reads: Vec<_> = users
+            .iter()
+            .map(|pair| self.phone_pair(pair, sites))
+            .collect();
+        let found: Vec<Result<Option<(String, PhoneView)>, ScimError>> =
+            futures::stream::iter(reads)
+                .buffered(self.deep_concurrency())
+                .collect()
+                .await;
+        let mut index = PhoneIndex::default();
+        for item in found {
+            if let Some((id, view)) = item? {
+                index.views.insert(id, view);
+            }
+        }
+        Ok(index)
+    }
+
+    async fn phone_pair(
+        &self,
+        (id, user): &(String, ZoomUser),
+        sites: &SiteDirectory,
+    ) -> Result<Option<(String, PhoneView)>, ScimError> {
+        Ok(self
+            .phone_of(user, id, sites)
+            .await?
+            .map(|view| (id.clone(), view)))
+    }
+
+    /// Every phone user matching `query`, walking `GET /phone/users` at 100 a page.
+    pub(super) async fn phone_listing(
+        &self,
+        mut query: ListPhoneUsersQuery,
+        sites: &SiteDirectory,
+    ) -> Result<PhoneIndex, ScimError> {
+        if !sites.phone_enabled() {
+            return Ok(PhoneIndex::default());
+        }
+        query.page_size = Some(PHONE_PAGE);
+        let listed: Vec<_> = match self.zoom.list_phone_users(query).try_collect().await {
+            Ok(users) => users,
+            Err(e) if phone_is_disabled(&e) => Vec::new(),
+            Err(e) => return Err(to_scim(&e, "list phone users")),
+        };
+        let mut index = PhoneIndex::default();
+        for item in listed {
+            let site = item
+                .site
+                .as_ref()
+                .and_then(|s| s.id.as_deref())
+                .and_then(|s| sites.get(s));
+            let view = PhoneView::from_listed(&item, site);
+            match (&item.id, &item.email) {
+                (Some(id), _) => {
+                    index.views.insert(id.clone(), view);
+                }
+                (None, Some(email)) => {
+                    index.by_email.insert(email.to_lowercase(), view);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(index)
+    }
+
+    /// Phone views for a page of users: `known` (an index of this walk) if there is
+    /// one; per-user reads for at most `scim.phone_per_user_max` candidates; else one
+    /// walk of the whole phone-user listing, returned as `true` so the caller can keep
+    /// it for the next pages.
+    pub(super) async fn phone_for_page(
+        &self,
+        users: &[(String, ZoomUser)],
+        known: Option<Arc<PhoneIndex>>,
+    ) -> Result<(Arc<PhoneIndex>, bool), ScimError> {
+        if let Some(index) = known {
+            return Ok((index, false));
+        }
+        let candidates = users.iter().filter(|(_, u)| may_have_phone(u)).count();
+        if candidates == 0 {
+            return Ok((Arc::new(PhoneIndex::default()), false));
+        }
+        let sites = self.phone_sites().await?;
+        if candidates <= self.config.scim.phone_per_user_max {
+            let index = self.phone_per_user(users, &sites).await?;
+            return Ok((Arc::new(index), false));
+        }
+        let index = self
+            .phone_listing(ListPhoneUsersQuery::default(), &sites)
+            .await?;
+        Ok((Arc::new(index), true))
+    }
+}

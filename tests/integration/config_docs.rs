@@ -1,0 +1,324 @@
+//! Drift test for the configuration docs (issue #2): the README's configuration table and
+//! `docker/zoom-scim.example.toml` must name every key of [`Config::documented_keys`], no
+//! other key, the right environment variable, and the code's default value.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Format, Toml};
+use serde_json::Value;
+use zoom_scim::config::{Config, env_var_for};
+
+const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/zoom-scim.example.toml");
+
+/// One documented key: where it is documented, its env variable and default as written.
+#[derive(Debug, Clone)]
+struct DocEntry {
+    key: String,
+    env: String,
+    default: String,
+    line: usize,
+}
+
+/// The code's default of a dotted key, as JSON (`null` for an unset `Option`).
+fn code_default(defaults: &Value, key: &str) -> Value {
+    let pointer = format!("/{}", key.replace('.', "/"));
+    defaults.pointer(&pointer).cloned().unwrap_or(Value::Null)
+}
+
+/// Placeholders the docs use for "no default": unset (`-`, `- (off)`) or required.
+fn is_placeholder(written: &str) -> bool {
+    written == "-" || written.starts_with("- (") || written == "(required)"
+}
+
+/// Whether a placeholder fits the default: `-` for an unset option or empty string,
+/// `(required)` for a credential that has no usable default.
+fn placeholder_fits(written: &str, default: &Value) -> bool {
+    let unset = default.is_null() || default == &Value::String(String::new());
+    is_placeholder(written) && unset
+}
+
+/// The README table rows after `## Configuration`: `| \`key\` | \`ENV\` | \`default\` | ... |`.
+fn readme_entries(readme: &str) -> Vec<DocEntry> {
+    let mut in_section = false;
+    let mut entries = Vec::new();
+    for (index, line) in readme.lines().enumerate() {
+        if line.starts_with("## ") {
+            in_section = line.trim() == "## Configuration";
+            continue;
+        }
+        if !in_section || !line.starts_with("| `") {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let unquote = |cell: &str| cell.trim_matches('`').to_owned();
+        entries.push(DocEntry {
+            key: unquote(cells[0]),
+            env: cells.get(1).map(|c| unquote(c)).unwrap_or_default(),
+            default: cells.get(2).map(|c| unquote(c)).unwrap_or_default(),
+            line: index + 1,
+        });
+    }
+    entries
+}
+
+/// Compares a README default cell with the code's default.
+fn readme_default_matches(written: &str, default: &Value) -> bool {
+    if is_placeholder(written) {
+        return placeholder_fits(written, default);
+    }
+    match default {
+        // Strings are written bare (`127.0.0.1:8080`) or quoted; the empty string as `""`,
+        // optionally followed by what it means.
+        Value::String(s) if s.is_empty() => written.starts_with("\"\""),
+        Value::String(s) => written == s || written == format!("\"{s}\""),
+        _ => serde_json::from_str::<Value>(written).is_ok_and(|v| json_eq(&v, default)),
+    }
+}
+
+/// JSON equality that treats `1` and `1.0` alike.
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// The example file's keys: a `[section]` header, then per key a description comment
+/// ending in `(env VAR)` and a commented `# key = value` line.
+fn example_entries(example: &str) -> Vec<DocEntry> {
+    let mut section = String::new();
+    let mut env = String::new();
+    let mut entries = Vec::new();
+    for (index, line) in example.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = header.to_owned();
+            env.clear();
+            continue;
+        }
+        let Some(comment) = line.strip_prefix('#').map(str::trim) else {
+            continue;
+        };
+        if let Some(var) = comment
+            .strip_suffix(')')
+            .and_then(|c| c.rsplit_once("(env "))
+            .map(|(_, var)| var)
+        {
+            env = var.to_owned();
+            continue;
+        }
+        let Some((key, value)) = comment.split_once(" = ") else {
+            continue;
+        };
+        if section.is_empty() || key.contains(' ') {
+            continue;
+        }
+        entries.push(DocEntry {
+            key: format!("{section}.{key}"),
+            env: std::mem::take(&mut env),
+            default: value.trim().to_owned(),
+            line: index + 1,
+        });
+    }
+    entries
+}
+
+/// Parses an example value as TOML, in its section, and returns it as JSON.
+fn example_value(entry: &DocEntry) -> Result<Value, String> {
+    let (section, leaf) = entry.key.rsplit_once('.').expect("dotted key");
+    let doc = format!("[{section}]\n{leaf} = {}\n", entry.default);
+    Figment::from(Toml::string(&doc))
+        .extract_inner::<Value>(&entry.key)
+        .map_err(|e| e.to_string())
+}
+
+/// Every problem with one documentation source, one line each.
+fn drift(source: &str, entries: &[DocEntry], toml_values: bool) -> Vec<String> {
+    let defaults = serde_json::to_value(Config::default()).expect("config serializes");
+    let code: Vec<String> = Config::documented_keys();
+    let code_set: BTreeSet<&str> = code.iter().map(String::as_str).collect();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for entry in entries {
+        let at = format!("{source}:{}", entry.line);
+        if !seen.insert(entry.key.as_str()) {
+            problems.push(format!("{at}: `{}` documented twice", entry.key));
+        }
+        if !code_set.contains(entry.key.as_str()) {
+            problems.push(format!("{at}: `{}` is not a configuration key", entry.key));
+            continue;
+        }
+        if entry.env != env_var_for(&entry.key) {
+            problems.push(format!(
+                "{at}: `{}` names env `{}`, the code reads `{}`",
+                entry.key,
+                entry.env,
+                env_var_for(&entry.key)
+            ));
+        }
+        let default = code_default(&defaults, &entry.key);
+        let matches = if toml_values && !is_placeholder(&entry.default) {
+            match example_value(entry) {
+                Ok(value) => json_eq(&value, &default),
+                Err(e) => {
+                    problems.push(format!("{at}: `{}` value is not TOML: {e}", entry.key));
+                    continue;
+                }
+            }
+        } else if toml_values {
+            placeholder_fits(&entry.default, &default)
+        } else {
+            readme_default_matches(&entry.default, &default)
+        };
+        if !matches {
+            problems.push(format!(
+                "{at}: `{}` shows default `{}`, the code's default is {default}",
+                entry.key, entry.default
+            ));
+        }
+    }
+    for key in &code {
+        if !seen.contains(key.as_str()) {
+            problems.push(format!("{source}: `{key}` is not documented"));
+        }
+    }
+    problems
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"))
+}
+
+#[test]
+fn readme_table_documents_every_key_with_its_default() {
+    let entries = readme_entries(&read(README));
+    assert!(
+        !entries.is_empty(),
+        "no configuration table found in README"
+    );
+    let problems = drift("README.md", &entries, false);
+    assert!(
+        problems.is_empty(),
+        "README configuration table drifted:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn example_config_documents_every_key_with_its_default() {
+    let entries = example_entries(&read(EXAMPLE));
+    assert!(!entries.is_empty(), "no keys found in the example config");
+    let problems = drift("docker/zoom-scim.example.toml", &entries, true);
+    assert!(
+        problems.is_empty(),
+        "docker/zoom-scim.example.toml drifted:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn example_config_loads_as_it_is_and_uncommented() {
+    // As shipped (every key commented out) it must load: the README points `serve
+    // --config` at it.
+    let config = Config::load(Some(Path::new(EXAMPLE)), Figment::new())
+        .unwrap_or_else(|e| panic!("example config does not load: {e}"));
+    assert_eq!(config, Config::default());
+
+    // With every concrete default uncommented it must still load, to the defaults: the
+    // sections are valid TOML (no table opened twice) and each key sits in its section.
+    let uncommented: String = read(EXAMPLE)
+        .lines()
+        .map(|line| match line.trim().strip_prefix("# ") {
+            Some(rest)
+                if rest
+                    .split_once(" = ")
+                    .is_some_and(|(k, v)| !k.contains(' ') && !is_placeholder(v.trim())) =>
+            {
+                rest.to_owned()
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let loaded: Config = Figment::from(Toml::string(&uncommented))
+        .extract()
+        .unwrap_or_else(|e| panic!("uncommented example config does not load: {e}"));
+    assert_eq!(loaded, Config::default());
+}
+
+#[test]
+fn the_checks_catch_drift() {
+    let readme = read(README);
+    let entries = readme_entries(&readme);
+    let problems_of = |mutate: &dyn Fn(&mut Vec<DocEntry>)| {
+        let mut changed = entries.clone();
+        mutate(&mut changed);
+        drift("README.md", &changed, false)
+    };
+    // A missing key.
+    let problems = problems_of(&|e| {
+        e.retain(|x| x.key != "zoom.page_size");
+    });
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`zoom.page_size` is not documented"))
+    );
+    // A key that does not exist.
+    let problems = problems_of(&|e| {
+        let mut extra = e[0].clone();
+        extra.key = "server.no_such_key".into();
+        extra.env = env_var_for(&extra.key);
+        e.push(extra);
+    });
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("not a configuration key"))
+    );
+    // A wrong default, a wrong env variable, a wrong placeholder.
+    let problems = problems_of(&|e| {
+        for x in e.iter_mut() {
+            match x.key.as_str() {
+                "scim.max_count" => x.default = "500".into(),
+                "server.listen" => x.default = "0.0.0.0:8080".into(),
+                "zoom.plan" => x.env = "ZOOM_SCIM_PLAN".into(),
+                "scim.deep_get" => x.default = "-".into(),
+                _ => {}
+            }
+        }
+    });
+    for needle in [
+        "`scim.max_count` shows default `500`",
+        "`server.listen` shows default `0.0.0.0:8080`",
+        "`zoom.plan` names env `ZOOM_SCIM_PLAN`",
+        "`scim.deep_get` shows default `-`",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(needle)),
+            "{needle} not caught: {problems:?}"
+        );
+    }
+
+    // The example-file parser catches a wrong TOML default and a wrong env variable.
+    let example = read(EXAMPLE)
+        .replace("# page_size = 300", "# page_size = 30")
+        .replace(
+            "(env ZOOM_SCIM_SCIM__MAX_COUNT)",
+            "(env ZOOM_SCIM_MAX_COUNT)",
+        );
+    let problems = drift("example", &example_entries(&example), true);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`zoom.page_size` shows default `30`"))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("names env `ZOOM_SCIM_MAX_COUNT`"))
+    );
+}

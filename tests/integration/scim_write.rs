@@ -1,0 +1,1041 @@
+//! Black-box tests of the SCIM Users write path: the service and the simulator on
+//! port 0; every test asserts the SCIM answer, the simulator's final state
+//! (`/_sim/state`) and, where it matters, the Zoom calls made (`/_sim/stats`).
+
+use serde_json::{Value, json};
+use zoom_scim::config::{Config, CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use zoom_scim::simulator::SimSettings;
+
+use crate::support::{SCIM_TOKEN, Stack, start_stack};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const ZOOM: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+fn settings() -> SimSettings {
+    SimSettings {
+        users: 40,
+        rate_scale: 0.0,
+        ..SimSettings::default()
+    }
+}
+
+fn config() -> Config {
+    let mut config = Config::default();
+    // Tests that need invitations say so; most exercise active users.
+    config.scim.create_action = CreateAction::AutoCreate;
+    config
+}
+
+/// A SCIM answer.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.headers
+            .get_all("warning")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    fn detail(&self) -> &str {
+        self.body["detail"].as_str().unwrap_or_default()
+    }
+}
+
+async fn send(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> Answer {
+    send_with(stack, method, path, body, &[]).await
+}
+
+async fn send_with(
+    stack: &Stack,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = stack
+        .http
+        .request(method, format!("{}{path}", stack.service.scim_base_url))
+        .bearer_auth(SCIM_TOKEN);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+async fn admin(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> Value {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = stack.http.request(
+        method,
+        format!("{}/{path}", stack.sim.admin_url().trim_end_matches('/')),
+    );
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("admin request");
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn reset_stats(stack: &Stack) {
+    admin(stack, "DELETE", "stats", None).await;
+}
+
+/// Number of calls to `"METHOD /template"` since the last reset.
+async fn calls(stack: &Stack, key: &str) -> u64 {
+    stack.sim_admin("stats").await["requests"][key]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+async fn fault(stack: &Stack, spec: Value) {
+    admin(stack, "POST", "faults", Some(spec)).await;
+}
+
+/// A 400 Zoom does not retry-trigger: the call fails for good.
+fn refuse(method: &str, path: &str) -> Value {
+    json!({"method": method, "path": path, "count": 1, "action": "respond", "status": 400,
+           "body": {"code": 300, "message": "Simulated refusal."}})
+}
+
+async fn sim_user(stack: &Stack, id: &str) -> Option<Value> {
+    let state = stack.sim_admin("state").await;
+    state["users"]
+        .as_array()?
+        .iter()
+        .find(|u| u["id"] == id)
+        .cloned()
+}
+
+async fn sim_user_by_email(stack: &Stack, email: &str) -> Option<Value> {
+    let state = stack.sim_admin("state").await;
+    state["users"]
+        .as_array()?
+        .iter()
+        .find(|u| {
+            u["email"]
+                .as_str()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+        .cloned()
+}
+
+/// A seeded user with `status` that is not the owner nor an admin.
+async fn seeded(stack: &Stack, status: &str) -> Value {
+    let state = stack.sim_admin("state").await;
+    let owner = state["account"]["owner_id"].clone();
+    state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["status"] == status && u["id"] != owner && u["role_id"] == "2")
+        .cloned()
+        .unwrap_or_else(|| panic!("a seeded {status} member"))
+}
+
+async fn group_ids(stack: &Stack) -> Vec<(String, String)> {
+    let state = stack.sim_admin("state").await;
+    state["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_str().unwrap().to_owned(),
+                g["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn custom_role(stack: &Stack) -> String {
+    let state = stack.sim_admin("state").await;
+    state["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .find(|id| !["0", "1", "2"].contains(&id.as_str()))
+        .expect("a custom role in the seed")
+}
+
+fn entra_create(email: &str) -> Value {
+    // The shape Entra ID sends (scim-clients.md section 1).
+    json!({
+        "schemas": [USER, ENTERPRISE],
+        "externalId": "0a1b2c",
+        "userName": email,
+        "active": true,
+        "displayName": "Grace Hopper",
+        "title": "Rear Admiral",
+        "emails": [{"primary": true, "type": "work", "value": email}],
+        "name": {"givenName": "Grace", "familyName": "Hopper"},
+        ENTERPRISE: {"department": "Navy"}
+    })
+}
+
+// ----- create --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
+    let stack = start_stack(settings(), config()).await;
+    reset_stats(&stack).await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("grace@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let id = answer.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        answer.header("location"),
+        answer.body["meta"]["location"].as_str()
+    );
+    assert!(answer.header("etag").is_some_and(|e| e.starts_with("W/")));
+    assert_eq!(answer.body["title"], "Rear Admiral");
+    assert_eq!(answer.body[ENTERPRISE]["department"], "Navy");
+    assert!(answer.warnings().is_empty(), "{:?}", answer.warnings());
+
+    let user = sim_user(&stack, &id).await.expect("user exists in Zoom");
+    assert_eq!(user["email"], "grace@example.com");
+    assert_eq!(user["status"], "active");
+    assert_eq!(user["first_name"], "Grace");
+    assert_eq!(user["job_title"], "Rear Admiral");
+    assert_eq!(user["dept"], "Navy");
+    // Duplicate look-up first, one create, one profile update.
+    assert_eq!(calls(&stack, "POST /users").await, 1);
+    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
+
+    let (status, got) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["title"], "Rear Admiral");
+}
+
+#[tokio::test]
+async fn invitation_creates_a_pending_user_and_says_what_zoom_could_not_take() {
+    let mut config = config();
+    config.scim.create_action = CreateAction::Create;
+    let stack = start_stack(settings(), config).await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("invitee@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.body[ZOOM]["status"], "pending");
+    // The title and department cannot be set on a pending user: said, not claimed.
+    let warnings = answer.warnings().join("\n");
+    assert!(warnings.contains("title"), "{warnings}");
+    assert!(warnings.contains("department"), "{warnings}");
+    assert!(answer.body.get("title").is_none());
+    let user = sim_user_by_email(&stack, "invitee@example.com")
+        .await
+        .unwrap();
+    assert_eq!(user["status"], "pending");
+}
+
+#[tokio::test]
+async fn duplicate_user_name_conflicts_naming_the_existing_id() {
+    let stack = start_stack(settings(), config()).await;
+    let existing = seeded(&stack, "active").await;
+    reset_stats(&stack).await;
+    let email = existing["email"].as_str().unwrap();
+    let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.body["scimType"], "uniqueness");
+    assert!(answer.detail().contains(existing["id"].as_str().unwrap()));
+    assert_eq!(
+        calls(&stack, "POST /users").await,
+        0,
+        "looked up, not created"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
+    let mut config = config();
+    config.scim.duplicates = DuplicatePolicy::Adopt;
+    let stack = start_stack(settings(), config).await;
+    let existing = seeded(&stack, "active").await;
+    let email = existing["email"].as_str().unwrap();
+    let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["id"], existing["id"]);
+    let user = sim_user(&stack, existing["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(user["job_title"], "Rear Admiral");
+    assert_eq!(user["first_name"], "Grace");
+    // A re-run converges: same answer, no new calls but the look-ups.
+    reset_stats(&stack).await;
+    let again = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_answer_from_zoom_is_looked_up_again_409_and_412() {
+    for (duplicate_status, policy) in [
+        (409, DuplicatePolicy::Conflict),
+        (412, DuplicatePolicy::Conflict),
+        (409, DuplicatePolicy::Adopt),
+        (412, DuplicatePolicy::Adopt),
+    ] {
+        let mut config = config();
+        config.scim.duplicates = policy;
+        let settings = SimSettings {
+            duplicate_status,
+            ..settings()
+        };
+        let stack = start_stack(settings, config).await;
+        let existing = seeded(&stack, "active").await;
+        let email = existing["email"].as_str().unwrap();
+        // The first look-up misses (another process creates the user meanwhile).
+        fault(
+            &stack,
+            json!({"method": "GET", "path": "/users/{userId}", "count": 1,
+                   "action": "respond", "status": 404,
+                   "body": {"code": 1001, "message": format!("User does not exist: {email}.")}}),
+        )
+        .await;
+        reset_stats(&stack).await;
+        let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
+        assert_eq!(calls(&stack, "POST /users").await, 1);
+        match policy {
+            DuplicatePolicy::Conflict => {
+                assert_eq!(answer.status, 409, "{duplicate_status}: {}", answer.body);
+                assert_eq!(answer.body["scimType"], "uniqueness");
+                assert!(answer.detail().contains(existing["id"].as_str().unwrap()));
+            }
+            DuplicatePolicy::Adopt => {
+                assert_eq!(answer.status, 200, "{duplicate_status}: {}", answer.body);
+                assert_eq!(answer.body["id"], existing["id"]);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_account_elsewhere_is_its_own_clear_409() {
+    let stack = start_stack(settings(), config()).await;
+    fault(
+        &stack,
+        json!({"method": "POST", "path": "/users", "count": 1, "action": "respond", "status": 400,
+               "body": {"code": 1009, "message": "The user elsewhere@example.com already holds an active account"}}),
+    )
+    .await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("elsewhere@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(
+        answer.detail().contains("another Zoom account"),
+        "{}",
+        answer.detail()
+    );
+    assert!(
+        sim_user_by_email(&stack, "elsewhere@example.com")
+            .await
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn create_validates_input_with_clear_400s() {
+    let stack = start_stack(settings(), config()).await;
+    for (body, keyword) in [
+        (json!({"schemas": [USER]}), "invalidValue"),
+        (
+            json!({"schemas": [USER], "userName": "not-an-email"}),
+            "invalidValue",
+        ),
+        (
+            json!({"schemas": [USER], "userName": "x@example.com", "active": "maybe"}),
+            "invalidValue",
+        ),
+        (json!([1, 2]), "invalidSyntax"),
+    ] {
+        let answer = send(&stack, "POST", "/Users", Some(body.clone())).await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["scimType"], keyword, "{body}");
+    }
+}
+
+// ----- PATCH in each client's dialect -------------------------------------------------
+
+#[tokio::test]
+async fn entra_patch_shapes_apply() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let manager = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let body = patch(json!([
+        {"op": "Replace", "path": "displayName", "value": "Entra Name"},
+        {"op": "Add", "path": format!("{ENTERPRISE}:department"), "value": "Finance"},
+        {"op": "Replace", "value": {"name.givenName": "Enid", "title": "Analyst"}},
+        {"op": "Add", "path": format!("{ENTERPRISE}:manager"), "value": manager["id"]},
+    ]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["displayName"], "Entra Name");
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["display_name"], "Entra Name");
+    assert_eq!(zoom["dept"], "Finance");
+    assert_eq!(zoom["first_name"], "Enid");
+    assert_eq!(zoom["job_title"], "Analyst");
+    assert_eq!(zoom["manager"], manager["email"]);
+
+    // "False" as a string deactivates; an empty value clears.
+    let body = patch(json!([
+        {"op": "Replace", "path": "active", "value": "False"},
+        {"op": "Replace", "path": "title", "value": ""},
+    ]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["active"], false);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["status"], "inactive");
+    assert_eq!(zoom["job_title"], "");
+}
+
+#[tokio::test]
+async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
+
+    // midPoint: lower-case attribute names, groupIds written by value.
+    let body = patch(json!([
+        {"op": "replace", "path": "name.givenname", "value": "Mid"},
+        {"op": "add", "path": format!("{ZOOM}:groupids"), "value": [group]},
+    ]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["first_name"], "Mid");
+    assert!(
+        zoom["group_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(group))
+    );
+
+    // Okta: a no-path replace of active.
+    reset_stats(&stack).await;
+    let body = patch(json!([{"op": "replace", "value": {"active": false}}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
+    assert_eq!(calls(&stack, "PUT /users/{userId}/status").await, 1);
+    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+}
+
+#[tokio::test]
+async fn patch_errors_are_scim_errors_and_change_nothing() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let before = sim_user(&stack, id).await.unwrap();
+    for (ops, status, keyword) in [
+        (
+            json!([{"op": "replace", "path": "id", "value": "x"}]),
+            400,
+            "mutability",
+        ),
+        (
+            json!([{"op": "replace", "path": "name[", "value": "x"}]),
+            400,
+            "invalidPath",
+        ),
+        (
+            json!([{"op": "replace", "path": "active", "value": "perhaps"}]),
+            400,
+            "invalidValue",
+        ),
+        (
+            json!([{"op": "add", "path": format!("{ZOOM}:groupIds"), "value": ["no-such-group"]}]),
+            400,
+            "invalidValue",
+        ),
+        (
+            json!([{"op": "replace", "path": "roles", "value": [{"value": "Astronaut"}]}]),
+            400,
+            "invalidValue",
+        ),
+        (
+            json!([{"op": "replace", "path": "userType", "value": "Gold"}]),
+            400,
+            "invalidValue",
+        ),
+    ] {
+        let answer = send(
+            &stack,
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(patch(ops.clone())),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{ops}: {}", answer.body);
+        assert_eq!(answer.body["scimType"], keyword, "{ops}");
+    }
+    assert_eq!(sim_user(&stack, id).await.unwrap(), before);
+    let answer = send(
+        &stack,
+        "PATCH",
+        "/Users/nobody",
+        Some(patch(
+            json!([{"op": "replace", "path": "title", "value": "x"}]),
+        )),
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+}
+
+#[tokio::test]
+async fn role_moves_email_changes_and_group_leaves() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
+    let body = patch(json!([
+        {"op": "replace", "path": "roles", "value": [{"value": "Admin", "primary": true}]},
+        {"op": "replace", "path": "userName", "value": "renamed@example.com"},
+        {"op": "add", "path": format!("{ZOOM}:groupIds"), "value": [group]},
+    ]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["userName"], "renamed@example.com");
+    assert_eq!(answer.body["roles"][0]["display"], "Admin");
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["email"], "renamed@example.com");
+    assert_eq!(zoom["role_id"], "1");
+
+    // midPoint removes values of a multi-valued attribute by value.
+    let body =
+        patch(json!([{"op": "remove", "path": format!("{ZOOM}:groupIds"), "value": [group]}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert!(
+        !zoom["group_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(group))
+    );
+
+    // An address outside the managed domains: Zoom refuses, the client hears why.
+    let body = patch(json!([{"op": "replace", "path": "userName", "value": "x@elsewhere.test"}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(
+        sim_user(&stack, id).await.unwrap()["email"],
+        "renamed@example.com"
+    );
+}
+
+// ----- PUT ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let before = sim_user(&stack, id).await.unwrap();
+    let body = json!({
+        "schemas": [USER], "userName": before["email"], "active": true,
+        "name": {"givenName": "Put", "familyName": "Replaced"}, "title": "",
+        "groups": [], "meta": {"resourceType": "User"}
+    });
+    let answer = send(&stack, "PUT", &format!("/Users/{id}"), Some(body.clone())).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["first_name"], "Put");
+    assert_eq!(zoom["last_name"], "Replaced");
+    assert_eq!(zoom["job_title"], "");
+    // Omitted: unchanged.
+    assert_eq!(zoom["dept"], before["dept"]);
+    assert_eq!(zoom["group_ids"], before["group_ids"]);
+    // The same PUT again changes nothing in Zoom.
+    reset_stats(&stack).await;
+    let again = send(&stack, "PUT", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+}
+
+// ----- partial failures and convergent replays ---------------------------------------
+
+#[tokio::test]
+async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
+    let steps = [
+        ("PATCH", "/users/{userId}", "profile"),
+        ("PUT", "/users/{userId}/email", "userName"),
+        ("POST", "/roles/{roleId}/members", "role"),
+        ("POST", "/groups/{groupId}/members", "join group"),
+        ("PUT", "/users/{userId}/status", "deactivate"),
+    ];
+    for (index, (method, path, label)) in steps.iter().enumerate() {
+        let stack = start_stack(settings(), config()).await;
+        let user = seeded(&stack, "active").await;
+        let id = user["id"].as_str().unwrap();
+        let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
+        let new_email = format!("moved{index}@example.com");
+        // A custom role (Zoom refuses to deactivate admins).
+        let role = custom_role(&stack).await;
+        let body = patch(json!([
+            {"op": "replace", "path": "title", "value": "Converged"},
+            {"op": "replace", "path": "userName", "value": new_email},
+            {"op": "replace", "path": "roles", "value": [{"value": role}]},
+            {"op": "add", "path": format!("{ZOOM}:groupIds"), "value": [group]},
+            {"op": "replace", "path": "active", "value": false},
+        ]));
+        fault(&stack, refuse(method, path)).await;
+        let failed = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body.clone())).await;
+        assert_eq!(failed.status, 400, "{label}: {}", failed.body);
+        let detail = failed.detail();
+        assert!(detail.contains(&format!("'{label}")), "{label}: {detail}");
+        // Everything before the failed step is listed as applied, the rest as not attempted.
+        for (earlier, _, earlier_label) in &steps[..index] {
+            let _ = earlier;
+            let applied = detail.split("Applied:").nth(1).unwrap_or_default();
+            let applied = applied.split(". '").next().unwrap_or_default();
+            assert!(applied.contains(earlier_label), "{label}: {detail}");
+        }
+        if index + 1 < steps.len() {
+            assert!(
+                detail.contains(steps[index + 1].2),
+                "{label}: later steps named: {detail}"
+            );
+        }
+
+        reset_stats(&stack).await;
+        let replay = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+        assert_eq!(replay.status, 200, "{label} replay: {}", replay.body);
+        let zoom = sim_user(&stack, id).await.unwrap();
+        assert_eq!(zoom["job_title"], "Converged", "{label}");
+        assert_eq!(zoom["email"], new_email.as_str(), "{label}");
+        assert_eq!(zoom["role_id"], role.as_str(), "{label}");
+        assert!(
+            zoom["group_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(group))
+        );
+        assert_eq!(zoom["status"], "inactive", "{label}");
+        // The replay redid only what was missing.
+        if index > 0 {
+            assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0, "{label}");
+        }
+        if index > 1 {
+            assert_eq!(
+                calls(&stack, "PUT /users/{userId}/email").await,
+                0,
+                "{label}"
+            );
+        }
+    }
+}
+
+// ----- pending and inactive users -----------------------------------------------------
+
+#[tokio::test]
+async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "pending").await;
+    let id = user["id"].as_str().unwrap();
+    reset_stats(&stack).await;
+    let answer = send(
+        &stack,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(patch(
+            json!([{"op": "replace", "path": "title", "value": "Invitee"}]),
+        )),
+    )
+    .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(answer.detail().contains("pending"), "{}", answer.detail());
+    assert_eq!(
+        calls(&stack, "PATCH /users/{userId}").await,
+        0,
+        "nothing sent"
+    );
+
+    let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
+    let answer = send(
+        &stack,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(patch(
+            json!([{"op": "add", "path": format!("{ZOOM}:groupIds"), "value": [group]}]),
+        )),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert!(
+        zoom["group_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(group))
+    );
+
+    // active=false with the default rule: refused, user untouched.
+    let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "pending");
+}
+
+#[tokio::test]
+async fn pending_deactivation_can_withdraw_the_invitation() {
+    let mut config = config();
+    config.scim.pending_deactivation = PendingDeactivation::Disassociate;
+    let stack = start_stack(settings(), config).await;
+    let user = seeded(&stack, "pending").await;
+    let id = user["id"].as_str().unwrap();
+    let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert!(sim_user(&stack, id).await.is_none(), "invitation withdrawn");
+}
+
+#[tokio::test]
+async fn inactive_users_change_only_together_with_reactivation() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "inactive").await;
+    let id = user["id"].as_str().unwrap();
+    let title = patch(json!([{"op": "replace", "path": "title", "value": "Back"}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(title)).await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(
+        answer.detail().contains("active=true"),
+        "{}",
+        answer.detail()
+    );
+    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
+
+    let both = patch(json!([
+        {"op": "replace", "path": "title", "value": "Back"},
+        {"op": "replace", "path": "active", "value": true},
+    ]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(both)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["status"], "active");
+    assert_eq!(zoom["job_title"], "Back");
+}
+
+// ----- ETags --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn stale_if_match_answers_412_and_changes_nothing() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let first = send(&stack, "GET", &format!("/Users/{id}"), None).await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let change = patch(json!([{"op": "replace", "path": "title", "value": "v2"}]));
+    let answer = send_with(
+        &stack,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(change.clone()),
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let new_etag = answer.header("etag").unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+
+    let stale = patch(json!([{"op": "replace", "path": "title", "value": "v3"}]));
+    for (method, body) in [
+        ("PATCH", Some(stale)),
+        (
+            "PUT",
+            Some(json!({"userName": user["email"], "title": "v3"})),
+        ),
+        ("DELETE", None),
+    ] {
+        let answer = send_with(
+            &stack,
+            method,
+            &format!("/Users/{id}"),
+            body,
+            &[("if-match", &etag)],
+        )
+        .await;
+        assert_eq!(answer.status, 412, "{method}: {}", answer.body);
+    }
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["job_title"], "v2");
+    assert_eq!(zoom["status"], "active");
+}
+
+// ----- delete -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn delete_follows_the_policy() {
+    for policy in [
+        DeletePolicy::Deactivate,
+        DeletePolicy::Disassociate,
+        DeletePolicy::Delete,
+    ] {
+        let mut config = config();
+        config.scim.delete_policy = policy;
+        let stack = start_stack(settings(), config).await;
+        let user = seeded(&stack, "active").await;
+        let id = user["id"].as_str().unwrap();
+        let answer = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
+        assert_eq!(answer.status, 204, "{policy:?}: {}", answer.body);
+        let zoom = sim_user(&stack, id).await;
+        match policy {
+            DeletePolicy::Deactivate => {
+                assert_eq!(zoom.unwrap()["status"], "inactive");
+                let (status, got) = stack.get(&format!("/Users/{id}")).await;
+                assert_eq!((status, got["active"].clone()), (200, json!(false)));
+                // Deleting again is a no-op success.
+                let again = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
+                assert_eq!(again.status, 204);
+            }
+            _ => {
+                assert!(zoom.is_none(), "{policy:?}");
+                let (status, _) = stack.get(&format!("/Users/{id}")).await;
+                assert_eq!(status, 404);
+            }
+        }
+        // Pending users are always removed (invitation withdrawn).
+        let pending = seeded(&stack, "pending").await;
+        let pid = pending["id"].as_str().unwrap();
+        let answer = send(&stack, "DELETE", &format!("/Users/{pid}"), None).await;
+        assert_eq!(answer.status, 204, "{policy:?}: {}", answer.body);
+        assert!(sim_user(&stack, pid).await.is_none());
+        let answer = send(&stack, "DELETE", "/Users/no-such-user", None).await;
+        assert_eq!(answer.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn protected_accounts_are_never_deactivated_or_removed() {
+    let mut config = config();
+    let settings = settings();
+    // Protect one member by e-mail; the owner is always protected.
+    let probe = start_stack(settings.clone(), Config::default()).await;
+    let member = seeded(&probe, "active").await;
+    drop(probe);
+    config.scim.protected_users = vec![member["email"].as_str().unwrap().to_uppercase()];
+    config.scim.delete_policy = DeletePolicy::Delete;
+    let stack = start_stack(settings, config).await;
+    let owner_id = stack.sim_admin("state").await["account"]["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for id in [owner_id.as_str(), member["id"].as_str().unwrap()] {
+        let answer = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+        let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "active");
+    }
+    let role = patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "2"}]}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{owner_id}"), Some(role)).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert_eq!(sim_user(&stack, &owner_id).await.unwrap()["role_id"], "0");
+}
+
+// ----- lost answers and sign-out ------------------------------------------------------
+
+#[tokio::test]
+async fn a_lost_create_answer_creates_exactly_one_user() {
+    let stack = start_stack(settings(), config()).await;
+    // Zoom creates the user but the answer never arrives.
+    fault(
+        &stack,
+        json!({"method": "POST", "path": "/users", "count": 1, "action": "apply_then_drop"}),
+    )
+    .await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("lost@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let state = stack.sim_admin("state").await;
+    let matching = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["email"] == "lost@example.com")
+        .count();
+    assert_eq!(matching, 1, "never duplicated");
+    let zoom = sim_user_by_email(&stack, "lost@example.com").await.unwrap();
+    assert_eq!(answer.body["id"], zoom["id"]);
+    assert_eq!(zoom["job_title"], "Rear Admiral");
+}
+
+#[tokio::test]
+async fn deactivation_signs_the_user_out_when_configured() {
+    let mut config = config();
+    config.scim.logout_on_deactivate = true;
+    let stack = start_stack(settings(), config).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    reset_stats(&stack).await;
+    let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["status"], "inactive");
+    assert_eq!(zoom["logged_out_count"], 1);
+    assert_eq!(calls(&stack, "DELETE /users/{userId}/token").await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_patches_to_one_user_lose_nothing() {
+    // Zoom stores phone numbers as one list: two PATCHes each adding a number would
+    // overwrite each other if their read-diff-write cycles interleaved.
+    let settings = SimSettings {
+        latency_ms: 20,
+        ..settings()
+    };
+    let stack = start_stack(settings, config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let clear = patch(json!([{"op": "remove", "path": "phoneNumbers"}]));
+    assert_eq!(
+        send(&stack, "PATCH", &format!("/Users/{id}"), Some(clear))
+            .await
+            .status,
+        200
+    );
+    let numbers = ["+14155550101", "+14155550102", "+14155550103"];
+    let path = format!("/Users/{id}");
+    let sends = numbers.iter().map(|n| {
+        let body = patch(
+            json!([{"op": "add", "path": "phoneNumbers", "value": [{"value": n, "type": "work"}]}]),
+        );
+        send(&stack, "PATCH", &path, Some(body))
+    });
+    for answer in futures::future::join_all(sends).await {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let zoom = sim_user(&stack, &id).await.unwrap();
+    let stored: Vec<String> = zoom["phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}",
+                p["code"].as_str().unwrap(),
+                p["number"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for n in numbers {
+        assert!(stored.contains(&n.to_owned()), "{n} kept: {stored:?}");
+    }
+}
+
+// ----- role and group filters (issue #7: pushed down to Zoom) -------------------------
+
+#[tokio::test]
+async fn role_and_group_filters_are_answered_by_zoom_queries() {
+    let stack = start_stack(settings(), config()).await;
+    let state = stack.sim_admin("state").await;
+    let users = state["users"].as_array().unwrap();
+    let admins: std::collections::BTreeSet<String> = users
+        .iter()
+        .filter(|u| u["role_id"] == "1")
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!admins.is_empty());
+    reset_stats(&stack).await;
+    let (status, page) = stack
+        .get("/Users?filter=roles.value%20eq%20%221%22&attributes=userName&count=1000")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let got: std::collections::BTreeSet<String> = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, admins);
+    assert_eq!(
+        calls(&stack, "GET /users/{userId}").await,
+        0,
+        "no per-user reads"
+    );
+
+    let group = state["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["member_ids"].as_array().is_some_and(|m| !m.is_empty()))
+        .expect("a group with members")
+        .clone();
+    let members: std::collections::BTreeSet<String> = group["member_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    reset_stats(&stack).await;
+    let (status, page) = stack
+        .get(&format!(
+            "/Users?filter=groups.value%20eq%20%22{}%22&attributes=userName&count=1000",
+            group["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let got: std::collections::BTreeSet<String> = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, members);
+    assert!(calls(&stack, "GET /groups/{groupId}/members").await >= 1);
+    assert_eq!(calls(&stack, "GET /users").await, 0, "no full listing");
+}
