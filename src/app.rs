@@ -21,15 +21,37 @@ pub struct Service {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+/// How often histogram samples are folded into their summaries.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The Prometheus recorder is process-wide: install it once, share the handle.
+///
+/// `install_recorder` leaves upkeep to the caller ("The caller is responsible for
+/// ensuring that upkeep is run periodically", metrics-exporter-prometheus docs): without
+/// it every histogram sample is kept until `/metrics` is scraped, so an unscraped
+/// service grows by 8 bytes per Zoom call forever. A plain thread does it, as the
+/// recorder outlives any one tokio runtime.
 fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
         std::sync::OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
                 .install_recorder()
-                .ok()
+                .ok()?;
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(METRICS_UPKEEP);
+                        upkeep.run_upkeep();
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot start the metrics upkeep thread");
+            }
+            Some(handle)
         })
         .clone()
 }

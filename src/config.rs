@@ -214,6 +214,9 @@ pub struct ZoomConfig {
     pub plan: Plan,
     /// Share of the account-wide rate budget this service may use (0 < share <= 1).
     pub budget_share: f64,
+    /// Multiplies the plan's published rate limits, for accounts whose limits Zoom has
+    /// raised (and simulators run with `--rate-scale`); 0 turns client pacing off.
+    pub rate_scale: f64,
     /// TCP connect timeout, milliseconds.
     pub connect_timeout_ms: u64,
     /// Per-attempt timeout, milliseconds.
@@ -247,6 +250,7 @@ impl Default for ZoomConfig {
             client_secret_file: None,
             plan: Plan::Business,
             budget_share: 0.8,
+            rate_scale: 1.0,
             connect_timeout_ms: 5_000,
             request_timeout_ms: 30_000,
             io_error_retries: 5,
@@ -547,6 +551,12 @@ impl Config {
         }
         if !(self.zoom.budget_share > 0.0 && self.zoom.budget_share <= 1.0) {
             return Err(ConfigError::new("zoom.budget_share", "must be in (0, 1]"));
+        }
+        if !(self.zoom.rate_scale.is_finite() && self.zoom.rate_scale >= 0.0) {
+            return Err(ConfigError::new(
+                "zoom.rate_scale",
+                "must be a finite number >= 0",
+            ));
         }
         if self.zoom.page_size == 0 {
             return Err(ConfigError::new("zoom.page_size", "must be at least 1"));

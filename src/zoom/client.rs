@@ -301,7 +301,7 @@ impl ZoomClient {
                 Box::new(source),
                 Duration::from_secs(config.token_refresh_margin_s),
             ),
-            limits: RateLimits::for_plan(config.plan, config.budget_share),
+            limits: RateLimits::for_plan(config.plan, config.budget_share, config.rate_scale),
             concurrency: Semaphore::new(config.max_concurrency.clamp(1, Semaphore::MAX_PERMITS)),
             retry,
             page_size: config.page_size.max(1),

@@ -1,6 +1,6 @@
 //! Client-side pacing so that zoom-scim stays inside its share of Zoom's account-wide
 //! rate limits: one `governor` GCRA bucket per (API family, category), sized from the
-//! plan and `budget_share`, plus "daily quota spent until" markers set by Zoom's
+//! plan, `budget_share` and `rate_scale`, plus "daily quota spent until" markers set by Zoom's
 //! `Daily-limit` 429s.
 
 use std::collections::HashMap;
@@ -55,13 +55,40 @@ pub(crate) struct RateLimits<C: Clock = QuantaClock> {
     daily_blocks: Mutex<HashMap<(ApiFamily, Category), DateTime<Utc>>>,
 }
 
+/// `limit` multiplied by `scale` (Zoom raises limits for some accounts on request), at
+/// least one request per window.
+fn scaled(limit: RateLimit, scale: f64) -> RateLimit {
+    let requests = (f64::from(limit.requests) * scale)
+        .round()
+        .clamp(1.0, f64::from(u32::MAX));
+    RateLimit {
+        // Clamped to [1, u32::MAX] just above, so the cast cannot truncate.
+        requests: requests as u32,
+        ..limit
+    }
+}
+
 impl<C: Clock + Clone> RateLimits<C> {
     /// Buckets for `plan` at `share` of Zoom's limits, on `clock`.
+    #[cfg(test)]
     pub fn new(plan: Plan, share: f64, clock: C) -> Self {
+        Self::scaled(plan, share, 1.0, clock)
+    }
+
+    /// Buckets for `plan`'s limits multiplied by `scale`, at `share` of them, on `clock`.
+    /// A `scale` of 0 (or below, or not finite) means no pacing at all.
+    pub fn scaled(plan: Plan, share: f64, scale: f64, clock: C) -> Self {
         let mut buckets = HashMap::new();
-        for family in [ApiFamily::General, ApiFamily::Phone] {
+        let pacing = scale.is_finite() && scale > 0.0;
+        let families: &[ApiFamily] = if pacing {
+            &[ApiFamily::General, ApiFamily::Phone]
+        } else {
+            &[]
+        };
+        for &family in families {
             for category in Category::ALL {
-                let quota = quota_for(rate_limit(plan, family, category), share);
+                let limit = scaled(rate_limit(plan, family, category), scale);
+                let quota = quota_for(limit, share);
                 buckets.insert(
                     (family, category),
                     RateLimiter::direct_with_clock(quota, clock.clone()),
@@ -147,9 +174,9 @@ impl<C: Clock + Clone> RateLimits<C> {
 }
 
 impl RateLimits<QuantaClock> {
-    /// Production buckets on the quanta clock.
-    pub fn for_plan(plan: Plan, share: f64) -> Self {
-        Self::new(plan, share, QuantaClock::default())
+    /// Production buckets on the quanta clock: `plan`'s limits times `scale`, at `share`.
+    pub fn for_plan(plan: Plan, share: f64, scale: f64) -> Self {
+        Self::scaled(plan, share, scale, QuantaClock::default())
     }
 
     /// Waits on the tokio timer until a slot is free; returns the time waited.
@@ -232,6 +259,24 @@ mod tests {
         assert!(limits.check(ApiFamily::General, Category::Medium).is_err());
         assert!(limits.check(ApiFamily::General, Category::Light).is_ok());
         assert!(limits.check(ApiFamily::Phone, Category::Medium).is_ok());
+    }
+
+    #[tokio::test]
+    async fn scale_multiplies_the_rate_and_zero_turns_pacing_off() {
+        let clock = FakeRelativeClock::default();
+        // Business Light 80/s x 10 = 800/s at 0.8: 640/s with bursts of 160.
+        let limits = RateLimits::scaled(Plan::Business, 0.8, 10.0, clock.clone());
+        let times = admissions(&limits, &clock, Category::Light, 1000).await;
+        let total = times.last().unwrap().as_secs_f64();
+        assert!((total - 840.0 / 640.0).abs() < 0.001, "took {total}s");
+        assert!(most_in_any_window(&times, Duration::from_secs(1)) <= 800);
+        let unpaced = RateLimits::scaled(Plan::Free, 0.8, 0.0, clock.clone());
+        for _ in 0..10_000 {
+            assert!(unpaced.check(ApiFamily::General, Category::Medium).is_ok());
+        }
+        // A tiny scale still lets one request per window through.
+        let slow = RateLimits::scaled(Plan::Free, 0.8, 0.001, clock);
+        assert!(slow.check(ApiFamily::General, Category::Medium).is_ok());
     }
 
     #[test]

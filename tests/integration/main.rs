@@ -2,6 +2,7 @@
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
 mod config_docs;
+mod deep_paging;
 mod openapi;
 mod scale;
 mod scim_groups;

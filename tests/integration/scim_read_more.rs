@@ -660,18 +660,28 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["totalResults"], 20);
 
-    // Every attempt fails (1 + 2 retries): 503 with Retry-After and a SCIM body.
+    // Every attempt fails (1 + 2 retries, for each status listed, possibly at the same
+    // time): 503 with Retry-After and a SCIM body.
     sim_post(
         &stack,
         "faults",
-        &json!({"method": "GET", "path": "/users", "action": "respond", "status": 503, "count": 3}),
+        &json!({"method": "GET", "path": "/users", "action": "respond", "status": 503, "count": 100}),
     )
     .await;
     let (status, headers, body) = get_full(&stack, "/Users?attributes=userName,active").await;
     assert_scim_error((status, &body), 503, None, "5xx");
     let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after >= 1, "{retry_after}");
-    // The faults are spent: the next listing works again.
+    // Zoom answers again: so does the next listing.
+    stack
+        .http
+        .delete(format!(
+            "{}/faults",
+            stack.sim.admin_url().trim_end_matches('/')
+        ))
+        .send()
+        .await
+        .unwrap();
     let (status, _) = stack.get("/Users?attributes=userName,active").await;
     assert_eq!(status, 200);
 
