@@ -197,10 +197,6 @@ fn import_section(deep: &ImportRun, narrow: &ImportRun) -> Section {
     let mut s = Section::new("1. full deep import (sequential SCIM paging, count 100)");
     deep.rows(&mut s);
     narrow.rows(&mut s);
-    s.row(
-        format!("{}: detail calls", narrow.label),
-        narrow.detail_calls().to_string(),
-    );
     s.json = json!({
         "all_attributes": deep.json(),
         "narrow": narrow.json(),
