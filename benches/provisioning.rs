@@ -98,9 +98,20 @@ struct Args {
     /// `service-*.log` next to the JSON file.
     #[arg(long, default_value = "warn")]
     service_log_level: String,
+    /// Extra environment for the service, `KEY=VALUE` (repeatable), e.g.
+    /// `ZOOM_SCIM_ZOOM__MAX_CONCURRENCY=16` to try a setting.
+    #[arg(long = "service-env", value_parser = parse_key_value)]
+    service_env: Vec<(String, String)>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+/// `KEY=VALUE` of `--service-env`.
+fn parse_key_value(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{raw}` is not KEY=VALUE"))
 }
 
 impl Args {
@@ -197,10 +208,6 @@ fn import_section(deep: &ImportRun, narrow: &ImportRun) -> Section {
     let mut s = Section::new("1. full deep import (sequential SCIM paging, count 100)");
     deep.rows(&mut s);
     narrow.rows(&mut s);
-    s.row(
-        format!("{}: detail calls", narrow.label),
-        narrow.detail_calls().to_string(),
-    );
     s.json = json!({
         "all_attributes": deep.json(),
         "narrow": narrow.json(),
@@ -382,10 +389,14 @@ async fn run(args: Args) -> Result<Value> {
     let mut sections: Vec<(String, Section)> = Vec::new();
     let service_options = ServiceOptions {
         rate_scale: args.rate_scale,
-        env: vec![(
-            "ZOOM_SCIM_LOG__LEVEL".to_owned(),
-            args.service_log_level.clone(),
-        )],
+        env: [
+            vec![(
+                "ZOOM_SCIM_LOG__LEVEL".to_owned(),
+                args.service_log_level.clone(),
+            )],
+            args.service_env.clone(),
+        ]
+        .concat(),
         cpu: args.service_cpu(),
     };
 

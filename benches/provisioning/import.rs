@@ -142,6 +142,13 @@ impl ImportRun {
                 }
             ),
         );
+        section.row(
+            format!("{p}: GET /users/{{userId}} per user"),
+            format!(
+                "{:.3} (detail, or the id of an invitee)",
+                self.detail_calls() as f64 / self.expected_users.max(1) as f64
+            ),
+        );
         section.row(format!("{p}: SCIM page time"), self.page_times.cell());
     }
 }

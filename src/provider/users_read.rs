@@ -508,14 +508,21 @@ impl Provider {
             let fetch = match &cursor.next_page {
                 Some((fetched_for, fetch)) if *fetched_for == token => fetch.clone(),
                 _ => {
-                    let zoom = self.zoom.clone();
+                    let (zoom, lookups, ahead) = (
+                        self.zoom.clone(),
+                        self.lookups.clone(),
+                        cursor.ahead.clone(),
+                    );
                     let (page_size, status) = (
                         self.config.zoom.page_size,
                         cursor.statuses[cursor.status_index],
                     );
                     let (role_id, for_token) = (cursor.role_id.clone(), token.clone());
+                    // The page's users are registered before the page is handed out:
+                    // the request that consumes the page then finds their calls
+                    // started, whichever task sees the page first.
                     let fetch: PageAhead = async move {
-                        fetch_list_page(
+                        let (items, next, _) = fetch_list_page(
                             &zoom,
                             page_size,
                             status,
@@ -523,8 +530,17 @@ impl Provider {
                             Some(&for_token),
                         )
                         .await
-                        .ok()
-                        .map(|(items, next, _)| (items, next))
+                        .ok()?;
+                        let mut map = ahead
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        for user in items.iter().take(remaining).filter(|u| needs_call(u)) {
+                            if let Entry::Vacant(slot) = map.entry(email_key(user)) {
+                                slot.insert(detail_ahead(&zoom, &lookups, user.clone()));
+                            }
+                        }
+                        drop(map);
+                        Some((items, next))
                     }
                     .boxed()
                     .shared();
@@ -537,22 +553,19 @@ impl Provider {
         if started.is_empty() && page.is_none() {
             return;
         }
-        let (zoom, lookups, ahead) = (
-            self.zoom.clone(),
-            self.lookups.clone(),
-            cursor.ahead.clone(),
-        );
+        let ahead = cursor.ahead.clone();
         let concurrency = self.deep_concurrency();
         cursor.drivers.push(tokio::spawn(async move {
             if let Some(page) = page
                 && let Some((items, _)) = page.await
             {
-                let mut map = ahead
+                // Calls the page registered and no request has taken yet.
+                let map = ahead
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                for user in items.into_iter().take(remaining).filter(needs_call) {
-                    if let Entry::Vacant(slot) = map.entry(email_key(&user)) {
-                        started.push(slot.insert(detail_ahead(&zoom, &lookups, user)).clone());
+                for user in items.iter().take(remaining).filter(|u| needs_call(u)) {
+                    if let Some(call) = map.get(&email_key(user)) {
+                        started.push(call.clone());
                     }
                 }
             }

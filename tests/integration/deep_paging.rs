@@ -63,7 +63,7 @@ async fn walk(stack: &Stack, counts: &[usize]) -> HashMap<String, Value> {
     seen
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deep_paging_reads_every_user_once_with_the_right_detail() {
     let stack = start_stack(settings(230), config()).await;
     let state = stack.sim_admin("state").await;
@@ -110,4 +110,19 @@ async fn an_abandoned_walk_wastes_at_most_one_page_of_calls() {
     }
     // Two pages served, the third looked ahead, nothing more.
     assert_eq!(calls, 120);
+}
+
+// Several worker threads, as in the service: the request and the lookahead's task
+// then really race for the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_fetched_ahead_are_not_read_twice_when_the_client_is_fast() {
+    // SCIM pages as large as Zoom's: every lookahead fetches the next Zoom list page,
+    // and with latency on every call the client's next request arrives while that
+    // page is still in flight, racing the task that starts its detail calls.
+    let mut settings = settings(300);
+    settings.latency_ms = 30;
+    let stack = start_stack(settings, config()).await;
+    let seen = walk(&stack, &[50]).await;
+    assert_eq!(seen.len(), 300);
+    assert_eq!(detail_calls(&stack).await, 300);
 }
