@@ -1,6 +1,6 @@
 //! SCIM message model: schema URNs, the ListResponse message and weak ETags.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Schema and message URNs (RFC 7643 section 8.7, RFC 7644 section 3.1, project extensions).
@@ -75,55 +75,68 @@ impl ListResponse {
 /// level, top-level `meta` excluded), so it is stable across processes and independent
 /// of key order, and changes whenever any attribute value changes.
 pub fn weak_etag(resource: &Value) -> String {
-    let mut canonical = String::new();
+    // Streamed into the digest: no copy of the resource, no intermediate string (the
+    // copy-and-string version took 13% of the service's CPU on `GET /Users/{id}`,
+    // benchmark scenario 4). The bytes hashed are the same.
+    let mut digest = Sha256::new();
     match resource {
         Value::Object(map) => {
-            let without_meta: Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| k.as_str() != "meta")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            write_canonical(&Value::Object(without_meta), &mut canonical);
+            write_object(
+                map.iter().filter(|(k, _)| k.as_str() != "meta"),
+                &mut digest,
+            );
         }
-        other => write_canonical(other, &mut canonical),
+        other => write_canonical(other, &mut digest),
     }
-    let digest = Sha256::digest(canonical.as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex: String = digest
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("W/\"{hex}\"")
 }
 
-/// Serialises with sorted keys. Written by hand because serde_json's `preserve_order`
-/// feature (enabled for readable output) keeps insertion order in `Map`.
-fn write_canonical(value: &Value, out: &mut String) {
+/// Feeds the canonical serialisation of `value` to `out`: compact JSON with object keys
+/// sorted. Written by hand because serde_json's `preserve_order` feature (enabled for
+/// readable output) keeps insertion order in `Map`.
+fn write_canonical(value: &Value, out: &mut Sha256) {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::from(key.as_str()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_object(map.iter(), out),
         Value::Array(items) => {
-            out.push('[');
+            out.update(b"[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.update(b",");
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.update(b"]");
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_json(scalar, out),
     }
+}
+
+/// An object's entries, sorted by key.
+fn write_object<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut Sha256) {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.update(b"{");
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.update(b",");
+        }
+        write_json(key.as_str(), out);
+        out.update(b":");
+        write_canonical(value, out);
+    }
+    out.update(b"}");
+}
+
+/// Compact JSON of a string or scalar, as serde_json writes it.
+fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Sha256) {
+    // Writing into a hasher cannot fail, and these values always serialise.
+    let _ = serde_json::to_writer(out, value);
 }
 
 #[cfg(test)]
@@ -170,6 +183,21 @@ mod tests {
         let c = json!({"id": "1", "active": true, "emails": [{"value": "A@x"}]});
         assert_ne!(weak_etag(&a), weak_etag(&b));
         assert_ne!(weak_etag(&a), weak_etag(&c));
+    }
+
+    #[test]
+    fn etag_hashes_compact_json_with_sorted_keys_and_no_meta() {
+        let tag = weak_etag(&json!({
+            "z": [1, 2.5, {"b": null, "a": "q\"u\u{e9}"}],
+            "meta": {"version": "x"},
+            "a": true,
+        }));
+        let expected = {
+            let digest = Sha256::digest(r#"{"a":true,"z":[1,2.5,{"a":"q\"ué","b":null}]}"#);
+            let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            format!("W/\"{hex}\"")
+        };
+        assert_eq!(tag, expected);
     }
 
     #[test]

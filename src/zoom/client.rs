@@ -548,7 +548,12 @@ impl ZoomClient {
             .await
             .map_err(|e| ZoomError::from_transport(e, op.method, op.path))?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // Only errors read the headers (Retry-After, X-RateLimit-*): no copy on success.
+        let headers = if (200..300).contains(&status) {
+            reqwest::header::HeaderMap::new()
+        } else {
+            response.headers().clone()
+        };
         let body = response
             .bytes()
             .await
