@@ -719,9 +719,9 @@ impl Provider {
     ) -> Result<ListResponse, ScimError> {
         let fp = fingerprint(&statuses, role_id.as_deref());
         let skip_to = query.start_index.saturating_sub(1);
-        let mut cursor = match self.cursors.take((fp, skip_to)).await {
-            Some(cursor) => cursor,
-            None => self.new_cursor(statuses, role_id).await?,
+        let (mut cursor, continuing) = match self.cursors.take((fp, skip_to)).await {
+            Some(cursor) => (cursor, true),
+            None => (self.new_cursor(statuses, role_id).await?, false),
         };
         let total: u64 = cursor.totals.iter().sum();
         let users = if query.count == 0 {
@@ -740,7 +740,9 @@ impl Provider {
                 .filter_map(|u| map.remove_entry(&email_key(u)))
                 .collect()
         };
-        if query.count > 0 {
+        // Only a walk that came back for a next page looks ahead: a client that reads
+        // one page (a console's first screen) pays for that page alone.
+        if continuing && query.count > 0 {
             self.start_lookahead(&mut cursor, query.count, needs.detail);
         }
         let (resources, phone) = self

@@ -1,7 +1,7 @@
-//! Deep paging with lookahead: while one SCIM page is served, the detail calls of the
-//! next one start in the background. These tests check that the pipeline neither loses,
-//! duplicates nor double-fetches anyone, and that an abandoned walk wastes at most one
-//! page of calls.
+//! Deep paging with lookahead: while one SCIM page of a walk is served, the detail calls
+//! of the next one start in the background. These tests check that the pipeline neither
+//! loses, duplicates nor double-fetches anyone, that a single page costs that page alone
+//! and that an abandoned walk wastes at most one page of calls.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -125,4 +125,14 @@ async fn pages_fetched_ahead_are_not_read_twice_when_the_client_is_fast() {
     let seen = walk(&stack, &[50]).await;
     assert_eq!(seen.len(), 300);
     assert_eq!(detail_calls(&stack).await, 300);
+}
+
+#[tokio::test]
+async fn a_single_page_costs_that_page_alone() {
+    let stack = start_stack(settings(400), config()).await;
+    let (status, body) = stack.get("/Users?startIndex=1&count=40").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["Resources"].as_array().map(Vec::len), Some(40));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(detail_calls(&stack).await, 40);
 }
