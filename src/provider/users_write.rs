@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::progress::Progress;
-use super::{Precondition, Provider, ScimResource, WriteOutcome};
+use super::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::config::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
@@ -44,20 +44,12 @@ enum Step {
         id: String,
         name: String,
     },
-    JoinGroup {
-        id: String,
-        name: String,
-    },
-    /// A pending user joins a group through `PATCH /users/{id}` `group_id` (contract
-    /// 3.4: "the unique identifier of the group that you would like to add a pending
-    /// user to").
-    JoinGroupPending {
-        id: String,
-        name: String,
-    },
-    LeaveGroup {
-        id: String,
-        name: String,
+    /// Leave `leave`, join `join` (several calls, each reported), through the shared
+    /// [`Provider::apply_user_groups`] (pending users join through `group_id`).
+    Groups {
+        leave: Vec<String>,
+        join: Vec<String>,
+        pending: bool,
     },
     /// `PATCH /users/{id}` `feature.zoom_phone = true`, before anything phone-related.
     PhoneOn,
@@ -79,10 +71,7 @@ impl Step {
             Step::Profile(_, attrs) => format!("profile ({attrs})"),
             Step::Email(email) => format!("userName -> {email}"),
             Step::Role { name, .. } => format!("role -> {name}"),
-            Step::JoinGroup { name, .. } | Step::JoinGroupPending { name, .. } => {
-                format!("join group {name}")
-            }
-            Step::LeaveGroup { name, .. } => format!("leave group {name}"),
+            Step::Groups { .. } => "group memberships".into(),
             Step::PhoneOn => "turn Zoom Phone on".into(),
             Step::PhoneProfile(..) => "Zoom Phone profile".into(),
             Step::PhoneOff => "turn Zoom Phone off".into(),
@@ -332,9 +321,32 @@ impl Provider {
                 .plan(id, user, &changes, phone.as_ref(), origin, progress)
                 .await?;
             for step in &steps {
-                progress.plan(step.label());
+                match step {
+                    Step::Groups { leave, join, .. } => {
+                        for label in Provider::user_group_labels(leave, join) {
+                            progress.plan(label);
+                        }
+                    }
+                    step => progress.plan(step.label()),
+                }
             }
+            let withdraws = steps.iter().any(|s| matches!(s, Step::WithdrawInvitation));
             for step in steps {
+                if let Step::Groups {
+                    leave,
+                    join,
+                    pending,
+                } = &step
+                {
+                    // `leave` and `join` are disjoint: their difference is exactly the change.
+                    let member = GroupMember {
+                        id,
+                        pending: *pending,
+                    };
+                    self.apply_user_groups(member, leave, join, progress)
+                        .await?;
+                    continue;
+                }
                 if let Step::PhoneProfile(target, site_id) = step {
                     self.apply_phone_profile(id, &target, site_id.as_deref(), progress)
                         .await?;
@@ -343,11 +355,7 @@ impl Provider {
                 let label = step.label();
                 progress.run(&label, self.execute(id, step)).await?;
             }
-            if progress
-                .applied_steps()
-                .iter()
-                .any(|s| s.starts_with("withdraw the invitation"))
-            {
+            if withdraws {
                 self.lookups.forget_email(&user.email).await;
                 return Ok(None);
             }
@@ -518,23 +526,17 @@ impl Provider {
                     unknown.join(", ")
                 )));
             }
-            let name_of = |g: &String| names.get(g).cloned().unwrap_or_else(|| g.clone());
-            for g in &changes.groups_add {
-                let (id, name) = (g.clone(), name_of(g));
-                steps.push(if pending {
-                    Step::JoinGroupPending { id, name }
+            // Pending users only join (leaving is refused above for updates and
+            // reported as not applied on create).
+            steps.push(Step::Groups {
+                leave: if pending {
+                    Vec::new()
                 } else {
-                    Step::JoinGroup { id, name }
-                });
-            }
-            if !pending {
-                for g in &changes.groups_remove {
-                    steps.push(Step::LeaveGroup {
-                        id: g.clone(),
-                        name: name_of(g),
-                    });
-                }
-            }
+                    changes.groups_remove.clone()
+                },
+                join: changes.groups_add.clone(),
+                pending,
+            });
         }
         if let Some(target) = phone.filter(|_| !pending) {
             if target.feature == Some(false) {
@@ -587,23 +589,8 @@ impl Provider {
             Step::Profile(update, _) => self.zoom.update_user(id, &update).await,
             Step::Email(email) => self.zoom.update_user_email(id, &email).await,
             Step::Role { id: role, .. } => self.zoom.add_role_members(&role, &[id]).await.map(drop),
-            Step::JoinGroup { id: group, .. } => {
-                self.zoom.add_group_members(&group, &[id]).await.map(drop)
-            }
-            Step::JoinGroupPending { id: group, .. } => {
-                let update = UpdateUser {
-                    group_id: Some(group),
-                    ..Default::default()
-                };
-                self.zoom.update_user(id, &update).await
-            }
-            Step::LeaveGroup { id: group, .. } => {
-                match self.zoom.remove_group_member(&group, id).await {
-                    // Already out (404 code 4131): the goal holds.
-                    Err(e) if e.code == Some(4131) => Ok(()),
-                    other => other,
-                }
-            }
+            // Run through `apply_user_groups`, call by call.
+            Step::Groups { .. } => Ok(()),
             Step::PhoneOn | Step::PhoneOff => {
                 let update = UpdateUser {
                     feature: Some(UserFeature {
