@@ -328,6 +328,15 @@ impl GroupPatch {
     pub fn needs_current_members(&self) -> bool {
         self.member_ops.iter().any(MemberOp::needs_current)
     }
+
+    /// Whether every operation of `request` names `members` by path: the group's
+    /// current name then plays no part.
+    pub fn members_only(request: &PatchRequest) -> bool {
+        request
+            .operations
+            .iter()
+            .all(|op| op.path.as_ref().is_some_and(|p| is_members(&p.attr)))
+    }
 }
 
 /// `members` or `urn:ietf:params:scim:schemas:core:2.0:Group:members` (any case).

@@ -10,7 +10,9 @@ use crate::config::CreateAction;
 use crate::mapping::user::{USER_TYPES, user_type_code};
 use crate::scim::error::ScimError;
 use crate::scim::model::urn;
-use crate::zoom::model::{CreateUser, CreateUserInfo, UpdateUser, UserFeature, UserPhoneNumber};
+use crate::zoom::model::{
+    CreateUser, CreateUserInfo, UpdateUser, UserFeature, UserPhoneNumber, ZoomUser,
+};
 
 /// The Zoom Phone attributes of the Zoom extension (written by the phone plan).
 pub const PHONE_ATTRIBUTES: [&str; 6] = [
@@ -443,6 +445,66 @@ pub fn create_request(
 }
 
 /// A plausible e-mail: one `@` with text on both sides and a dot in the domain.
+/// Applies a profile update to a Zoom user record the way Zoom stores it: the fields of
+/// `PATCH /users/{userId}` that Zoom keeps exactly as sent (contract section 3.4) are
+/// copied. Returns false, leaving the record unusable, when the update holds a field
+/// whose stored form Zoom decides: an empty `display_name` is derived from the names,
+/// licence fields (`type`, `zoom_one_type`, `plan_united_type`) and `feature` bring
+/// other changes, phone numbers come back with verification state, a PMI may be
+/// refused, `group_id` applies to pending users only.
+pub fn apply_profile(record: &mut ZoomUser, update: &UpdateUser) -> bool {
+    // Destructured whole: a new field of `UpdateUser` must be classified here.
+    let UpdateUser {
+        first_name,
+        last_name,
+        display_name,
+        user_type,
+        zoom_one_type,
+        plan_united_type,
+        feature,
+        group_id,
+        dept,
+        company,
+        job_title,
+        cost_center,
+        location,
+        language,
+        timezone,
+        manager,
+        phone_numbers,
+        pmi,
+    } = update;
+    let derived = display_name.is_some()
+        || user_type.is_some()
+        || zoom_one_type.is_some()
+        || plan_united_type.is_some()
+        || feature.is_some()
+        || group_id.is_some()
+        || phone_numbers.is_some()
+        || pmi.is_some();
+    if derived {
+        return false;
+    }
+    let verbatim = [
+        (&mut record.first_name, first_name),
+        (&mut record.last_name, last_name),
+        (&mut record.dept, dept),
+        (&mut record.company, company),
+        (&mut record.job_title, job_title),
+        (&mut record.cost_center, cost_center),
+        (&mut record.location, location),
+        (&mut record.language, language),
+        (&mut record.timezone, timezone),
+        (&mut record.manager, manager),
+    ];
+    for (field, sent) in verbatim {
+        if let Some(value) = sent {
+            *field = Some(value.clone());
+        }
+    }
+    true
+}
+
 fn looks_like_email(value: &str) -> bool {
     match value.split_once('@') {
         Some((local, domain)) => {
@@ -461,6 +523,59 @@ fn looks_like_email(value: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn record() -> ZoomUser {
+        serde_json::from_value(json!({
+            "id": "u1", "email": "a@example.com", "first_name": "Ada", "last_name": "King",
+            "display_name": "Ada King", "job_title": "Analyst", "status": "active"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn verbatim_profile_fields_are_applied_as_zoom_stores_them() {
+        let mut user = record();
+        let update = UpdateUser {
+            first_name: Some("Augusta".into()),
+            job_title: Some(String::new()),
+            dept: Some("Math".into()),
+            manager: Some("boss@example.com".into()),
+            ..UpdateUser::default()
+        };
+        assert!(apply_profile(&mut user, &update));
+        assert_eq!(user.first_name.as_deref(), Some("Augusta"));
+        assert_eq!(user.last_name.as_deref(), Some("King"));
+        assert_eq!(user.job_title.as_deref(), Some(""));
+        assert_eq!(user.dept.as_deref(), Some("Math"));
+        assert_eq!(user.manager.as_deref(), Some("boss@example.com"));
+        // Zoom keeps the display name it had.
+        assert_eq!(user.display_name.as_deref(), Some("Ada King"));
+    }
+
+    #[test]
+    fn fields_zoom_derives_are_not_predicted() {
+        let derived = [
+            UpdateUser {
+                display_name: Some(String::new()),
+                ..UpdateUser::default()
+            },
+            UpdateUser {
+                user_type: Some(2),
+                ..UpdateUser::default()
+            },
+            UpdateUser {
+                phone_numbers: Some(Vec::new()),
+                ..UpdateUser::default()
+            },
+            UpdateUser {
+                group_id: Some("g".into()),
+                ..UpdateUser::default()
+            },
+        ];
+        for update in derived {
+            assert!(!apply_profile(&mut record(), &update), "{update:?}");
+        }
+    }
 
     fn current() -> Value {
         json!({

@@ -104,6 +104,18 @@ struct Tables {
     roles: Option<Arc<HashMap<String, String>>>,
 }
 
+/// A user as a write reads it.
+pub(super) struct UserState {
+    /// Zoom's record.
+    pub user: ZoomUser,
+    /// The Zoom Phone view (`None`: no phone profile).
+    pub phone: Option<PhoneView>,
+    /// The whole SCIM resource, unprojected.
+    pub json: Value,
+    /// Its version (`meta.version`, the ETag).
+    pub etag: String,
+}
+
 /// One position in a walk over Zoom's user lists, kept between SCIM pages.
 #[derive(Debug)]
 struct Cursor {
@@ -362,17 +374,40 @@ impl Provider {
     }
 
     /// Reads the current full state of a user (detail, look-ups and phone profile), for
-    /// writes (their `If-Match` check and answer).
-    #[allow(
-        dead_code,
-        reason = "the user write path (users_write.rs) reads through it"
-    )]
-    pub(super) async fn read_full_user(
+    /// writes (their `If-Match` check, their difference and their answer).
+    pub(super) async fn read_user_state(&self, id: &str) -> Result<UserState, ScimError> {
+        let user = self
+            .zoom
+            .get_user(id)
+            .await
+            .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
+        // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
+        if user.id.as_deref() != Some(id) {
+            return Err(ScimError::not_found(format!("user {id} not found")));
+        }
+        let sites = self.phone_sites().await?;
+        let phone = self.phone_of(&user, id, &sites).await?;
+        let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
+        Ok(UserState {
+            user,
+            phone,
+            json,
+            etag,
+        })
+    }
+
+    /// Renders a whole resource from a Zoom record and its phone view: what a full read
+    /// of that record answers, version included.
+    pub(super) async fn render_state(
         &self,
+        user: &ZoomUser,
         id: &str,
-    ) -> Result<(ZoomUser, Value, String), ScimError> {
-        let (user, json, version) = self.read_user(id, Needs::all()).await?;
-        Ok((user, json, version.unwrap_or_default()))
+        phone: Option<&PhoneView>,
+    ) -> Result<(Value, String), ScimError> {
+        let needs = Needs::all();
+        let tables = self.tables(needs).await?;
+        let (json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
+        Ok((json, version.unwrap_or_default()))
     }
 
     /// `GET /Users/{id}`. The phone profile is read only when the selected attributes

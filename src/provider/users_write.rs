@@ -2,13 +2,17 @@
 //!
 //! Every write reads the user once, computes the difference with
 //! [`crate::mapping::user_write::diff`], applies it in a safe order (reactivate, profile,
-//! e-mail, role, groups, deactivate), checks each call, reads the user again and answers
-//! with what Zoom holds. A failure part-way says what was applied ([`Progress`]); the
-//! same request sent again converges because it is again a difference.
+//! e-mail, role, groups, deactivate), checks each call and answers with what Zoom holds:
+//! the record read before plus the changes Zoom stores as sent, or a second read when
+//! Zoom decides the outcome (e-mail, phone, group joins). A create is `POST /users`
+//! first (Zoom's 409 code 1005 is the duplicate check) and one read of the new user.
+//! A failure part-way says what was applied ([`Progress`]); the same request sent
+//! again converges because it is again a difference.
 
 use serde_json::Value;
 
 use super::progress::Progress;
+use super::users_read::UserState;
 use super::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::config::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use crate::mapping::error::to_scim;
@@ -16,7 +20,7 @@ use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
 use crate::mapping::user::user_location;
-use crate::mapping::user_write::{RoleChange, UserChanges, create_request, diff};
+use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -139,10 +143,8 @@ impl Provider {
             .lock(&format!("user-email:{}", email.to_ascii_lowercase()))
             .await;
 
-        // Duplicate lookup before creating (the e-mail is Zoom's unique key).
-        if let Some(existing) = self.find_by_email(&email).await? {
-            return self.on_duplicate(existing, &normalized, selection).await;
-        }
+        // No look-up first: Zoom's e-mail is its unique key and a taken one answers
+        // 409 code 1005, so the look-up is paid only by the rare duplicate.
         let mut progress = Progress::new(format!("create user {email}"), Vec::new());
         let created = match self.zoom.create_user(&request).await {
             Ok(created) => created,
@@ -225,18 +227,18 @@ impl Provider {
         precondition: Option<&Precondition>,
         progress: &mut Progress,
     ) -> Result<Option<ScimResource>, ScimError> {
-        let (user, current, etag) = self.read_full_user(id).await?;
+        let state = self.read_user_state(id).await?;
         if let Some(p) = precondition {
-            p.check(&etag)?;
+            p.check(&state.etag)?;
         }
-        let mut desired = merge_replace(&current, normalized);
+        let mut desired = merge_replace(&state.json, normalized);
         apply_native_aliases(&mut desired)?;
         let origin = if precondition.is_some() {
             Origin::Update
         } else {
             Origin::Create
         };
-        self.write(id, &user, &current, &desired, origin, selection, progress)
+        self.write(id, &state, &desired, origin, selection, progress)
             .await
     }
 
@@ -278,9 +280,9 @@ impl Provider {
         let schema = SchemaRegistry::global().user();
         let patch = PatchRequest::parse(&body)?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
-        let (user, current, etag) = self.read_full_user(id).await?;
-        precondition.check(&etag)?;
-        let mut desired = current.clone();
+        let state = self.read_user_state(id).await?;
+        precondition.check(&state.etag)?;
+        let mut desired = state.json.clone();
         let ignored = patch.apply_reporting(&mut desired, schema)?;
         apply_native_aliases(&mut desired)?;
         if !ignored.is_empty() {
@@ -289,8 +291,7 @@ impl Provider {
         let mut progress = Progress::new(format!("update user {id}"), Vec::new());
         self.write(
             id,
-            &user,
-            &current,
+            &state,
             &desired,
             Origin::Update,
             selection,
@@ -299,18 +300,19 @@ impl Provider {
         .await
     }
 
-    /// Plans, checks and applies the difference, then answers with Zoom's state.
-    #[allow(clippy::too_many_arguments)]
+    /// Plans, checks and applies the difference, then answers with Zoom's state: the
+    /// record read before with the changes Zoom took as sent ([`predicted_record`]), or
+    /// read again when Zoom decides the outcome.
     async fn write(
         &self,
         id: &str,
-        user: &ZoomUser,
-        current: &Value,
+        state: &UserState,
         desired: &Value,
         origin: Origin,
         selection: &AttributeSelection,
         progress: &mut Progress,
     ) -> Result<Option<ScimResource>, ScimError> {
+        let (user, current) = (&state.user, &state.json);
         let changes = diff(current, desired)?;
         let phone = phone_target(current, desired)?;
         for warning in &changes.not_applied {
@@ -331,6 +333,7 @@ impl Provider {
                 }
             }
             let withdraws = steps.iter().any(|s| matches!(s, Step::WithdrawInvitation));
+            let predicted = predicted_record(user, &steps);
             for step in steps {
                 if let Step::Groups {
                     leave,
@@ -363,6 +366,15 @@ impl Provider {
                 self.lookups.forget_email(&user.email).await;
                 self.lookups.remember_id(email, id).await;
             }
+            if let Some(record) = predicted {
+                let (json, etag) = self.render_state(&record, id, state.phone.as_ref()).await?;
+                return Ok(Some(ScimResource {
+                    body: selection.project(&json, SchemaRegistry::global().user()),
+                    etag: Some(etag),
+                    location: user_location(&self.base_url, id),
+                    warnings: progress.warnings().to_vec(),
+                }));
+            }
         }
         let warnings = progress.warnings().to_vec();
         if changes.is_empty() {
@@ -394,7 +406,9 @@ impl Provider {
         selection: &AttributeSelection,
     ) -> Result<ScimResource, ScimError> {
         let schema = SchemaRegistry::global().user();
-        let (_, after, etag) = self.read_full_user(id).await?;
+        let UserState {
+            json: after, etag, ..
+        } = self.read_user_state(id).await?;
         if !changes.is_empty()
             && let Ok(left) = diff(&after, desired)
         {
@@ -710,7 +724,11 @@ impl Provider {
     /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
     async fn manager_email(&self, manager_id: &str) -> Result<String, ScimError> {
         match self.zoom.get_user(manager_id).await {
-            Ok(manager) if manager.id.as_deref() == Some(manager_id) => Ok(manager.email),
+            Ok(manager) if manager.id.as_deref() == Some(manager_id) => {
+                // The answer shows the manager by id again: spare it the look-up back.
+                self.lookups.remember_id(&manager.email, manager_id).await;
+                Ok(manager.email)
+            }
             Ok(_) => Err(ScimError::invalid_value(format!(
                 "manager.value {manager_id} is not a Zoom user id"
             ))),
@@ -776,9 +794,9 @@ impl Provider {
     ) -> Result<(), ScimError> {
         let _guard = self.locks.lock(&format!("user:{id}")).await;
         let user = if precondition.if_match.is_some() {
-            let (user, _, etag) = self.read_full_user(id).await?;
-            precondition.check(&etag)?;
-            user
+            let state = self.read_user_state(id).await?;
+            precondition.check(&state.etag)?;
+            state.user
         } else {
             let user = self
                 .zoom
@@ -860,6 +878,39 @@ impl Provider {
             transfer_docs: t.docs,
         }
     }
+}
+
+/// The record Zoom holds once `steps` succeeded, when each step's effect is exactly what
+/// was sent: Zoom answers them 204 and stores the values as given (contract sections
+/// 3.4 and 3.6; roles: `POST /roles/{roleId}/members`). `None` when a step's outcome is
+/// Zoom's to decide (a new e-mail may await confirmation, the phone feature brings a
+/// site and an extension, group joins are checked against Zoom's report, licence and
+/// display-name fields are derived), and then the answer reads the user again.
+fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
+    let mut record = user.clone();
+    for step in steps {
+        match step {
+            Step::Reactivate => record.status = Some("active".to_owned()),
+            Step::Deactivate => record.status = Some("inactive".to_owned()),
+            Step::SignOut => {}
+            Step::Role { id, name } => {
+                record.role_id = Some(id.clone());
+                record.role_name = Some(name.clone());
+            }
+            Step::Profile(update, _) => {
+                if !apply_profile(&mut record, update) {
+                    return None;
+                }
+            }
+            Step::Email(_)
+            | Step::Groups { .. }
+            | Step::PhoneOn
+            | Step::PhoneProfile(..)
+            | Step::PhoneOff
+            | Step::WithdrawInvitation => return None,
+        }
+    }
+    Some(record)
 }
 
 fn log_ignored(normalized: &Normalized) {

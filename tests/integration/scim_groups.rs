@@ -232,6 +232,7 @@ async fn entra_provisioning_cycle() {
     assert_eq!(calls(&stack, LIST_MEMBERS).await, 0);
 
     // Add members (one PATCH, several values, "$ref": null): 204, one Zoom add call.
+    reset_stats(&stack).await;
     let r = patch(
         &stack,
         &format!("/Groups/{id}"),
@@ -251,6 +252,20 @@ async fn entra_provisioning_cycle() {
         0,
         "an add needs no member list"
     );
+    assert_eq!(
+        calls(&stack, "GET /groups/{groupId}").await,
+        0,
+        "nor the group's record"
+    );
+    // ... and a group that is not there is still a 404 that changes nothing.
+    let r = patch(
+        &stack,
+        "/Groups/no-such-group",
+        json!([{"op": "Add", "path": "members", "value": [{"value": users[3]}]}]),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.body["status"], "404");
 
     // Rename.
     let r = patch(

@@ -233,13 +233,15 @@ async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
     assert_eq!(user["first_name"], "Grace");
     assert_eq!(user["job_title"], "Rear Admiral");
     assert_eq!(user["dept"], "Navy");
-    // Duplicate look-up first, one create, one profile update.
+    // One create, one read of the new user, one profile update; no read after it.
     assert_eq!(calls(&stack, "POST /users").await, 1);
+    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
     assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
 
     let (status, got) = stack.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(got["title"], "Rear Admiral");
+    assert_eq!(got, answer.body, "the answer is what a read shows");
 }
 
 #[tokio::test]
@@ -277,10 +279,14 @@ async fn duplicate_user_name_conflicts_naming_the_existing_id() {
     assert_eq!(answer.status, 409);
     assert_eq!(answer.body["scimType"], "uniqueness");
     assert!(answer.detail().contains(existing["id"].as_str().unwrap()));
+    // Zoom's 409 code 1005 is the check: no look-up before, one after the refusal.
+    assert_eq!(calls(&stack, "POST /users").await, 1);
+    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
     assert_eq!(
-        calls(&stack, "POST /users").await,
-        0,
-        "looked up, not created"
+        sim_user(&stack, existing["id"].as_str().unwrap())
+            .await
+            .unwrap()["email"],
+        existing["email"]
     );
 }
 
@@ -307,7 +313,7 @@ async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
 }
 
 #[tokio::test]
-async fn a_duplicate_answer_from_zoom_is_looked_up_again_409_and_412() {
+async fn a_duplicate_answer_from_zoom_is_looked_up_409_and_412() {
     for (duplicate_status, policy) in [
         (409, DuplicatePolicy::Conflict),
         (412, DuplicatePolicy::Conflict),
@@ -323,14 +329,6 @@ async fn a_duplicate_answer_from_zoom_is_looked_up_again_409_and_412() {
         let stack = start_stack(settings, config).await;
         let existing = seeded(&stack, "active").await;
         let email = existing["email"].as_str().unwrap();
-        // The first look-up misses (another process creates the user meanwhile).
-        fault(
-            &stack,
-            json!({"method": "GET", "path": "/users/{userId}", "count": 1,
-                   "action": "respond", "status": 404,
-                   "body": {"code": 1001, "message": format!("User does not exist: {email}.")}}),
-        )
-        .await;
         reset_stats(&stack).await;
         let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
         assert_eq!(calls(&stack, "POST /users").await, 1);
@@ -433,6 +431,72 @@ async fn entra_patch_shapes_apply() {
     let zoom = sim_user(&stack, id).await.unwrap();
     assert_eq!(zoom["status"], "inactive");
     assert_eq!(zoom["job_title"], "");
+}
+
+/// The answer to a write Zoom takes as sent is the record read before plus the changes:
+/// exactly what a read afterwards shows (body and version), for one read and one write.
+#[tokio::test]
+async fn a_write_answer_equals_the_next_read_without_reading_again() {
+    let stack = start_stack(settings(), config()).await;
+    let user = seeded(&stack, "active").await;
+    let manager = seeded(&stack, "inactive").await;
+    let id = user["id"].as_str().unwrap();
+    let role = custom_role(&stack).await;
+    let path = format!("/Users/{id}");
+    // Warm the role and group tables, as any earlier request would have.
+    stack.get(&path).await;
+
+    reset_stats(&stack).await;
+    let body = patch(json!([
+        {"op": "replace", "path": "title", "value": "Navigator"},
+        {"op": "replace", "path": "name.givenName", "value": "Amelia"},
+        {"op": "add", "path": format!("{ENTERPRISE}:department"), "value": "Aviation"},
+        {"op": "replace", "path": format!("{ENTERPRISE}:costCenter"), "value": "CC-7"},
+    ]));
+    let answer = send(&stack, "PATCH", &path, Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
+    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
+    let (status, read) = stack.get(&path).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer.body, read, "the answer is what Zoom then shows");
+    assert_eq!(answer.body["title"], "Navigator");
+    assert_eq!(answer.body["meta"]["version"], read["meta"]["version"]);
+    assert_eq!(answer.header("etag"), read["meta"]["version"].as_str());
+
+    // Status, role and manager: also predicted; the manager costs its own look-up.
+    reset_stats(&stack).await;
+    let body = patch(json!([
+        {"op": "replace", "path": "active", "value": false},
+        {"op": "replace", "path": "roles", "value": [{"value": role, "primary": true}]},
+        {"op": "replace", "path": format!("{ENTERPRISE}:manager"), "value": {"value": manager["id"]}},
+        {"op": "remove", "path": "title"},
+    ]));
+    let answer = send(&stack, "PATCH", &path, Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(calls(&stack, "GET /users/{userId}").await, 2);
+    let (_, read) = stack.get(&path).await;
+    assert_eq!(answer.body, read);
+    assert_eq!(answer.body["active"], false);
+    assert_eq!(answer.body["roles"][0]["value"], json!(role));
+    let zoom = sim_user(&stack, id).await.unwrap();
+    assert_eq!(zoom["status"], "inactive");
+    assert_eq!(zoom["role_id"], json!(role));
+    assert_eq!(zoom["manager"], manager["email"]);
+    assert_eq!(zoom["job_title"], "");
+
+    // A change whose outcome Zoom decides (a new e-mail) is read back.
+    reset_stats(&stack).await;
+    let body = patch(json!([
+        {"op": "replace", "path": "active", "value": true},
+        {"op": "replace", "path": "userName", "value": "amelia@example.com"},
+    ]));
+    let answer = send(&stack, "PATCH", &path, Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(calls(&stack, "GET /users/{userId}").await, 2);
+    let (_, read) = stack.get(&path).await;
+    assert_eq!(answer.body, read);
+    assert_eq!(read["userName"], "amelia@example.com");
 }
 
 #[tokio::test]
