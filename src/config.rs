@@ -396,6 +396,10 @@ pub struct ScimConfig {
     /// Listing pages with at most this many users read phone profiles one by one
     /// (`GET /phone/users/{id}`); larger ones read the paged `GET /phone/users` once.
     pub phone_per_user_max: usize,
+    /// How long the list of Zoom Phone users is trusted, seconds (0: off). Reading one
+    /// user asks for a phone profile only for users on it; it is refreshed in the
+    /// background.
+    pub phone_roster_ttl_s: u64,
 }
 
 impl Default for ScimConfig {
@@ -419,6 +423,7 @@ impl Default for ScimConfig {
             cursor_ttl_s: 600,
             site_cache_ttl_s: 300,
             phone_per_user_max: 10,
+            phone_roster_ttl_s: 60,
         }
     }
 }

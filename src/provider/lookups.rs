@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use moka::future::Cache;
 
+use super::phone_roster::PhoneRoster;
 use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::{ErrorKind, ZoomError};
@@ -106,6 +107,8 @@ pub struct Lookups {
     sites: Cache<(), Arc<SiteDirectory>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
+    /// Who has Zoom Phone.
+    phone_roster: Arc<PhoneRoster>,
 }
 
 impl std::fmt::Debug for Lookups {
@@ -137,7 +140,18 @@ impl Lookups {
                 .max_capacity(IDS_BY_EMAIL_CAPACITY)
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
+            phone_roster: Arc::new(PhoneRoster::new(config.scim.phone_roster_ttl_s)),
         }
+    }
+
+    /// Whether user `id` has Zoom Phone per the roster; `None`: ask Zoom.
+    pub fn phone_known(&self, id: &str) -> Option<bool> {
+        self.phone_roster.has_phone(id, &self.zoom)
+    }
+
+    /// Records what `GET /phone/users/{id}` answered for `id`.
+    pub fn phone_found(&self, id: &str, has_phone: bool) {
+        self.phone_roster.correct(id, has_phone);
     }
 
     /// Every group of the account with an id, in Zoom's order (one paged walk per

@@ -6,6 +6,7 @@ mod groups;
 mod locks;
 mod lookups;
 mod phone_read;
+mod phone_roster;
 pub mod progress;
 mod users_read;
 mod users_write;

@@ -71,16 +71,30 @@ impl Provider {
     }
 
     /// The phone view of one user (`GET /phone/users/{id}`); `None` without a profile.
+    /// With `use_roster`, a user the phone roster does not list is not asked about;
+    /// writes pass false (they act on the profile, so they read it).
     pub(super) async fn phone_of(
         &self,
         user: &ZoomUser,
         id: &str,
         sites: &SiteDirectory,
+        use_roster: bool,
     ) -> Result<Option<PhoneView>, ScimError> {
         if !sites.phone_enabled() || !may_have_phone(user) {
             return Ok(None);
         }
-        match self.zoom.get_phone_user(id).await {
+        if use_roster && self.lookups.phone_known(id) == Some(false) {
+            return Ok(None);
+        }
+        let found = self.zoom.get_phone_user(id).await;
+        match &found {
+            Ok(_) => self.lookups.phone_found(id, true),
+            Err(e) if e.code == Some(1001) || (e.is_not_found() && e.code.is_none()) => {
+                self.lookups.phone_found(id, false);
+            }
+            Err(_) => {}
+        }
+        match found {
             Ok(profile) => {
                 let site = profile.site_id.as_deref().and_then(|s| sites.get(s));
                 Ok(Some(PhoneView::from_profile(&profile, site)))
@@ -124,7 +138,7 @@ impl Provider {
         sites: &SiteDirectory,
     ) -> Result<Option<(String, PhoneView)>, ScimError> {
         Ok(self
-            .phone_of(user, id, sites)
+            .phone_of(user, id, sites, true)
             .await?
             .map(|view| (id.clone(), view)))
     }

@@ -357,7 +357,7 @@ impl Provider {
         let tables = self.tables(needs).await?;
         let phone = if needs.phone {
             let sites = self.phone_sites().await?;
-            Some(self.phone_of(&user, id, &sites).await?)
+            Some(self.phone_of(&user, id, &sites, true).await?)
         } else {
             None
         };
@@ -386,7 +386,7 @@ impl Provider {
             return Err(ScimError::not_found(format!("user {id} not found")));
         }
         let sites = self.phone_sites().await?;
-        let phone = self.phone_of(&user, id, &sites).await?;
+        let phone = self.phone_of(&user, id, &sites, false).await?;
         let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
         Ok(UserState {
             user,

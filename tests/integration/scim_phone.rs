@@ -110,7 +110,10 @@ fn assert_phone_matches(scim: &Value, sim: &Value, sites: &HashMap<String, (Stri
 
 #[tokio::test]
 async fn a_single_get_reads_the_phone_profile_only_when_asked() {
-    let stack = start_stack(settings(120), Config::default()).await;
+    // Per-user phone reads, without the roster (its own test below).
+    let mut config = Config::default();
+    config.scim.phone_roster_ttl_s = 0;
+    let stack = start_stack(settings(120), config).await;
     let state = stack.sim_admin("state").await;
     let site_table = sites(&state);
     let users: Vec<&Value> = state["users"].as_array().unwrap().iter().collect();
@@ -171,6 +174,93 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
     assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 1);
 }
 
+/// With the phone roster (the default), reading one user asks for a phone profile only
+/// for users on it. The roster is a paged walk in the background, corrected at once by
+/// what per-user reads find (so by zoom-scim's own writes), and walked again after its
+/// TTL (so phone assigned in Zoom directly shows within it).
+#[tokio::test]
+async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
+    let mut config = Config::default();
+    config.scim.phone_roster_ttl_s = 3;
+    let stack = start_stack(settings(120), config).await;
+    let state = stack.sim_admin("state").await;
+    let site_table = sites(&state);
+    let users: Vec<&Value> = state["users"].as_array().unwrap().iter().collect();
+    let phone_user = users.iter().find(|u| !u["phone"].is_null()).unwrap();
+    let plain = users
+        .iter()
+        .find(|u| u["phone"].is_null() && u["status"] == "active" && u["role_id"] == "2")
+        .unwrap();
+    let plain_id = plain["id"].as_str().unwrap();
+    let phone_id = phone_user["id"].as_str().unwrap();
+
+    // No roster yet: the first read asks per user, and starts the walk.
+    let (status, body) = stack.get(&format!("/Users/{plain_id}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_phone_matches(&body, plain, &site_table);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(calls(&stats, "GET /phone/users"), 1, "one walk");
+
+    clear_stats(&stack).await;
+    for (id, user) in [(plain_id, plain), (phone_id, phone_user)] {
+        let (status, body) = stack.get(&format!("/Users/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_phone_matches(&body, user, &site_table);
+    }
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(
+        calls(&stats, "GET /phone/users/{userId}"),
+        1,
+        "only the phone user's profile is read"
+    );
+
+    // Through zoom-scim, the next read sees the change at once, though the roster
+    // (trusted for a second) was walked before it.
+    let set_phone = |on: bool| {
+        stack
+            .http
+            .patch(format!("{}/Users/{plain_id}", stack.service.scim_base_url))
+            .bearer_auth(SCIM_TOKEN)
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": format!("{ZOOM_EXT}:zoomPhoneFeature"), "value": on}]
+            }))
+            .send()
+    };
+    assert_eq!(set_phone(true).await.unwrap().status(), 200);
+    let (_, body) = stack.get(&format!("/Users/{plain_id}")).await;
+    assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], true);
+    assert_eq!(set_phone(false).await.unwrap().status(), 200);
+    let (_, body) = stack.get(&format!("/Users/{plain_id}")).await;
+    assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], false);
+
+    // Zoom Phone turned on in Zoom directly: shown once the roster is walked again.
+    let token = stack.zoom_token().await;
+    let response = stack
+        .http
+        .patch(format!("{}/users/{plain_id}", stack.sim.api_base_url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"feature": {"zoom_phone": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let mut shown = false;
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let (_, body) = stack.get(&format!("/Users/{plain_id}")).await;
+        if body[ZOOM_EXT]["zoomPhoneFeature"] == true {
+            shown = true;
+            break;
+        }
+    }
+    assert!(
+        shown,
+        "phone assigned in Zoom shows within the roster's TTL"
+    );
+}
+
 /// The acceptance test: a listing of 2,000 users, about a third of them phone
 /// users, makes at most ceil(phone users / 100) phone list calls and no per-user phone
 /// calls, and every user's phone attributes are right.
@@ -225,7 +315,9 @@ async fn a_full_listing_joins_the_phone_list_instead_of_calling_per_user() {
 
 #[tokio::test]
 async fn small_pages_read_profiles_one_by_one() {
-    let stack = start_stack(settings(200), Config::default()).await;
+    let mut config = Config::default();
+    config.scim.phone_roster_ttl_s = 0;
+    let stack = start_stack(settings(200), config).await;
     let state = stack.sim_admin("state").await;
     let by_id = users_by_id(&state);
     let site_table = sites(&state);

@@ -69,6 +69,30 @@ impl Stack {
         )
     }
 
+    /// An access token for the simulator's Zoom API (the `account_credentials` grant),
+    /// for changes made "in Zoom directly", past the service.
+    pub async fn zoom_token(&self) -> String {
+        let creds = SimCredentials::default();
+        let body: serde_json::Value = self
+            .http
+            .post(self.sim.token_url())
+            .basic_auth(&creds.client_id, Some(&creds.client_secret))
+            .form(&[
+                ("grant_type", "account_credentials"),
+                ("account_id", creds.account_id.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token JSON");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// `GET /_sim/{path}` on the simulator's admin API.
     pub async fn sim_admin(&self, path: &str) -> serde_json::Value {
         self.http
