@@ -1,8 +1,8 @@
 //! Scenario 4: the service's own cost. With zero simulator latency and no rate limits,
 //! `GET /Users/{id}` through the service against the same Zoom calls made straight to
 //! the simulator, one after the other as the service makes them (`GET /users/{id}`, then
-//! `GET /phone/users/{id}`: Zoom's user record does not say whether the user has Zoom
-//! Phone): the latency the service adds, and requests per second per core of the
+//! `GET /phone/users/{id}` for the users on the service's phone roster, i.e. the users
+//! with Zoom Phone): the latency the service adds, and requests per second per core of the
 //! service alone (its CPU time from `/proc`).
 //!
 //! Three loads: closed loop at concurrency 32 (the definition: each client sends
@@ -34,6 +34,9 @@ struct Target {
     /// URL prefixes, called one after the other per request; the user id is appended.
     /// A later call may answer 404 (a user without Zoom Phone).
     prefixes: Vec<String>,
+    /// When set, the calls after the first are made only for these ids (the service
+    /// reads a phone profile only for users on its phone roster).
+    later_only_for: Option<Arc<std::collections::HashSet<String>>>,
     token: String,
 }
 
@@ -77,6 +80,14 @@ async fn load(
                 let sent = Instant::now();
                 let mut ok = Ok(());
                 for (k, prefix) in target.prefixes.iter().enumerate() {
+                    if k > 0
+                        && target
+                            .later_only_for
+                            .as_ref()
+                            .is_some_and(|only| !only.contains(id))
+                    {
+                        break;
+                    }
                     let result = http
                         .get(format!("{prefix}{id}"))
                         .bearer_auth(&target.token)
@@ -254,14 +265,23 @@ async fn level(
 pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Section> {
     let mut section = Section::new("4. per-request overhead (zero latency, no rate limit)");
     let state = sim.state().await?;
-    let ids: Vec<String> = state["users"]
+    let active: Vec<&Value> = state["users"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|u| u["status"] == "active")
-        .filter_map(|u| u["id"].as_str().map(str::to_owned))
         .take(1000)
         .collect();
+    let ids: Vec<String> = active
+        .iter()
+        .filter_map(|u| u["id"].as_str().map(str::to_owned))
+        .collect();
+    let phone_ids: std::collections::HashSet<String> = active
+        .iter()
+        .filter(|u| !u["phone"].is_null())
+        .filter_map(|u| u["id"].as_str().map(str::to_owned))
+        .collect();
+    drop(active);
     drop(state);
     if ids.is_empty() {
         bail!("no active users to read");
@@ -273,6 +293,7 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
         .build()?;
     let through_service = Target {
         prefixes: vec![format!("{}/Users/", service.scim_url)],
+        later_only_for: None,
         token: SCIM_TOKEN.to_owned(),
     };
     let direct = Target {
@@ -280,6 +301,7 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
             format!("{}/users/", sim.api_base()),
             format!("{}/phone/users/", sim.api_base()),
         ],
+        later_only_for: Some(Arc::new(phone_ids)),
         token: sim.access_token(&http).await?,
     };
     // Warm-up: connections, the service's token, group/role names and manager ids.
