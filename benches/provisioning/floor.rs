@@ -83,10 +83,18 @@ pub struct MinimumCalls {
 
 impl MinimumCalls {
     /// Adds `calls` of `endpoint`.
+    /// Adds `calls` to `endpoint` (several reasons for one endpoint add up).
     pub fn add(&mut self, endpoint: &str, calls: u64, why: impl Into<String>) {
         if calls > 0 {
-            self.by_endpoint
-                .insert(endpoint.to_owned(), (calls, why.into()));
+            let entry = self
+                .by_endpoint
+                .entry(endpoint.to_owned())
+                .or_insert((0, String::new()));
+            entry.0 += calls;
+            if !entry.1.is_empty() {
+                entry.1.push_str("; ");
+            }
+            entry.1.push_str(&why.into());
         }
     }
 }
