@@ -761,27 +761,21 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
     let checked_floor = Floor::of(checked, budget);
     let checked_ratio = wall_s / checked_floor.seconds;
     section.row("wall", seconds(wall_s));
-    section.row(
-        "floor",
-        format!(
-            "{} ({})",
-            seconds(floor.seconds),
-            floor.categories.first().map_or_else(
-                || "-".to_owned(),
-                |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate)
-            )
-        ),
-    );
+    // The floor and its binding category.
+    let cell = |f: &Floor| {
+        let binding = f.categories.first().map_or_else(
+            || "-".to_owned(),
+            |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate),
+        );
+        format!("{} ({binding})", seconds(f.seconds))
+    };
+    section.row("floor", cell(&floor));
     section.row("wall / floor", format!("{ratio:.3}"));
     section.row(
         "floor with the reads correctness needs",
         format!(
-            "{} ({}); wall / that floor {checked_ratio:.3}",
-            seconds(checked_floor.seconds),
-            checked_floor.categories.first().map_or_else(
-                || "-".to_owned(),
-                |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate)
-            )
+            "{}; wall / that floor {checked_ratio:.3}",
+            cell(&checked_floor)
         ),
     );
     let mut kinds_json = serde_json::Map::new();

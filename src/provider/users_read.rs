@@ -338,13 +338,8 @@ impl Provider {
         Ok((json, version))
     }
 
-    /// Reads a user with what `needs` asks for; the version is there when the whole
-    /// resource was read.
-    async fn read_user(
-        &self,
-        id: &str,
-        needs: Needs,
-    ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
+    /// Zoom's record of user `id` (`GET /users/{id}`); 404 for anything else.
+    pub(super) async fn user_record(&self, id: &str) -> Result<ZoomUser, ScimError> {
         let user = self
             .zoom
             .get_user(id)
@@ -354,6 +349,17 @@ impl Provider {
         if user.id.as_deref() != Some(id) {
             return Err(ScimError::not_found(format!("user {id} not found")));
         }
+        Ok(user)
+    }
+
+    /// Reads a user with what `needs` asks for; the version is there when the whole
+    /// resource was read.
+    async fn read_user(
+        &self,
+        id: &str,
+        needs: Needs,
+    ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
+        let user = self.user_record(id).await?;
         let tables = self.tables(needs).await?;
         let phone = if needs.phone {
             let sites = self.phone_sites().await?;
@@ -376,15 +382,7 @@ impl Provider {
     /// Reads the current full state of a user (detail, look-ups and phone profile), for
     /// writes (their `If-Match` check, their difference and their answer).
     pub(super) async fn read_user_state(&self, id: &str) -> Result<UserState, ScimError> {
-        let user = self
-            .zoom
-            .get_user(id)
-            .await
-            .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
-        // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
-        if user.id.as_deref() != Some(id) {
-            return Err(ScimError::not_found(format!("user {id} not found")));
-        }
+        let user = self.user_record(id).await?;
         let sites = self.phone_sites().await?;
         let phone = self.phone_of(&user, id, &sites, false).await?;
         let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;

@@ -798,15 +798,7 @@ impl Provider {
             precondition.check(&state.etag)?;
             state.user
         } else {
-            let user = self
-                .zoom
-                .get_user(id)
-                .await
-                .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
-            if user.id.as_deref() != Some(id) {
-                return Err(ScimError::not_found(format!("user {id} not found")));
-            }
-            user
+            self.user_record(id).await?
         };
         let policy = self.config.scim.delete_policy;
         if self.is_protected(&user, id) {

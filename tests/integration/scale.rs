@@ -58,24 +58,7 @@ async fn admin_reset_stats(sim: &SimHandle) {
 
 /// A Zoom access token obtained directly, for calls that bypass the client.
 async fn raw_token(sim: &SimHandle) -> String {
-    let credentials = SimCredentials::default();
-    let body: Value = reqwest::Client::new()
-        .post(sim.token_url())
-        .basic_auth(&credentials.client_id, Some(&credentials.client_secret))
-        .form(&[
-            ("grant_type", "account_credentials"),
-            ("account_id", credentials.account_id.as_str()),
-        ])
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("token JSON");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
+    crate::support::zoom_token(&reqwest::Client::new(), sim).await
 }
 
 #[tokio::test]

@@ -54,23 +54,7 @@ async fn reply(response: reqwest::Response) -> Reply {
 }
 
 async fn fetch_token(http: &Client, sim: &SimHandle) -> String {
-    let creds = SimCredentials::default();
-    let r = http
-        .post(sim.token_url())
-        .basic_auth(&creds.client_id, Some(&creds.client_secret))
-        .form(&[
-            ("grant_type", "account_credentials"),
-            ("account_id", creds.account_id.as_str()),
-        ])
-        .send()
-        .await
-        .expect("token request");
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.expect("token json");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
+    crate::support::zoom_token(http, sim).await
 }
 
 impl Zoom {

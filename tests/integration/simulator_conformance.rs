@@ -239,21 +239,7 @@ impl Api {
         })
         .await;
         let http = Client::builder().no_proxy().build().expect("client");
-        let creds = SimCredentials::default();
-        let token: Value = http
-            .post(sim.token_url())
-            .basic_auth(&creds.client_id, Some(&creds.client_secret))
-            .form(&[
-                ("grant_type", "account_credentials"),
-                ("account_id", creds.account_id.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        let token = token["access_token"].as_str().expect("token").to_owned();
+        let token = crate::support::zoom_token(&http, &sim).await;
         Self { sim, http, token }
     }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
+use zoom_scim::simulator::{SimHandle, SimSettings};
 
 use crate::simulator_conformance::{assert_fields_known, assert_valid, read_json, response_schema};
 use crate::support::start_simulator;
@@ -32,21 +32,7 @@ impl Zoom {
     async fn start(settings: SimSettings) -> Self {
         let sim = start_simulator(settings).await;
         let http = Client::builder().no_proxy().build().expect("client");
-        let creds = SimCredentials::default();
-        let token: Value = http
-            .post(sim.token_url())
-            .basic_auth(&creds.client_id, Some(&creds.client_secret))
-            .form(&[
-                ("grant_type", "account_credentials"),
-                ("account_id", creds.account_id.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        let token = token["access_token"].as_str().expect("token").to_owned();
+        let token = crate::support::zoom_token(&http, &sim).await;
         Self { sim, http, token }
     }
 

@@ -19,6 +19,29 @@ pub async fn start_simulator(settings: SimSettings) -> SimHandle {
         .expect("simulator starts")
 }
 
+/// An access token for `sim`'s Zoom API (the `account_credentials` grant with the
+/// default credentials).
+pub async fn zoom_token(http: &reqwest::Client, sim: &SimHandle) -> String {
+    let creds = SimCredentials::default();
+    let body: serde_json::Value = http
+        .post(sim.token_url())
+        .basic_auth(&creds.client_id, Some(&creds.client_secret))
+        .form(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", creds.account_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token JSON");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
 /// A simulator and a SCIM service wired to it over HTTP, both on free ports.
 pub struct Stack {
     /// The simulator (kept alive for the test).
@@ -69,28 +92,10 @@ impl Stack {
         )
     }
 
-    /// An access token for the simulator's Zoom API (the `account_credentials` grant),
-    /// for changes made "in Zoom directly", past the service.
+    /// An access token for the simulator's Zoom API, for changes made "in Zoom
+    /// directly", past the service.
     pub async fn zoom_token(&self) -> String {
-        let creds = SimCredentials::default();
-        let body: serde_json::Value = self
-            .http
-            .post(self.sim.token_url())
-            .basic_auth(&creds.client_id, Some(&creds.client_secret))
-            .form(&[
-                ("grant_type", "account_credentials"),
-                ("account_id", creds.account_id.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token JSON");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        zoom_token(&self.http, &self.sim).await
     }
 
     /// `GET /_sim/{path}` on the simulator's admin API.
