@@ -153,29 +153,36 @@ impl Provider {
             return Ok(PhoneIndex::default());
         }
         query.page_size = Some(PHONE_PAGE);
-        let listed: Vec<_> = match self.zoom.list_phone_users(query).try_collect().await {
-            Ok(users) => users,
-            Err(e) if phone_is_disabled(&e) => Vec::new(),
+        // Folded page by page: each listed record is dropped once its view is kept
+        // (collecting the records first held every one of them at once: benchmark
+        // scenario 5 grew by about 1 KiB per phone user).
+        let walked = self
+            .zoom
+            .list_phone_users(query)
+            .try_fold(PhoneIndex::default(), |mut index, item| async move {
+                let site = item
+                    .site
+                    .as_ref()
+                    .and_then(|s| s.id.as_deref())
+                    .and_then(|s| sites.get(s));
+                let view = PhoneView::from_listed(&item, site);
+                match (item.id, &item.email) {
+                    (Some(id), _) => {
+                        index.views.insert(id, view);
+                    }
+                    (None, Some(email)) => {
+                        index.by_email.insert(email.to_lowercase(), view);
+                    }
+                    (None, None) => {}
+                }
+                Ok(index)
+            })
+            .await;
+        let index = match walked {
+            Ok(index) => index,
+            Err(e) if phone_is_disabled(&e) => PhoneIndex::default(),
             Err(e) => return Err(to_scim(&e, "list phone users")),
         };
-        let mut index = PhoneIndex::default();
-        for item in listed {
-            let site = item
-                .site
-                .as_ref()
-                .and_then(|s| s.id.as_deref())
-                .and_then(|s| sites.get(s));
-            let view = PhoneView::from_listed(&item, site);
-            match (&item.id, &item.email) {
-                (Some(id), _) => {
-                    index.views.insert(id.clone(), view);
-                }
-                (None, Some(email)) => {
-                    index.by_email.insert(email.to_lowercase(), view);
-                }
-                (None, None) => {}
-            }
-        }
         Ok(index)
     }
 
