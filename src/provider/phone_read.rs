@@ -21,30 +21,110 @@ use crate::zoom::model::{ListPhoneUsersQuery, ZoomUser};
 const PHONE_PAGE: u32 = 100;
 
 /// Phone views of a set of users, by Zoom user id: a user absent from it has no phone
-/// profile. Built from per-user reads or from one walk of the phone-user listing.
+/// profile. Built from per-user reads or from one walk of the phone-user listing, and
+/// kept for the walk's pages: its size grows with the account's phone users, so each
+/// view is stored compactly ([`StoredPhone`], about a fifth of a [`PhoneView`] in the
+/// map; benchmark scenario 5).
 #[derive(Debug, Default)]
 pub(super) struct PhoneIndex {
-    views: HashMap<String, PhoneView>,
+    views: HashMap<Box<str>, Box<StoredPhone>>,
     /// Listed phone users without an id, by lower-cased e-mail (a join fallback).
-    by_email: HashMap<String, PhoneView>,
+    by_email: HashMap<Box<str>, Box<StoredPhone>>,
+    /// The distinct (site id, site name, site code) of the views: a few per account.
+    sites: Vec<SiteFields>,
+}
+
+type SiteFields = (Option<String>, Option<String>, Option<i64>);
+
+/// A [`PhoneView`] as the index stores it: the site as an index into the index's site
+/// table, strings as boxed slices.
+#[derive(Debug)]
+struct StoredPhone {
+    site: Option<u32>,
+    status: Option<Box<str>>,
+    extension_number: Option<Box<str>>,
+    calling_plans: Box<[i64]>,
+    numbers: Box<[Box<str>]>,
 }
 
 impl PhoneIndex {
-    /// The phone view of `user` (id `id`), joined by id, else by e-mail; `None`: no
-    /// phone profile.
-    pub(super) fn of(&self, id: &str, user: &ZoomUser) -> Option<&PhoneView> {
-        self.views.get(id).or_else(|| {
-            if self.by_email.is_empty() {
-                None
-            } else {
-                self.by_email.get(&user.email.to_lowercase())
-            }
+    /// Adds the view of user `id`.
+    pub(super) fn insert(&mut self, id: String, view: PhoneView) {
+        let stored = self.store(view);
+        self.views.insert(id.into_boxed_str(), stored);
+    }
+
+    fn insert_by_email(&mut self, email: &str, view: PhoneView) {
+        let stored = self.store(view);
+        self.by_email
+            .insert(email.to_lowercase().into_boxed_str(), stored);
+    }
+
+    fn store(&mut self, view: PhoneView) -> Box<StoredPhone> {
+        let site_fields = (view.site_id, view.site_name, view.site_code);
+        let site = (site_fields != (None, None, None)).then(|| {
+            let at = self.sites.iter().position(|s| *s == site_fields);
+            let at = at.unwrap_or_else(|| {
+                self.sites.push(site_fields);
+                self.sites.len() - 1
+            });
+            u32::try_from(at).unwrap_or(u32::MAX)
+        });
+        Box::new(StoredPhone {
+            site,
+            status: view.status.map(String::into_boxed_str),
+            extension_number: view.extension_number.map(String::into_boxed_str),
+            calling_plans: view.calling_plans.into_boxed_slice(),
+            numbers: view
+                .numbers
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
         })
     }
 
+    fn view(&self, stored: &StoredPhone) -> PhoneView {
+        let (site_id, site_name, site_code) = stored
+            .site
+            .and_then(|i| self.sites.get(i as usize))
+            .cloned()
+            .unwrap_or_default();
+        PhoneView {
+            status: stored.status.as_deref().map(str::to_owned),
+            site_id,
+            site_name,
+            site_code,
+            extension_number: stored.extension_number.as_deref().map(str::to_owned),
+            calling_plans: stored.calling_plans.to_vec(),
+            numbers: stored.numbers.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    /// The phone view of `user` (id `id`), joined by id, else by e-mail; `None`: no
+    /// phone profile.
+    pub(super) fn of(&self, id: &str, user: &ZoomUser) -> Option<PhoneView> {
+        let stored = self.views.get(id).or_else(|| {
+            if self.by_email.is_empty() {
+                None
+            } else {
+                self.by_email.get(user.email.to_lowercase().as_str())
+            }
+        })?;
+        Some(self.view(stored))
+    }
+
+    /// Whether `user` (id `id`) has a phone profile.
+    pub(super) fn has(&self, id: &str, user: &ZoomUser) -> bool {
+        self.views.contains_key(id)
+            || (!self.by_email.is_empty()
+                && self
+                    .by_email
+                    .contains_key(user.email.to_lowercase().as_str()))
+    }
+
     /// The ids of the users with a phone profile.
-    pub(super) fn ids(&self) -> impl Iterator<Item = &String> {
-        self.views.keys()
+    pub(super) fn ids(&self) -> impl Iterator<Item = &str> {
+        self.views.keys().map(|k| &**k)
     }
 
     /// Number of users with a phone profile.
@@ -126,7 +206,7 @@ impl Provider {
         let mut index = PhoneIndex::default();
         for item in found {
             if let Some((id, view)) = item? {
-                index.views.insert(id, view);
+                index.insert(id, view);
             }
         }
         Ok(index)
@@ -167,12 +247,8 @@ impl Provider {
                     .and_then(|s| sites.get(s));
                 let view = PhoneView::from_listed(&item, site);
                 match (item.id, &item.email) {
-                    (Some(id), _) => {
-                        index.views.insert(id, view);
-                    }
-                    (None, Some(email)) => {
-                        index.by_email.insert(email.to_lowercase(), view);
-                    }
+                    (Some(id), _) => index.insert(id, view),
+                    (None, Some(email)) => index.insert_by_email(email, view),
                     (None, None) => {}
                 }
                 Ok(index)
@@ -211,5 +287,46 @@ impl Provider {
             .phone_listing(ListPhoneUsersQuery::default(), &sites)
             .await?;
         Ok((Arc::new(index), true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(email: &str) -> ZoomUser {
+        serde_json::from_value(serde_json::json!({"email": email})).unwrap()
+    }
+
+    fn view(site: Option<&str>, ext: &str, numbers: &[&str]) -> PhoneView {
+        PhoneView {
+            status: Some("activate".into()),
+            site_id: site.map(str::to_owned),
+            site_name: site.map(|s| format!("Site {s}")),
+            site_code: site.map(|_| 7),
+            extension_number: Some(ext.into()),
+            calling_plans: vec![200, 3],
+            numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn stored_views_come_back_as_they_went_in_with_sites_shared() {
+        let mut index = PhoneIndex::default();
+        let a = view(Some("s1"), "101", &["+14155550100"]);
+        let b = view(Some("s1"), "102", &[]);
+        let c = view(None, "103", &["+14155550101", "+14155550102"]);
+        index.insert("a".into(), a.clone());
+        index.insert("b".into(), b.clone());
+        index.insert("c".into(), c.clone());
+        index.insert_by_email("D@Example.com", a.clone());
+        assert_eq!(index.of("a", &user("x@example.com")), Some(a.clone()));
+        assert_eq!(index.of("b", &user("x@example.com")), Some(b));
+        assert_eq!(index.of("c", &user("x@example.com")), Some(c));
+        assert_eq!(index.of("zz", &user("d@example.com")), Some(a));
+        assert_eq!(index.of("zz", &user("e@example.com")), None);
+        assert!(index.has("zz", &user("d@example.com")));
+        assert_eq!(index.sites.len(), 1, "one site entry for two views");
+        assert_eq!(index.len(), 3);
     }
 }

@@ -631,6 +631,7 @@ impl Provider {
         let mut out = Vec::with_capacity(count);
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
+            let view = view.as_ref().map(Option::as_ref);
             let (json, _) = self.render(user, id, needs, &tables, view).await?;
             out.push(selection.project(&json, Self::user_schema()));
         }
@@ -878,7 +879,7 @@ impl Provider {
             let users = index
                 .ids()
                 .map(|id| ZoomUser {
-                    id: Some(id.clone()),
+                    id: Some(id.to_owned()),
                     ..ZoomUser::default()
                 })
                 .collect();
@@ -894,7 +895,7 @@ impl Provider {
                 .await?;
             let users = all
                 .into_iter()
-                .filter(|u| u.id.as_deref().is_some_and(|id| index.of(id, u).is_some()))
+                .filter(|u| u.id.as_deref().is_some_and(|id| index.has(id, u)))
                 .collect();
             (users, needs)
         };
@@ -982,6 +983,7 @@ impl Provider {
         let mut matching = Vec::new();
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
+            let view = view.as_ref().map(Option::as_ref);
             let (json, _) = self.render(user, id, needs, &tables, view).await?;
             if query
                 .filter
