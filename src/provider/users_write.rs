@@ -873,17 +873,17 @@ impl Provider {
 }
 
 /// The record Zoom holds once `steps` succeeded, when each step's effect is exactly what
-/// was sent: Zoom answers them 204 and stores the values as given (contract sections
-/// 3.4 and 3.6; roles: `POST /roles/{roleId}/members`). `None` when a step's outcome is
-/// Zoom's to decide (a new e-mail may await confirmation, the phone feature brings a
-/// site and an extension, group joins are checked against Zoom's report, licence and
-/// display-name fields are derived), and then the answer reads the user again.
+/// was sent: Zoom answers them 204 and stores the values as given (contract section
+/// 3.4; roles: `POST /roles/{roleId}/members`). `None` when a step's outcome is Zoom's
+/// to decide, and then the answer reads the user again: a new e-mail may await
+/// confirmation, the phone feature brings a site and an extension, group joins are
+/// checked against Zoom's report, licence and display-name fields are derived, and a
+/// status change moves licences ("Deactivating a user removes all licenses associated
+/// with a user", contract 3.6).
 fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
     let mut record = user.clone();
     for step in steps {
         match step {
-            Step::Reactivate => record.status = Some("active".to_owned()),
-            Step::Deactivate => record.status = Some("inactive".to_owned()),
             Step::SignOut => {}
             Step::Role { id, name } => {
                 record.role_id = Some(id.clone());
@@ -894,7 +894,9 @@ fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
                     return None;
                 }
             }
-            Step::Email(_)
+            Step::Reactivate
+            | Step::Deactivate
+            | Step::Email(_)
             | Step::Groups { .. }
             | Step::PhoneOn
             | Step::PhoneProfile(..)
