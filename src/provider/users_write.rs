@@ -4,7 +4,7 @@
 //! [`crate::mapping::user_write::diff`], applies it in a safe order (reactivate, profile,
 //! e-mail, role, groups, deactivate), checks each call and answers with what Zoom holds:
 //! the record read before plus the changes Zoom stores as sent, or a second read when
-//! Zoom decides the outcome (e-mail, phone, group joins). A create is `POST /users`
+//! Zoom decides the outcome (e-mail, status, phone, group joins). A create is `POST /users`
 //! first (Zoom's 409 code 1005 is the duplicate check) and one read of the new user.
 //! A failure part-way says what was applied ([`Progress`]); the same request sent
 //! again converges because it is again a difference.
