@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::mapping::user::PhoneView;
 use crate::scim::error::ScimError;
 use crate::scim::model::urn;
 
@@ -217,6 +218,17 @@ pub struct PhoneProfileState {
     pub plans: Vec<i64>,
     /// Numbers, E.164.
     pub numbers: Vec<String>,
+}
+
+impl From<PhoneView> for PhoneProfileState {
+    fn from(view: PhoneView) -> Self {
+        Self {
+            site_id: view.site_id,
+            extension: view.extension_number,
+            plans: view.calling_plans,
+            numbers: view.numbers,
+        }
+    }
 }
 
 /// One Zoom Phone call.

@@ -19,7 +19,7 @@ use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
-use crate::mapping::user::user_location;
+use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchRequest;
@@ -646,20 +646,9 @@ impl Provider {
         let profile = progress
             .run("read the Zoom Phone profile", self.zoom.get_phone_user(id))
             .await?;
-        let state = PhoneProfileState {
-            site_id: profile.site_id.clone(),
-            extension: profile.extension_number.map(|e| e.to_string()),
-            plans: profile
-                .calling_plans
-                .iter()
-                .filter_map(|p| p.plan_type)
-                .collect(),
-            numbers: profile
-                .phone_numbers
-                .iter()
-                .filter_map(|n| n.number.clone())
-                .collect(),
-        };
+        // The same reading of the profile as a SCIM read (numbers in E.164, as the
+        // target's are), without the site list: only the site id is compared.
+        let state = PhoneProfileState::from(PhoneView::from_profile(&profile, None));
         let calls = phone_calls(&state, target, site_id);
         for call in &calls {
             progress.plan(call.label());

@@ -173,6 +173,18 @@ impl Validator {
         }
     }
 
+    /// A required array of 1 to `max` items (empty when the field is missing or wrong,
+    /// with the error recorded).
+    pub fn required_array<'a>(&mut self, obj: &Obj<'a>, key: &str, max: usize) -> &'a [Value] {
+        match self.array(obj, key, max) {
+            None if !obj.has(key) => self.error(obj, key, "This field is required."),
+            None => {}
+            Some(items) if items.is_empty() => self.error(obj, key, "At least 1 item is required."),
+            Some(items) => return items,
+        }
+        &[]
+    }
+
     /// `Ok` or the collected "Validation Failed." error.
     pub fn finish(self) -> Result<(), ZoomError> {
         if self.errors.is_empty() {

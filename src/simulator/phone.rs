@@ -480,20 +480,14 @@ async fn assign_plans(
     let o = Obj::new(&body, "");
     let mut v = Validator::default();
     let mut types = Vec::new();
-    match v.array(&o, "calling_plans", MAX_PLANS_PER_CALL) {
-        None if !o.has("calling_plans") => v.error(&o, "calling_plans", "This field is required."),
-        None => {}
-        Some(items) if items.is_empty() => {
-            v.error(&o, "calling_plans", "At least 1 item is required.");
-        }
-        Some(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let field = format!("calling_plans[{i}].type");
-                match item.get("type").and_then(Value::as_i64) {
-                    Some(t) => types.push(t),
-                    None => v.error(&o, &field, "Invalid field."),
-                }
-            }
+    for (i, item) in v
+        .required_array(&o, "calling_plans", MAX_PLANS_PER_CALL)
+        .iter()
+        .enumerate()
+    {
+        match item.get("type").and_then(Value::as_i64) {
+            Some(t) => types.push(t),
+            None => v.error(&o, &format!("calling_plans[{i}].type"), "Invalid field."),
         }
     }
     v.finish()?;
@@ -527,32 +521,27 @@ async fn assign_numbers(
     let o = Obj::new(&body, "");
     let mut v = Validator::default();
     let mut keys = Vec::new();
-    match v.array(&o, "phone_numbers", MAX_NUMBERS_PER_CALL) {
-        None if !o.has("phone_numbers") => v.error(&o, "phone_numbers", "This field is required."),
-        None => {}
-        Some(items) if items.is_empty() => {
-            v.error(&o, "phone_numbers", "At least 1 item is required.");
-        }
-        Some(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let text = |k: &str| {
-                    item.get(k)
-                        .and_then(Value::as_str)
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                };
-                let key = NumberKey {
-                    id: text("id"),
-                    number: text("number"),
-                };
-                if key.id.is_none() && key.number.is_none() {
-                    // "Provide either the ID or phone number in the request body."
-                    v.error(&o, &format!("phone_numbers[{i}]"), "Invalid field.");
-                } else {
-                    keys.push(key);
-                }
-            }
+    for (i, item) in v
+        .required_array(&o, "phone_numbers", MAX_NUMBERS_PER_CALL)
+        .iter()
+        .enumerate()
+    {
+        let text = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let key = NumberKey {
+            id: text("id"),
+            number: text("number"),
+        };
+        if key.id.is_none() && key.number.is_none() {
+            // "Provide either the ID or phone number in the request body."
+            v.error(&o, &format!("phone_numbers[{i}]"), "Invalid field.");
+        } else {
+            keys.push(key);
         }
     }
     v.finish()?;

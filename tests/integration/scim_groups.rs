@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use zoom_scim::config::{Config, DuplicatePolicy};
 use zoom_scim::simulator::SimSettings;
 
-use crate::support::{SCIM_TOKEN, Stack, start_stack};
+use crate::support::{Reply, SCIM_TOKEN, Stack, start_stack};
 
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -28,19 +28,6 @@ fn settings(users: usize) -> SimSettings {
     }
 }
 
-/// One answer of the SCIM service.
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
 async fn call(
     stack: &Stack,
     method: Method,
@@ -48,32 +35,7 @@ async fn call(
     body: Option<Value>,
     headers: &[(&str, &str)],
 ) -> Reply {
-    let mut request = stack
-        .http
-        .request(method, format!("{}{path}", stack.service.scim_base_url))
-        .bearer_auth(SCIM_TOKEN);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    stack.scim(method, path, body, headers).await
 }
 
 async fn get(stack: &Stack, path: &str) -> Reply {
@@ -145,13 +107,6 @@ async fn reset_stats(stack: &Stack) {
         .send()
         .await
         .expect("reset stats");
-}
-
-/// Zoom calls made to `endpoint` (`"METHOD /template"`) since the last reset.
-async fn calls(stack: &Stack, endpoint: &str) -> u64 {
-    stack.sim_admin("stats").await["requests"][endpoint]
-        .as_u64()
-        .unwrap_or(0)
 }
 
 async fn add_fault(stack: &Stack, fault: Value) {
@@ -229,7 +184,7 @@ async fn entra_provisioning_cycle() {
     .await;
     assert_eq!(r.body["totalResults"], 1);
     assert_eq!(r.body["Resources"][0]["id"], id.as_str());
-    assert_eq!(calls(&stack, LIST_MEMBERS).await, 0);
+    assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 0);
 
     // Add members (one PATCH, several values, "$ref": null): 204, one Zoom add call.
     reset_stats(&stack).await;
@@ -246,14 +201,14 @@ async fn entra_provisioning_cycle() {
         sim_group(&stack, &id).await.expect("group").1,
         set(&users[..3])
     );
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 1);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 1);
     assert_eq!(
-        calls(&stack, LIST_MEMBERS).await,
+        stack.zoom_calls(LIST_MEMBERS).await,
         0,
         "an add needs no member list"
     );
     assert_eq!(
-        calls(&stack, "GET /groups/{groupId}").await,
+        stack.zoom_calls("GET /groups/{groupId}").await,
         0,
         "nor the group's record"
     );
@@ -418,8 +373,8 @@ async fn okta_group_push() {
         sim_group(&stack, &id).await.expect("group").1,
         set(&desired)
     );
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 1);
-    assert_eq!(calls(&stack, REMOVE_MEMBER).await, 1);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 1);
+    assert_eq!(stack.zoom_calls(REMOVE_MEMBER).await, 1);
 
     // AIW apps: PUT with the whole group, by difference.
     reset_stats(&stack).await;
@@ -441,14 +396,18 @@ async fn okta_group_push() {
         sim_group(&stack, &id).await.expect("group").1,
         set(&desired)
     );
-    assert_eq!(calls(&stack, REMOVE_MEMBER).await, 2, "users 2 and 3 leave");
     assert_eq!(
-        calls(&stack, ADD_MEMBERS).await,
+        stack.zoom_calls(REMOVE_MEMBER).await,
+        2,
+        "users 2 and 3 leave"
+    );
+    assert_eq!(
+        stack.zoom_calls(ADD_MEMBERS).await,
         1,
         "users 6 and 7 join in one call"
     );
     assert_eq!(
-        calls(&stack, "PATCH /groups/{groupId}").await,
+        stack.zoom_calls("PATCH /groups/{groupId}").await,
         0,
         "same name"
     );
@@ -623,7 +582,7 @@ async fn filters_paging_and_member_calls() {
     .await;
     assert_eq!(r.body["totalResults"], 1);
     assert_eq!(members_of(&r.body["Resources"][0]), sales_members);
-    assert_eq!(calls(&stack, "GET /groups").await, 0);
+    assert_eq!(stack.zoom_calls("GET /groups").await, 0);
 
     // GET one group: members read in full, with a version.
     let r = get(&stack, &format!("/Groups/{sales_id}")).await;
@@ -680,7 +639,7 @@ async fn filters_paging_and_member_calls() {
         .cloned()
         .collect();
     assert_eq!(found, expected);
-    assert_eq!(calls(&stack, "GET /groups").await, 0, "no group listing");
+    assert_eq!(stack.zoom_calls("GET /groups").await, 0, "no group listing");
 
     // General filters are evaluated over the group list; with attributes that leave out
     // members, no member call is made; count=0 gives totals only.
@@ -705,7 +664,7 @@ async fn filters_paging_and_member_calls() {
     let r = get(&stack, "/Groups?count=0").await;
     assert_eq!(r.body["totalResults"], groups.len());
     assert_eq!(r.body["Resources"], json!([]));
-    assert_eq!(calls(&stack, LIST_MEMBERS).await, 0);
+    assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 0);
 
     // A filter on members reads member lists and is exact.
     let r = get(
@@ -738,7 +697,7 @@ async fn filters_paging_and_member_calls() {
     let r = get(&stack, "/Groups?startIndex=2&count=3").await;
     assert_eq!(r.body["itemsPerPage"], 3);
     assert_eq!(r.body["startIndex"], 2);
-    assert_eq!(calls(&stack, LIST_MEMBERS).await, 3);
+    assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 3);
 
     // .search.
     let r = post(
@@ -860,16 +819,16 @@ async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
     );
     // 2100 members: 70 add calls of 30; the ids were checked by walking the user lists
     // (a few pages), not with 2100 look-ups.
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 70);
-    assert!(calls(&stack, "GET /users").await <= 12);
-    assert!(calls(&stack, "GET /users/{userId}").await <= 10);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 70);
+    assert!(stack.zoom_calls("GET /users").await <= 12);
+    assert!(stack.zoom_calls("GET /users/{userId}").await <= 10);
 
     // Reading it pages the members: 2000 then 100.
     reset_stats(&stack).await;
     let r = get(&stack, &format!("/Groups/{id}")).await;
     assert_eq!(r.status, 200);
     assert_eq!(members_of(&r.body), set(&members));
-    assert_eq!(calls(&stack, LIST_MEMBERS).await, 2);
+    assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 2);
 
     // Okta full push of 2101 members differing by 3: changes by the delta only.
     reset_stats(&stack).await;
@@ -894,10 +853,10 @@ async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
         sim_group(&stack, &id).await.expect("group").1,
         set(&members)
     );
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 1);
-    assert_eq!(calls(&stack, REMOVE_MEMBER).await, 2);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 1);
+    assert_eq!(stack.zoom_calls(REMOVE_MEMBER).await, 2);
     assert_eq!(
-        calls(&stack, "GET /users/{userId}").await,
+        stack.zoom_calls("GET /users/{userId}").await,
         3,
         "only the newcomers are checked"
     );
@@ -930,8 +889,8 @@ async fn unknown_member_ids_are_named_and_nothing_changes() {
     );
     assert!(!detail.contains(&users[0]));
     assert_eq!(sim_group(&stack, &id).await.expect("group"), before);
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 0);
-    assert_eq!(calls(&stack, "PATCH /groups/{groupId}").await, 0);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 0);
+    assert_eq!(stack.zoom_calls("PATCH /groups/{groupId}").await, 0);
 
     // An e-mail is not a user id (Zoom would resolve it; SCIM member values are ids).
     let email = state["users"][1]["email"].as_str().expect("email");
@@ -958,7 +917,7 @@ async fn unknown_member_ids_are_named_and_nothing_changes() {
             .contains("NoSuchUser3")
     );
     assert!(sim_group_by_name(&stack, "Never Made").await.is_none());
-    assert_eq!(calls(&stack, "POST /groups").await, 0);
+    assert_eq!(stack.zoom_calls("POST /groups").await, 0);
 
     // Nested groups are refused.
     let r = patch(
@@ -1154,8 +1113,8 @@ async fn pending_users_join_through_a_user_update() {
             .contains(&pending[0])
     );
     // Zoom ignores pending users in member adds: the service used the documented way.
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 0);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 0);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 1);
 }
 
 #[tokio::test]
@@ -1212,7 +1171,7 @@ async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
     let r = patch(&stack, &format!("/Groups/{id}"), operations).await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(sim_group(&stack, &id).await.expect("group").1, set(&wanted));
-    assert_eq!(calls(&stack, ADD_MEMBERS).await, 2);
+    assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 2);
 
     // A removal failing part-way through an Okta full push, then the replay.
     let keep: Vec<String> = wanted[10..].to_vec();

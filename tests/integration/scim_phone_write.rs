@@ -10,7 +10,7 @@ use zoom_scim::simulator::{SimCredentials, SimSettings};
 use zoom_scim::zoom::ZoomClient;
 use zoom_scim::zoom::model::PhoneNumberFilter;
 
-use crate::support::{SCIM_TOKEN, Stack, start_stack};
+use crate::support::{Stack, start_stack};
 
 const ZOOM: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
 const NATIVE: &str = "urn:ietf:params:scim:schemas:extension:zoom:1.0:User";
@@ -29,20 +29,9 @@ async fn stack_with(settings: SimSettings, config: Config) -> Stack {
 }
 
 async fn send(stack: &Stack, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let response = stack
-        .http
-        .request(
-            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-            format!("{}{path}", stack.service.scim_base_url),
-        )
-        .bearer_auth(SCIM_TOKEN)
-        .header("content-type", "application/scim+json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let reply = stack.scim(method, path, Some(body), &[]).await;
+    (reply.status, reply.body)
 }
 
 async fn patch_user(stack: &Stack, id: &str, ops: Value) -> (u16, Value) {
@@ -70,12 +59,6 @@ async fn admin(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> 
         .json()
         .await
         .unwrap_or(Value::Null)
-}
-
-async fn calls(stack: &Stack, key: &str) -> u64 {
-    stack.sim_admin("stats").await["requests"][key]
-        .as_u64()
-        .unwrap_or(0)
 }
 
 /// The simulator's view of a user (with its `phone` block).
@@ -215,23 +198,21 @@ async fn every_phone_attribute_is_set_replaced_and_removed_by_difference() {
     wanted.sort();
     assert_eq!(held, wanted);
     assert_eq!(
-        calls(
-            &stack,
-            "DELETE /phone/users/{userId}/calling_plans/{planType}"
-        )
-        .await,
+        stack
+            .zoom_calls("DELETE /phone/users/{userId}/calling_plans/{planType}")
+            .await,
         1
     );
     assert_eq!(
-        calls(
-            &stack,
-            "DELETE /phone/users/{userId}/phone_numbers/{phoneNumberId}"
-        )
-        .await,
+        stack
+            .zoom_calls("DELETE /phone/users/{userId}/phone_numbers/{phoneNumberId}")
+            .await,
         1
     );
     assert_eq!(
-        calls(&stack, "POST /phone/users/{userId}/phone_numbers").await,
+        stack
+            .zoom_calls("POST /phone/users/{userId}/phone_numbers")
+            .await,
         1
     );
 
@@ -356,7 +337,7 @@ async fn sites_are_found_by_name_across_pages_and_unknown_ones_refused() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(sim_user(&stack, &id).await["phone"]["site_id"], last["id"]);
     assert!(
-        calls(&stack, "GET /phone/sites").await >= 4,
+        stack.zoom_calls("GET /phone/sites").await >= 4,
         "every page read"
     );
 
@@ -490,7 +471,7 @@ async fn a_failure_mid_sequence_is_reported_and_the_replay_converges() {
     assert_eq!(phone["calling_plans"], json!([plans[0]]));
     assert_eq!(phone["phone_numbers"], json!([number]));
     assert_eq!(
-        calls(&stack, "PATCH /phone/users/{userId}").await,
+        stack.zoom_calls("PATCH /phone/users/{userId}").await,
         0,
         "site not redone"
     );

@@ -88,12 +88,6 @@ async fn reset_stats(stack: &Stack) {
     assert!(response.status().is_success());
 }
 
-async fn calls(stack: &Stack, endpoint: &str) -> u64 {
-    stack.sim_admin("stats").await["requests"][endpoint]
-        .as_u64()
-        .unwrap_or(0)
-}
-
 /// Asserts a SCIM error body with this status and keyword.
 #[track_caller]
 fn assert_scim_error(got: (u16, &Value), status: u16, scim_type: Option<&str>, what: &str) {
@@ -291,7 +285,10 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(page["Resources"].as_array().unwrap().len(), total);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, pending as u64);
+    assert_eq!(
+        stack.zoom_calls("GET /users/{userId}").await,
+        pending as u64
+    );
 
     // Only active users (pushed down to Zoom's status list): no per-user call at all.
     reset_stats(&stack).await;
@@ -302,8 +299,8 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
         ))
         .await;
     assert_eq!(page["totalResults"], active);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 0);
-    assert!(calls(&stack, "GET /users").await >= 1);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 0);
+    assert!(stack.zoom_calls("GET /users").await >= 1);
 
     // A detail-only attribute (title): one detail call per user, pending ones included,
     // and the values are Zoom's.
@@ -311,7 +308,7 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
     let (_, page) = stack
         .get("/Users?count=1000&attributes=userName,title")
         .await;
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, total as u64);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, total as u64);
     let titles: HashMap<String, Value> = users
         .iter()
         .map(|u| {
@@ -332,7 +329,7 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
     // The default attribute set needs the detail too (deep import is on by default).
     reset_stats(&stack).await;
     stack.get("/Users?count=1000").await;
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, total as u64);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, total as u64);
 }
 
 #[tokio::test]
@@ -349,7 +346,7 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
     let (status, page) = stack.get("/Users?count=1000").await;
     assert_eq!(status, 200);
     assert_eq!(page["totalResults"], users.len());
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, pending);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, pending);
 
     reset_stats(&stack).await;
     let (status, _) = stack
@@ -359,7 +356,7 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
         ))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, pending);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, pending);
 
     // A single GET always reads the whole record.
     let id = users
@@ -370,7 +367,7 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
     reset_stats(&stack).await;
     let (status, _) = stack.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
 }
 
 #[tokio::test]
@@ -429,7 +426,7 @@ async fn more_than_a_thousand_users_paged_by_100_come_exactly_once_with_stable_t
     );
     // The walk reused Zoom cursors: about users / 300 list calls, plus one per status
     // boundary, not a walk from the start for each of the 12 SCIM pages.
-    let list_calls = calls(&stack, "GET /users").await;
+    let list_calls = stack.zoom_calls("GET /users").await;
     assert!(list_calls <= 8, "{list_calls} Zoom list calls");
 }
 
@@ -725,7 +722,7 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
         "Retry-After {retry_after}, reset in {until_reset} s"
     );
     assert_eq!(
-        calls(&stack, "GET /users").await,
+        stack.zoom_calls("GET /users").await,
         1,
         "no retry of a daily 429"
     );
@@ -734,5 +731,9 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
     let (status, headers, body) = get_full(&stack, "/Users?attributes=userName").await;
     assert_scim_error((status, &body), 503, None, "daily quota remembered");
     assert!(headers.contains_key("retry-after"));
-    assert_eq!(calls(&stack, "GET /users").await, 1, "Zoom not asked again");
+    assert_eq!(
+        stack.zoom_calls("GET /users").await,
+        1,
+        "Zoom not asked again"
+    );
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use zoom_scim::config::{Config, CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use zoom_scim::simulator::SimSettings;
 
-use crate::support::{SCIM_TOKEN, Stack, start_stack};
+use crate::support::{Reply as Answer, Stack, start_stack};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -28,31 +28,6 @@ fn config() -> Config {
     config
 }
 
-/// A SCIM answer.
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn warnings(&self) -> Vec<String> {
-        self.headers
-            .get_all("warning")
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect()
-    }
-
-    fn detail(&self) -> &str {
-        self.body["detail"].as_str().unwrap_or_default()
-    }
-}
-
 async fn send(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> Answer {
     send_with(stack, method, path, body, &[]).await
 }
@@ -65,28 +40,7 @@ async fn send_with(
     headers: &[(&str, &str)],
 ) -> Answer {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = stack
-        .http
-        .request(method, format!("{}{path}", stack.service.scim_base_url))
-        .bearer_auth(SCIM_TOKEN);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    stack.scim(method, path, body, headers).await
 }
 
 fn patch(ops: Value) -> Value {
@@ -108,13 +62,6 @@ async fn admin(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> 
 
 async fn reset_stats(stack: &Stack) {
     admin(stack, "DELETE", "stats", None).await;
-}
-
-/// Number of calls to `"METHOD /template"` since the last reset.
-async fn calls(stack: &Stack, key: &str) -> u64 {
-    stack.sim_admin("stats").await["requests"][key]
-        .as_u64()
-        .unwrap_or(0)
 }
 
 async fn fault(stack: &Stack, spec: Value) {
@@ -234,9 +181,9 @@ async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
     assert_eq!(user["job_title"], "Rear Admiral");
     assert_eq!(user["dept"], "Navy");
     // One create, one read of the new user, one profile update; no read after it.
-    assert_eq!(calls(&stack, "POST /users").await, 1);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("POST /users").await, 1);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 1);
 
     let (status, got) = stack.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200);
@@ -280,8 +227,8 @@ async fn duplicate_user_name_conflicts_naming_the_existing_id() {
     assert_eq!(answer.body["scimType"], "uniqueness");
     assert!(answer.detail().contains(existing["id"].as_str().unwrap()));
     // Zoom's 409 code 1005 is the check: no look-up before, one after the refusal.
-    assert_eq!(calls(&stack, "POST /users").await, 1);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("POST /users").await, 1);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
     assert_eq!(
         sim_user(&stack, existing["id"].as_str().unwrap())
             .await
@@ -309,7 +256,7 @@ async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
     reset_stats(&stack).await;
     let again = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
     assert_eq!(again.status, 200);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
 }
 
 #[tokio::test]
@@ -331,7 +278,7 @@ async fn a_duplicate_answer_from_zoom_is_looked_up_409_and_412() {
         let email = existing["email"].as_str().unwrap();
         reset_stats(&stack).await;
         let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
-        assert_eq!(calls(&stack, "POST /users").await, 1);
+        assert_eq!(stack.zoom_calls("POST /users").await, 1);
         match policy {
             DuplicatePolicy::Conflict => {
                 assert_eq!(answer.status, 409, "{duplicate_status}: {}", answer.body);
@@ -455,8 +402,8 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     ]));
     let answer = send(&stack, "PATCH", &path, Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 1);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 1);
     let (status, read) = stack.get(&path).await;
     assert_eq!(status, 200);
     assert_eq!(answer.body, read, "the answer is what Zoom then shows");
@@ -473,7 +420,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     ]));
     let answer = send(&stack, "PATCH", &path, Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 2);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 2);
     let (_, read) = stack.get(&path).await;
     assert_eq!(answer.body, read);
     assert_eq!(answer.body["roles"][0]["value"], json!(role));
@@ -487,7 +434,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     let body = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &path, Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 2);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 2);
     let (_, read) = stack.get(&path).await;
     assert_eq!(answer.body, read);
     assert_eq!(answer.body["active"], false);
@@ -501,7 +448,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     ]));
     let answer = send(&stack, "PATCH", &path, Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(calls(&stack, "GET /users/{userId}").await, 2);
+    assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 2);
     let (_, read) = stack.get(&path).await;
     assert_eq!(answer.body, read);
     assert_eq!(read["userName"], "amelia@example.com");
@@ -536,8 +483,8 @@ async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
-    assert_eq!(calls(&stack, "PUT /users/{userId}/status").await, 1);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+    assert_eq!(stack.zoom_calls("PUT /users/{userId}/status").await, 1);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
 }
 
 #[tokio::test]
@@ -669,7 +616,7 @@ async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
     reset_stats(&stack).await;
     let again = send(&stack, "PUT", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(again.status, 200);
-    assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0);
+    assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
 }
 
 // ----- partial failures and convergent replays ---------------------------------------
@@ -733,11 +680,15 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
         assert_eq!(zoom["status"], "inactive", "{label}");
         // The replay redid only what was missing.
         if index > 0 {
-            assert_eq!(calls(&stack, "PATCH /users/{userId}").await, 0, "{label}");
+            assert_eq!(
+                stack.zoom_calls("PATCH /users/{userId}").await,
+                0,
+                "{label}"
+            );
         }
         if index > 1 {
             assert_eq!(
-                calls(&stack, "PUT /users/{userId}/email").await,
+                stack.zoom_calls("PUT /users/{userId}/email").await,
                 0,
                 "{label}"
             );
@@ -765,7 +716,7 @@ async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
     assert_eq!(answer.status, 409, "{}", answer.body);
     assert!(answer.detail().contains("pending"), "{}", answer.detail());
     assert_eq!(
-        calls(&stack, "PATCH /users/{userId}").await,
+        stack.zoom_calls("PATCH /users/{userId}").await,
         0,
         "nothing sent"
     );
@@ -999,7 +950,7 @@ async fn deactivation_signs_the_user_out_when_configured() {
     let zoom = sim_user(&stack, id).await.unwrap();
     assert_eq!(zoom["status"], "inactive");
     assert_eq!(zoom["logged_out_count"], 1);
-    assert_eq!(calls(&stack, "DELETE /users/{userId}/token").await, 1);
+    assert_eq!(stack.zoom_calls("DELETE /users/{userId}/token").await, 1);
 }
 
 #[tokio::test]
@@ -1075,7 +1026,7 @@ async fn role_and_group_filters_are_answered_by_zoom_queries() {
         .collect();
     assert_eq!(got, admins);
     assert_eq!(
-        calls(&stack, "GET /users/{userId}").await,
+        stack.zoom_calls("GET /users/{userId}").await,
         0,
         "no per-user reads"
     );
@@ -1108,6 +1059,6 @@ async fn role_and_group_filters_are_answered_by_zoom_queries() {
         .map(|u| u["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(got, members);
-    assert!(calls(&stack, "GET /groups/{groupId}/members").await >= 1);
-    assert_eq!(calls(&stack, "GET /users").await, 0, "no full listing");
+    assert!(stack.zoom_calls("GET /groups/{groupId}/members").await >= 1);
+    assert_eq!(stack.zoom_calls("GET /users").await, 0, "no full listing");
 }

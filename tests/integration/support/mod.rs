@@ -75,7 +75,82 @@ pub async fn start_stack(settings: SimSettings, mut config: zoom_scim::config::C
     }
 }
 
+/// One answer of the SCIM service.
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// JSON body; `Null` when empty, a string when not JSON.
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every `Warning` header.
+    pub fn warnings(&self) -> Vec<String> {
+        self.headers
+            .get_all("warning")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The SCIM error's `detail`.
+    pub fn detail(&self) -> &str {
+        self.body["detail"].as_str().unwrap_or_default()
+    }
+}
+
 impl Stack {
+    /// A SCIM request with the bearer token, `body` sent as `application/scim+json`.
+    pub async fn scim(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.service.scim_base_url))
+            .bearer_auth(SCIM_TOKEN);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Zoom calls made to `endpoint` (`"METHOD /template"`) since the simulator's
+    /// statistics were last reset.
+    pub async fn zoom_calls(&self, endpoint: &str) -> u64 {
+        self.sim_admin("stats").await["requests"][endpoint]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
     /// `GET {scim base}{path}` with the bearer token; returns status and JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let response = self
