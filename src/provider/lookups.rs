@@ -97,12 +97,19 @@ pub fn phone_is_disabled(error: &ZoomError) -> bool {
     error.status == Some(403) && error.kind == ErrorKind::Permission
 }
 
+/// The account's groups as one walk found them, and the id -> name map every user
+/// read with `groups` needs (built once per walk, not once per read).
+struct GroupList {
+    groups: Arc<Vec<Group>>,
+    names: Arc<HashMap<String, String>>,
+}
+
 /// Shared caches over Zoom look-ups.
 #[derive(Clone)]
 pub struct Lookups {
     zoom: ZoomClient,
-    /// Every group of the account, in Zoom's order (creation order).
-    group_list: Cache<(), Arc<Vec<Group>>>,
+    /// Every group of the account, in Zoom's order (creation order), with its names.
+    group_list: Cache<(), Arc<GroupList>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
     sites: Cache<(), Arc<SiteDirectory>>,
     /// Lower-cased e-mail -> Zoom user id.
@@ -157,26 +164,30 @@ impl Lookups {
     /// Every group of the account with an id, in Zoom's order (one paged walk per
     /// minute at most; Zoom allows 5000 groups, 300 per page).
     pub async fn group_list(&self) -> Result<Arc<Vec<Group>>, Arc<ZoomError>> {
+        Ok(self.groups_walked().await?.groups.clone())
+    }
+
+    async fn groups_walked(&self) -> Result<Arc<GroupList>, Arc<ZoomError>> {
         let zoom = self.zoom.clone();
         self.group_list
             .try_get_with((), async move {
                 let groups: Vec<Group> = zoom.list_groups().try_collect().await?;
-                Ok::<_, ZoomError>(Arc::new(
-                    groups.into_iter().filter(|g| g.id.is_some()).collect(),
-                ))
+                let groups: Vec<Group> = groups.into_iter().filter(|g| g.id.is_some()).collect();
+                let names = groups
+                    .iter()
+                    .filter_map(|g| Some((g.id.clone()?, g.name.clone())))
+                    .collect();
+                Ok::<_, ZoomError>(Arc::new(GroupList {
+                    groups: Arc::new(groups),
+                    names: Arc::new(names),
+                }))
             })
             .await
     }
 
     /// Group id -> name for every group of the account (from [`Lookups::group_list`]).
     pub async fn group_names(&self) -> Result<Arc<HashMap<String, String>>, Arc<ZoomError>> {
-        let groups = self.group_list().await?;
-        Ok(Arc::new(
-            groups
-                .iter()
-                .filter_map(|g| Some((g.id.clone()?, g.name.clone())))
-                .collect(),
-        ))
+        Ok(self.groups_walked().await?.names.clone())
     }
 
     /// Forgets the group list and names (after a group is created, renamed or deleted,

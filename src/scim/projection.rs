@@ -2,6 +2,8 @@
 //! `excludedAttributes` parameters combined with each attribute's `returned`
 //! characteristic (RFC 7643 section 7).
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
@@ -43,8 +45,25 @@ struct Known {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttributeSelection {
     mode: Mode,
+    paths: Arc<KnownPaths>,
+}
+
+/// A resource type's attribute paths, built once per schema
+/// ([`ResourceSchema::selection_paths`]) and shared by every selection on it.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct KnownPaths {
     core_urn: String,
     known: Vec<Known>,
+}
+
+impl KnownPaths {
+    /// The paths of `schema`.
+    pub fn of(schema: &ResourceSchema) -> Self {
+        Self {
+            core_urn: schema.core.id.clone(),
+            known: known_paths(schema),
+        }
+    }
 }
 
 impl AttributeSelection {
@@ -52,8 +71,7 @@ impl AttributeSelection {
     pub fn default_for(schema: &ResourceSchema) -> Self {
         AttributeSelection {
             mode: Mode::Default,
-            core_urn: schema.core.id.clone(),
-            known: known_paths(schema),
+            paths: schema.selection_paths(),
         }
     }
 
@@ -109,21 +127,23 @@ impl AttributeSelection {
     /// the provider can skip expensive Zoom calls for attributes nobody asked for.
     /// Unknown paths are not wanted.
     pub fn wants(&self, canonical_path: &str) -> bool {
-        if let Some(known_ext) = self
-            .known
+        let known = &self.paths.known;
+        if let Some(known_ext) = known
             .iter()
             .filter_map(|k| k.ext.as_deref())
             .find(|e| e.eq_ignore_ascii_case(canonical_path))
         {
-            return self.known.iter().any(|k| {
+            return known.iter().any(|k| {
                 k.ext.as_deref() == Some(known_ext) && k.sub.is_none() && self.wants_known(k)
             });
         }
         let Some(path) = AttrPath::parse(canonical_path) else {
             return false;
         };
-        let ext = path.urn.filter(|u| !u.eq_ignore_ascii_case(&self.core_urn));
-        let found = self.known.iter().find(|k| {
+        let ext = path
+            .urn
+            .filter(|u| !u.eq_ignore_ascii_case(&self.paths.core_urn));
+        let found = known.iter().find(|k| {
             k.attr.eq_ignore_ascii_case(&path.attr)
                 && match (&k.sub, &path.sub_attr) {
                     (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),

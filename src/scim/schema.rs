@@ -2,13 +2,14 @@
 //! `scim-schema/*.json` files (the same documents `/Schemas`, `/ResourceTypes` and
 //! `/ServiceProviderConfig` serve), and attribute resolution for paths and filters.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::filter::AttrPath;
 use super::model::urn;
+use super::projection::KnownPaths;
 
 /// An attribute's data type (RFC 7643 section 2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +215,8 @@ pub struct ResourceSchema {
     pub extensions: Vec<Schema>,
     /// RFC 7643 section 3.1 common attributes not listed in the schema files (`meta`).
     pub common: Vec<Attribute>,
+    /// Attribute paths for projections, built at first use.
+    selection_paths: OnceLock<Arc<KnownPaths>>,
 }
 
 /// Where a resolved attribute lives and what it is.
@@ -262,6 +265,13 @@ impl<'a> Resolved<'a> {
 }
 
 impl ResourceSchema {
+    /// The attribute paths projections select from (computed once).
+    pub fn selection_paths(&self) -> Arc<KnownPaths> {
+        self.selection_paths
+            .get_or_init(|| Arc::new(KnownPaths::of(self)))
+            .clone()
+    }
+
     /// All schemas, core first.
     pub fn schemas(&self) -> impl Iterator<Item = &Schema> {
         std::iter::once(&self.core).chain(self.extensions.iter())
@@ -533,6 +543,7 @@ impl SchemaRegistry {
                 core,
                 extensions,
                 common: vec![meta_attribute()],
+                selection_paths: OnceLock::new(),
             })
         };
         let user = build("User", urn::USER)?;
