@@ -102,6 +102,19 @@ struct Args {
     /// `ZOOM_SCIM_ZOOM__MAX_CONCURRENCY=16` to try a setting.
     #[arg(long = "service-env", value_parser = parse_key_value)]
     service_env: Vec<(String, String)>,
+    /// Scenario 3 under faults: fraction of Zoom calls answered with a 5xx.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Scenario 3 under faults: fraction of Zoom calls whose connection drops unanswered.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Scenario 3 under faults: fraction of Zoom calls that take effect and then lose
+    /// their answer (the connection drops).
+    #[arg(long, default_value_t = 0.0)]
+    lost_answer_rate: f64,
+    /// Scenario 3 under faults: fraction of Zoom calls answered with a per-second 429.
+    #[arg(long, default_value_t = 0.0)]
+    throttle_rate: f64,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -484,7 +497,13 @@ async fn run(args: Args) -> Result<Value> {
                 &log_path(&out_dir, "burst"),
             )
             .await?;
-            let section = burst::run(&sim, &service, budget).await?;
+            let faults = burst::Faults {
+                fail_rate: args.fail_rate,
+                drop_rate: args.drop_rate,
+                lost_answer_rate: args.lost_answer_rate,
+                throttle_rate: args.throttle_rate,
+            };
+            let section = burst::run(&sim, &service, budget, faults).await?;
             service.stop().await?;
             sim.reset().await?;
             Ok(section)

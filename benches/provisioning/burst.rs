@@ -4,6 +4,14 @@
 //!
 //! Operations a build does not offer yet (501 Not Implemented, or no `/Groups`) are
 //! reported as "not available in this build" instead of failing the run.
+//!
+//! The clients behave like IGA tools: an answer that says "try again" (a transport
+//! error, 429, 500, 502, 503, 504) is retried up to [`ATTEMPTS`] times; a retried create
+//! that meets 409 `uniqueness`, or a retried delete that meets 404, counts as done (the
+//! earlier attempt took effect: Entra, Okta and midPoint then match the existing
+//! resource). With `--fail-rate`, `--drop-rate`, `--lost-answer-rate` or
+//! `--throttle-rate` the simulator injects those faults during the burst only, and the
+//! final state must still be exact.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -22,6 +30,37 @@ use crate::stack::{SCIM_TOKEN, Service, Sim};
 
 /// Concurrent SCIM clients.
 pub const CLIENTS: usize = 8;
+/// Attempts per operation, the first included.
+const ATTEMPTS: u32 = 6;
+
+/// Random faults the simulator injects during the burst (its `SimSettings` rates).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    pub fail_rate: f64,
+    pub drop_rate: f64,
+    pub lost_answer_rate: f64,
+    pub throttle_rate: f64,
+}
+
+impl Faults {
+    fn any(&self) -> bool {
+        *self != Self::default()
+    }
+
+    fn config(&self) -> Value {
+        json!({
+            "fail_rate": self.fail_rate,
+            "drop_rate": self.drop_rate,
+            "lost_answer_rate": self.lost_answer_rate,
+            "throttle_rate": self.throttle_rate,
+        })
+    }
+}
+
+/// Whether an answer asks the client to try again later.
+fn retryable(status: u16) -> bool {
+    matches!(status, 0 | 429 | 500 | 502 | 503 | 504)
+}
 /// Operations of the burst at full size.
 const CREATES: usize = 1_000;
 const UPDATES: usize = 1_000;
@@ -214,6 +253,15 @@ impl Op {
             Op::Delete { .. } => status == 204,
         }
     }
+
+    /// Whether the answer to a retry shows that an earlier attempt took effect.
+    fn done_earlier(&self, status: u16) -> bool {
+        match self {
+            Op::Create { .. } => status == 409,
+            Op::Delete { .. } => status == 404,
+            Op::Update { .. } | Op::GroupAdd { .. } => false,
+        }
+    }
 }
 
 /// What happened to one kind of operation.
@@ -222,6 +270,10 @@ struct KindResult {
     planned: usize,
     sent: usize,
     succeeded: usize,
+    /// Extra attempts after answers that said "try again".
+    retries: usize,
+    /// Retries whose answer showed the earlier attempt had taken effect.
+    done_earlier: usize,
     failures: Vec<String>,
     failed: usize,
     not_implemented: usize,
@@ -382,6 +434,17 @@ async fn available_kinds(http: &reqwest::Client, base: &str) -> Result<BTreeMap<
     Ok(missing)
 }
 
+/// One operation's outcome at its client.
+struct Attempted {
+    kind: Kind,
+    status: u16,
+    elapsed: Duration,
+    retries: usize,
+    earlier: bool,
+    /// Empty when it succeeded.
+    note: String,
+}
+
 /// Runs the operations with [`CLIENTS`] workers, each its own keep-alive client.
 async fn execute(
     ops: Vec<Op>,
@@ -406,7 +469,7 @@ async fn execute(
             let http = reqwest::Client::builder()
                 .timeout(Duration::from_secs(300))
                 .build()?;
-            let mut done: Vec<(Kind, u16, Duration, String)> = Vec::new();
+            let mut done: Vec<Attempted> = Vec::new();
             loop {
                 let next = queue
                     .lock()
@@ -414,31 +477,68 @@ async fn execute(
                     .pop_front();
                 let Some(op) = next else { break };
                 let sent = Instant::now();
-                let (status, body) = match op.request(&http, &base).send().await {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        (status, r.text().await.unwrap_or_default())
+                let mut attempt = 1;
+                let (status, body, earlier) = loop {
+                    let (status, body, retry_after) = match op.request(&http, &base).send().await {
+                        Ok(r) => {
+                            let status = r.status().as_u16();
+                            let retry_after = r
+                                .headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.parse::<u64>().ok());
+                            (status, r.text().await.unwrap_or_default(), retry_after)
+                        }
+                        Err(e) => (0, format!("transport error: {e}"), None),
+                    };
+                    if attempt > 1 && op.done_earlier(status) {
+                        break (status, body, true);
                     }
-                    Err(e) => (0, format!("transport error: {e}")),
+                    if !retryable(status) || attempt == ATTEMPTS {
+                        break (status, body, false);
+                    }
+                    let pause = retry_after.map_or(
+                        Duration::from_millis(250 * u64::from(attempt)),
+                        Duration::from_secs,
+                    );
+                    tokio::time::sleep(pause.min(Duration::from_secs(10))).await;
+                    attempt += 1;
                 };
                 let elapsed = sent.elapsed();
-                let note = if op.succeeded(status) {
+                let note = if op.succeeded(status) || earlier {
                     String::new()
                 } else {
                     format!(
-                        "{op:?} -> {status} {}",
+                        "{op:?} -> {status} after {attempt} attempt(s) {}",
                         body.chars().take(300).collect::<String>()
                     )
                 };
-                done.push((op.kind(), status, elapsed, note));
+                done.push(Attempted {
+                    kind: op.kind(),
+                    status,
+                    elapsed,
+                    retries: (attempt - 1) as usize,
+                    earlier,
+                    note,
+                });
             }
             Ok::<_, anyhow::Error>(done)
         }));
     }
     for worker in workers {
-        for (kind, status, elapsed, note) in worker.await?? {
+        for Attempted {
+            kind,
+            status,
+            elapsed,
+            retries,
+            earlier,
+            note,
+        } in worker.await??
+        {
             let r = results.entry(kind).or_default();
             r.sent += 1;
+            r.retries += retries;
+            r.done_earlier += usize::from(earlier);
             r.latencies.push(elapsed);
             if note.is_empty() {
                 r.succeeded += 1;
@@ -704,7 +804,7 @@ pub async fn self_check(sim: &Sim) -> Result<Section> {
 }
 
 /// Runs the burst against `service`.
-pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section> {
+pub async fn run(sim: &Sim, service: &Service, budget: Budget, faults: Faults) -> Result<Section> {
     let mut section = Section::new("3. provisioning burst (8 concurrent SCIM clients)");
     let http = reqwest::Client::new();
     let missing = available_kinds(&http, &service.scim_url).await?;
@@ -731,7 +831,14 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
         return Ok(section);
     }
     sim.reset_stats().await?;
-    let (wall_s, results) = execute(plan.ops.clone(), &service.scim_url, &missing).await?;
+    if faults.any() {
+        sim.put_config(&faults.config()).await?;
+    }
+    let executed = execute(plan.ops.clone(), &service.scim_url, &missing).await;
+    if faults.any() {
+        sim.put_config(&Faults::default().config()).await?;
+    }
+    let (wall_s, results) = executed?;
     let stats = sim.stats().await?;
     let after = sim.state().await?;
     // Kinds that turned out unimplemented mid-run leave the state alone.
@@ -786,10 +893,12 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
             kind.as_str(),
             if available {
                 format!(
-                    "{}/{} succeeded, {} failed; {}",
+                    "{}/{} succeeded, {} failed, {} client retries ({} found done by an earlier attempt); {}",
                     r.succeeded,
                     r.planned,
                     r.failed,
+                    r.retries,
+                    r.done_earlier,
                     p.cell()
                 )
             } else {
@@ -807,6 +916,8 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
                 "sent": r.sent,
                 "succeeded": r.succeeded,
                 "failed": r.failed,
+                "client_retries": r.retries,
+                "done_by_an_earlier_attempt": r.done_earlier,
                 "failure_examples": r.failures,
                 "latency": p.json(),
             }),
@@ -827,6 +938,19 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
         .collect();
     section.row("per endpoint", by_endpoint.join(", "));
     section.row("429s", stats.throttled().to_string());
+    if faults.any() {
+        section.row(
+            "injected faults",
+            format!(
+                "{} (rates: 5xx {}, dropped connection {}, lost answer {}, 429 {})",
+                stats.faults_injected,
+                faults.fail_rate,
+                faults.drop_rate,
+                faults.lost_answer_rate,
+                faults.throttle_rate
+            ),
+        );
+    }
     section.row(
         "final state",
         if diffs.is_empty() {
@@ -837,6 +961,8 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
     );
     section.json = json!({
         "clients": CLIENTS,
+        "injected_fault_rates": faults.config(),
+        "injected_faults": stats.faults_injected,
         "wall_s": round(wall_s, 3),
         "floor": floor.json(),
         "wall_over_floor": round(ratio, 4),

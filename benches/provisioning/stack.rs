@@ -34,6 +34,8 @@ pub struct CallStats {
     pub throttled_daily: u64,
     /// Access tokens issued.
     pub tokens_issued: u64,
+    /// Faults injected (scripted or random).
+    pub faults_injected: u64,
     /// All API requests.
     pub total: u64,
 }
@@ -75,6 +77,7 @@ impl CallStats {
             throttled_qps: v["throttled"]["QPS"].as_u64().unwrap_or(0),
             throttled_daily: v["throttled"]["Daily-limit"].as_u64().unwrap_or(0),
             tokens_issued: v["tokens_issued"].as_u64().unwrap_or(0),
+            faults_injected: v["faults_injected"].as_u64().unwrap_or(0),
             total: v["total"].as_u64().unwrap_or(0),
         }
     }
@@ -86,6 +89,7 @@ impl CallStats {
             "by_endpoint": self.by_endpoint,
             "throttled_429": {"QPS": self.throttled_qps, "Daily-limit": self.throttled_daily},
             "tokens_issued": self.tokens_issued,
+            "faults_injected": self.faults_injected,
         })
     }
 }

@@ -105,11 +105,16 @@ enum RandomFault {
     Timeout,
     Fail(u32),
     Throttle,
+    /// Handle the request, then drop the connection instead of answering.
+    LostAnswer,
 }
 
 fn draw_random_fault(settings: &SimSettings) -> Option<RandomFault> {
-    let total =
-        settings.drop_rate + settings.timeout_rate + settings.fail_rate + settings.throttle_rate;
+    let total = settings.drop_rate
+        + settings.timeout_rate
+        + settings.fail_rate
+        + settings.throttle_rate
+        + settings.lost_answer_rate;
     if total <= 0.0 {
         return None;
     }
@@ -130,6 +135,10 @@ fn draw_random_fault(settings: &SimSettings) -> Option<RandomFault> {
     edge += settings.throttle_rate;
     if r < edge {
         return Some(RandomFault::Throttle);
+    }
+    edge += settings.lost_answer_rate;
+    if r < edge {
+        return Some(RandomFault::LostAnswer);
     }
     None
 }
@@ -233,6 +242,7 @@ pub async fn api_gate(
 
     // Scripted faults first, then random ones.
     let scripted: Option<FaultSpec> = sim.faults().take(method.as_str(), &concrete, &template);
+    let mut lose_answer = false;
     if let Some(fault) = &scripted {
         sim.stats().faults_injected += 1;
         match fault.action {
@@ -266,10 +276,14 @@ pub async fn api_gate(
                     Some((ThrottleKind::Qps, "1")),
                 );
             }
+            RandomFault::LostAnswer => lose_answer = true,
         }
     }
 
     let response = next.run(request).await;
+    if lose_answer {
+        return drop_connection(conn.as_ref());
+    }
     match scripted {
         Some(fault) if fault.action == FaultAction::ApplyThenDrop => drop_connection(conn.as_ref()),
         Some(fault) if fault.action == FaultAction::ApplyThenRespond => {
@@ -318,6 +332,14 @@ mod tests {
         assert_eq!(
             draw_random_fault(&always_throttle),
             Some(RandomFault::Throttle)
+        );
+        let always_lost = SimSettings {
+            lost_answer_rate: 1.0,
+            ..SimSettings::default()
+        };
+        assert_eq!(
+            draw_random_fault(&always_lost),
+            Some(RandomFault::LostAnswer)
         );
     }
 }

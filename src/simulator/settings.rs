@@ -52,6 +52,10 @@ pub struct SimSettings {
     /// Fraction of API requests that hang past any sane client timeout.
     #[arg(long = "timeout-rate", default_value_t = 0.0)]
     pub timeout_rate: f64,
+    /// Fraction of API requests that are handled (a write takes effect) and whose answer
+    /// is then lost: the connection drops, as behind a gateway that timed out.
+    #[arg(long = "lost-answer-rate", default_value_t = 0.0)]
+    pub lost_answer_rate: f64,
     /// Access-token lifetime, seconds.
     #[arg(long = "token-ttl-s", default_value_t = 3600)]
     pub token_ttl_s: u64,
@@ -114,6 +118,7 @@ impl Default for SimSettings {
             throttle_rate: 0.0,
             drop_rate: 0.0,
             timeout_rate: 0.0,
+            lost_answer_rate: 0.0,
             token_ttl_s: 3600,
             plan: Plan::Business,
             rate_scale: 1.0,
@@ -144,6 +149,7 @@ impl SimSettings {
             ("throttle_rate", self.throttle_rate),
             ("drop_rate", self.drop_rate),
             ("timeout_rate", self.timeout_rate),
+            ("lost_answer_rate", self.lost_answer_rate),
         ];
         for (name, rate) in rates {
             if !(0.0..=1.0).contains(&rate) {

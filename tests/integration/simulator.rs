@@ -1843,6 +1843,34 @@ async fn random_faults_hit_the_api_only() {
         .await;
     assert!(r.is_err_and(|e| e.is_timeout()));
     assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // A lost answer: the create takes effect, the client sees the connection drop.
+    let zoom = Zoom::start(SimSettings {
+        users: 5,
+        lost_answer_rate: 1.0,
+        ..SimSettings::default()
+    })
+    .await;
+    let r = zoom
+        .req(Method::POST, "/users")
+        .json(
+            &json!({"action": "autoCreate", "user_info": {"email": "gone@example.com", "type": 1}}),
+        )
+        .send()
+        .await;
+    assert!(r.is_err(), "the answer is lost");
+    let off = zoom
+        .admin(
+            Method::PUT,
+            "/config",
+            Some(json!({"lost_answer_rate": 0.0})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
+    assert_eq!(
+        zoom.get("/users/gone@example.com").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
