@@ -242,6 +242,7 @@ pub async fn api_gate(
 
     // Scripted faults first, then random ones.
     let scripted: Option<FaultSpec> = sim.faults().take(method.as_str(), &concrete, &template);
+    // Set when the request is handled and its answer then lost (scripted or random).
     let mut lose_answer = false;
     if let Some(fault) = &scripted {
         sim.stats().faults_injected += 1;
@@ -252,7 +253,8 @@ pub async fn api_gate(
                 hang(&sim).await;
                 return drop_connection(conn.as_ref());
             }
-            FaultAction::ApplyThenDrop | FaultAction::ApplyThenRespond => {}
+            FaultAction::ApplyThenDrop => lose_answer = true,
+            FaultAction::ApplyThenRespond => {}
         }
     } else if let Some(fault) = draw_random_fault(&settings) {
         sim.stats().faults_injected += 1;
@@ -285,7 +287,6 @@ pub async fn api_gate(
         return drop_connection(conn.as_ref());
     }
     match scripted {
-        Some(fault) if fault.action == FaultAction::ApplyThenDrop => drop_connection(conn.as_ref()),
         Some(fault) if fault.action == FaultAction::ApplyThenRespond => {
             finish(fault.response(), category, quota, None)
         }
