@@ -530,7 +530,8 @@ async fn run(args: Args) -> Result<Value> {
                 &log_path(&out_dir, "overhead"),
             )
             .await?;
-            let section = overhead::run(&sim, &service, args.overhead_requests).await;
+            let section =
+                overhead::run(&sim, &service, args.overhead_requests, args.latency_ms).await;
             service.stop().await?;
             sim.put_config(&json!({
                 "latency_ms": restore["latency_ms"],

@@ -1,6 +1,6 @@
 //! Scenario 4: the service's own cost. With zero simulator latency and no rate limits,
 //! `GET /Users/{id}` through the service against the same Zoom calls made straight to
-//! the simulator, one after the other as the service makes them (`GET /users/{id}`, then
+//! the simulator, as the service makes them (`GET /users/{id}`, and at the same time
 //! `GET /phone/users/{id}` for the users on the service's phone roster, i.e. the users
 //! with Zoom Phone): the latency the service adds, and requests per second per core of the
 //! service alone (its CPU time from `/proc`).
@@ -31,8 +31,9 @@ const ROUNDS: usize = 5;
 
 #[derive(Clone)]
 struct Target {
-    /// URL prefixes, called one after the other per request; the user id is appended.
-    /// A later call may answer 404 (a user without Zoom Phone).
+    /// URL prefixes, called at once per request (as the service calls Zoom for a phone
+    /// user on its roster); the user id is appended. A later call may answer 404 (a user
+    /// without Zoom Phone).
     prefixes: Vec<String>,
     /// When set, the calls after the first are made only for these ids (the service
     /// reads a phone profile only for users on its phone roster).
@@ -45,6 +46,36 @@ struct Load {
     wall_s: f64,
     errors: usize,
     first_error: Option<String>,
+}
+
+/// One GET, its whole body read (it is part of the request's cost); a later call of a
+/// request (`may_be_absent`) may answer 404.
+async fn get(
+    http: &reqwest::Client,
+    url: String,
+    token: &str,
+    may_be_absent: bool,
+) -> Result<(), String> {
+    let response = http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let expected =
+        status.is_success() || (may_be_absent && status == reqwest::StatusCode::NOT_FOUND);
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
+    if expected {
+        return Ok(());
+    }
+    Err(format!(
+        "{status}: {}",
+        String::from_utf8_lossy(&body)
+            .chars()
+            .take(200)
+            .collect::<String>()
+    ))
 }
 
 /// Sends `requests` GETs for `ids` (round robin) with `concurrency` in flight; with a
@@ -78,47 +109,22 @@ async fn load(
                 }
                 let id = &ids[i % ids.len()];
                 let sent = Instant::now();
-                let mut ok = Ok(());
-                for (k, prefix) in target.prefixes.iter().enumerate() {
-                    if k > 0
-                        && target
-                            .later_only_for
-                            .as_ref()
-                            .is_some_and(|only| !only.contains(id))
-                    {
-                        break;
-                    }
-                    let result = http
-                        .get(format!("{prefix}{id}"))
-                        .bearer_auth(&target.token)
-                        .send()
-                        .await;
-                    let outcome = match result {
-                        Ok(r) => {
-                            let status = r.status();
-                            let expected = status.is_success()
-                                || (k > 0 && status == reqwest::StatusCode::NOT_FOUND);
-                            // Read the whole body: it is part of the request's cost.
-                            let body = r.bytes().await;
-                            match (expected, body) {
-                                (true, Ok(_)) => Ok(()),
-                                (_, Ok(b)) => Err(format!(
-                                    "{status}: {}",
-                                    String::from_utf8_lossy(&b)
-                                        .chars()
-                                        .take(200)
-                                        .collect::<String>()
-                                )),
-                                (_, Err(e)) => Err(e.to_string()),
-                            }
-                        }
-                        Err(e) => Err(e.to_string()),
-                    };
-                    if outcome.is_err() {
-                        ok = outcome;
-                        break;
-                    }
-                }
+                let calls = target
+                    .prefixes
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| {
+                        *k == 0
+                            || target
+                                .later_only_for
+                                .as_ref()
+                                .is_none_or(|only| only.contains(id))
+                    })
+                    .map(|(k, prefix)| get(&http, format!("{prefix}{id}"), &target.token, k > 0));
+                let ok = futures::future::join_all(calls)
+                    .await
+                    .into_iter()
+                    .collect::<Result<Vec<()>, String>>();
                 latencies.push(sent.elapsed());
                 if let Err(e) = ok {
                     errors += 1;
@@ -262,7 +268,15 @@ async fn level(
 
 /// Runs scenario 4. The simulator must already run with zero latency and no rate limits,
 /// the service with `zoom.rate_scale = 0`.
-pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Section> {
+/// The last phase: phone users read one at a time with Zoom's latency (`latency_ms`,
+/// no jitter), where the service's two Zoom calls per read (record and phone profile)
+/// either overlap (one round trip) or do not (two).
+pub async fn run(
+    sim: &Sim,
+    service: &Service,
+    requests: usize,
+    latency_ms: u64,
+) -> Result<Section> {
     let mut section = Section::new("4. per-request overhead (zero latency, no rate limit)");
     let state = sim.state().await?;
     let active: Vec<&Value> = state["users"]
@@ -283,9 +297,10 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
         .collect();
     drop(active);
     drop(state);
-    if ids.is_empty() {
-        bail!("no active users to read");
+    if ids.is_empty() || phone_ids.is_empty() {
+        bail!("no active users, or none with Zoom Phone, to read");
     }
+    let phone_only = Arc::new(phone_ids.iter().cloned().collect::<Vec<_>>());
     let ids = Arc::new(ids);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
@@ -354,7 +369,26 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
         },
     )
     .await?;
-    for l in [&closed, &open, &single] {
+    sim.put_config(&json!({"latency_ms": latency_ms, "jitter_ms": 0}))
+        .await?;
+    let at_latency = level(
+        sim,
+        service,
+        &http,
+        targets,
+        &phone_only,
+        Shape {
+            label: "phone users, Zoom latency, concurrency 1",
+            concurrency: 1,
+            rate: None,
+            requests: 100,
+        },
+    )
+    .await;
+    sim.put_config(&json!({"latency_ms": 0, "jitter_ms": 0}))
+        .await?;
+    let at_latency = at_latency?;
+    for l in [&closed, &open, &single, &at_latency] {
         let c = l.label;
         section.row(format!("{c}: through the service"), l.service.cell());
         section.row(format!("{c}: straight to the simulator"), l.direct.cell());
@@ -378,10 +412,24 @@ pub async fn run(sim: &Sim, service: &Service, requests: usize) -> Result<Sectio
             format!("{:.3}", l.zoom_calls_per_request),
         );
     }
+    section.row(
+        format!(
+            "{}: Zoom round trips per read (p50 / {latency_ms} ms)",
+            at_latency.label
+        ),
+        format!(
+            "service {:.2}, direct {:.2}",
+            at_latency.service.p50_ms / latency_ms.max(1) as f64,
+            at_latency.direct.p50_ms / latency_ms.max(1) as f64
+        ),
+    );
     section.json = json!({
         "closed_loop_c32": closed.json(),
         "open_loop": open.json(),
         "closed_loop_c1": single.json(),
+        "phone_users_at_latency_c1": at_latency.json(),
+        "zoom_latency_ms": latency_ms,
+        "phone_user_read_p50_round_trips": round(at_latency.service.p50_ms / latency_ms.max(1) as f64, 2),
         "added_p50_ms": round(closed.added_p50(), 3),
         "added_p99_ms": round(closed.added_p99(), 3),
         "service_requests_per_cpu_s": round(closed.per_core(), 1),

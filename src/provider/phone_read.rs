@@ -15,6 +15,7 @@ use super::lookups::{SiteDirectory, phone_is_disabled};
 use crate::mapping::error::to_scim;
 use crate::mapping::user::PhoneView;
 use crate::scim::error::ScimError;
+use crate::zoom::error::ZoomError;
 use crate::zoom::model::{ListPhoneUsersQuery, ZoomUser};
 
 /// `GET /phone/users` allows 100 per page ([P] `listPhoneUsers` `page_size` maximum).
@@ -166,12 +167,23 @@ impl Provider {
         if use_roster && self.lookups.phone_known(id) == Some(false) {
             return Ok(None);
         }
+        self.phone_profile(id, sites).await
+    }
+
+    /// `GET /phone/users/{id}` as a phone view, correcting the roster with the answer;
+    /// `None` when the user has no Zoom Phone (404 code 1001, Java connector doc 5.3)
+    /// or the account has none (403).
+    pub(super) async fn phone_profile(
+        &self,
+        id: &str,
+        sites: &SiteDirectory,
+    ) -> Result<Option<PhoneView>, ScimError> {
         let found = self.zoom.get_phone_user(id).await;
+        let no_profile =
+            |e: &ZoomError| e.code == Some(1001) || (e.is_not_found() && e.code.is_none());
         match &found {
             Ok(_) => self.lookups.phone_found(id, true),
-            Err(e) if e.code == Some(1001) || (e.is_not_found() && e.code.is_none()) => {
-                self.lookups.phone_found(id, false);
-            }
+            Err(e) if no_profile(e) => self.lookups.phone_found(id, false),
             Err(_) => {}
         }
         match found {
@@ -179,9 +191,7 @@ impl Provider {
                 let site = profile.site_id.as_deref().and_then(|s| sites.get(s));
                 Ok(Some(PhoneView::from_profile(&profile, site)))
             }
-            // A user without Zoom Phone: 404 code 1001 (Java connector doc 5.3).
-            Err(e) if e.code == Some(1001) || (e.is_not_found() && e.code.is_none()) => Ok(None),
-            Err(e) if phone_is_disabled(&e) => Ok(None),
+            Err(e) if no_profile(&e) || phone_is_disabled(&e) => Ok(None),
             Err(e) => Err(to_scim(&e, &format!("read the phone profile of user {id}"))),
         }
     }

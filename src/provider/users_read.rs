@@ -12,7 +12,7 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::phone_read::PhoneIndex;
+use super::phone_read::{PhoneIndex, may_have_phone};
 use super::{Lookups, Provider, ScimResource};
 use crate::config::ScimConfig;
 use crate::mapping::error::to_scim;
@@ -352,6 +352,36 @@ impl Provider {
         Ok(user)
     }
 
+    /// A user's record and phone view. When the phone roster lists the user, the two
+    /// Zoom calls are made at once, so a phone user's read waits for one round trip,
+    /// not two; otherwise the record comes first, as it says whether the profile is
+    /// worth asking for (a pending user has none and is never on the roster).
+    async fn record_and_phone(
+        &self,
+        id: &str,
+        use_roster: bool,
+    ) -> Result<(ZoomUser, Option<PhoneView>), ScimError> {
+        if self.lookups.phone_known(id) != Some(true) {
+            let user = self.user_record(id).await?;
+            let sites = self.phone_sites().await?;
+            let phone = self.phone_of(&user, id, &sites, use_roster).await?;
+            return Ok((user, phone));
+        }
+        let phone = async {
+            let sites = self.phone_sites().await?;
+            if !sites.phone_enabled() {
+                return Ok(None);
+            }
+            self.phone_profile(id, &sites).await
+        };
+        let (user, phone) = tokio::join!(self.user_record(id), phone);
+        let user = user?;
+        if !may_have_phone(&user) {
+            return Ok((user, None));
+        }
+        Ok((user, phone?))
+    }
+
     /// Reads a user with what `needs` asks for; the version is there when the whole
     /// resource was read.
     async fn read_user(
@@ -359,14 +389,13 @@ impl Provider {
         id: &str,
         needs: Needs,
     ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
-        let user = self.user_record(id).await?;
-        let tables = self.tables(needs).await?;
-        let phone = if needs.phone {
-            let sites = self.phone_sites().await?;
-            Some(self.phone_of(&user, id, &sites, true).await?)
+        let (user, phone) = if needs.phone {
+            let (user, phone) = self.record_and_phone(id, true).await?;
+            (user, Some(phone))
         } else {
-            None
+            (self.user_record(id).await?, None)
         };
+        let tables = self.tables(needs).await?;
         let (json, version) = self
             .render(
                 &user,
@@ -382,9 +411,7 @@ impl Provider {
     /// Reads the current full state of a user (detail, look-ups and phone profile), for
     /// writes (their `If-Match` check, their difference and their answer).
     pub(super) async fn read_user_state(&self, id: &str) -> Result<UserState, ScimError> {
-        let user = self.user_record(id).await?;
-        let sites = self.phone_sites().await?;
-        let phone = self.phone_of(&user, id, &sites, false).await?;
+        let (user, phone) = self.record_and_phone(id, false).await?;
         let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
         Ok(UserState {
             user,

@@ -23,7 +23,6 @@ use super::phone;
 use super::seed;
 use super::settings::SimSettings;
 use super::state::{Sim, UserStatus};
-use super::stats::Stats;
 use super::users::state_view;
 
 /// The admin routes, guarded by [`loopback_only`].
@@ -153,7 +152,7 @@ async fn stats(State(sim): State<Arc<Sim>>) -> Response {
 
 /// `DELETE /_sim/stats`: zero the counters.
 async fn reset_stats(State(sim): State<Arc<Sim>>) -> Response {
-    *sim.stats() = Stats::default();
+    sim.stats().reset();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -164,7 +163,7 @@ async fn reset(State(sim): State<Arc<Sim>>) -> Response {
     let settings = sim.settings();
     let world = seed::generate(&settings, &sim.credentials);
     *sim.world() = world;
-    *sim.stats() = Stats::default();
+    sim.stats().reset();
     sim.faults().clear();
     *sim.limiter() = Default::default();
     ok(&json!({"users": settings.users, "seed": settings.seed}))

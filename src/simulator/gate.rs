@@ -163,6 +163,16 @@ async fn hang(sim: &Sim) {
     }
 }
 
+/// Counts a request out of `in_flight` however it ends (early answers, dropped
+/// connections, a client that gives up).
+struct InFlight(Arc<Sim>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.stats().leave();
+    }
+}
+
 /// The middleware wrapped around every matched `/v2` route.
 pub async fn api_gate(
     State(sim): State<Arc<Sim>>,
@@ -188,8 +198,12 @@ pub async fn api_gate(
         .unwrap_or_else(|| concrete.clone());
     let (family, category) = endpoint_category(&method, &template);
     let settings = sim.settings();
-    sim.stats()
-        .count_request(method.as_str(), &template, category);
+    {
+        let mut stats = sim.stats();
+        stats.count_request(method.as_str(), &template, category);
+        stats.enter();
+    }
+    let _in_flight = InFlight(Arc::clone(&sim));
 
     let delay = latency(&settings);
     if !delay.is_zero() {

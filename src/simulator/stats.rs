@@ -33,6 +33,11 @@ pub struct Stats {
     pub tokens_issued: u64,
     /// All API requests.
     pub total: u64,
+    /// API requests being handled now (latency included).
+    pub in_flight: u64,
+    /// The most API requests in flight at once since the counters were zeroed: how
+    /// concurrently a client calls Zoom.
+    pub peak_in_flight: u64,
 }
 
 impl Stats {
@@ -44,6 +49,27 @@ impl Stats {
             .or_default() += 1;
         *self.by_category.entry(category.as_str()).or_default() += 1;
         self.total += 1;
+    }
+
+    /// An API request starts.
+    pub fn enter(&mut self) {
+        self.in_flight += 1;
+        self.peak_in_flight = self.peak_in_flight.max(self.in_flight);
+    }
+
+    /// An API request ends (answered, failed or abandoned by its client).
+    pub fn leave(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Zeroes the counters; requests still in flight stay counted.
+    pub fn reset(&mut self) {
+        let in_flight = self.in_flight;
+        *self = Self {
+            in_flight,
+            peak_in_flight: in_flight,
+            ..Self::default()
+        };
     }
 
     /// Counts one 429.
@@ -70,5 +96,21 @@ mod tests {
         assert_eq!(v["throttled"]["Daily-limit"], 1);
         assert_eq!(v["throttled"]["QPS"], 0);
         assert_eq!(v["total"], 1);
+    }
+
+    #[test]
+    fn peak_in_flight_survives_leaving_and_reset_keeps_the_requests_in_flight() {
+        let mut s = Stats::default();
+        s.enter();
+        s.enter();
+        s.leave();
+        s.enter();
+        s.leave();
+        assert_eq!((s.in_flight, s.peak_in_flight), (1, 2));
+        s.reset();
+        assert_eq!((s.in_flight, s.peak_in_flight), (1, 1));
+        s.leave();
+        s.leave();
+        assert_eq!((s.in_flight, s.peak_in_flight), (0, 1));
     }
 }

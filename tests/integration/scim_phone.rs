@@ -261,6 +261,70 @@ async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
     );
 }
 
+/// A phone user on the roster is read with its record and its phone profile asked at
+/// once, so a read waits for one Zoom round trip, not two. Users the roster does not
+/// list (no Zoom Phone, pending) are read with their record alone.
+#[tokio::test]
+async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
+    let sim = SimSettings {
+        latency_ms: 50,
+        ..settings(120)
+    };
+    let stack = start_stack(sim, Config::default()).await;
+    let state = stack.sim_admin("state").await;
+    let users: Vec<&Value> = state["users"].as_array().unwrap().iter().collect();
+    let phone_id = users.iter().find(|u| !u["phone"].is_null()).unwrap()["id"]
+        .as_str()
+        .unwrap();
+    let plain_id = users
+        .iter()
+        .find(|u| u["phone"].is_null() && u["status"] == "active")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap();
+    let pending_id = users.iter().find(|u| u["status"] == "pending").unwrap()["id"]
+        .as_str()
+        .unwrap();
+
+    // The first read starts the roster's walk; wait for it.
+    assert_eq!(stack.get(&format!("/Users/{plain_id}")).await.0, 200);
+    let mut walked = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let stats = stack.sim_admin("stats").await;
+        if calls(&stats, "GET /phone/users") == 1 && stats["in_flight"] == 0 {
+            walked = true;
+            break;
+        }
+    }
+    assert!(walked, "the roster's walk ended");
+
+    // Each user is read once first: a manager is shown by id, looked up by e-mail once.
+    for id in [phone_id, plain_id, pending_id] {
+        assert_eq!(stack.get(&format!("/Users/{id}")).await.0, 200);
+    }
+    let path = |id: &str| format!("/Users/{id}");
+    clear_stats(&stack).await;
+    let (status, body) = stack.get(&path(phone_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], true);
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(calls(&stats, "GET /users/{userId}"), 1);
+    assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 1);
+    assert_eq!(stats["peak_in_flight"], 2, "record and profile at once");
+
+    for id in [plain_id, pending_id] {
+        clear_stats(&stack).await;
+        let (status, body) = stack.get(&path(id)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], false);
+        let stats = stack.sim_admin("stats").await;
+        assert_eq!(calls(&stats, "GET /users/{userId}"), 1);
+        assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 0, "{id}");
+        assert_eq!(stats["peak_in_flight"], 1);
+    }
+}
+
 /// The acceptance test: a listing of 2,000 users, about a third of them phone
 /// users, makes at most ceil(phone users / 100) phone list calls and no per-user phone
 /// calls, and every user's phone attributes are right.
