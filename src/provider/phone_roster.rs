@@ -1,5 +1,6 @@
 //! The ids of the account's Zoom Phone users, so that reading one user asks Zoom for a
-//! phone profile only when there is one.
+//! phone profile only when there is one, and asks for it at the same time as the user's
+//! record when the roster lists the user.
 //!
 //! Zoom's user record does not say whether the user has Zoom Phone (Java connector doc
 //! 5.3: `GET /users/{id}` has no `feature.zoom_phone`), so without a roster every
