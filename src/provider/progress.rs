@@ -7,6 +7,9 @@
 
 use std::future::Future;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
 use crate::mapping;
 use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
@@ -22,6 +25,23 @@ pub struct Progress {
     applied: Vec<String>,
     /// Changes deliberately not applied (e.g. refused for a pending user), with why.
     not_applied: Vec<String>,
+    /// Steps that failed alongside the reported failure (steps run at once), with why.
+    also_failed: Vec<(String, String)>,
+}
+
+/// Why one of several steps run at once failed.
+#[derive(Debug)]
+pub enum StepError {
+    /// Zoom refused or did not answer.
+    Zoom(ZoomError),
+    /// The service refused part-way (e.g. Zoom's answer shows the change was not made).
+    Refused(ScimError),
+}
+
+impl From<ZoomError> for StepError {
+    fn from(error: ZoomError) -> Self {
+        StepError::Zoom(error)
+    }
 }
 
 impl Progress {
@@ -33,6 +53,7 @@ impl Progress {
             planned,
             applied: Vec::new(),
             not_applied: Vec::new(),
+            also_failed: Vec::new(),
         }
     }
 
@@ -54,6 +75,60 @@ impl Progress {
                 Ok(value)
             }
             Err(err) => Err(self.failed(label, &err)),
+        }
+    }
+
+    /// Runs independent steps (each a label and its Zoom call), at most `limit` at once,
+    /// starting them in order. After a failure no new step starts, but the steps already
+    /// started are awaited: a call abandoned mid-way would leave its outcome unknown. The
+    /// error is the first failure's in plan order, and names the others.
+    pub async fn run_concurrently<F>(
+        &mut self,
+        steps: impl IntoIterator<Item = (String, F)>,
+        limit: usize,
+    ) -> Result<(), ScimError>
+    where
+        F: Future<Output = Result<(), StepError>>,
+    {
+        let mut steps = steps.into_iter().enumerate();
+        let mut running = FuturesUnordered::new();
+        let mut outcomes: Vec<(usize, String, Result<(), StepError>)> = Vec::new();
+        let mut failed = false;
+        loop {
+            while !failed && running.len() < limit.max(1) {
+                let Some((index, (label, call))) = steps.next() else {
+                    break;
+                };
+                running.push(async move { (index, label, call.await) });
+            }
+            let Some(outcome) = running.next().await else {
+                break;
+            };
+            failed |= outcome.2.is_err();
+            outcomes.push(outcome);
+        }
+        outcomes.sort_by_key(|(index, ..)| *index);
+        let mut first_failure = None;
+        for (_, label, outcome) in outcomes {
+            match outcome {
+                Ok(()) => self.applied(&label),
+                Err(error) if first_failure.is_none() => first_failure = Some((label, error)),
+                Err(error) => {
+                    let why = match &error {
+                        StepError::Zoom(e) if e.outcome_unknown => {
+                            "failed and may or may not have taken effect in Zoom".to_owned()
+                        }
+                        StepError::Zoom(e) => format!("was not applied: {e}"),
+                        StepError::Refused(e) => format!("was not applied: {}", e.detail),
+                    };
+                    self.also_failed.push((label, why));
+                }
+            }
+        }
+        match first_failure {
+            None => Ok(()),
+            Some((label, StepError::Zoom(e))) => Err(self.failed(&label, &e)),
+            Some((label, StepError::Refused(e))) => Err(self.failed_with(&label, e)),
         }
     }
 
@@ -120,7 +195,9 @@ impl Progress {
                     seen_failed = true;
                     return false;
                 }
-                seen_failed && !self.applied.contains(step)
+                seen_failed
+                    && !self.applied.contains(step)
+                    && !self.also_failed.iter().any(|(failed, _)| failed == *step)
             })
             .cloned()
             .collect()
@@ -148,13 +225,16 @@ impl Progress {
             list(&self.applied),
             list(remaining)
         );
+        for (step, why) in &self.also_failed {
+            detail.push_str(&format!(" Also run at the same time: '{step}' {why}."));
+        }
         if !self.not_applied.is_empty() {
             detail.push_str(&format!(
                 " Refused before the failure: {}.",
                 self.not_applied.join("; ")
             ));
         }
-        if !self.applied.is_empty() || outcome_unknown {
+        if !self.applied.is_empty() || outcome_unknown || !self.also_failed.is_empty() {
             detail.push_str(" Sending the same request again applies only what is missing.");
         }
         detail
@@ -194,6 +274,71 @@ mod tests {
         assert!(err.detail.contains("'profile' was not applied"));
         assert!(err.detail.contains("Not attempted: role, deactivate."));
         assert!(err.detail.contains("again applies only what is missing"));
+    }
+
+    #[tokio::test]
+    async fn steps_run_at_once_report_every_outcome_and_start_nothing_after_a_failure() {
+        let labels: Vec<String> = (1..=6).map(|i| format!("remove member u{i}")).collect();
+        let mut progress = Progress::new("update group g1", labels.clone());
+        let started = std::sync::Mutex::new(Vec::new());
+        let (gate, opened) = tokio::sync::watch::channel(false);
+        let steps = labels.iter().enumerate().map(|(i, label)| {
+            let (started, mut opened) = (&started, opened.clone());
+            let call = async move {
+                started.lock().unwrap().push(i);
+                match i {
+                    // u2 fails at once; u1 and u3 were started with it and end later.
+                    1 => Err(StepError::Zoom(zoom_error(false))),
+                    2 => {
+                        let _ = opened.wait_for(|open| *open).await;
+                        Err(StepError::Zoom(zoom_error(true)))
+                    }
+                    _ => {
+                        let _ = opened.wait_for(|open| *open).await;
+                        Ok(())
+                    }
+                }
+            };
+            (label.clone(), call)
+        });
+        let run = progress.run_concurrently(steps, 3);
+        let open_later = async {
+            tokio::task::yield_now().await;
+            gate.send(true).unwrap();
+        };
+        let (result, ()) = tokio::join!(run, open_later);
+        let err = result.unwrap_err();
+        assert_eq!(
+            *started.lock().unwrap(),
+            vec![0, 1, 2],
+            "nothing new after the failure"
+        );
+        assert_eq!(progress.applied_steps(), ["remove member u1"]);
+        assert!(
+            err.detail.contains("'remove member u2' was not applied"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail
+                .contains("'remove member u3' failed and may or may not have taken effect"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail
+                .contains("Not attempted: remove member u4, remove member u5, remove member u6."),
+            "{}",
+            err.detail
+        );
+
+        // All succeed: all applied, in plan order.
+        let mut progress = Progress::new("update group g1", labels.clone());
+        let steps = labels
+            .iter()
+            .map(|l| (l.clone(), async { Ok::<(), StepError>(()) }));
+        progress.run_concurrently(steps, 4).await.unwrap();
+        assert_eq!(progress.applied_steps(), labels.as_slice());
     }
 
     #[tokio::test]
