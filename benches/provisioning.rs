@@ -19,6 +19,8 @@ mod baseline;
 mod burst;
 #[path = "provisioning/floor.rs"]
 mod floor;
+#[path = "provisioning/group_push.rs"]
+mod group_push;
 #[path = "provisioning/import.rs"]
 mod import;
 #[path = "provisioning/overhead.rs"]
@@ -68,7 +70,7 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
     /// Scenarios to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
     scenarios: Vec<u8>,
     /// Users the sequential baseline (scenario 2) fetches before extrapolating to N.
     #[arg(long, default_value_t = 1_000)]
@@ -512,6 +514,23 @@ async fn run(args: Args) -> Result<Value> {
         sections.push((
             "3".into(),
             result.unwrap_or_else(|e| Section::failed("3. provisioning burst", &e)),
+        ));
+    }
+
+    if args.wants(6) {
+        println!("scenario 6: one large group change...");
+        let result: Result<Section> = async {
+            let service =
+                Service::start(&sim, &service_options, &log_path(&out_dir, "group-push")).await?;
+            let section = group_push::run(&sim, &service, budget).await;
+            service.stop().await?;
+            sim.reset().await?;
+            section
+        }
+        .await;
+        sections.push((
+            "6".into(),
+            result.unwrap_or_else(|e| Section::failed("6. large group change", &e)),
         ));
     }
 
