@@ -25,6 +25,23 @@ fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// Waits until the phone roster's one-page walk (started by a read) has ended: one
+/// `GET /phone/users` counted and no Zoom call in flight (a fixed sleep would race a
+/// slow machine).
+async fn wait_for_roster_walk(stack: &Stack) {
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let stats = stack.sim_admin("stats").await;
+        if calls(&stats, "GET /phone/users") >= 1 && stats["in_flight"] == 0 {
+            assert_eq!(calls(&stats, "GET /phone/users"), 1, "one walk");
+            // The answer has left the simulator; give the service time to file it.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            return;
+        }
+    }
+    panic!("the phone roster's walk did not end within 5 s");
+}
+
 async fn clear_stats(stack: &Stack) {
     stack
         .http
@@ -198,9 +215,7 @@ async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
     let (status, body) = stack.get(&format!("/Users/{plain_id}")).await;
     assert_eq!(status, 200, "{body}");
     assert_phone_matches(&body, plain, &site_table);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let stats = stack.sim_admin("stats").await;
-    assert_eq!(calls(&stats, "GET /phone/users"), 1, "one walk");
+    wait_for_roster_walk(&stack).await;
 
     clear_stats(&stack).await;
     for (id, user) in [(plain_id, plain), (phone_id, phone_user)] {
@@ -288,16 +303,7 @@ async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
 
     // The first read starts the roster's walk; wait for it.
     assert_eq!(stack.get(&format!("/Users/{plain_id}")).await.0, 200);
-    let mut walked = false;
-    for _ in 0..50 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let stats = stack.sim_admin("stats").await;
-        if calls(&stats, "GET /phone/users") == 1 && stats["in_flight"] == 0 {
-            walked = true;
-            break;
-        }
-    }
-    assert!(walked, "the roster's walk ended");
+    wait_for_roster_walk(&stack).await;
 
     // Each user is read once first: a manager is shown by id, looked up by e-mail once.
     for id in [phone_id, plain_id, pending_id] {
