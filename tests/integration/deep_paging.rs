@@ -8,17 +8,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use zoom_scim::config::Config;
-use zoom_scim::simulator::SimSettings;
 
-use crate::support::{Stack, start_stack};
-
-fn settings(users: usize) -> SimSettings {
-    SimSettings {
-        users,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
+use crate::support::{Stack, sim_settings, start_stack};
 
 fn config() -> Config {
     let mut config = Config::default();
@@ -65,7 +56,7 @@ async fn walk(stack: &Stack, counts: &[usize]) -> HashMap<String, Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deep_paging_reads_every_user_once_with_the_right_detail() {
-    let stack = start_stack(settings(230), config()).await;
+    let stack = start_stack(sim_settings(230), config()).await;
     let state = stack.sim_admin("state").await;
     let sim_users = state["users"].as_array().unwrap();
     // Page sizes change on the way (as some clients do), so lookaheads cover more or
@@ -91,7 +82,7 @@ async fn deep_paging_reads_every_user_once_with_the_right_detail() {
 
 #[tokio::test]
 async fn an_abandoned_walk_wastes_at_most_one_page_of_calls() {
-    let stack = start_stack(settings(400), config()).await;
+    let stack = start_stack(sim_settings(400), config()).await;
     for start in [1, 41] {
         let (status, _) = stack
             .get(&format!("/Users?startIndex={start}&count=40"))
@@ -119,7 +110,7 @@ async fn pages_fetched_ahead_are_not_read_twice_when_the_client_is_fast() {
     // SCIM pages as large as Zoom's: every lookahead fetches the next Zoom list page,
     // and with latency on every call the client's next request arrives while that
     // page is still in flight, racing the task that starts its detail calls.
-    let mut settings = settings(300);
+    let mut settings = sim_settings(300);
     settings.latency_ms = 30;
     let stack = start_stack(settings, config()).await;
     let seen = walk(&stack, &[50]).await;
@@ -129,7 +120,7 @@ async fn pages_fetched_ahead_are_not_read_twice_when_the_client_is_fast() {
 
 #[tokio::test]
 async fn a_single_page_costs_that_page_alone() {
-    let stack = start_stack(settings(400), config()).await;
+    let stack = start_stack(sim_settings(400), config()).await;
     let (status, body) = stack.get("/Users?startIndex=1&count=40").await;
     assert_eq!(status, 200);
     assert_eq!(body["Resources"].as_array().map(Vec::len), Some(40));

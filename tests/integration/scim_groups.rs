@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use zoom_scim::config::{Config, DuplicatePolicy};
 use zoom_scim::simulator::SimSettings;
 
-use crate::support::{Reply, SCIM_TOKEN, Stack, start_stack};
+use crate::support::{Reply, SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
 
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -19,14 +19,6 @@ const ENTRA_GROUP: &str =
 const ADD_MEMBERS: &str = "POST /groups/{groupId}/members";
 const REMOVE_MEMBER: &str = "DELETE /groups/{groupId}/members/{memberId}";
 const LIST_MEMBERS: &str = "GET /groups/{groupId}/members";
-
-fn settings(users: usize) -> SimSettings {
-    SimSettings {
-        users,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
 
 async fn call(
     stack: &Stack,
@@ -55,10 +47,6 @@ async fn patch(stack: &Stack, path: &str, operations: Value) -> Reply {
         &[],
     )
     .await
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The simulator's view of a group: name and member ids.
@@ -100,26 +88,6 @@ async fn user_ids(stack: &Stack, status: &str) -> Vec<String> {
         .collect()
 }
 
-async fn reset_stats(stack: &Stack) {
-    stack
-        .http
-        .delete(format!("{}/stats", stack.sim.admin_url()))
-        .send()
-        .await
-        .expect("reset stats");
-}
-
-async fn add_fault(stack: &Stack, fault: Value) {
-    let response = stack
-        .http
-        .post(format!("{}/faults", stack.sim.admin_url()))
-        .json(&fault)
-        .send()
-        .await
-        .expect("fault");
-    assert!(response.status().is_success(), "fault accepted");
-}
-
 fn members_of(resource: &Value) -> HashSet<String> {
     resource["members"]
         .as_array()
@@ -137,11 +105,11 @@ fn set(ids: &[String]) -> HashSet<String> {
 
 #[tokio::test]
 async fn entra_provisioning_cycle() {
-    let stack = start_stack(settings(60), Config::default()).await;
+    let stack = start_stack(sim_settings(60), Config::default()).await;
     let users = user_ids(&stack, "active").await;
 
     // Test Connection / match before create: a missing group is an empty list.
-    let filter = enc("displayName eq \"Entra Team\"");
+    let filter = urlencode("displayName eq \"Entra Team\"");
     let r = get(
         &stack,
         &format!("/Groups?excludedAttributes=members&filter={filter}"),
@@ -173,7 +141,7 @@ async fn entra_provisioning_cycle() {
     );
 
     // Reads with excludedAttributes=members make no member call.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(&stack, &format!("/Groups/{id}?excludedAttributes=members")).await;
     assert_eq!(r.status, 200);
     assert!(r.body.get("members").is_none());
@@ -187,7 +155,7 @@ async fn entra_provisioning_cycle() {
     assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 0);
 
     // Add members (one PATCH, several values, "$ref": null): 204, one Zoom add call.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = patch(
         &stack,
         &format!("/Groups/{id}"),
@@ -293,7 +261,10 @@ async fn entra_provisioning_cycle() {
     assert!(sim_group(&stack, &id).await.is_none());
     let r = get(
         &stack,
-        &format!("/Groups?filter={}", enc("displayName eq \"Entra Team 2\"")),
+        &format!(
+            "/Groups?filter={}",
+            urlencode("displayName eq \"Entra Team 2\"")
+        ),
     )
     .await;
     assert_eq!(r.body["totalResults"], 0);
@@ -301,7 +272,7 @@ async fn entra_provisioning_cycle() {
 
 #[tokio::test]
 async fn okta_group_push() {
-    let stack = start_stack(settings(60), Config::default()).await;
+    let stack = start_stack(sim_settings(60), Config::default()).await;
     let users = user_ids(&stack, "active").await;
 
     let r = post(
@@ -353,7 +324,7 @@ async fn okta_group_push() {
     );
 
     // Full push: the delta only (one add call for users 3-5, one removal for user 1).
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let desired: Vec<String> = users[2..6].to_vec();
     let r = patch(
         &stack,
@@ -377,7 +348,7 @@ async fn okta_group_push() {
     assert_eq!(stack.zoom_calls(REMOVE_MEMBER).await, 1);
 
     // AIW apps: PUT with the whole group, by difference.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let desired: Vec<String> = users[4..8].to_vec();
     let r = call(
         &stack,
@@ -440,7 +411,7 @@ async fn okta_group_push() {
 
 #[tokio::test]
 async fn midpoint_and_connid_requests() {
-    let stack = start_stack(settings(80), Config::default()).await;
+    let stack = start_stack(sim_settings(80), Config::default()).await;
     let users = user_ids(&stack, "active").await;
     let state = stack.sim_admin("state").await;
     let seeded: HashSet<String> = state["groups"]
@@ -478,7 +449,7 @@ async fn midpoint_and_connid_requests() {
     // Lower-case attribute names; lookup by name (ConnId `displayName eq`).
     let r = get(
         &stack,
-        &format!("/Groups?filter={}", enc("displayname eq \"sales\"")),
+        &format!("/Groups?filter={}", urlencode("displayname eq \"sales\"")),
     )
     .await;
     assert_eq!(r.body["totalResults"], 1, "{}", r.body);
@@ -556,7 +527,7 @@ async fn midpoint_and_connid_requests() {
 
 #[tokio::test]
 async fn filters_paging_and_member_calls() {
-    let stack = start_stack(settings(120), Config::default()).await;
+    let stack = start_stack(sim_settings(120), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let groups = state["groups"].as_array().expect("groups").clone();
     let sales = groups
@@ -574,10 +545,13 @@ async fn filters_paging_and_member_calls() {
     assert!(!sales_members.is_empty());
 
     // id eq: one GET, no listing.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(
         &stack,
-        &format!("/Groups?filter={}", enc(&format!("id eq \"{sales_id}\""))),
+        &format!(
+            "/Groups?filter={}",
+            urlencode(&format!("id eq \"{sales_id}\""))
+        ),
     )
     .await;
     assert_eq!(r.body["totalResults"], 1);
@@ -616,12 +590,12 @@ async fn filters_paging_and_member_calls() {
         .find(|u| u["id"] == member.as_str())
         .expect("user")
         .clone();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(
         &stack,
         &format!(
             "/Groups?attributes=displayName&filter={}",
-            enc(&format!("members.value eq \"{member}\""))
+            urlencode(&format!("members.value eq \"{member}\""))
         ),
     )
     .await;
@@ -643,12 +617,12 @@ async fn filters_paging_and_member_calls() {
 
     // General filters are evaluated over the group list; with attributes that leave out
     // members, no member call is made; count=0 gives totals only.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(
         &stack,
         &format!(
             "/Groups?filter={}&excludedAttributes=members",
-            enc("displayName sw \"s\"")
+            urlencode("displayName sw \"s\"")
         ),
     )
     .await;
@@ -671,7 +645,7 @@ async fn filters_paging_and_member_calls() {
         &stack,
         &format!(
             "/Groups?attributes=displayName&filter={}",
-            enc(&format!(
+            urlencode(&format!(
                 "members[value eq \"{member}\"] and displayName eq \"Sales\""
             ))
         ),
@@ -686,14 +660,14 @@ async fn filters_paging_and_member_calls() {
         &stack,
         &format!(
             "/Groups?attributes=displayName&filter={}",
-            enc("not (members pr)")
+            urlencode("not (members pr)")
         ),
     )
     .await;
     assert_eq!(r.body["totalResults"], empty_groups);
 
     // Paging with members loads members for the page only.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(&stack, "/Groups?startIndex=2&count=3").await;
     assert_eq!(r.body["itemsPerPage"], 3);
     assert_eq!(r.body["startIndex"], 2);
@@ -714,7 +688,7 @@ async fn filters_paging_and_member_calls() {
     // Invalid filters.
     let r = get(
         &stack,
-        &format!("/Groups?filter={}", enc("userName eq \"x\"")),
+        &format!("/Groups?filter={}", urlencode("userName eq \"x\"")),
     )
     .await;
     assert_eq!(r.status, 400);
@@ -724,7 +698,7 @@ async fn filters_paging_and_member_calls() {
 
 #[tokio::test]
 async fn root_search_covers_users_and_groups() {
-    let stack = start_stack(settings(30), Config::default()).await;
+    let stack = start_stack(sim_settings(30), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let n_users = state["users"].as_array().expect("users").len();
     let n_groups = state["groups"].as_array().expect("groups").len();
@@ -797,13 +771,13 @@ async fn root_search_covers_users_and_groups() {
 async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
     let mut config = Config::default();
     config.scim.max_count = 5000;
-    let stack = start_stack(settings(2400), config).await;
+    let stack = start_stack(sim_settings(2400), config).await;
     let active = user_ids(&stack, "active").await;
     let inactive = user_ids(&stack, "inactive").await;
     let mut members: Vec<String> = active.iter().chain(&inactive).take(2100).cloned().collect();
     assert_eq!(members.len(), 2100, "enough seeded users");
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = post(
         &stack,
         "/Groups?excludedAttributes=members",
@@ -824,14 +798,14 @@ async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
     assert!(stack.zoom_calls("GET /users/{userId}").await <= 10);
 
     // Reading it pages the members: 2000 then 100.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = get(&stack, &format!("/Groups/{id}")).await;
     assert_eq!(r.status, 200);
     assert_eq!(members_of(&r.body), set(&members));
     assert_eq!(stack.zoom_calls(LIST_MEMBERS).await, 2);
 
     // Okta full push of 2101 members differing by 3: changes by the delta only.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let leaving: Vec<String> = members.drain(..2).collect();
     let joining: Vec<String> = active
         .iter()
@@ -865,14 +839,14 @@ async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
 
 #[tokio::test]
 async fn unknown_member_ids_are_named_and_nothing_changes() {
-    let stack = start_stack(settings(40), Config::default()).await;
+    let stack = start_stack(sim_settings(40), Config::default()).await;
     let users = user_ids(&stack, "active").await;
     let state = stack.sim_admin("state").await;
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let id = sales["id"].as_str().expect("id").to_owned();
     let before = sim_group(&stack, &id).await.expect("group");
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = patch(
         &stack,
         &format!("/Groups/{id}"),
@@ -932,7 +906,7 @@ async fn unknown_member_ids_are_named_and_nothing_changes() {
 #[tokio::test]
 async fn duplicate_names_follow_the_policy() {
     // conflict (default): 409 naming the existing group; nothing changes.
-    let stack = start_stack(settings(40), Config::default()).await;
+    let stack = start_stack(sim_settings(40), Config::default()).await;
     let users = user_ids(&stack, "active").await;
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let sales_id = sales["id"].as_str().expect("id").to_owned();
@@ -968,7 +942,7 @@ async fn duplicate_names_follow_the_policy() {
     // adopt: 200 with the existing group, the requested members added, nobody removed.
     let mut config = Config::default();
     config.scim.duplicates = DuplicatePolicy::Adopt;
-    let stack = start_stack(settings(40), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let users = user_ids(&stack, "active").await;
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let sales_id = sales["id"].as_str().expect("id").to_owned();
@@ -995,7 +969,7 @@ async fn duplicate_names_follow_the_policy() {
 
 #[tokio::test]
 async fn if_match_guards_writes() {
-    let stack = start_stack(settings(40), Config::default()).await;
+    let stack = start_stack(sim_settings(40), Config::default()).await;
     let users = user_ids(&stack, "active").await;
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let id = sales["id"].as_str().expect("id").to_owned();
@@ -1075,7 +1049,7 @@ async fn if_match_guards_writes() {
 async fn group_deletion_can_be_switched_off() {
     let mut config = Config::default();
     config.scim.group_deletion = false;
-    let stack = start_stack(settings(20), config).await;
+    let stack = start_stack(sim_settings(20), config).await;
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let id = sales["id"].as_str().expect("id");
     let r = call(&stack, Method::DELETE, &format!("/Groups/{id}"), None, &[]).await;
@@ -1091,12 +1065,12 @@ async fn group_deletion_can_be_switched_off() {
 
 #[tokio::test]
 async fn pending_users_join_through_a_user_update() {
-    let stack = start_stack(settings(60), Config::default()).await;
+    let stack = start_stack(sim_settings(60), Config::default()).await;
     let pending = user_ids(&stack, "pending").await;
     assert!(!pending.is_empty(), "seed has pending users");
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
     let id = sales["id"].as_str().expect("id").to_owned();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = patch(
         &stack,
         &format!("/Groups/{id}"),
@@ -1121,7 +1095,7 @@ async fn pending_users_join_through_a_user_update() {
 async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
     let mut config = Config::default();
     config.zoom.io_error_retries = 0;
-    let stack = start_stack(settings(200), config).await;
+    let stack = start_stack(sim_settings(200), config).await;
     let users = user_ids(&stack, "active").await;
     let r = post(
         &stack,
@@ -1135,9 +1109,7 @@ async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
                               "value": wanted.iter().map(|u| json!({"value": u})).collect::<Vec<_>>()}]);
 
     // One of three add calls fails (the second to reach Zoom; the three run at once).
-    add_fault(
-        &stack,
-        json!({"method": "POST", "path": "/groups/{groupId}/members", "skip": 1, "count": 1,
+    stack.add_fault(json!({"method": "POST", "path": "/groups/{groupId}/members", "skip": 1, "count": 1,
                "action": "respond", "status": 503, "body": {"code": 503, "message": "Service Unavailable"}}),
     )
     .await;
@@ -1172,7 +1144,7 @@ async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
     assert!(members.is_subset(&set(&wanted)));
 
     // The same request again finishes the job with the missing calls only.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = patch(&stack, &format!("/Groups/{id}"), operations).await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(sim_group(&stack, &id).await.expect("group").1, set(&wanted));
@@ -1185,9 +1157,7 @@ async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
     let keep: Vec<String> = wanted[10..].to_vec();
     let operations = json!([{"op": "replace", "path": "members",
                               "value": keep.iter().map(|u| json!({"value": u})).collect::<Vec<_>>()}]);
-    add_fault(
-        &stack,
-        json!({"method": "DELETE", "path": "/groups/{groupId}/members/{memberId}", "skip": 4, "count": 1,
+    stack.add_fault(json!({"method": "DELETE", "path": "/groups/{groupId}/members/{memberId}", "skip": 4, "count": 1,
                "action": "respond", "status": 500}),
     )
     .await;
@@ -1241,7 +1211,7 @@ async fn failure_mid_batch_says_what_was_applied_and_a_replay_converges() {
 async fn member_calls_of_one_write_run_at_once() {
     let sim = SimSettings {
         latency_ms: 30,
-        ..settings(200)
+        ..sim_settings(200)
     };
     let stack = start_stack(sim, Config::default()).await;
     let users = user_ids(&stack, "active").await;
@@ -1260,7 +1230,7 @@ async fn member_calls_of_one_write_run_at_once() {
     );
 
     // 40 removals: eight at a time.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let r = patch(
         &stack,
         &format!("/Groups/{id}"),
@@ -1280,7 +1250,7 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
     use zoom_scim::provider::progress::Progress;
     use zoom_scim::provider::{GroupMember, Provider};
 
-    let stack = start_stack(settings(40), Config::default()).await;
+    let stack = start_stack(sim_settings(40), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let user = state["users"]
         .as_array()
@@ -1369,7 +1339,7 @@ async fn measure_10k_member_group() {
     use std::time::Instant;
     let mut config = Config::default();
     config.scim.max_count = 20_000;
-    let stack = start_stack(settings(11_500), config).await;
+    let stack = start_stack(sim_settings(11_500), config).await;
     let active = user_ids(&stack, "active").await;
     let inactive = user_ids(&stack, "inactive").await;
     let pool: Vec<String> = active.iter().chain(&inactive).cloned().collect();
@@ -1377,7 +1347,7 @@ async fn measure_10k_member_group() {
     let mut members: Vec<String> = pool[..10_000].to_vec();
     let values = |ids: &[String]| ids.iter().map(|u| json!({"value": u})).collect::<Vec<_>>();
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let t = Instant::now();
     let r = post(
         &stack,
@@ -1397,7 +1367,7 @@ async fn measure_10k_member_group() {
         stats["requests"]["GET /users/{userId}"]
     );
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let t = Instant::now();
     let r = get(&stack, &format!("/Groups/{id}")).await;
     assert_eq!(members_of(&r.body).len(), 10_000);
@@ -1408,7 +1378,7 @@ async fn measure_10k_member_group() {
         stats["total"]
     );
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     members.drain(..5);
     members.extend(pool[10_000..10_005].iter().cloned());
     let t = Instant::now();

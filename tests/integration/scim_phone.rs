@@ -9,21 +9,9 @@ use serde_json::Value;
 use zoom_scim::config::Config;
 use zoom_scim::simulator::SimSettings;
 
-use crate::support::{SCIM_TOKEN, Stack, start_stack};
+use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
 
 const ZOOM_EXT: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
-
-fn settings(users: usize) -> SimSettings {
-    SimSettings {
-        users,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 /// Waits until the phone roster's one-page walk (started by a read) has ended: one
 /// `GET /phone/users` counted and no Zoom call in flight (a fixed sleep would race a
@@ -40,15 +28,6 @@ async fn wait_for_roster_walk(stack: &Stack) {
         }
     }
     panic!("the phone roster's walk did not end within 5 s");
-}
-
-async fn clear_stats(stack: &Stack) {
-    stack
-        .http
-        .delete(format!("{}/stats", stack.sim.admin_url()))
-        .send()
-        .await
-        .unwrap();
 }
 
 /// Calls made to one endpoint template since the last reset.
@@ -130,7 +109,7 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
     // Per-user phone reads, without the roster (its own test below).
     let mut config = Config::default();
     config.scim.phone_roster_ttl_s = 0;
-    let stack = start_stack(settings(120), config).await;
+    let stack = start_stack(sim_settings(120), config).await;
     let state = stack.sim_admin("state").await;
     let site_table = sites(&state);
     let users: Vec<&Value> = state["users"].as_array().unwrap().iter().collect();
@@ -141,7 +120,7 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
         .unwrap();
     let pending = users.iter().find(|u| u["status"] == "pending").unwrap();
 
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     for user in [phone_user, plain] {
         let id = user["id"].as_str().unwrap();
         let (status, body) = stack.get(&format!("/Users/{id}")).await;
@@ -153,7 +132,7 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
     assert_eq!(calls(&stats, "GET /phone/users"), 0);
 
     // Pending users cannot have a phone profile: no call, `false`.
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let id = pending["id"].as_str().unwrap();
     let (status, body) = stack.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200, "{body}");
@@ -162,7 +141,7 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
     assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 0);
 
     // Attributes without phone ones: no phone call, and no version of a partial read.
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let id = phone_user["id"].as_str().unwrap();
     let response = stack
         .http
@@ -199,7 +178,7 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
 async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
     let mut config = Config::default();
     config.scim.phone_roster_ttl_s = 3;
-    let stack = start_stack(settings(120), config).await;
+    let stack = start_stack(sim_settings(120), config).await;
     let state = stack.sim_admin("state").await;
     let site_table = sites(&state);
     let users: Vec<&Value> = state["users"].as_array().unwrap().iter().collect();
@@ -217,7 +196,7 @@ async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
     assert_phone_matches(&body, plain, &site_table);
     wait_for_roster_walk(&stack).await;
 
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     for (id, user) in [(plain_id, plain), (phone_id, phone_user)] {
         let (status, body) = stack.get(&format!("/Users/{id}")).await;
         assert_eq!(status, 200, "{body}");
@@ -283,7 +262,7 @@ async fn the_phone_roster_spares_profile_calls_for_users_without_phone() {
 async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
     let sim = SimSettings {
         latency_ms: 50,
-        ..settings(120)
+        ..sim_settings(120)
     };
     let stack = start_stack(sim, Config::default()).await;
     let state = stack.sim_admin("state").await;
@@ -310,7 +289,7 @@ async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
         assert_eq!(stack.get(&format!("/Users/{id}")).await.0, 200);
     }
     let path = |id: &str| format!("/Users/{id}");
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, body) = stack.get(&path(phone_id)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], true);
@@ -320,7 +299,7 @@ async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
     assert_eq!(stats["peak_in_flight"], 2, "record and profile at once");
 
     for id in [plain_id, pending_id] {
-        clear_stats(&stack).await;
+        stack.reset_sim_stats().await;
         let (status, body) = stack.get(&path(id)).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body[ZOOM_EXT]["zoomPhoneFeature"], false);
@@ -340,7 +319,7 @@ async fn a_full_listing_joins_the_phone_list_instead_of_calling_per_user() {
     // take half a minute at Zoom's Light rate): phone attributes need none of it.
     let mut config = Config::default();
     config.scim.deep_import = false;
-    let stack = start_stack(settings(2000), config).await;
+    let stack = start_stack(sim_settings(2000), config).await;
     let state = stack.sim_admin("state").await;
     let by_id = users_by_id(&state);
     let site_table = sites(&state);
@@ -352,7 +331,7 @@ async fn a_full_listing_joins_the_phone_list_instead_of_calling_per_user() {
         "a third are phone users: {share}"
     );
 
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let mut seen = HashSet::new();
     let mut start = 1;
     loop {
@@ -387,11 +366,11 @@ async fn a_full_listing_joins_the_phone_list_instead_of_calling_per_user() {
 async fn small_pages_read_profiles_one_by_one() {
     let mut config = Config::default();
     config.scim.phone_roster_ttl_s = 0;
-    let stack = start_stack(settings(200), config).await;
+    let stack = start_stack(sim_settings(200), config).await;
     let state = stack.sim_admin("state").await;
     let by_id = users_by_id(&state);
     let site_table = sites(&state);
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, page) = stack.get("/Users?count=5").await;
     assert_eq!(status, 200);
     let resources = page["Resources"].as_array().unwrap();
@@ -403,7 +382,7 @@ async fn small_pages_read_profiles_one_by_one() {
     assert_eq!(calls(&stats, "GET /phone/users"), 0);
     assert!(calls(&stats, "GET /phone/users/{userId}") <= 5);
     // Without phone attributes, no phone call at all.
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, _) = stack.get("/Users?count=200&attributes=userName").await;
     assert_eq!(status, 200);
     let stats = stack.sim_admin("stats").await;
@@ -449,7 +428,7 @@ async fn phone_filters_are_answered_and_pushed_down() {
     let stack = start_stack(
         SimSettings {
             phone_sites: 45,
-            ..settings(600)
+            ..sim_settings(600)
         },
         config,
     )
@@ -469,7 +448,7 @@ async fn phone_filters_are_answered_and_pushed_down() {
         .unwrap()
         .clone();
     let ext = target["phone"]["extension_number"].as_str().unwrap();
-    clear_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let found = search(&stack, &format!("{ZOOM_EXT}:extensionNumber eq \"{ext}\"")).await;
     assert_eq!(
         found,
@@ -569,7 +548,7 @@ async fn phone_filters_are_answered_and_pushed_down() {
 
 #[tokio::test]
 async fn an_account_without_zoom_phone_reads_as_no_phone_for_everyone() {
-    let stack = start_stack(settings(60), Config::default()).await;
+    let stack = start_stack(sim_settings(60), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let phone_user = state["users"]
         .as_array()
@@ -604,7 +583,7 @@ async fn an_account_without_zoom_phone_reads_as_no_phone_for_everyone() {
 
 #[tokio::test]
 async fn the_schema_publishes_the_phone_attributes_honestly() {
-    let stack = start_stack(settings(5), Config::default()).await;
+    let stack = start_stack(sim_settings(5), Config::default()).await;
     let (status, schema) = stack.get(&format!("/Schemas/{ZOOM_EXT}")).await;
     assert_eq!(status, 200);
     let attrs: HashMap<&str, &Value> = schema["attributes"]

@@ -10,19 +10,11 @@ use zoom_scim::simulator::{SimCredentials, SimSettings};
 use zoom_scim::zoom::ZoomClient;
 use zoom_scim::zoom::model::PhoneNumberFilter;
 
-use crate::support::{Stack, start_stack};
+use crate::support::{Stack, sim_settings, start_stack};
 
 const ZOOM: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
 const NATIVE: &str = "urn:ietf:params:scim:schemas:extension:zoom:1.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn settings() -> SimSettings {
-    SimSettings {
-        users: 30,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
 
 async fn stack_with(settings: SimSettings, config: Config) -> Stack {
     start_stack(settings, config).await
@@ -152,7 +144,7 @@ async fn phone_catalog(stack: &Stack) -> (String, String, Vec<i64>) {
 
 #[tokio::test]
 async fn every_phone_attribute_is_set_replaced_and_removed_by_difference() {
-    let stack = stack_with(settings(), Config::default()).await;
+    let stack = stack_with(sim_settings(30), Config::default()).await;
     let id = member_without_phone(&stack).await;
     let (site_id, site_name, plans) = phone_catalog(&stack).await;
     let numbers = free_numbers(&stack).await;
@@ -267,7 +259,7 @@ async fn every_phone_attribute_is_set_replaced_and_removed_by_difference() {
 
 #[tokio::test]
 async fn native_zoom_scim_aliases_are_accepted() {
-    let stack = stack_with(settings(), Config::default()).await;
+    let stack = stack_with(sim_settings(30), Config::default()).await;
     let id = member_without_phone(&stack).await;
     let (site_id, site_name, plans) = phone_catalog(&stack).await;
     let number = free_numbers(&stack).await[0].clone();
@@ -316,7 +308,7 @@ async fn sites_are_found_by_name_across_pages_and_unknown_ones_refused() {
     config.zoom.page_size = 2;
     let settings = SimSettings {
         phone_sites: 7,
-        ..settings()
+        ..sim_settings(30)
     };
     let stack = stack_with(settings, config).await;
     let id = member_without_phone(&stack).await;
@@ -360,7 +352,7 @@ async fn sites_are_found_by_name_across_pages_and_unknown_ones_refused() {
 async fn exhaustion_and_taken_numbers_answer_clearly() {
     let settings = SimSettings {
         phone_spare_licences: 0,
-        ..settings()
+        ..sim_settings(30)
     };
     let stack = stack_with(settings, Config::default()).await;
     let id = member_without_phone(&stack).await;
@@ -410,7 +402,7 @@ async fn phone_user_other_than(stack: &Stack, id: &Value) -> String {
 
 #[tokio::test]
 async fn pending_users_get_no_phone_until_they_accept() {
-    let stack = stack_with(settings(), Config::default()).await;
+    let stack = stack_with(sim_settings(30), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let pending = state["users"]
         .as_array()
@@ -433,7 +425,7 @@ async fn pending_users_get_no_phone_until_they_accept() {
 
 #[tokio::test]
 async fn a_failure_mid_sequence_is_reported_and_the_replay_converges() {
-    let stack = stack_with(settings(), Config::default()).await;
+    let stack = stack_with(sim_settings(30), Config::default()).await;
     let id = member_without_phone(&stack).await;
     let (site_id, site_name, plans) = phone_catalog(&stack).await;
     let number = free_numbers(&stack).await[0].clone();

@@ -5,23 +5,14 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use zoom_scim::config::Config;
-use zoom_scim::simulator::SimSettings;
 
-use crate::support::{SCIM_TOKEN, start_stack};
-
-fn settings(users: usize) -> SimSettings {
-    SimSettings {
-        users,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
+use crate::support::{SCIM_TOKEN, sim_settings, start_stack, urlencode};
 
 #[tokio::test]
 async fn sequential_paging_returns_every_user_of_every_status_exactly_once() {
     let mut config = Config::default();
     config.zoom.page_size = 50;
-    let stack = start_stack(settings(260), config).await;
+    let stack = start_stack(sim_settings(260), config).await;
     let state = stack.sim_admin("state").await;
     let sim_users = state["users"].as_array().unwrap();
     let expected: HashSet<String> = sim_users
@@ -73,7 +64,7 @@ async fn sequential_paging_returns_every_user_of_every_status_exactly_once() {
 
 #[tokio::test]
 async fn filters_are_pushed_down_and_match_the_simulator() {
-    let stack = start_stack(settings(120), Config::default()).await;
+    let stack = start_stack(sim_settings(120), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let users = state["users"].as_array().unwrap();
     let inactive = users.iter().filter(|u| u["status"] == "inactive").count();
@@ -118,7 +109,7 @@ async fn filters_are_pushed_down_and_match_the_simulator() {
 
 #[tokio::test]
 async fn errors_are_scim_bodies() {
-    let stack = start_stack(settings(10), Config::default()).await;
+    let stack = start_stack(sim_settings(10), Config::default()).await;
     let base = stack.service.scim_base_url.clone();
     let response = stack
         .http
@@ -162,7 +153,7 @@ async fn errors_are_scim_bodies() {
 
 #[tokio::test]
 async fn single_get_carries_an_etag_and_honours_if_none_match() {
-    let stack = start_stack(settings(10), Config::default()).await;
+    let stack = start_stack(sim_settings(10), Config::default()).await;
     let (_, page) = stack.get("/Users?count=1").await;
     let id = page["Resources"][0]["id"].as_str().unwrap().to_owned();
     let url = format!("{}/Users/{id}", stack.service.scim_base_url);
@@ -187,8 +178,4 @@ async fn single_get_carries_an_etag_and_honours_if_none_match() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
-}
-
-fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -7,26 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
 use zoom_scim::config::Config;
-use zoom_scim::simulator::SimSettings;
 
-use crate::support::{SCIM_TOKEN, Stack, start_stack};
+use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
 
 const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const ZOOM: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
 const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-
-fn settings(users: usize) -> SimSettings {
-    SimSettings {
-        users,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 /// `POST {scim base}{path}` with a JSON body; status, `Retry-After` and JSON body.
 async fn post(stack: &Stack, path: &str, body: &Value) -> (u16, Value) {
@@ -75,19 +62,6 @@ async fn sim_post(stack: &Stack, path: &str, body: &Value) {
     assert!(response.status().is_success(), "admin {path}");
 }
 
-async fn reset_stats(stack: &Stack) {
-    let response = stack
-        .http
-        .delete(format!(
-            "{}/stats",
-            stack.sim.admin_url().trim_end_matches('/')
-        ))
-        .send()
-        .await
-        .expect("admin request");
-    assert!(response.status().is_success());
-}
-
 /// Asserts a SCIM error body with this status and keyword.
 #[track_caller]
 fn assert_scim_error(got: (u16, &Value), status: u16, scim_type: Option<&str>, what: &str) {
@@ -118,7 +92,7 @@ fn set(items: &[&str]) -> HashSet<String> {
 
 #[tokio::test]
 async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attributes() {
-    let stack = start_stack(settings(30), Config::default()).await;
+    let stack = start_stack(sim_settings(30), Config::default()).await;
     // A user with a manager, a department, emails, a name and the Zoom extension.
     let (_, all) = stack.get("/Users?count=100").await;
     let full = all["Resources"]
@@ -132,7 +106,12 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
         .clone();
     let id = full["id"].as_str().unwrap();
     let by_id = |q: &str| format!("/Users/{id}?{q}");
-    let in_list = |q: &str| format!("/Users?filter={}&{q}", enc(&format!("id eq \"{id}\"")));
+    let in_list = |q: &str| {
+        format!(
+            "/Users?filter={}&{q}",
+            urlencode(&format!("id eq \"{id}\""))
+        )
+    };
 
     for path in [by_id("attributes=userName"), in_list("attributes=userName")] {
         let (status, mut body) = stack.get(&path).await;
@@ -168,7 +147,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
     // Extension attributes, qualified or not, and extension sub-attributes.
     for attributes in [format!("{ENTERPRISE}:department"), "department".to_owned()] {
         let (_, body) = stack
-            .get(&by_id(&format!("attributes={}", enc(&attributes))))
+            .get(&by_id(&format!("attributes={}", urlencode(&attributes))))
             .await;
         assert_eq!(
             body[ENTERPRISE],
@@ -181,7 +160,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
     let (_, body) = stack
         .get(&by_id(&format!(
             "attributes={}",
-            enc(&format!("{ENTERPRISE}:manager.value"))
+            urlencode(&format!("{ENTERPRISE}:manager.value"))
         )))
         .await;
     assert_eq!(
@@ -191,7 +170,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
 
     // A whole extension by its URN.
     let (_, body) = stack
-        .get(&by_id(&format!("attributes={}", enc(ZOOM))))
+        .get(&by_id(&format!("attributes={}", urlencode(ZOOM))))
         .await;
     assert_eq!(body[ZOOM], full[ZOOM]);
     assert_eq!(body["schemas"], json!([CORE, ZOOM]));
@@ -202,7 +181,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
     let (_, body) = stack
         .get(&by_id(&format!(
             "excludedAttributes={}",
-            enc(&format!("{ZOOM},name.familyName,emails,id"))
+            urlencode(&format!("{ZOOM},name.familyName,emails,id"))
         )))
         .await;
     assert!(body.get(ZOOM).is_none());
@@ -215,7 +194,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
     let (_, body) = stack
         .get(&by_id(&format!(
             "excludedAttributes={}",
-            enc(&format!(
+            urlencode(&format!(
                 "{ENTERPRISE}:department,{ENTERPRISE}:manager.displayName"
             ))
         )))
@@ -269,7 +248,7 @@ async fn attributes_and_excluded_attributes_project_core_extension_and_sub_attri
 
 #[tokio::test]
 async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
-    let stack = start_stack(settings(80), Config::default()).await;
+    let stack = start_stack(sim_settings(80), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let users = state["users"].as_array().unwrap();
     let total = users.len();
@@ -279,7 +258,7 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
 
     // Attributes every list record has: no per-user call, except one look-up per
     // pending invitee (Zoom lists them without an id, which SCIM must give).
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, page) = stack
         .get("/Users?count=1000&attributes=userName,active")
         .await;
@@ -291,8 +270,8 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
     );
 
     // Only active users (pushed down to Zoom's status list): no per-user call at all.
-    reset_stats(&stack).await;
-    let filter = enc(&format!("{ZOOM}:status eq \"active\""));
+    stack.reset_sim_stats().await;
+    let filter = urlencode(&format!("{ZOOM}:status eq \"active\""));
     let (_, page) = stack
         .get(&format!(
             "/Users?count=1000&attributes=userName,active&filter={filter}"
@@ -304,7 +283,7 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
 
     // A detail-only attribute (title): one detail call per user, pending ones included,
     // and the values are Zoom's.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (_, page) = stack
         .get("/Users?count=1000&attributes=userName,title")
         .await;
@@ -327,7 +306,7 @@ async fn detail_calls_are_made_only_when_the_requested_attributes_need_them() {
     }
 
     // The default attribute set needs the detail too (deep import is on by default).
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     stack.get("/Users?count=1000").await;
     assert_eq!(stack.zoom_calls("GET /users/{userId}").await, total as u64);
 }
@@ -337,22 +316,22 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
     let mut config = Config::default();
     config.scim.deep_get = false;
     config.scim.deep_import = false;
-    let stack = start_stack(settings(40), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let state = stack.sim_admin("state").await;
     let users = state["users"].as_array().unwrap();
     let pending = users.iter().filter(|u| u["status"] == "pending").count() as u64;
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, page) = stack.get("/Users?count=1000").await;
     assert_eq!(status, 200);
     assert_eq!(page["totalResults"], users.len());
     assert_eq!(stack.zoom_calls("GET /users/{userId}").await, pending);
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, _) = stack
         .get(&format!(
             "/Users?filter={}&attributes=userName,title",
-            enc("userName sw \"a\"")
+            urlencode("userName sw \"a\"")
         ))
         .await;
     assert_eq!(status, 200);
@@ -364,7 +343,7 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
         .find(|u| u["status"] == "active")
         .and_then(|u| u["id"].as_str())
         .unwrap();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, _) = stack.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
@@ -372,7 +351,7 @@ async fn with_deep_get_and_import_off_listings_make_no_detail_calls() {
 
 #[tokio::test]
 async fn more_than_a_thousand_users_paged_by_100_come_exactly_once_with_stable_totals() {
-    let stack = start_stack(settings(1_150), Config::default()).await;
+    let stack = start_stack(sim_settings(1_150), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let sim_users = state["users"].as_array().unwrap();
     let expected: HashMap<String, Option<String>> = sim_users
@@ -385,7 +364,7 @@ async fn more_than_a_thousand_users_paged_by_100_come_exactly_once_with_stable_t
         })
         .collect();
     assert!(expected.len() > 1_000);
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
 
     let mut seen = HashSet::new();
     let mut ids = HashSet::new();
@@ -435,7 +414,7 @@ async fn count_and_start_index_edge_cases_follow_rfc_7644_3_4_2_4() {
     let mut config = Config::default();
     config.scim.default_count = 5;
     config.scim.max_count = 10;
-    let stack = start_stack(settings(30), config).await;
+    let stack = start_stack(sim_settings(30), config).await;
     let (_, all) = stack.get("/Users?count=10&attributes=userName").await;
     let total = all["totalResults"].as_u64().unwrap() as usize;
     let first_id = all["Resources"][0]["id"].clone();
@@ -513,7 +492,7 @@ async fn count_and_start_index_edge_cases_follow_rfc_7644_3_4_2_4() {
 
 #[tokio::test]
 async fn absurd_filters_are_400_invalid_filter_never_a_server_error() {
-    let stack = start_stack(settings(20), Config::default()).await;
+    let stack = start_stack(sim_settings(20), Config::default()).await;
     let state = stack.sim_admin("state").await;
     let emails: Vec<String> = state["users"]
         .as_array()
@@ -552,7 +531,9 @@ async fn absurd_filters_are_400_invalid_filter_never_a_server_error() {
         .await;
         assert_scim_error((status, &body), 400, Some("invalidFilter"), &shown);
         if filter.len() < 4_000 {
-            let (status, body) = stack.get(&format!("/Users?filter={}", enc(filter))).await;
+            let (status, body) = stack
+                .get(&format!("/Users?filter={}", urlencode(filter)))
+                .await;
             assert_scim_error((status, &body), 400, Some("invalidFilter"), &shown);
         }
     }
@@ -583,7 +564,7 @@ async fn absurd_filters_are_400_invalid_filter_never_a_server_error() {
 async fn oversized_requests_are_refused_with_scim_errors() {
     let mut config = Config::default();
     config.server.max_body_bytes = 4096;
-    let stack = start_stack(settings(5), config).await;
+    let stack = start_stack(sim_settings(5), config).await;
     let base = stack.service.scim_base_url.clone();
 
     // Body over server.max_body_bytes: 413 (with and without a matching filter size).
@@ -644,7 +625,7 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
     config.zoom.io_error_retries = 2;
     config.zoom.retry_base_ms = 1;
     config.zoom.retry_max_ms = 5;
-    let stack = start_stack(settings(20), config).await;
+    let stack = start_stack(sim_settings(20), config).await;
 
     // Fewer 5xx than attempts: retried, invisible to the SCIM client.
     sim_post(
@@ -709,7 +690,7 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
         }),
     )
     .await;
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, headers, body) = get_full(&stack, "/Users?count=3&attributes=userName").await;
     assert_scim_error((status, &body), 503, None, "daily 429");
     let retry_after: i64 = headers["retry-after"].to_str().unwrap().parse().unwrap();

@@ -6,20 +6,12 @@ use serde_json::{Value, json};
 use zoom_scim::config::{Config, CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use zoom_scim::simulator::SimSettings;
 
-use crate::support::{Reply as Answer, Stack, start_stack};
+use crate::support::{Reply as Answer, Stack, sim_settings, start_stack};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const ZOOM: &str = "urn:ietf:params:scim:schemas:extension:zoom:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn settings() -> SimSettings {
-    SimSettings {
-        users: 40,
-        rate_scale: 0.0,
-        ..SimSettings::default()
-    }
-}
 
 fn config() -> Config {
     let mut config = Config::default();
@@ -45,27 +37,6 @@ async fn send_with(
 
 fn patch(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
-}
-
-async fn admin(stack: &Stack, method: &str, path: &str, body: Option<Value>) -> Value {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = stack.http.request(
-        method,
-        format!("{}/{path}", stack.sim.admin_url().trim_end_matches('/')),
-    );
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("admin request");
-    response.json().await.unwrap_or(Value::Null)
-}
-
-async fn reset_stats(stack: &Stack) {
-    admin(stack, "DELETE", "stats", None).await;
-}
-
-async fn fault(stack: &Stack, spec: Value) {
-    admin(stack, "POST", "faults", Some(spec)).await;
 }
 
 /// A 400 Zoom does not retry-trigger: the call fails for good.
@@ -154,8 +125,8 @@ fn entra_create(email: &str) -> Value {
 
 #[tokio::test]
 async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
-    let stack = start_stack(settings(), config()).await;
-    reset_stats(&stack).await;
+    let stack = start_stack(sim_settings(40), config()).await;
+    stack.reset_sim_stats().await;
     let answer = send(
         &stack,
         "POST",
@@ -195,7 +166,7 @@ async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
 async fn invitation_creates_a_pending_user_and_says_what_zoom_could_not_take() {
     let mut config = config();
     config.scim.create_action = CreateAction::Create;
-    let stack = start_stack(settings(), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let answer = send(
         &stack,
         "POST",
@@ -218,9 +189,9 @@ async fn invitation_creates_a_pending_user_and_says_what_zoom_could_not_take() {
 
 #[tokio::test]
 async fn duplicate_user_name_conflicts_naming_the_existing_id() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let existing = seeded(&stack, "active").await;
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let email = existing["email"].as_str().unwrap();
     let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
     assert_eq!(answer.status, 409);
@@ -241,7 +212,7 @@ async fn duplicate_user_name_conflicts_naming_the_existing_id() {
 async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
     let mut config = config();
     config.scim.duplicates = DuplicatePolicy::Adopt;
-    let stack = start_stack(settings(), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let existing = seeded(&stack, "active").await;
     let email = existing["email"].as_str().unwrap();
     let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
@@ -253,7 +224,7 @@ async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
     assert_eq!(user["job_title"], "Rear Admiral");
     assert_eq!(user["first_name"], "Grace");
     // A re-run converges: same answer, no new calls but the look-ups.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let again = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
     assert_eq!(again.status, 200);
     assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
@@ -271,12 +242,12 @@ async fn a_duplicate_answer_from_zoom_is_looked_up_409_and_412() {
         config.scim.duplicates = policy;
         let settings = SimSettings {
             duplicate_status,
-            ..settings()
+            ..sim_settings(40)
         };
         let stack = start_stack(settings, config).await;
         let existing = seeded(&stack, "active").await;
         let email = existing["email"].as_str().unwrap();
-        reset_stats(&stack).await;
+        stack.reset_sim_stats().await;
         let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
         assert_eq!(stack.zoom_calls("POST /users").await, 1);
         match policy {
@@ -295,10 +266,8 @@ async fn a_duplicate_answer_from_zoom_is_looked_up_409_and_412() {
 
 #[tokio::test]
 async fn an_account_elsewhere_is_its_own_clear_409() {
-    let stack = start_stack(settings(), config()).await;
-    fault(
-        &stack,
-        json!({"method": "POST", "path": "/users", "count": 1, "action": "respond", "status": 400,
+    let stack = start_stack(sim_settings(40), config()).await;
+    stack.add_fault(json!({"method": "POST", "path": "/users", "count": 1, "action": "respond", "status": 400,
                "body": {"code": 1009, "message": "The user elsewhere@example.com already holds an active account"}}),
     )
     .await;
@@ -324,7 +293,7 @@ async fn an_account_elsewhere_is_its_own_clear_409() {
 
 #[tokio::test]
 async fn create_validates_input_with_clear_400s() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     for (body, keyword) in [
         (json!({"schemas": [USER]}), "invalidValue"),
         (
@@ -347,7 +316,7 @@ async fn create_validates_input_with_clear_400s() {
 
 #[tokio::test]
 async fn entra_patch_shapes_apply() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let manager = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
@@ -384,7 +353,7 @@ async fn entra_patch_shapes_apply() {
 /// exactly what a read afterwards shows (body and version), for one read and one write.
 #[tokio::test]
 async fn a_write_answer_equals_the_next_read_without_reading_again() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let manager = seeded(&stack, "inactive").await;
     let id = user["id"].as_str().unwrap();
@@ -393,7 +362,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     // Warm the role and group tables, as any earlier request would have.
     stack.get(&path).await;
 
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let body = patch(json!([
         {"op": "replace", "path": "title", "value": "Navigator"},
         {"op": "replace", "path": "name.givenName", "value": "Amelia"},
@@ -412,7 +381,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     assert_eq!(answer.header("etag"), read["meta"]["version"].as_str());
 
     // Role and manager: also predicted; the manager costs its own look-up.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let body = patch(json!([
         {"op": "replace", "path": "roles", "value": [{"value": role, "primary": true}]},
         {"op": "replace", "path": format!("{ENTERPRISE}:manager"), "value": {"value": manager["id"]}},
@@ -430,7 +399,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     assert_eq!(zoom["job_title"], "");
 
     // Deactivation is read back: Zoom moves licences when a status changes.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let body = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &path, Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -441,7 +410,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
 
     // A change whose outcome Zoom decides (a new e-mail) is read back.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let body = patch(json!([
         {"op": "replace", "path": "active", "value": true},
         {"op": "replace", "path": "userName", "value": "amelia@example.com"},
@@ -456,7 +425,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
 
 #[tokio::test]
 async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
@@ -478,7 +447,7 @@ async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
     );
 
     // Okta: a no-path replace of active.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let body = patch(json!([{"op": "replace", "value": {"active": false}}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -489,7 +458,7 @@ async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
 
 #[tokio::test]
 async fn patch_errors_are_scim_errors_and_change_nothing() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let before = sim_user(&stack, id).await.unwrap();
@@ -550,7 +519,7 @@ async fn patch_errors_are_scim_errors_and_change_nothing() {
 
 #[tokio::test]
 async fn role_moves_email_changes_and_group_leaves() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
@@ -594,7 +563,7 @@ async fn role_moves_email_changes_and_group_leaves() {
 
 #[tokio::test]
 async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let before = sim_user(&stack, id).await.unwrap();
@@ -613,7 +582,7 @@ async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
     assert_eq!(zoom["dept"], before["dept"]);
     assert_eq!(zoom["group_ids"], before["group_ids"]);
     // The same PUT again changes nothing in Zoom.
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let again = send(&stack, "PUT", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(again.status, 200);
     assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
@@ -631,7 +600,7 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
         ("PUT", "/users/{userId}/status", "deactivate"),
     ];
     for (index, (method, path, label)) in steps.iter().enumerate() {
-        let stack = start_stack(settings(), config()).await;
+        let stack = start_stack(sim_settings(40), config()).await;
         let user = seeded(&stack, "active").await;
         let id = user["id"].as_str().unwrap();
         let (group, _) = group_ids(&stack).await.into_iter().next().unwrap();
@@ -645,7 +614,7 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
             {"op": "add", "path": format!("{ZOOM}:groupIds"), "value": [group]},
             {"op": "replace", "path": "active", "value": false},
         ]));
-        fault(&stack, refuse(method, path)).await;
+        stack.add_fault(refuse(method, path)).await;
         let failed = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body.clone())).await;
         assert_eq!(failed.status, 400, "{label}: {}", failed.body);
         let detail = failed.detail();
@@ -664,7 +633,7 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
             );
         }
 
-        reset_stats(&stack).await;
+        stack.reset_sim_stats().await;
         let replay = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
         assert_eq!(replay.status, 200, "{label} replay: {}", replay.body);
         let zoom = sim_user(&stack, id).await.unwrap();
@@ -700,10 +669,10 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
 
 #[tokio::test]
 async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "pending").await;
     let id = user["id"].as_str().unwrap();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let answer = send(
         &stack,
         "PATCH",
@@ -751,7 +720,7 @@ async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
 async fn pending_deactivation_can_withdraw_the_invitation() {
     let mut config = config();
     config.scim.pending_deactivation = PendingDeactivation::Disassociate;
-    let stack = start_stack(settings(), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let user = seeded(&stack, "pending").await;
     let id = user["id"].as_str().unwrap();
     let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
@@ -762,7 +731,7 @@ async fn pending_deactivation_can_withdraw_the_invitation() {
 
 #[tokio::test]
 async fn inactive_users_change_only_together_with_reactivation() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "inactive").await;
     let id = user["id"].as_str().unwrap();
     let title = patch(json!([{"op": "replace", "path": "title", "value": "Back"}]));
@@ -790,7 +759,7 @@ async fn inactive_users_change_only_together_with_reactivation() {
 
 #[tokio::test]
 async fn stale_if_match_answers_412_and_changes_nothing() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let first = send(&stack, "GET", &format!("/Users/{id}"), None).await;
@@ -843,7 +812,7 @@ async fn delete_follows_the_policy() {
     ] {
         let mut config = config();
         config.scim.delete_policy = policy;
-        let stack = start_stack(settings(), config).await;
+        let stack = start_stack(sim_settings(40), config).await;
         let user = seeded(&stack, "active").await;
         let id = user["id"].as_str().unwrap();
         let answer = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
@@ -878,7 +847,7 @@ async fn delete_follows_the_policy() {
 #[tokio::test]
 async fn protected_accounts_are_never_deactivated_or_removed() {
     let mut config = config();
-    let settings = settings();
+    let settings = sim_settings(40);
     // Protect one member by e-mail; the owner is always protected.
     let probe = start_stack(settings.clone(), Config::default()).await;
     let member = seeded(&probe, "active").await;
@@ -908,13 +877,13 @@ async fn protected_accounts_are_never_deactivated_or_removed() {
 
 #[tokio::test]
 async fn a_lost_create_answer_creates_exactly_one_user() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     // Zoom creates the user but the answer never arrives.
-    fault(
-        &stack,
-        json!({"method": "POST", "path": "/users", "count": 1, "action": "apply_then_drop"}),
-    )
-    .await;
+    stack
+        .add_fault(
+            json!({"method": "POST", "path": "/users", "count": 1, "action": "apply_then_drop"}),
+        )
+        .await;
     let answer = send(
         &stack,
         "POST",
@@ -940,10 +909,10 @@ async fn a_lost_create_answer_creates_exactly_one_user() {
 async fn deactivation_signs_the_user_out_when_configured() {
     let mut config = config();
     config.scim.logout_on_deactivate = true;
-    let stack = start_stack(settings(), config).await;
+    let stack = start_stack(sim_settings(40), config).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -959,7 +928,7 @@ async fn concurrent_patches_to_one_user_lose_nothing() {
     // overwrite each other if their read-diff-write cycles interleaved.
     let settings = SimSettings {
         latency_ms: 20,
-        ..settings()
+        ..sim_settings(40)
     };
     let stack = start_stack(settings, config()).await;
     let user = seeded(&stack, "active").await;
@@ -1004,7 +973,7 @@ async fn concurrent_patches_to_one_user_lose_nothing() {
 
 #[tokio::test]
 async fn role_and_group_filters_are_answered_by_zoom_queries() {
-    let stack = start_stack(settings(), config()).await;
+    let stack = start_stack(sim_settings(40), config()).await;
     let state = stack.sim_admin("state").await;
     let users = state["users"].as_array().unwrap();
     let admins: std::collections::BTreeSet<String> = users
@@ -1013,7 +982,7 @@ async fn role_and_group_filters_are_answered_by_zoom_queries() {
         .map(|u| u["id"].as_str().unwrap().to_owned())
         .collect();
     assert!(!admins.is_empty());
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, page) = stack
         .get("/Users?filter=roles.value%20eq%20%221%22&attributes=userName&count=1000")
         .await;
@@ -1044,7 +1013,7 @@ async fn role_and_group_filters_are_answered_by_zoom_queries() {
         .iter()
         .map(|m| m.as_str().unwrap().to_owned())
         .collect();
-    reset_stats(&stack).await;
+    stack.reset_sim_stats().await;
     let (status, page) = stack
         .get(&format!(
             "/Users?filter=groups.value%20eq%20%22{}%22&attributes=userName&count=1000",

@@ -5,6 +5,21 @@
 use tokio::net::TcpListener;
 use zoom_scim::simulator::{self, SimCredentials, SimHandle, SimSettings};
 
+/// Simulator settings for service tests: `users` seeded, Zoom's rate limits off (the
+/// tests that need them turn them on).
+pub fn sim_settings(users: usize) -> SimSettings {
+    SimSettings {
+        users,
+        rate_scale: 0.0,
+        ..SimSettings::default()
+    }
+}
+
+/// Percent-encodes `s` for a URL query value.
+pub fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// A listener on a free loopback port.
 pub async fn free_listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0")
@@ -173,13 +188,37 @@ impl Stack {
         zoom_token(&self.http, &self.sim).await
     }
 
+    /// Zeroes the simulator's call statistics (`DELETE /_sim/stats`).
+    pub async fn reset_sim_stats(&self) {
+        let response = self
+            .http
+            .delete(self.sim_admin_url("stats"))
+            .send()
+            .await
+            .expect("reset stats");
+        assert!(response.status().is_success(), "stats reset");
+    }
+
+    /// Scripts a simulator fault (`POST /_sim/faults`).
+    pub async fn add_fault(&self, fault: serde_json::Value) {
+        let response = self
+            .http
+            .post(self.sim_admin_url("faults"))
+            .json(&fault)
+            .send()
+            .await
+            .expect("fault");
+        assert!(response.status().is_success(), "fault accepted");
+    }
+
+    fn sim_admin_url(&self, path: &str) -> String {
+        format!("{}/{path}", self.sim.admin_url().trim_end_matches('/'))
+    }
+
     /// `GET /_sim/{path}` on the simulator's admin API.
     pub async fn sim_admin(&self, path: &str) -> serde_json::Value {
         self.http
-            .get(format!(
-                "{}/{path}",
-                self.sim.admin_url().trim_end_matches('/')
-            ))
+            .get(self.sim_admin_url(path))
             .send()
             .await
             .expect("admin request")
