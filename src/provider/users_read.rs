@@ -352,16 +352,19 @@ impl Provider {
         Ok(user)
     }
 
-    /// A user's record and phone view. When the phone roster lists the user, the two
-    /// Zoom calls are made at once, so a phone user's read waits for one round trip,
-    /// not two; otherwise the record comes first, as it says whether the profile is
-    /// worth asking for (a pending user has none and is never on the roster).
+    /// A user's record and phone view. When the phone roster lists the user, or
+    /// `expect_active` says it is not pending (a user just created active), the two Zoom
+    /// calls are made at once, so the read waits for one round trip, not two; otherwise
+    /// the record comes first, as it says whether the profile is worth asking for (a
+    /// pending user has none and is never on the roster). A wrong guess costs one
+    /// unneeded call, never a wrong answer.
     async fn record_and_phone(
         &self,
         id: &str,
         use_roster: bool,
+        expect_active: bool,
     ) -> Result<(ZoomUser, Option<PhoneView>), ScimError> {
-        if self.lookups.phone_known(id) != Some(true) {
+        if !expect_active && self.lookups.phone_known(id) != Some(true) {
             let user = self.user_record(id).await?;
             let sites = self.phone_sites().await?;
             let phone = self.phone_of(&user, id, &sites, use_roster).await?;
@@ -390,7 +393,7 @@ impl Provider {
         needs: Needs,
     ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
         let (user, phone) = if needs.phone {
-            let (user, phone) = self.record_and_phone(id, true).await?;
+            let (user, phone) = self.record_and_phone(id, true, false).await?;
             (user, Some(phone))
         } else {
             (self.user_record(id).await?, None)
@@ -409,9 +412,14 @@ impl Provider {
     }
 
     /// Reads the current full state of a user (detail, look-ups and phone profile), for
-    /// writes (their `If-Match` check, their difference and their answer).
-    pub(super) async fn read_user_state(&self, id: &str) -> Result<UserState, ScimError> {
-        let (user, phone) = self.record_and_phone(id, false).await?;
+    /// writes (their `If-Match` check, their difference and their answer);
+    /// `expect_active`: see [`Provider::record_and_phone`].
+    pub(super) async fn read_user_state(
+        &self,
+        id: &str,
+        expect_active: bool,
+    ) -> Result<UserState, ScimError> {
+        let (user, phone) = self.record_and_phone(id, false, expect_active).await?;
         let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
         Ok(UserState {
             user,

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::progress::Progress;
 use super::users_read::UserState;
 use super::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
-use crate::config::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use crate::config::{CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
@@ -166,8 +166,17 @@ impl Provider {
         progress.applied(&format!("create in Zoom (id {id})"));
         self.lookups.remember_id(&email, &id).await;
         tracing::info!(user_id = %id, action = ?self.config.scim.create_action, "created Zoom user");
+        // Every create action but `create` (an invitation) makes an active user.
+        let created_active = self.config.scim.create_action != CreateAction::Create;
         let resource = self
-            .converge(&id, &normalized, selection, None, &mut progress)
+            .converge(
+                &id,
+                &normalized,
+                selection,
+                None,
+                created_active,
+                &mut progress,
+            )
             .await?
             .ok_or_else(|| ScimError::internal("the new user vanished"))?;
         Ok(WriteOutcome {
@@ -206,7 +215,7 @@ impl Provider {
                 let _guard = self.locks.lock(&format!("user:{existing}")).await;
                 let mut progress = Progress::new(format!("adopt user {existing}"), Vec::new());
                 let resource = self
-                    .converge(&existing, normalized, selection, None, &mut progress)
+                    .converge(&existing, normalized, selection, None, false, &mut progress)
                     .await?
                     .ok_or_else(|| ScimError::not_found(format!("user {existing} not found")))?;
                 Ok(WriteOutcome {
@@ -225,9 +234,10 @@ impl Provider {
         normalized: &Normalized,
         selection: &AttributeSelection,
         precondition: Option<&Precondition>,
+        expect_active: bool,
         progress: &mut Progress,
     ) -> Result<Option<ScimResource>, ScimError> {
-        let state = self.read_user_state(id).await?;
+        let state = self.read_user_state(id, expect_active).await?;
         if let Some(p) = precondition {
             p.check(&state.etag)?;
         }
@@ -262,6 +272,7 @@ impl Provider {
             &normalized,
             selection,
             Some(precondition),
+            false,
             &mut progress,
         )
         .await
@@ -280,7 +291,7 @@ impl Provider {
         let schema = SchemaRegistry::global().user();
         let patch = PatchRequest::parse(&body)?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
-        let state = self.read_user_state(id).await?;
+        let state = self.read_user_state(id, false).await?;
         precondition.check(&state.etag)?;
         let mut desired = state.json.clone();
         let ignored = patch.apply_reporting(&mut desired, schema)?;
@@ -408,7 +419,7 @@ impl Provider {
         let schema = SchemaRegistry::global().user();
         let UserState {
             json: after, etag, ..
-        } = self.read_user_state(id).await?;
+        } = self.read_user_state(id, false).await?;
         if !changes.is_empty()
             && let Ok(left) = diff(&after, desired)
         {
@@ -783,7 +794,7 @@ impl Provider {
     ) -> Result<(), ScimError> {
         let _guard = self.locks.lock(&format!("user:{id}")).await;
         let user = if precondition.if_match.is_some() {
-            let state = self.read_user_state(id).await?;
+            let state = self.read_user_state(id, false).await?;
             precondition.check(&state.etag)?;
             state.user
         } else {

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use zoom_scim::config::Config;
+use zoom_scim::config::{Config, CreateAction};
 use zoom_scim::simulator::SimSettings;
 
 use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
@@ -307,6 +307,56 @@ async fn a_phone_user_on_the_roster_is_read_in_one_round_trip() {
         assert_eq!(calls(&stats, "GET /users/{userId}"), 1);
         assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 0, "{id}");
         assert_eq!(stats["peak_in_flight"], 1);
+    }
+}
+
+/// A create reads its new user back. An active one (every create action but `create`)
+/// has its record and phone profile asked at once; an invitee (`create`) is pending, so
+/// its record alone is read.
+#[tokio::test]
+async fn a_new_user_is_read_back_in_one_round_trip() {
+    for (action, status) in [
+        (CreateAction::AutoCreate, "active"),
+        (CreateAction::Create, "pending"),
+    ] {
+        let mut config = Config::default();
+        config.scim.create_action = action;
+        let sim = SimSettings {
+            latency_ms: 30,
+            ..sim_settings(20)
+        };
+        let stack = start_stack(sim, config).await;
+        // Warm up: the group, role and site lists and the phone roster.
+        let state = stack.sim_admin("state").await;
+        let someone = state["users"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(stack.get(&format!("/Users/{someone}")).await.0, 200);
+        wait_for_roster_walk(&stack).await;
+        stack.reset_sim_stats().await;
+        let response = stack
+            .http
+            .post(format!("{}/Users", stack.service.scim_base_url))
+            .bearer_auth(SCIM_TOKEN)
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "new.hire@example.com",
+                "name": {"givenName": "New", "familyName": "Hire"},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body[ZOOM_EXT]["status"], status, "{action:?}: {body}");
+        let stats = stack.sim_admin("stats").await;
+        assert_eq!(calls(&stats, "POST /users"), 1);
+        assert_eq!(calls(&stats, "GET /users/{userId}"), 1, "{stats}");
+        let (phone_reads, peak) = if status == "active" { (1, 2) } else { (0, 1) };
+        assert_eq!(
+            calls(&stats, "GET /phone/users/{userId}"),
+            phone_reads,
+            "{action:?}: {stats}"
+        );
+        assert_eq!(stats["peak_in_flight"], peak, "{action:?}: {stats}");
     }
 }
 
