@@ -118,7 +118,14 @@ impl Progress {
                         StepError::Zoom(e) if e.outcome_unknown => {
                             "failed and may or may not have taken effect in Zoom".to_owned()
                         }
-                        StepError::Zoom(e) => format!("was not applied: {e}"),
+                        // Mapped (and logged) as a reported failure would be.
+                        StepError::Zoom(e) => {
+                            let what = format!("{}: {label}", self.what);
+                            format!(
+                                "was not applied: {}",
+                                mapping::error::to_scim(e, &what).detail
+                            )
+                        }
                         StepError::Refused(e) => format!("was not applied: {}", e.detail),
                     };
                     self.also_failed.push((label, why));
@@ -287,16 +294,14 @@ mod tests {
             let call = async move {
                 started.lock().unwrap().push(i);
                 match i {
-                    // u2 fails at once; u1 and u3 were started with it and end later.
+                    // u2 fails at once; u1 and u3 were started with it and fail later,
+                    // u1 for certain, u3 with its outcome unknown.
                     1 => Err(StepError::Zoom(zoom_error(false))),
-                    2 => {
+                    0 | 2 => {
                         let _ = opened.wait_for(|open| *open).await;
-                        Err(StepError::Zoom(zoom_error(true)))
+                        Err(StepError::Zoom(zoom_error(i == 2)))
                     }
-                    _ => {
-                        let _ = opened.wait_for(|open| *open).await;
-                        Ok(())
-                    }
+                    _ => Ok(()),
                 }
             };
             (label.clone(), call)
@@ -313,9 +318,20 @@ mod tests {
             vec![0, 1, 2],
             "nothing new after the failure"
         );
-        assert_eq!(progress.applied_steps(), ["remove member u1"]);
+        assert!(progress.applied_steps().is_empty());
+        // The error is the first failure in plan order, though u2 failed first.
         assert!(
-            err.detail.contains("'remove member u2' was not applied"),
+            err.detail.starts_with("update group g1: remove member u1:"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("'remove member u1' was not applied"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("Also run at the same time: 'remove member u2' was not applied: update group g1: remove member u2"),
             "{}",
             err.detail
         );
