@@ -551,7 +551,7 @@ impl Provider {
                     match self.zoom.remove_group_member(group_id, user_id).await {
                         // 4131 "Group member does not exist.": already not a member.
                         Err(e) if e.code != Some(4131) => Err(StepError::Zoom(e)),
-                        _ => Ok(()),
+                        _ => Ok(None),
                     }
                 };
                 (remove_label(user_id), call)
@@ -577,7 +577,7 @@ impl Provider {
                         .collect();
                     let missing = self.not_members(group_id, unreported).await;
                     if missing.is_empty() {
-                        return Ok(());
+                        return Ok(None);
                     }
                     Err(StepError::Refused(ScimError::conflict(format!(
                         "Zoom did not add user(s) {} to group {group_id}",
@@ -590,24 +590,36 @@ impl Provider {
         progress
             .run_concurrently(additions, MEMBER_CALLS_AT_ONCE)
             .await?;
-        for user_id in &plan.pending {
-            let label = pending_label(user_id);
-            let update = UpdateUser {
-                group_id: Some(group_id.to_owned()),
-                ..UpdateUser::default()
-            };
-            progress
-                .run(&label, self.zoom.update_user(user_id, &update))
-                .await?;
-            // Zoom accepts updates to pending users and may drop them: read back.
-            match self.zoom.get_user(user_id).await {
-                Ok(user) if user.group_ids.iter().any(|g| g == group_id) => {}
-                Ok(_) => progress.not_applied(format!(
-                    "pending user {user_id} was not added to group {group_id}: Zoom ignored it; it can be added once the user accepts the invitation"
-                )),
-                Err(e) => return Err(progress.failed(&label, &e)),
-            }
-        }
+        let joins: Vec<_> = plan
+            .pending
+            .iter()
+            .map(|user_id| {
+                let call = async move {
+                    let update = UpdateUser {
+                        group_id: Some(group_id.to_owned()),
+                        ..UpdateUser::default()
+                    };
+                    self.zoom.update_user(user_id, &update).await?;
+                    // Zoom accepts updates to pending users and may drop them: read back.
+                    match self.zoom.get_user(user_id).await {
+                        Ok(user) if user.group_ids.iter().any(|g| g == group_id) => Ok(None),
+                        Ok(_) => Ok(Some(format!(
+                            "pending user {user_id} was not added to group {group_id}: Zoom ignored it; it can be added once the user accepts the invitation"
+                        ))),
+                        // The update went through; whether it took, the failed read
+                        // cannot say.
+                        Err(mut e) => {
+                            e.detail_mut().outcome_unknown = true;
+                            Err(StepError::Zoom(e))
+                        }
+                    }
+                };
+                (pending_label(user_id), call)
+            })
+            .collect();
+        progress
+            .run_concurrently(joins, MEMBER_CALLS_AT_ONCE)
+            .await?;
         Ok(())
     }
 

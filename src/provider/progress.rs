@@ -38,6 +38,10 @@ pub enum StepError {
     Refused(ScimError),
 }
 
+/// What one of several steps run at once did: `Ok(None)` applied, `Ok(Some(why))` done
+/// but a change not applied (recorded like [`Progress::not_applied`]), `Err` failed.
+pub type StepResult = Result<Option<String>, StepError>;
+
 impl From<ZoomError> for StepError {
     fn from(error: ZoomError) -> Self {
         StepError::Zoom(error)
@@ -78,8 +82,8 @@ impl Progress {
         }
     }
 
-    /// Runs independent steps (each a label and its Zoom call), at most `limit` at once,
-    /// starting them in order. After a failure no new step starts, but the steps already
+    /// Runs independent steps (each a label and its Zoom calls), at most `limit` at
+    /// once, starting them in order. After a failure no new step starts, but the steps already
     /// started are awaited: a call abandoned mid-way would leave its outcome unknown. The
     /// error is the first failure's in plan order, and names the others.
     pub async fn run_concurrently<F>(
@@ -88,11 +92,11 @@ impl Progress {
         limit: usize,
     ) -> Result<(), ScimError>
     where
-        F: Future<Output = Result<(), StepError>>,
+        F: Future<Output = StepResult>,
     {
         let mut steps = steps.into_iter().enumerate();
         let mut running = FuturesUnordered::new();
-        let mut outcomes: Vec<(usize, String, Result<(), StepError>)> = Vec::new();
+        let mut outcomes: Vec<(usize, String, StepResult)> = Vec::new();
         let mut failed = false;
         loop {
             while !failed && running.len() < limit.max(1) {
@@ -111,7 +115,11 @@ impl Progress {
         let mut first_failure = None;
         for (_, label, outcome) in outcomes {
             match outcome {
-                Ok(()) => self.applied(&label),
+                Ok(None) => self.applied(&label),
+                Ok(Some(why)) => {
+                    self.applied(&label);
+                    self.not_applied(why);
+                }
                 Err(error) if first_failure.is_none() => first_failure = Some((label, error)),
                 Err(error) => {
                     let why = match &error {
@@ -301,7 +309,7 @@ mod tests {
                         let _ = opened.wait_for(|open| *open).await;
                         Err(StepError::Zoom(zoom_error(i == 2)))
                     }
-                    _ => Ok(()),
+                    _ => Ok(None),
                 }
             };
             (label.clone(), call)
@@ -352,7 +360,7 @@ mod tests {
         let mut progress = Progress::new("update group g1", labels.clone());
         let steps = labels
             .iter()
-            .map(|l| (l.clone(), async { Ok::<(), StepError>(()) }));
+            .map(|l| (l.clone(), async { Ok::<_, StepError>(None) }));
         progress.run_concurrently(steps, 4).await.unwrap();
         assert_eq!(progress.applied_steps(), labels.as_slice());
     }

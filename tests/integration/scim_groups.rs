@@ -1065,7 +1065,7 @@ async fn group_deletion_can_be_switched_off() {
 
 #[tokio::test]
 async fn pending_users_join_through_a_user_update() {
-    let stack = start_stack(sim_settings(60), Config::default()).await;
+    let stack = start_stack(sim_settings(120), Config::default()).await;
     let pending = user_ids(&stack, "pending").await;
     assert!(!pending.is_empty(), "seed has pending users");
     let sales = sim_group_by_name(&stack, "Sales").await.expect("Sales");
@@ -1089,6 +1089,53 @@ async fn pending_users_join_through_a_user_update() {
     // Zoom ignores pending users in member adds: the service used the documented way.
     assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 0);
     assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 1);
+
+    // The others at once (their joins run side by side), each read back.
+    let others = &pending[1..];
+    assert!(others.len() >= 2, "seed has several pending users");
+    stack.reset_sim_stats().await;
+    let values: Vec<Value> = others.iter().map(|u| json!({"value": u})).collect();
+    let r = patch(
+        &stack,
+        &format!("/Groups/{id}"),
+        json!([{"op": "add", "path": "members", "value": values}]),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert!(r.header("warning").is_none());
+    let members = sim_group(&stack, &id).await.expect("group").1;
+    assert!(others.iter().all(|u| members.contains(u)));
+    assert_eq!(
+        stack.zoom_calls("PATCH /users/{userId}").await,
+        others.len() as u64
+    );
+
+    // Zoom answers 204 and drops the join: the read-back finds it, and the answer
+    // says so in a Warning instead of claiming it.
+    let engineering = sim_group_by_name(&stack, "Engineering")
+        .await
+        .expect("Engineering");
+    let other_id = engineering["id"].as_str().expect("id").to_owned();
+    stack
+        .add_fault(
+            json!({"method": "PATCH", "path": "/users/{userId}", "count": 1,
+                          "action": "respond", "status": 204}),
+        )
+        .await;
+    let r = patch(
+        &stack,
+        &format!("/Groups/{other_id}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": pending[0]}]}]),
+    )
+    .await;
+    assert!(r.status == 200 || r.status == 204, "{}", r.body);
+    let warning = r.header("warning").expect("a Warning header");
+    assert!(
+        warning.contains(&format!("pending user {} was not added", pending[0])),
+        "{warning}"
+    );
+    let members = sim_group(&stack, &other_id).await.expect("group").1;
+    assert!(!members.contains(&pending[0]));
 }
 
 #[tokio::test]
