@@ -297,8 +297,8 @@ pub async fn run(
         .collect();
     drop(active);
     drop(state);
-    if ids.is_empty() || phone_ids.is_empty() {
-        bail!("no active users, or none with Zoom Phone, to read");
+    if ids.is_empty() {
+        bail!("no active users to read");
     }
     let phone_only = Arc::new(phone_ids.iter().cloned().collect::<Vec<_>>());
     let ids = Arc::new(ids);
@@ -369,26 +369,34 @@ pub async fn run(
         },
     )
     .await?;
-    sim.put_config(&json!({"latency_ms": latency_ms, "jitter_ms": 0}))
-        .await?;
-    let at_latency = level(
-        sim,
-        service,
-        &http,
-        targets,
-        &phone_only,
-        Shape {
-            label: "phone users, Zoom latency, concurrency 1",
-            concurrency: 1,
-            rate: None,
-            requests: 100,
-        },
-    )
-    .await;
-    sim.put_config(&json!({"latency_ms": 0, "jitter_ms": 0}))
-        .await?;
-    let at_latency = at_latency?;
-    for l in [&closed, &open, &single, &at_latency] {
+    // An account without Zoom Phone (`--phone-share 0`) has no phone users to read.
+    let at_latency = if phone_only.is_empty() {
+        None
+    } else {
+        sim.put_config(&json!({"latency_ms": latency_ms, "jitter_ms": 0}))
+            .await?;
+        let level = level(
+            sim,
+            service,
+            &http,
+            targets,
+            &phone_only,
+            Shape {
+                label: "phone users, Zoom latency, concurrency 1",
+                concurrency: 1,
+                rate: None,
+                requests: 100,
+            },
+        )
+        .await;
+        sim.put_config(&json!({"latency_ms": 0, "jitter_ms": 0}))
+            .await?;
+        Some(level?)
+    };
+    for l in [&closed, &open, &single]
+        .into_iter()
+        .chain(at_latency.as_ref())
+    {
         let c = l.label;
         section.row(format!("{c}: through the service"), l.service.cell());
         section.row(format!("{c}: straight to the simulator"), l.direct.cell());
@@ -412,24 +420,27 @@ pub async fn run(
             format!("{:.3}", l.zoom_calls_per_request),
         );
     }
-    section.row(
-        format!(
-            "{}: Zoom round trips per read (p50 / {latency_ms} ms)",
-            at_latency.label
-        ),
-        format!(
-            "service {:.2}, direct {:.2}",
-            at_latency.service.p50_ms / latency_ms.max(1) as f64,
-            at_latency.direct.p50_ms / latency_ms.max(1) as f64
-        ),
-    );
+    let round_trips = |p50_ms: f64| p50_ms / latency_ms.max(1) as f64;
+    if let Some(l) = &at_latency {
+        section.row(
+            format!(
+                "{}: Zoom round trips per read (p50 / {latency_ms} ms)",
+                l.label
+            ),
+            format!(
+                "service {:.2}, direct {:.2}",
+                round_trips(l.service.p50_ms),
+                round_trips(l.direct.p50_ms)
+            ),
+        );
+    }
     section.json = json!({
         "closed_loop_c32": closed.json(),
         "open_loop": open.json(),
         "closed_loop_c1": single.json(),
-        "phone_users_at_latency_c1": at_latency.json(),
+        "phone_users_at_latency_c1": at_latency.as_ref().map(Level::json),
         "zoom_latency_ms": latency_ms,
-        "phone_user_read_p50_round_trips": round(at_latency.service.p50_ms / latency_ms.max(1) as f64, 2),
+        "phone_user_read_p50_round_trips": at_latency.as_ref().map(|l| round(round_trips(l.service.p50_ms), 2)),
         "added_p50_ms": round(closed.added_p50(), 3),
         "added_p99_ms": round(closed.added_p99(), 3),
         "service_requests_per_cpu_s": round(closed.per_core(), 1),
