@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use crate::floor::{Budget, Floor, MinimumCalls, calls_by_category};
 use crate::report::{Outcome, Percentiles, Section, round, seconds};
-use crate::stack::{SCIM_TOKEN, Service, Sim};
+use crate::stack::{SCIM_TOKEN, Service, Sim, member_ids};
 
 /// Concurrent SCIM clients.
 pub const CLIENTS: usize = 8;
@@ -329,15 +329,7 @@ fn plan(state: &Value, run_tag: &str) -> Result<Plan> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|g| {
-            let members = g["member_ids"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            Some((g["id"].as_str()?, members))
-        })
+        .filter_map(|g| Some((g["id"].as_str()?, member_ids(g).collect())))
         .collect();
     if groups.is_empty() && n_adds > 0 {
         return Err(anyhow!("the simulated account has no groups"));
@@ -668,12 +660,7 @@ fn check_state(before: &Value, after: &Value, plan: &Plan, ran: &HashSet<Kind>) 
             .into_iter()
             .flatten()
             .filter_map(|g| {
-                let ids = g["member_ids"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m.as_str().map(str::to_owned))
-                    .collect();
+                let ids = member_ids(g).map(str::to_owned).collect();
                 Some((g["id"].as_str()?.to_owned(), ids))
             })
             .collect()

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::floor::{Budget, Floor, MinimumCalls, calls_by_category, pages};
 use crate::report::{Section, round, seconds};
-use crate::stack::{SCIM_TOKEN, Service, Sim};
+use crate::stack::{SCIM_TOKEN, Service, Sim, member_ids};
 
 /// Members before the change.
 const MEMBERS: usize = 3_000;
@@ -53,13 +53,7 @@ async fn members_in_zoom(sim: &Sim, id: &str) -> Result<HashSet<String>> {
         .flatten()
         .find(|g| g["id"] == id)
         .ok_or_else(|| anyhow!("group {id} is not in the simulator"))?;
-    Ok(group["member_ids"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect())
+    Ok(member_ids(group).map(str::to_owned).collect())
 }
 
 /// Runs scenario 6 against a service with its default settings.

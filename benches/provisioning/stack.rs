@@ -94,6 +94,15 @@ impl CallStats {
     }
 }
 
+/// The member ids of one group of `GET /_sim/state`.
+pub fn member_ids(group: &Value) -> impl Iterator<Item = &str> {
+    group["member_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
 /// What the seeded account holds, read from `GET /_sim/state` and `GET /_sim/config`.
 #[derive(Debug, Clone, Default)]
 pub struct Census {

@@ -161,7 +161,7 @@ impl Provider {
         sites: &SiteDirectory,
         use_roster: bool,
     ) -> Result<Option<PhoneView>, ScimError> {
-        if !sites.phone_enabled() || !may_have_phone(user) {
+        if !may_have_phone(user) {
             return Ok(None);
         }
         if use_roster && self.lookups.phone_known(id) == Some(false) {
@@ -172,12 +172,15 @@ impl Provider {
 
     /// `GET /phone/users/{id}` as a phone view, correcting the roster with the answer;
     /// `None` when the user has no Zoom Phone (404 code 1001, Java connector doc 5.3)
-    /// or the account has none (403).
+    /// or the account has none (no call then, or 403).
     pub(super) async fn phone_profile(
         &self,
         id: &str,
         sites: &SiteDirectory,
     ) -> Result<Option<PhoneView>, ScimError> {
+        if !sites.phone_enabled() {
+            return Ok(None);
+        }
         let found = self.zoom.get_phone_user(id).await;
         let no_profile =
             |e: &ZoomError| e.code == Some(1001) || (e.is_not_found() && e.code.is_none());

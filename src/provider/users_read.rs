@@ -370,13 +370,7 @@ impl Provider {
             let phone = self.phone_of(&user, id, &sites, use_roster).await?;
             return Ok((user, phone));
         }
-        let phone = async {
-            let sites = self.phone_sites().await?;
-            if !sites.phone_enabled() {
-                return Ok(None);
-            }
-            self.phone_profile(id, &sites).await
-        };
+        let phone = async { self.phone_profile(id, &*self.phone_sites().await?).await };
         let (user, phone) = tokio::join!(self.user_record(id), phone);
         let user = user?;
         if !may_have_phone(&user) {
