@@ -5,6 +5,7 @@
 //! sending the same request again converges (every step is computed as a difference
 //! against Zoom's current state, so replays only redo what is missing).
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures::StreamExt;
@@ -21,6 +22,9 @@ pub struct Progress {
     what: String,
     /// Labels of every planned step, in order.
     planned: Vec<String>,
+    /// The same labels as a set: a group write plans thousands of steps, and each
+    /// applied one is checked against the plan.
+    planned_set: HashSet<String>,
     /// Labels of the steps Zoom accepted.
     applied: Vec<String>,
     /// Changes deliberately not applied (e.g. refused for a pending user), with why.
@@ -54,6 +58,7 @@ impl Progress {
     pub fn new(what: impl Into<String>, planned: Vec<String>) -> Self {
         Progress {
             what: what.into(),
+            planned_set: planned.iter().cloned().collect(),
             planned,
             applied: Vec::new(),
             not_applied: Vec::new(),
@@ -63,7 +68,9 @@ impl Progress {
 
     /// Adds a step to the plan after the fact (steps discovered while running).
     pub fn plan(&mut self, label: impl Into<String>) {
-        self.planned.push(label.into());
+        let label = label.into();
+        self.planned_set.insert(label.clone());
+        self.planned.push(label);
     }
 
     /// Runs one Zoom call labelled `label`; on success records it as applied, on
@@ -150,7 +157,7 @@ impl Progress {
     /// Records `label` as applied (for steps that needed no Zoom call or were done by
     /// a helper that reports success itself).
     pub fn applied(&mut self, label: &str) {
-        if !self.planned.iter().any(|p| p == label) {
+        if self.planned_set.insert(label.to_owned()) {
             self.planned.push(label.to_owned());
         }
         self.applied.push(label.to_owned());
@@ -202,6 +209,8 @@ impl Progress {
     }
 
     fn remaining_after(&self, label: &str) -> Vec<String> {
+        let applied: HashSet<&str> = self.applied.iter().map(String::as_str).collect();
+        let also_failed: HashSet<&str> = self.also_failed.iter().map(|(s, _)| s.as_str()).collect();
         let mut seen_failed = false;
         self.planned
             .iter()
@@ -211,8 +220,8 @@ impl Progress {
                     return false;
                 }
                 seen_failed
-                    && !self.applied.contains(step)
-                    && !self.also_failed.iter().any(|(failed, _)| failed == *step)
+                    && !applied.contains(step.as_str())
+                    && !also_failed.contains(step.as_str())
             })
             .cloned()
             .collect()
