@@ -160,6 +160,22 @@ mod ops {
     pub const LIST_CALLING_PLANS: Op = Op::phone("GET", "/phone/calling_plans", Medium);
 }
 
+/// How far Zoom's clock may trail this host's when a user's creation time is compared
+/// with the time a create was sent. Too small a margin only turns a lost answer into a
+/// 409 (the safe side); too large one would let a user created just before by someone
+/// else pass for this call's.
+const CREATE_CLOCK_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
+/// Whether a user whose `user_created_at` is `created_at` was made by a create sent at
+/// `sent_at`. Zoom gives whole seconds; a missing or unreadable time proves nothing.
+/// (`created_at` is no use here: for a pending user it is the time of the read, contract
+/// section 3.)
+fn created_by_call_at(created_at: Option<&str>, sent_at: chrono::DateTime<Utc>) -> bool {
+    created_at
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| t.with_timezone(&Utc) >= sent_at - CREATE_CLOCK_MARGIN)
+}
+
 /// Checks whether a non-idempotent call already took effect; `Some(body)` stands in for
 /// the answer that was lost.
 type EffectCheck<'a> =
@@ -720,13 +736,33 @@ impl ZoomClient {
     /// `POST /users`. An email already in use gives [`ErrorKind::Duplicate`]. If the
     /// answer is lost, the user is looked up by email before any replay, so a lost answer
     /// never creates a second invitation.
+    ///
+    /// A user found by that look-up counts as this call's only if Zoom created it after
+    /// the call was sent ([`created_by_call_at`]): an account that already had the e-mail
+    /// is never taken for a new one (the replay then meets Zoom's 409 code 1005).
     pub async fn create_user(&self, user: &CreateUser) -> Result<CreatedUser, ZoomError> {
         let body = serde_json::to_value(user)
             .map_err(|e| config_error(format!("cannot encode the user: {e}")))?;
         let email = user.user_info.email.clone();
+        let sent_at = Utc::now();
         let check: EffectCheck<'_> = Box::new(move || {
             let path = format!("/users/{}", seg(&email));
-            Box::pin(self.find(ops::GET_USER, path))
+            Box::pin(async move {
+                let Some(found) = self.find(ops::GET_USER, path).await? else {
+                    return Ok(None);
+                };
+                let created_at = serde_json::from_slice::<ZoomUser>(&found)
+                    .ok()
+                    .and_then(|u| u.user_created_at);
+                if created_by_call_at(created_at.as_deref(), sent_at) {
+                    return Ok(Some(found));
+                }
+                tracing::warn!(
+                    user_created_at = created_at.as_deref().unwrap_or("absent"),
+                    "a user with this e-mail exists, but not one this create made: treated as a duplicate"
+                );
+                Ok(None)
+            })
         });
         self.call_json(
             Request::new(ops::CREATE_USER, "/users".into())
@@ -857,7 +893,24 @@ impl ZoomClient {
 
     /// `POST /groups`. A taken name gives [`ErrorKind::Duplicate`]; a lost answer is
     /// checked by listing groups before any replay.
+    ///
+    /// Zoom's groups carry no creation time, so the name is looked up first (one Medium
+    /// list call; Zoom allows 100 group creates a day): only then does a group found
+    /// after a lost answer prove that this call made it, and a group that already had
+    /// the name is never taken for a new one.
     pub async fn create_group(&self, name: &str) -> Result<Group, ZoomError> {
+        if let Some(existing) = self.find_group_by_name(name).await? {
+            // As Zoom answers a taken name: 409 code 4132.
+            let mut err = ZoomError::new(
+                ErrorKind::Duplicate,
+                "POST",
+                ops::CREATE_GROUP.path,
+                format!("Group name {} is already in use.", existing.name),
+            );
+            err.detail_mut().status = Some(409);
+            err.detail_mut().code = Some(4132);
+            return Err(err);
+        }
         let check: EffectCheck<'_> = Box::new(move || {
             Box::pin(async move {
                 Ok(self
@@ -1356,6 +1409,23 @@ fn member_key(member: &Member) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_user_created_after_the_call_was_sent_is_the_calls() {
+        let sent = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00.700Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // Zoom's whole seconds, and a clock a little behind ours.
+        assert!(created_by_call_at(Some("2026-11-22T10:00:00Z"), sent));
+        assert!(created_by_call_at(Some("2026-11-22T09:59:57Z"), sent));
+        assert!(created_by_call_at(Some("2026-11-22T10:00:03Z"), sent));
+        // An account that was there before.
+        assert!(!created_by_call_at(Some("2026-11-22T09:59:50Z"), sent));
+        assert!(!created_by_call_at(Some("2021-01-10T22:01:07Z"), sent));
+        // Nothing to go by.
+        assert!(!created_by_call_at(None, sent));
+        assert!(!created_by_call_at(Some("yesterday"), sent));
+    }
 
     #[test]
     fn numbers_compare_by_digits() {

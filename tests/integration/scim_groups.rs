@@ -1450,3 +1450,54 @@ async fn measure_10k_member_group() {
         set(&members)
     );
 }
+
+#[tokio::test]
+async fn a_group_create_whose_outcome_is_unknown_never_takes_over_an_existing_group() {
+    let stack = start_stack(sim_settings(40), Config::default()).await;
+    let legal = sim_group_by_name(&stack, "Legal")
+        .await
+        .expect("seeded Legal");
+    let legal_id = legal["id"].as_str().unwrap().to_owned();
+    let members_before = sim_group(&stack, &legal_id).await.unwrap().1;
+    // A gateway error: whether Zoom created anything is unknown.
+    stack
+        .add_fault(
+            json!({"method": "POST", "path": "/groups", "count": 1, "action": "respond",
+                          "status": 502, "body": "<html>502 Bad Gateway</html>"}),
+        )
+        .await;
+    let r = post(
+        &stack,
+        "/Groups",
+        json!({"schemas": [GROUP], "displayName": "Legal"}),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.body["scimType"], "uniqueness");
+    assert_eq!(
+        sim_group(&stack, &legal_id).await.unwrap().1,
+        members_before
+    );
+
+    // A new name whose create took effect but lost its answer: created once, 201.
+    stack
+        .add_fault(
+            json!({"method": "POST", "path": "/groups", "count": 1, "action": "apply_then_drop"}),
+        )
+        .await;
+    let r = post(
+        &stack,
+        "/Groups",
+        json!({"schemas": [GROUP], "displayName": "Brand New"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let state = stack.sim_admin("state").await;
+    let named = state["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["name"] == "Brand New")
+        .count();
+    assert_eq!(named, 1, "created exactly once");
+}

@@ -906,6 +906,61 @@ async fn a_lost_create_answer_creates_exactly_one_user() {
 }
 
 #[tokio::test]
+async fn a_create_whose_outcome_is_unknown_never_takes_over_an_existing_user() {
+    // Zoom answers 503, or the connection drops, on `POST /users` for an e-mail that
+    // already has an account (here a deactivated one): the look-up after the failure
+    // finds that account, which must not pass for the new one (409, nothing changed).
+    let faults = [
+        json!({"action": "respond", "status": 503}),
+        json!({"action": "drop"}),
+    ];
+    for fault in faults {
+        let stack = start_stack(sim_settings(40), config()).await;
+        let existing = seeded(&stack, "inactive").await;
+        let email = existing["email"].as_str().unwrap().to_owned();
+        let mut fault_spec = json!({"method": "POST", "path": "/users", "count": 1});
+        fault_spec
+            .as_object_mut()
+            .unwrap()
+            .extend(fault.as_object().unwrap().clone());
+        stack.add_fault(fault_spec).await;
+        let mut body = entra_create(&email);
+        body["name"] = json!({"givenName": "Someone", "familyName": "Else"});
+        let answer = send(&stack, "POST", "/Users", Some(body)).await;
+        assert_eq!(answer.status, 409, "{fault}: {}", answer.body);
+        assert_eq!(answer.body["scimType"], "uniqueness", "{fault}");
+        let after = sim_user(&stack, existing["id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(after["status"], "inactive", "{fault}: not reactivated");
+        assert_eq!(after["first_name"], existing["first_name"], "{fault}");
+        assert_eq!(after["last_name"], existing["last_name"], "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_still_answered_201_once() {
+    // The create took effect and its answer was lost, then the replay met Zoom's 409:
+    // the user Zoom created just now is this request's.
+    let stack = start_stack(sim_settings(40), config()).await;
+    stack
+        .add_fault(json!({"method": "POST", "path": "/users", "count": 1, "action": "apply_then_respond", "status": 502}))
+        .await;
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("again@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let zoom = sim_user_by_email(&stack, "again@example.com")
+        .await
+        .unwrap();
+    assert_eq!(answer.body["id"], zoom["id"]);
+}
+
+#[tokio::test]
 async fn deactivation_signs_the_user_out_when_configured() {
     let mut config = config();
     config.scim.logout_on_deactivate = true;

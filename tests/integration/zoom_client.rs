@@ -91,7 +91,8 @@ impl Mock {
         let id = format!("id{n:04}&x");
         self.users.lock().unwrap().push(json!({
             "id": id, "email": email, "first_name": "F", "last_name": format!("L{n}"),
-            "type": 1, "status": status
+            "type": 1, "status": status,
+            "user_created_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
         }));
         id
     }
@@ -751,6 +752,23 @@ async fn a_lost_create_user_answer_does_not_create_a_duplicate() {
         .unwrap_err();
     assert!(err.is_duplicate());
     assert_eq!(err.code, Some(1005));
+
+    // An account made long ago, and a create that fails before reaching Zoom: the
+    // look-up finds the old account, which is not this call's; the replay meets 409.
+    let old = mock.add_user("dan@example.com", "inactive");
+    mock.users
+        .lock()
+        .unwrap()
+        .iter_mut()
+        .find(|u| u["id"] == old)
+        .unwrap()["user_created_at"] = json!("2021-01-10T22:01:07Z");
+    mock.script("POST", "/users", Act::Reply(503, vec![], "down".into()));
+    let err = client
+        .create_user(&new_user("dan@example.com"))
+        .await
+        .unwrap_err();
+    assert!(err.is_duplicate(), "{err:?}");
+    assert_eq!(mock.users.lock().unwrap().len(), 4);
 }
 
 #[tokio::test]
