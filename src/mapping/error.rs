@@ -3,7 +3,7 @@
 //! client a status, a `scimType` and a detail without Zoom internals or secrets.
 
 use crate::scim::error::ScimError;
-use crate::zoom::error::{ErrorKind, ZoomError};
+use crate::zoom::error::{DailyScope, ErrorKind, ZoomError};
 
 /// Converts a Zoom failure met while doing `what` (e.g. "create user a@x.com").
 pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
@@ -66,12 +66,28 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
                 .retry_at
                 .map(|at| (at - chrono::Utc::now()).num_seconds().max(1) as u64)
                 .unwrap_or(3600);
-            ScimError::unavailable(
-                format!(
-                    "{what}: Zoom's daily rate limit for this account is spent; retry after the reset"
+            match err.daily_scope() {
+                // One user's limit (e.g. three e-mail changes a day): this request waits,
+                // the service does not.
+                Some(DailyScope::User) => ScimError::too_many_requests(
+                    format!(
+                        "{what}: Zoom's daily limit of this change for this user is reached; retry after the reset{zoom_says}"
+                    ),
+                    Some(retry_after),
                 ),
-                Some(retry_after),
-            )
+                Some(DailyScope::Endpoint) => ScimError::unavailable(
+                    format!(
+                        "{what}: Zoom's daily limit of this kind of call for this account is reached; retry after the reset (other requests are served){zoom_says}"
+                    ),
+                    Some(retry_after),
+                ),
+                _ => ScimError::unavailable(
+                    format!(
+                        "{what}: Zoom's daily rate limit for this account is spent; retry after the reset"
+                    ),
+                    Some(retry_after),
+                ),
+            }
         }
         ErrorKind::RateLimited { daily: false } => ScimError::too_many_requests(
             format!("{what}: Zoom's per-second rate limit kept refusing after retries"),

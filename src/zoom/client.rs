@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::auth::{AccessToken, HttpTokenSource, TokenProvider};
-use super::error::{ErrorKind, PartialProgress, ZoomError};
+use super::error::{DailyScope, ErrorKind, PartialProgress, ZoomError};
 use super::limits::{ApiFamily, Category};
 use super::model::{
     AccountCallingPlan, AddMembersResponse, AddedMembers, CreateUser, CreatedUser, DeleteUser,
@@ -369,15 +369,34 @@ impl ZoomClient {
         loop {
             attempts += 1;
             span.record("attempt", attempts);
-            if let Some(until) = inner.limits.daily_block(op.family, op.category, Utc::now()) {
+            let now = Utc::now();
+            let blocked = match inner.limits.daily_block(op.family, op.category, now) {
+                Some(until) => Some((
+                    until,
+                    format!(
+                        "You have reached the maximum daily rate limit for this API (the daily {} quota); not calling Zoom until it resets",
+                        op.category
+                    ),
+                )),
+                None => inner
+                    .limits
+                    .endpoint_daily_block(op.method, op.path, now)
+                    .map(|until| {
+                        (
+                            until,
+                            format!(
+                                "The daily rate limit of {} {} API requests permitted for this account is reached; not calling Zoom until it resets",
+                                op.method, op.path
+                            ),
+                        )
+                    }),
+            };
+            if let Some((until, message)) = blocked {
                 let mut err = ZoomError::new(
                     ErrorKind::RateLimited { daily: true },
                     op.method,
                     op.path,
-                    format!(
-                        "the daily {} quota is spent; not calling Zoom until it resets",
-                        op.category
-                    ),
+                    message,
                 );
                 let d = err.detail_mut();
                 d.retry_at = Some(until);
@@ -450,16 +469,29 @@ impl ZoomClient {
                 }
                 return Err(err);
             }
-            if err.is_daily_limit() {
+            if let Some(scope) = err.daily_scope() {
                 let until = err
                     .retry_at
                     .unwrap_or_else(|| super::error::next_utc_midnight(Utc::now()));
-                inner.limits.block_daily(op.family, op.category, until);
-                if let Some(category) = err.category {
-                    inner.limits.block_daily(op.family, category, until);
-                }
                 metrics::counter!("zoom_rate_limited_total", "type" => "daily").increment(1);
-                tracing::warn!(category = %op.category, retry_at = %until, "Zoom daily rate limit reached; failing fast until it resets");
+                // Only the quota Zoom says is spent waits: a user's or one call's daily
+                // limit must not stop every other call of the category for a day.
+                match scope {
+                    DailyScope::Category => {
+                        inner.limits.block_daily(op.family, op.category, until);
+                        if let Some(category) = err.category {
+                            inner.limits.block_daily(op.family, category, until);
+                        }
+                        tracing::warn!(category = %op.category, retry_at = %until, "Zoom daily rate limit of the category reached; its calls fail fast until it resets");
+                    }
+                    DailyScope::Endpoint => {
+                        inner.limits.block_endpoint_daily(op.method, op.path, until);
+                        tracing::warn!(method = op.method, path = op.path, retry_at = %until, "Zoom daily limit of this kind of call reached; these calls fail fast until it resets");
+                    }
+                    DailyScope::User => {
+                        tracing::warn!(method = op.method, path = op.path, retry_at = %until, "Zoom daily limit for one user reached; other users' calls go on");
+                    }
+                }
                 return Err(err);
             }
             if err.is_rate_limited() {

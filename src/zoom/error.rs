@@ -16,6 +16,17 @@ use super::retry::{RetryAfter, parse_retry_after};
 pub const TRACKING_ID_HEADER: &str = "x-zm-trackingid";
 /// The category of the endpoint that answered (contract section 7.3).
 pub const RATE_CATEGORY_HEADER: &str = "x-ratelimit-category";
+/// Whose daily quota a daily 429 says is spent ([`ZoomError::daily_scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyScope {
+    /// The account's quota of the call's rate-limit category: every call of it waits.
+    Category,
+    /// The account's quota of this kind of call (e.g. creating users): only it waits.
+    Endpoint,
+    /// One user's quota (e.g. three e-mail changes a day): nothing else waits.
+    User,
+}
+
 /// `QPS` or `Daily-limit` on a 429 (contract section 7.3).
 pub const RATE_TYPE_HEADER: &str = "x-ratelimit-type";
 
@@ -342,9 +353,29 @@ impl ZoomError {
         matches!(self.kind, ErrorKind::RateLimited { .. })
     }
 
-    /// The daily quota of the category is spent; see `retry_at`.
+    /// A daily limit refused the call; see `retry_at` and [`ZoomError::daily_scope`].
     pub fn is_daily_limit(&self) -> bool {
         self.kind == ErrorKind::RateLimited { daily: true }
+    }
+
+    /// What a daily 429 is spent for, read from Zoom's message (contract section 7):
+    /// the account's quota of a whole category ("You have reached the maximum daily rate
+    /// limit for this API"), the account's quota of one kind of call ("...daily rate limit
+    /// (10000) of Create User API requests permitted for this account"), or one user's
+    /// ("...(3) of Update User Email API requests permitted for this particular user").
+    /// `None` for any other error.
+    pub fn daily_scope(&self) -> Option<DailyScope> {
+        if !self.is_daily_limit() {
+            return None;
+        }
+        let message = self.message.to_ascii_lowercase();
+        Some(if message.contains("particular user") {
+            DailyScope::User
+        } else if message.contains("api requests permitted for this account") {
+            DailyScope::Endpoint
+        } else {
+            DailyScope::Category
+        })
     }
 
     /// Zoom is down, unreachable or too slow.
@@ -689,6 +720,42 @@ mod tests {
         assert!(err.message.chars().count() <= 121);
         assert!(!err.message.contains('<'));
         assert!(err.outcome_unknown);
+    }
+
+    #[test]
+    fn a_daily_429_says_whose_quota_is_spent() {
+        let daily = |message: &str| {
+            answer(
+                429,
+                &[(RATE_TYPE_HEADER, "Daily-limit")],
+                &serde_json::json!({"code": 429, "message": message}).to_string(),
+            )
+            .daily_scope()
+        };
+        assert_eq!(
+            daily(
+                "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."
+            ),
+            Some(DailyScope::Category)
+        );
+        assert_eq!(
+            daily(
+                "You have exceeded the daily rate limit (10000) of Create User API requests permitted for this account. You may resume these requests at GMT 00:00:00."
+            ),
+            Some(DailyScope::Endpoint)
+        );
+        assert_eq!(
+            daily(
+                "You have exceeded the daily rate limit (3) of Update User Email API requests permitted for this particular user. You may resume these requests after 24 hours."
+            ),
+            Some(DailyScope::User)
+        );
+        let qps = answer(
+            429,
+            &[(RATE_TYPE_HEADER, "QPS")],
+            r#"{"code":429,"message":"x"}"#,
+        );
+        assert_eq!(qps.daily_scope(), None);
     }
 
     #[test]

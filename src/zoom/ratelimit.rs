@@ -53,6 +53,8 @@ pub(crate) struct RateLimits<C: Clock = QuantaClock> {
     buckets: HashMap<(ApiFamily, Category), Bucket<C>>,
     clock: C,
     daily_blocks: Mutex<HashMap<(ApiFamily, Category), DateTime<Utc>>>,
+    /// Daily quotas of one kind of call, by method and path template.
+    endpoint_blocks: Mutex<HashMap<(&'static str, &'static str), DateTime<Utc>>>,
 }
 
 /// `limit` multiplied by `scale` (Zoom raises limits for some accounts on request), at
@@ -99,6 +101,7 @@ impl<C: Clock + Clone> RateLimits<C> {
             buckets,
             clock,
             daily_blocks: Mutex::new(HashMap::new()),
+            endpoint_blocks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -148,6 +151,43 @@ impl<C: Clock + Clone> RateLimits<C> {
         for c in shared {
             let entry = blocks.entry((family, *c)).or_insert(until);
             *entry = (*entry).max(until);
+        }
+    }
+
+    /// Remembers that the account's daily quota of one kind of call (`method` on the
+    /// path template `path`) is spent until `until`; other calls go on.
+    pub fn block_endpoint_daily(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        until: DateTime<Utc>,
+    ) {
+        let mut blocks = self
+            .endpoint_blocks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = blocks.entry((method, path)).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// When the daily quota of `method` on `path` comes back, if it is spent at `now`.
+    pub fn endpoint_daily_block(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let mut blocks = self
+            .endpoint_blocks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match blocks.get(&(method, path)) {
+            Some(until) if *until > now => Some(*until),
+            Some(_) => {
+                blocks.remove(&(method, path));
+                None
+            }
+            None => None,
         }
     }
 

@@ -961,6 +961,70 @@ async fn a_create_whose_answer_was_lost_is_still_answered_201_once() {
 }
 
 #[tokio::test]
+async fn a_daily_limit_of_one_user_or_one_kind_of_call_stops_nothing_else() {
+    let stack = start_stack(sim_settings(40), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    // Zoom allows three e-mail changes per user a day; the fourth is this user's 429.
+    for i in 1..=4 {
+        let rename = patch(
+            json!([{"op": "replace", "path": "userName", "value": format!("renamed.{i}@example.com")}]),
+        );
+        let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(rename)).await;
+        if i < 4 {
+            assert_eq!(answer.status, 200, "rename {i}: {}", answer.body);
+            continue;
+        }
+        assert_eq!(answer.status, 429, "{}", answer.body);
+        let retry_after: u64 = answer.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry_after > 3600, "until the window ends: {retry_after}");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(detail.contains("for this user"), "{detail}");
+    }
+    // Everything else goes on: reads and writes of other users, and creates.
+    let other = seeded(&stack, "inactive").await;
+    let other_id = other["id"].as_str().unwrap();
+    let answer = send(&stack, "GET", &format!("/Users/{other_id}"), None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let title = patch(json!([{"op": "replace", "path": "title", "value": "Still served"}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(title)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(entra_create("after.limit@example.com")),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+
+    // The account's daily quota of user creates: creates wait for the reset (without
+    // asking Zoom again), other calls go on.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%dT00:00:00Z")
+        .to_string();
+    stack
+        .add_fault(json!({
+            "method": "POST", "path": "/users", "count": 1, "action": "respond", "status": 429,
+            "headers": {"X-RateLimit-Type": "Daily-limit", "Retry-After": tomorrow},
+            "body": {"code": 429, "message": "You have exceeded the daily rate limit (10000) of Create User API requests permitted for this account. You may resume these requests at GMT 00:00:00."}
+        }))
+        .await;
+    for email in ["one.more@example.com", "and.another@example.com"] {
+        let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
+        assert_eq!(answer.status, 503, "{}", answer.body);
+        assert!(answer.header("retry-after").is_some());
+    }
+    assert_eq!(
+        stack.zoom_calls("POST /users").await,
+        2,
+        "the second create did not ask Zoom"
+    );
+    let answer = send(&stack, "GET", &format!("/Users/{other_id}"), None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+#[tokio::test]
 async fn deactivation_signs_the_user_out_when_configured() {
     let mut config = config();
     config.scim.logout_on_deactivate = true;
