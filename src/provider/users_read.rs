@@ -437,19 +437,16 @@ impl Provider {
         Ok((json, version.unwrap_or_default()))
     }
 
-    /// `GET /Users/{id}`. The phone profile is read only when the selected attributes
-    /// include phone attributes; without it the resource is partial and carries no
-    /// version.
+    /// `GET /Users/{id}`, read in full whatever `attributes` selects: RFC 7644 section
+    /// 3.14, a service provider that versions resources "MUST include the ETag header"
+    /// in a GET's response, and the version covers the phone profile (asked at the same
+    /// time as the record for users on the phone roster).
     pub async fn get_user(
         &self,
         id: &str,
         selection: &AttributeSelection,
     ) -> Result<ScimResource, ScimError> {
-        let needs = Needs {
-            phone: PHONE_PATHS.iter().any(|p| selection.wants(p)),
-            ..Needs::all()
-        };
-        let (_, json, version) = self.read_user(id, needs).await?;
+        let (_, json, version) = self.read_user(id, Needs::all()).await?;
         Ok(ScimResource {
             body: selection.project(&json, Self::user_schema()),
             etag: version,

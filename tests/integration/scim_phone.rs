@@ -105,7 +105,7 @@ fn assert_phone_matches(scim: &Value, sim: &Value, sites: &HashMap<String, (Stri
 }
 
 #[tokio::test]
-async fn a_single_get_reads_the_phone_profile_only_when_asked() {
+async fn a_single_get_reads_the_phone_profile_of_phone_users_only() {
     // Per-user phone reads, without the roster (its own test below).
     let mut config = Config::default();
     config.scim.phone_roster_ttl_s = 0;
@@ -140,34 +140,46 @@ async fn a_single_get_reads_the_phone_profile_only_when_asked() {
     let stats = stack.sim_admin("stats").await;
     assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 0);
 
-    // Attributes without phone ones: no phone call, and no version of a partial read.
+    // Attributes without phone ones: the read is still whole, so the answer carries
+    // the version (RFC 7644 section 3.14: the ETag header on every GET) and a
+    // conditional GET with those attributes can answer 304.
     stack.reset_sim_stats().await;
     let id = phone_user["id"].as_str().unwrap();
-    let response = stack
+    let full = stack
         .http
-        .get(format!(
-            "{}/Users/{id}?attributes=userName",
-            stack.service.scim_base_url
-        ))
+        .get(format!("{}/Users/{id}", stack.service.scim_base_url))
         .bearer_auth(SCIM_TOKEN)
         .send()
         .await
         .unwrap();
+    let full_etag = full.headers()["etag"].to_str().unwrap().to_owned();
+    let partial = |headers: Option<&str>| {
+        let mut request = stack
+            .http
+            .get(format!(
+                "{}/Users/{id}?attributes=userName",
+                stack.service.scim_base_url
+            ))
+            .bearer_auth(SCIM_TOKEN);
+        if let Some(tag) = headers {
+            request = request.header("If-None-Match", tag);
+        }
+        request.send()
+    };
+    let response = partial(None).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers().get("etag").is_none());
+    assert_eq!(response.headers()["etag"].to_str().unwrap(), full_etag);
     let body: Value = response.json().await.unwrap();
     assert!(body.get(ZOOM_EXT).is_none());
+    assert_eq!(partial(Some(&full_etag)).await.unwrap().status(), 304);
     let stats = stack.sim_admin("stats").await;
-    assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 0);
-    // Asking for one phone attribute reads the profile.
+    assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 3);
     let attr = urlencode(&format!("{ZOOM_EXT}:extensionNumber"));
     let (_, body) = stack.get(&format!("/Users/{id}?attributes={attr}")).await;
     assert_eq!(
         body[ZOOM_EXT]["extensionNumber"],
         phone_user["phone"]["extension_number"]
     );
-    let stats = stack.sim_admin("stats").await;
-    assert_eq!(calls(&stats, "GET /phone/users/{userId}"), 1);
 }
 
 /// With the phone roster (the default), reading one user asks for a phone profile only
