@@ -122,6 +122,47 @@ impl PatchRequest {
     }
 }
 
+const USER_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const GROUP_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// RFC 7643 section 4.1's User attributes, section 4.3's enterprise ones and section
+/// 3.1's `externalId`: a PATCH naming one the schema does not publish is ignored (and
+/// reported), not refused.
+const RFC_USER_ATTRIBUTES: &[&str] = &[
+    "userName",
+    "name",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "password",
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+    "externalId",
+    "employeeNumber",
+    "costCenter",
+    "organization",
+    "division",
+    "department",
+    "manager",
+];
+
+/// RFC 7643 section 4.2's Group attributes and section 3.1's `externalId`.
+const RFC_GROUP_ATTRIBUTES: &[&str] = &["displayName", "members", "externalId"];
+
 fn parse_operation(index: usize, op: &Value) -> Result<PatchOperation, ScimError> {
     if !op.is_object() {
         return Err(ScimError::invalid_syntax(format!(
@@ -211,6 +252,18 @@ impl<'s> Engine<'s, '_> {
                 let urn = self.bare_extension(path).unwrap_or_default();
                 self.apply_extension_object(work, operation.op, &urn, operation.value.as_ref())
             }
+            Some(path) if self.is_unpublished_rfc_attribute(path) => {
+                // Entra's default mappings patch `externalId` and `addresses[type eq
+                // "work"].formatted`; refusing the whole PATCH for an attribute the service
+                // cannot hold would stop every later change of that user. Ignored as on
+                // POST/PUT and on a PATCH without path, and reported.
+                let name = match &path.attr.urn {
+                    Some(urn) => format!("{urn}:{}", path.attr.attr),
+                    None => path.attr.attr.clone(),
+                };
+                self.ignored.push(name);
+                Ok(())
+            }
             Some(path) => self.apply_path(work, operation.op, path, operation.value.as_ref()),
             None => {
                 // RFC 7644 sections 3.5.2.1/3.5.2.3: without a path the value is an object
@@ -227,6 +280,36 @@ impl<'s> Engine<'s, '_> {
                 Ok(())
             }
         }
+    }
+
+    /// Whether `path` names an attribute RFC 7643 defines for this resource type that the
+    /// schema does not publish (Zoom has no field for it).
+    /// (A sub-attribute the schema lacks under a published attribute stays an error.)
+    fn is_unpublished_rfc_attribute(&self, path: &PatchPath) -> bool {
+        let top = AttrPath {
+            sub_attr: None,
+            ..path.attr.clone()
+        };
+        if self.schema.resolve(&top).is_some() {
+            return false;
+        }
+        let core = self.schema.core.id.as_str();
+        let (known, urns): (&[&str], &[&str]) = if core == USER_CORE_URN {
+            (RFC_USER_ATTRIBUTES, &[USER_CORE_URN, ENTERPRISE_URN])
+        } else if core == GROUP_CORE_URN {
+            (RFC_GROUP_ATTRIBUTES, &[GROUP_CORE_URN])
+        } else {
+            return false;
+        };
+        let urn_ok = path
+            .attr
+            .urn
+            .as_deref()
+            .is_none_or(|urn| urns.iter().any(|u| u.eq_ignore_ascii_case(urn)));
+        urn_ok
+            && known
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&path.attr.attr))
     }
 
     /// The extension URN when `path` names a whole extension
@@ -1267,6 +1350,52 @@ mod tests {
         assert_eq!(after["userName"], "new@example.com");
     }
 
+    #[test]
+    fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
+        // Entra's default mappings: externalId <- mailNickname, work address, and
+        // scim-clients.md's "Add nickName"; the title in the same PATCH still applies.
+        let mut resource = user();
+        let ignored = PatchRequest::parse(&ops(json!([
+            {"op": "Replace", "path": "externalId", "value": "jdoe"},
+            {"op": "Replace", "path": "addresses[type eq \"work\"].formatted", "value": "1 Main St"},
+            {"op": "Add", "path": "nickName", "value": "Babs"},
+            {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "42"},
+            {"op": "Replace", "path": "title", "value": "Engineer"}
+        ])))
+        .and_then(|p| p.apply_reporting(&mut resource, SchemaRegistry::global().user()))
+        .expect("applied");
+        assert_eq!(
+            ignored,
+            vec![
+                "externalId",
+                "addresses",
+                "nickName",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
+            ]
+        );
+        let mut expected = user();
+        expected["title"] = json!("Engineer");
+        assert_eq!(resource, expected);
+        // A name RFC 7643 does not define, or a sub-attribute missing under a published
+        // attribute, is still the client's mistake.
+        for path in ["favouriteColour", "name.middleNam", "urn:example:User:x"] {
+            assert_eq!(
+                err_type(patch_user(
+                    user(),
+                    ops(json!([{"op": "add", "path": path, "value": "x"}]))
+                )),
+                Some(ScimType::InvalidPath),
+                "{path}"
+            );
+        }
+        // Groups: Entra's validator patches externalId by path too.
+        let after = ok(patch_group(
+            group(),
+            ops(json!([{"op": "replace", "path": "externalId", "value": "e1"}])),
+        ));
+        assert_eq!(after, group());
+    }
+
     // ---- Okta ----
 
     #[test]
@@ -1560,7 +1689,7 @@ mod tests {
                 ScimType::Mutability,
             ),
             (
-                json!([{"op": "add", "path": "nickName", "value": "x"}]),
+                json!([{"op": "add", "path": "favouriteColour", "value": "x"}]),
                 ScimType::InvalidPath,
             ),
             (
