@@ -51,6 +51,21 @@ pub fn normalize_input(body: &Value, schema: &ResourceSchema) -> Result<Normaliz
             "'schemas' must be an array of URNs",
         ));
     }
+    // RFC 7643 section 3: `schemas` names the resource's schemas. A body that names some
+    // but not this resource type's core schema (a Group posted to /Users) is the wrong
+    // resource; a body without `schemas` is taken as this type, as curl users send it.
+    if let Some(Value::Array(urns)) = get_ci(body, "schemas")
+        && !urns.is_empty()
+        && !urns
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|u| u.eq_ignore_ascii_case(&schema.core.id))
+    {
+        return Err(ScimError::invalid_value(format!(
+            "'schemas' does not name {}: the body is not a {}",
+            schema.core.id, schema.resource_type.name
+        )));
+    }
     let mut builder = Builder {
         schema,
         core: Map::new(),
@@ -369,6 +384,27 @@ mod tests {
 
     fn group(body: Value) -> Result<Normalized, ScimError> {
         normalize_input(&body, SchemaRegistry::global().group())
+    }
+
+    #[test]
+    fn a_body_of_another_resource_type_is_refused() {
+        let wrong = user(json!({"schemas": [urn::GROUP], "userName": "a@example.com"}));
+        let err = wrong.err().expect("a Group body at /Users");
+        assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
+        assert!(err.detail.contains(urn::USER), "{}", err.detail);
+        // Missing or empty `schemas`, extra URNs (Entra's Microsoft group URN) and any
+        // case: accepted.
+        assert!(user(json!({"userName": "a@example.com"})).is_ok());
+        assert!(user(json!({"schemas": [], "userName": "a@example.com"})).is_ok());
+        assert!(
+            user(json!({"schemas": [urn::USER.to_uppercase()], "userName": "a@example.com"}))
+                .is_ok()
+        );
+        assert!(
+            group(json!({"schemas": [urn::GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"], "displayName": "G"}))
+                .is_ok()
+        );
+        assert!(group(json!({"schemas": [urn::USER], "displayName": "G"})).is_err());
     }
 
     fn ok(result: Result<Normalized, ScimError>) -> Normalized {
