@@ -389,7 +389,7 @@ mod tests {
     #[test]
     fn a_body_of_another_resource_type_is_refused() {
         let wrong = user(json!({"schemas": [urn::GROUP], "userName": "a@example.com"}));
-        let err = wrong.err().expect("a Group body at /Users");
+        let err = wrong.expect_err("a Group body at /Users");
         assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
         assert!(err.detail.contains(urn::USER), "{}", err.detail);
         // Missing or empty `schemas`, extra URNs (Entra's Microsoft group URN) and any
