@@ -6,8 +6,10 @@
 use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{OpenApi, PartialSchema, ToSchema};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::scim::model::urn;
 use crate::scim::schema::SchemaRegistry;
@@ -42,6 +44,7 @@ use crate::scim::schema::SchemaRegistry;
         super::search::search_root,
     ),
     components(schemas(UserDoc, GroupDoc, ErrorDoc, ListResponseDoc, SearchRequestDoc, PatchOpDoc)),
+    modifiers(&CommonResponses),
     tags(
         (name = "discovery", description = "RFC 7644 section 4"),
         (name = "users", description = "Zoom users, with Zoom Phone in the Zoom extension"),
@@ -50,6 +53,97 @@ use crate::scim::schema::SchemaRegistry;
     )
 )]
 pub struct ApiDoc;
+
+/// Adds the answers operations give without documenting them one by one (unless an
+/// operation documents its own), as shared `components/responses`: 401 without a valid
+/// bearer token; 429 and 503 when Zoom's limits or availability stop a request that
+/// calls Zoom (not discovery), with `Retry-After`; 400 and 413 for requests with a body.
+struct CommonResponses;
+
+/// (status, component name, description, has `Retry-After`).
+const COMMON_RESPONSES: &[(&str, &str, &str, bool)] = &[
+    (
+        "400",
+        "BadRequest",
+        "Malformed or invalid request (RFC 7644 section 3.12 `scimType`)",
+        false,
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "Missing or unknown bearer token (`WWW-Authenticate: Bearer`)",
+        false,
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is larger than `server.max_body_bytes`",
+        false,
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Zoom's per-second limit kept refusing after retries, or one user's daily limit is reached",
+        true,
+    ),
+    (
+        "503",
+        "Unavailable",
+        "Zoom is unavailable, or a daily quota of the account is spent",
+        true,
+    ),
+];
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description, retry_after) in COMMON_RESPONSES {
+            let mut response = ResponseBuilder::new().description(*description).content(
+                "application/scim+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorDoc")))
+                    .build(),
+            );
+            if *retry_after {
+                let mut header = Header::new(String::schema());
+                header.description = Some("Seconds to wait before retrying".to_owned());
+                response = response.header("Retry-After", header);
+            }
+            components
+                .responses
+                .insert((*name).to_owned(), response.build().into());
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, false),
+            ];
+            for (operation, has_body) in operations {
+                let Some(operation) = operation else { continue };
+                let calls_zoom = operation
+                    .tags
+                    .as_ref()
+                    .is_some_and(|tags| !tags.iter().any(|t| t == "discovery"));
+                for (status, name, _, _) in COMMON_RESPONSES {
+                    let applies = match *status {
+                        "400" | "413" => has_body,
+                        "429" | "503" => calls_zoom,
+                        _ => true,
+                    };
+                    if applies && !operation.responses.responses.contains_key(*status) {
+                        operation.responses.responses.insert(
+                            (*status).to_owned(),
+                            Ref::new(format!("#/components/responses/{name}")).into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// The document as pretty JSON, with a trailing newline (the committed file's form).
 pub fn document_json() -> String {

@@ -26,6 +26,25 @@ fn committed_document_matches_the_code() {
     assert!(user["userName"].is_object());
     let zoom = &user["urn:ietf:params:scim:schemas:extension:zoom:2.0:User"]["properties"];
     assert!(zoom["extensionNumber"].is_object() && zoom["callingPlans"].is_object());
+    // The answers every operation can give are documented: 401 everywhere, 429 and 503
+    // wherever Zoom is called, 413 wherever a body is sent.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.contains_key("401"), "{method} {path}");
+            let discovery = operation["tags"][0] == "discovery";
+            for status in ["429", "503"] {
+                assert_eq!(
+                    responses.contains_key(status),
+                    !discovery,
+                    "{status} on {method} {path}"
+                );
+            }
+            if ["post", "put", "patch"].contains(&method.as_str()) {
+                assert!(responses.contains_key("413"), "{method} {path}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
