@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -79,6 +80,13 @@ impl Service {
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {
+            // Responses leave at once: without TCP_NODELAY the last small segment of a
+            // large page can wait for the client's delayed ACK (Nagle).
+            let listener = listener.tap_io(|stream| {
+                if let Err(err) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+                }
+            });
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;

@@ -144,7 +144,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.account_id = credentials.account_id.clone();
             config.zoom.client_id = credentials.client_id.clone();
             config.zoom.client_secret = Some(Secret::new(credentials.client_secret.clone()));
+            // The service paces itself by the simulator's plan and scale, as it would by
+            // a real account's.
             config.zoom.plan = settings.plan;
+            config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
             config.validate(Mode::Demo)?;
             let listener = TcpListener::bind(config.server.listen).await?;
