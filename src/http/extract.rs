@@ -35,9 +35,15 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
                 .trim()
                 .to_ascii_lowercase();
             if media != "application/scim+json" && media != "application/json" {
-                return Err(ScimError::invalid_syntax(format!(
-                    "unsupported Content-Type `{media}`: send application/scim+json or application/json"
-                )));
+                // RFC 9110 section 15.5.16: a body in a format the resource does not
+                // accept is 415 Unsupported Media Type.
+                return Err(ScimError::new(
+                    415,
+                    None,
+                    format!(
+                        "unsupported Content-Type `{media}`: send application/scim+json or application/json"
+                    ),
+                ));
             }
         }
         let body = axum::body::to_bytes(req.into_body(), limit)

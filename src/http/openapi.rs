@@ -57,7 +57,8 @@ pub struct ApiDoc;
 /// Adds the answers operations give without documenting them one by one (unless an
 /// operation documents its own), as shared `components/responses`: 401 without a valid
 /// bearer token; 429 and 503 when Zoom's limits or availability stop a request that
-/// calls Zoom (not discovery), with `Retry-After`; 400 and 413 for requests with a body.
+/// calls Zoom (not discovery), with `Retry-After`; 400, 413 and 415 for requests with a
+/// body.
 struct CommonResponses;
 
 /// (status, component name, description, has `Retry-After`).
@@ -78,6 +79,12 @@ const COMMON_RESPONSES: &[(&str, &str, &str, bool)] = &[
         "413",
         "PayloadTooLarge",
         "The body is larger than `server.max_body_bytes`",
+        false,
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not `application/scim+json` or `application/json`",
         false,
     ),
     (
@@ -129,7 +136,7 @@ impl Modify for CommonResponses {
                     .is_some_and(|tags| !tags.iter().any(|t| t == "discovery"));
                 for (status, name, _, _) in COMMON_RESPONSES {
                     let applies = match *status {
-                        "400" | "413" => has_body,
+                        "400" | "413" | "415" => has_body,
                         "429" | "503" => calls_zoom,
                         _ => true,
                     };

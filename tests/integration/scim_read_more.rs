@@ -617,6 +617,20 @@ async fn oversized_requests_are_refused_with_scim_errors() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+
+    // A body in another format (curl's default form encoding): 415, a SCIM body.
+    let response = stack
+        .http
+        .post(format!("{base}/Users"))
+        .bearer_auth(SCIM_TOKEN)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"userName":"form@example.com"}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_scim_error((status, &body), 415, None, "content type");
 }
 
 #[tokio::test]
