@@ -1,8 +1,10 @@
 //! Writing users: create, replace, patch, delete (RFC 7644 sections 3.3, 3.5, 3.6).
 //!
 //! Every write reads the user once, computes the difference with
-//! [`crate::mapping::user_write::diff`], applies it in a safe order (reactivate, profile,
-//! e-mail, role, groups, deactivate), checks each call and answers with what Zoom holds:
+//! [`crate::mapping::user_write::diff`], checks the references it can (roles, groups,
+//! manager, sites, calling plans), applies it in a safe order (reactivate, a phone
+//! user's phone profile, profile, e-mail, role, groups, phone on and its profile,
+//! deactivate), checks each call and answers with what Zoom holds:
 //! the record read before plus the changes Zoom stores as sent, or a second read when
 //! Zoom decides the outcome (e-mail, status, phone, group joins). A create is `POST /users`
 //! first (Zoom's 409 code 1005 is the duplicate check) and one read of the new user.
@@ -18,6 +20,7 @@ use crate::config::{CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactiva
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
+    plan_shortfall,
 };
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
@@ -575,12 +578,25 @@ impl Provider {
                     (None, Some(name)) => Some(self.resolve_site(name, false).await?),
                     (None, None) => None,
                 };
+                if !target.new_plans.is_empty() {
+                    self.check_calling_plans(&target.new_plans).await?;
+                }
                 let profile_work = site_id.is_some()
                     || target.extension.is_some()
                     || target.plans.is_some()
                     || target.numbers.is_some();
                 if profile_work {
-                    steps.push(Step::PhoneProfile(Box::new(target.clone()), site_id));
+                    let step = Step::PhoneProfile(Box::new(target.clone()), site_id);
+                    if target.feature == Some(true) {
+                        steps.push(step);
+                    } else {
+                        // A phone user's phone calls, which Zoom may refuse for the
+                        // values sent (a number not the account's or taken, an
+                        // extension in use), go first (after a reactivation): such a
+                        // refusal then leaves the whole request unapplied.
+                        let first = usize::from(matches!(steps.first(), Some(Step::Reactivate)));
+                        steps.insert(first, step);
+                    }
                 }
             }
         }
@@ -654,9 +670,11 @@ impl Provider {
         site_id: Option<&str>,
         progress: &mut Progress,
     ) -> Result<(), ScimError> {
-        let profile = progress
-            .run("read the Zoom Phone profile", self.zoom.get_phone_user(id))
-            .await?;
+        // A read changes nothing: it is named only when it fails.
+        let profile = match self.zoom.get_phone_user(id).await {
+            Ok(profile) => profile,
+            Err(e) => return Err(progress.failed("read the Zoom Phone profile", &e)),
+        };
         // The same reading of the profile as a SCIM read (numbers in E.164, as the
         // target's are), without the site list: only the site id is compared.
         let state = PhoneProfileState::from(PhoneView::from_profile(&profile, None));
@@ -719,6 +737,34 @@ impl Provider {
                 if by_id { "id" } else { "name" }
             ))
         })
+    }
+
+    /// Refuses a calling plan the account cannot give (not subscribed, or no seat
+    /// free) before anything is sent, since removed plans go before new ones are
+    /// assigned (RFC 7644 section 3.5.2: "A PATCH request, regardless of the number of
+    /// operations, SHALL be treated as atomic"). The account's plans are the cached
+    /// `GET /phone/calling_plans`, read again once before refusing (a plan bought or
+    /// a seat freed since).
+    async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
+        let what = "list the account's calling plans";
+        let account = self
+            .lookups
+            .calling_plans()
+            .await
+            .map_err(|e| to_scim(&e, what))?;
+        if plan_shortfall(wanted, &account).is_none() {
+            return Ok(());
+        }
+        self.lookups.forget_calling_plans().await;
+        let account = self
+            .lookups
+            .calling_plans()
+            .await
+            .map_err(|e| to_scim(&e, what))?;
+        match plan_shortfall(wanted, &account) {
+            None => Ok(()),
+            Some(shortfall) => Err(shortfall.to_scim(&account)),
+        }
     }
 
     /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
