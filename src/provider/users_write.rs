@@ -23,7 +23,9 @@ use crate::mapping::phone_write::{
     plan_shortfall,
 };
 use crate::mapping::user::{PhoneView, user_location};
-use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
+use crate::mapping::user_write::{
+    MEMBER_ROLE_ID, RoleChange, UserChanges, apply_profile, create_request, diff,
+};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -39,7 +41,6 @@ use crate::zoom::model::{
 const OWNER_ROLE_ID: &str = "0";
 /// The default role of a Zoom account ("Member").
 const MEMBER_ROLE_NAME: &str = "Member";
-const MEMBER_ROLE_ID: &str = "2";
 
 /// One Zoom call of a user write.
 #[derive(Debug, Clone)]
@@ -47,8 +48,14 @@ enum Step {
     Reactivate,
     Profile(Box<UpdateUser>, String),
     Email(String),
+    /// `POST /roles/{id}/members`: into a role other than Member.
     Role {
         id: String,
+        name: String,
+    },
+    /// `DELETE /roles/{from}/members/{userId}`: back to Member, named `name`.
+    RoleToMember {
+        from: String,
         name: String,
     },
     /// Leave `leave`, join `join` (several calls, each reported), through the shared
@@ -77,7 +84,9 @@ impl Step {
             Step::Reactivate => "reactivate".into(),
             Step::Profile(_, attrs) => format!("profile ({attrs})"),
             Step::Email(email) => format!("userName -> {email}"),
-            Step::Role { name, .. } => format!("role -> {name}"),
+            Step::Role { name, .. } | Step::RoleToMember { name, .. } => {
+                format!("role -> {name}")
+            }
             Step::Groups { .. } => "group memberships".into(),
             Step::PhoneOn => "turn Zoom Phone on".into(),
             Step::PhoneProfile(..) => "Zoom Phone profile".into(),
@@ -535,8 +544,22 @@ impl Provider {
             }
             if let Some(role) = &changes.role {
                 let (role_id, name) = self.resolve_role(role).await?;
-                if user.role_id.as_deref() != Some(role_id.as_str()) {
-                    steps.push(Step::Role { id: role_id, name });
+                match user.role_id.as_deref() {
+                    Some(held) if held == role_id => {}
+                    // [A] `AddRoleMembers` 400: "Can't delete or add members for
+                    // Normal/Owner roles."; `roleMemberDelete` 204: "Role withdrawn from
+                    // user." A user without their role holds Member, the default.
+                    Some(held) if role_id == MEMBER_ROLE_ID => steps.push(Step::RoleToMember {
+                        from: held.to_owned(),
+                        name,
+                    }),
+                    None if role_id == MEMBER_ROLE_ID => {
+                        return Err(ScimError::internal(format!(
+                            "Zoom does not show the role of {}, so it cannot be withdrawn",
+                            user.email
+                        )));
+                    }
+                    _ => steps.push(Step::Role { id: role_id, name }),
                 }
             }
         }
@@ -630,6 +653,7 @@ impl Provider {
             Step::Profile(update, _) => self.zoom.update_user(id, &update).await,
             Step::Email(email) => self.zoom.update_user_email(id, &email).await,
             Step::Role { id: role, .. } => self.zoom.add_role_members(&role, &[id]).await.map(drop),
+            Step::RoleToMember { from, .. } => self.zoom.remove_role_member(&from, id).await,
             // Run through `apply_user_groups`, call by call.
             Step::Groups { .. } => Ok(()),
             Step::PhoneOn | Step::PhoneOff => {
@@ -920,12 +944,12 @@ impl Provider {
 
 /// The record Zoom holds once `steps` succeeded, when each step's effect is exactly what
 /// was sent: Zoom answers them 204 and stores the values as given (contract section
-/// 3.4; roles: `POST /roles/{roleId}/members`). `None` when a step's outcome is Zoom's
-/// to decide, and then the answer reads the user again: a new e-mail may await
-/// confirmation, the phone feature brings a site and an extension, group joins are
-/// checked against Zoom's report, licence and display-name fields are derived, and a
-/// status change moves licences ("Deactivating a user removes all licenses associated
-/// with a user", contract 3.6).
+/// 3.4; roles: `POST /roles/{roleId}/members`, and a withdrawn role leaves Member).
+/// `None` when a step's outcome is Zoom's to decide, and then the answer reads the
+/// user again: a new e-mail may await confirmation, the phone feature brings a site and
+/// an extension, group joins are checked against Zoom's report, licence and
+/// display-name fields are derived, and a status change moves licences ("Deactivating
+/// a user removes all licenses associated with a user", contract 3.6).
 fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
     let mut record = user.clone();
     for step in steps {
@@ -933,6 +957,10 @@ fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
             Step::SignOut => {}
             Step::Role { id, name } => {
                 record.role_id = Some(id.clone());
+                record.role_name = Some(name.clone());
+            }
+            Step::RoleToMember { name, .. } => {
+                record.role_id = Some(MEMBER_ROLE_ID.to_owned());
                 record.role_name = Some(name.clone());
             }
             Step::Profile(update, _) => {
