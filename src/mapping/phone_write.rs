@@ -8,6 +8,11 @@ use serde_json::{Map, Value, json};
 use crate::mapping::user::PhoneView;
 use crate::scim::error::ScimError;
 use crate::scim::model::urn;
+use crate::zoom::model::AccountCallingPlan;
+
+/// [P] `GET /phone/users` item `phone_numbers` "maxItems: 10" (and `POST
+/// /phone/users/{userId}/phone_numbers` takes at most 10): the numbers a user holds.
+pub const MAX_NUMBERS_PER_USER: usize = 10;
 
 /// Translates Zoom's native SCIM extension (`urn:ietf:params:scim:schemas:extension:
 /// zoom:1.0:User`, contract section 9 "Zoom Phone through SCIM") into the
@@ -103,6 +108,9 @@ pub struct PhoneTarget {
     pub extension: Option<String>,
     /// The exact set of calling-plan codes, when the request changes it.
     pub plans: Option<Vec<i64>>,
+    /// The codes of `plans` the user does not hold yet: each needs the account's
+    /// subscription and a free seat, checked before anything is sent.
+    pub new_plans: Vec<i64>,
     /// The exact set of numbers (E.164), when the request changes it.
     pub numbers: Option<Vec<String>>,
 }
@@ -181,12 +189,24 @@ pub fn phone_target(current: &Value, desired: &Value) -> Result<Option<PhoneTarg
         changed = true;
     }
     let plans = int_set(ext(desired, "callingPlans"))?;
-    if plans != int_set(ext(current, "callingPlans"))? {
+    let held = int_set(ext(current, "callingPlans"))?;
+    if plans != held {
+        target.new_plans = plans
+            .iter()
+            .filter(|p| !held.contains(p))
+            .copied()
+            .collect();
         target.plans = Some(plans);
         changed = true;
     }
     let numbers = number_set(ext(desired, "zoomPhoneNumbers"));
     if numbers != number_set(ext(current, "zoomPhoneNumbers")) {
+        if numbers.len() > MAX_NUMBERS_PER_USER {
+            return Err(ScimError::invalid_value(format!(
+                "zoomPhoneNumbers: Zoom holds at most {MAX_NUMBERS_PER_USER} numbers per user, the request has {}; nothing was changed",
+                numbers.len()
+            )));
+        }
         target.numbers = Some(numbers);
         changed = true;
     }
@@ -205,6 +225,66 @@ pub fn phone_target(current: &Value, desired: &Value) -> Result<Option<PhoneTarg
         }
     }
     Ok(Some(target))
+}
+
+/// Why the account cannot give a user a calling plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanShortfall {
+    /// The account subscribes to no plan of this code.
+    NotSubscribed(i64),
+    /// Every seat of this plan (code, name) is assigned.
+    NoSeat(i64, String),
+}
+
+impl PlanShortfall {
+    /// The SCIM error refusing the request before any change; `account` lists the plans.
+    pub fn to_scim(&self, account: &[AccountCallingPlan]) -> ScimError {
+        match self {
+            PlanShortfall::NotSubscribed(code) => {
+                let mut codes: Vec<String> = account
+                    .iter()
+                    .filter_map(|p| p.plan_type)
+                    .map(|t| t.to_string())
+                    .collect();
+                codes.dedup();
+                let codes = if codes.is_empty() {
+                    "none".to_owned()
+                } else {
+                    codes.join(", ")
+                };
+                ScimError::invalid_value(format!(
+                    "callingPlans: the Zoom account has no calling plan {code} (its plans: {codes}); nothing was changed"
+                ))
+            }
+            PlanShortfall::NoSeat(code, name) => ScimError::invalid_value(format!(
+                "callingPlans: every seat of calling plan {code} ({name}) is assigned; nothing was changed. Free a seat or add seats in Zoom, then send the request again"
+            )),
+        }
+    }
+}
+
+/// The first plan of `wanted` the account's subscriptions (`GET
+/// /phone/calling_plans` items: `type`, `available`) cannot give, if any. A plan
+/// listed several times (one entry per billing account) has a seat when any entry has.
+pub fn plan_shortfall(wanted: &[i64], account: &[AccountCallingPlan]) -> Option<PlanShortfall> {
+    wanted.iter().find_map(|code| {
+        let entries: Vec<&AccountCallingPlan> = account
+            .iter()
+            .filter(|p| p.plan_type == Some(*code))
+            .collect();
+        if entries.is_empty() {
+            return Some(PlanShortfall::NotSubscribed(*code));
+        }
+        // Zoom always sends `available`; a missing one is not a refusal.
+        let free = entries.iter().any(|p| p.available.is_none_or(|n| n > 0));
+        (!free).then(|| {
+            let name = entries
+                .iter()
+                .find_map(|p| p.name.clone())
+                .unwrap_or_default();
+            PlanShortfall::NoSeat(*code, name)
+        })
+    })
 }
 
 /// A user's phone profile as Zoom holds it (from `GET /phone/users/{userId}`).
@@ -273,8 +353,12 @@ impl PhoneCall {
 }
 
 /// The calls that bring `profile` to `target` (site id already resolved), in order:
-/// site and extension, plans removed then added (a freed licence can be reused),
-/// numbers removed then added.
+/// site and extension; new numbers (before any number is removed, so a number Zoom
+/// refuses, not the account's or taken, fails while the user still holds theirs: a
+/// user may hold several); plans removed then added (a freed licence can be reused;
+/// new plans were checked against the account's subscriptions); numbers removed.
+/// Only when the new numbers would not fit beside the held ones
+/// ([`MAX_NUMBERS_PER_USER`]) are just enough numbers removed first.
 pub fn phone_calls(
     profile: &PhoneProfileState,
     target: &PhoneTarget,
@@ -294,6 +378,28 @@ pub fn phone_calls(
             extension,
         });
     }
+    let mut remove_numbers: Vec<String> = Vec::new();
+    if let Some(numbers) = &target.numbers {
+        remove_numbers = profile
+            .numbers
+            .iter()
+            .filter(|n| !numbers.contains(n))
+            .cloned()
+            .collect();
+        let add: Vec<String> = numbers
+            .iter()
+            .filter(|n| !profile.numbers.contains(n))
+            .cloned()
+            .collect();
+        if !add.is_empty() {
+            let room = MAX_NUMBERS_PER_USER.saturating_sub(profile.numbers.len());
+            let first = add.len().saturating_sub(room).min(remove_numbers.len());
+            for n in remove_numbers.drain(..first) {
+                calls.push(PhoneCall::UnassignNumber(n));
+            }
+            calls.push(PhoneCall::AssignNumbers(add));
+        }
+    }
     if let Some(plans) = &target.plans {
         for p in &profile.plans {
             if !plans.contains(p) {
@@ -309,21 +415,7 @@ pub fn phone_calls(
             calls.push(PhoneCall::AssignPlans(add));
         }
     }
-    if let Some(numbers) = &target.numbers {
-        for n in &profile.numbers {
-            if !numbers.contains(n) {
-                calls.push(PhoneCall::UnassignNumber(n.clone()));
-            }
-        }
-        let add: Vec<String> = numbers
-            .iter()
-            .filter(|n| !profile.numbers.contains(n))
-            .cloned()
-            .collect();
-        if !add.is_empty() {
-            calls.push(PhoneCall::AssignNumbers(add));
-        }
-    }
+    calls.extend(remove_numbers.into_iter().map(PhoneCall::UnassignNumber));
     calls
 }
 
@@ -413,10 +505,11 @@ mod tests {
                     site_id: None,
                     extension: Some("1002".into())
                 },
+                // A number Zoom refuses fails before the held one is given up.
+                PhoneCall::AssignNumbers(vec!["+14155550199".into()]),
                 PhoneCall::UnassignPlan(100),
                 PhoneCall::AssignPlans(vec![3000]),
                 PhoneCall::UnassignNumber("+14155550100".into()),
-                PhoneCall::AssignNumbers(vec!["+14155550199".into()]),
             ]
         );
         // Reached: nothing left to do.
@@ -427,5 +520,76 @@ mod tests {
             numbers: vec!["+14155550101".into(), "+14155550199".into()],
         };
         assert!(phone_calls(&reached, &target, Some("s1")).is_empty());
+    }
+
+    #[test]
+    fn numbers_make_room_only_when_the_new_ones_do_not_fit() {
+        let held: Vec<String> = (0..9).map(|i| format!("+1415555010{i}")).collect();
+        let profile = PhoneProfileState {
+            numbers: held.clone(),
+            ..Default::default()
+        };
+        // Two of the nine replaced by two others: one is removed first to make room.
+        let mut wanted: Vec<String> = held[2..].to_vec();
+        wanted.extend(["+14155550200".to_owned(), "+14155550201".to_owned()]);
+        let target = PhoneTarget {
+            numbers: Some(wanted.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            phone_calls(&profile, &target, None),
+            vec![
+                PhoneCall::UnassignNumber(held[0].clone()),
+                PhoneCall::AssignNumbers(wanted[7..].to_vec()),
+                PhoneCall::UnassignNumber(held[1].clone()),
+            ]
+        );
+        // More than Zoom holds is refused before any call.
+        let current = user(json!({"zoomPhoneFeature": true}));
+        let eleven: Vec<String> = (0..11).map(|i| format!("+1415555030{i:02}")).collect();
+        let desired = user(json!({"zoomPhoneFeature": true, "zoomPhoneNumbers": eleven}));
+        let refusal = phone_target(&current, &desired).unwrap_err();
+        assert_eq!(refusal.status, 400);
+        assert!(refusal.detail.contains("at most 10"), "{}", refusal.detail);
+    }
+
+    #[test]
+    fn new_plans_are_those_the_user_does_not_hold() {
+        let current = user(json!({"zoomPhoneFeature": true, "callingPlans": [100, 200]}));
+        let desired = user(json!({"zoomPhoneFeature": true, "callingPlans": [200, 3000]}));
+        let target = phone_target(&current, &desired).unwrap().unwrap();
+        assert_eq!(target.plans, Some(vec![200, 3000]));
+        assert_eq!(target.new_plans, vec![3000]);
+        let removed = user(json!({"zoomPhoneFeature": true}));
+        let target = phone_target(&current, &removed).unwrap().unwrap();
+        assert!(target.new_plans.is_empty());
+    }
+
+    #[test]
+    fn plans_the_account_cannot_give_are_named() {
+        let plan = |t: i64, available: i64| AccountCallingPlan {
+            plan_type: Some(t),
+            name: Some(format!("Plan {t}")),
+            available: Some(available),
+            ..Default::default()
+        };
+        let account = vec![plan(100, 0), plan(200, 3), plan(300, 0), plan(300, 1)];
+        assert_eq!(plan_shortfall(&[200, 300], &account), None);
+        assert_eq!(
+            plan_shortfall(&[200, 2000], &account),
+            Some(PlanShortfall::NotSubscribed(2000))
+        );
+        assert_eq!(
+            plan_shortfall(&[100], &account),
+            Some(PlanShortfall::NoSeat(100, "Plan 100".into()))
+        );
+        let error = PlanShortfall::NotSubscribed(2000).to_scim(&account);
+        assert_eq!(error.status, 400);
+        assert!(
+            error.detail.contains("2000") && error.detail.contains("100, 200, 300"),
+            "{}",
+            error.detail
+        );
+        assert!(error.detail.contains("nothing was changed"));
     }
 }

@@ -50,6 +50,10 @@ pub struct UserChanges {
     pub not_applied: Vec<String>,
 }
 
+/// The id of Zoom's default role, Member (Zoom's fixed roles: Owner `0`, Admin `1`,
+/// Member `2`).
+pub const MEMBER_ROLE_ID: &str = "2";
+
 /// A role change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoleChange {
@@ -118,29 +122,28 @@ fn changed(current: Option<&str>, desired: Option<&str>) -> Option<String> {
     (current != desired).then(|| desired.unwrap_or_default().to_owned())
 }
 
-/// The primary (else `work`, else first) e-mail value.
-fn primary_email(user: &Value) -> Option<&str> {
-    let items = user.get("emails")?.as_array()?;
-    let pick = items
+/// Every `emails` value, in order.
+fn email_values(user: &Value) -> Vec<&str> {
+    user.get("emails")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| text(e.get("value")))
+        .collect()
+}
+
+/// The primary (else first) role.
+fn primary_role_item(user: &Value) -> Option<&Value> {
+    let items = user.get("roles")?.as_array()?;
+    items
         .iter()
         .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| {
-            items
-                .iter()
-                .find(|e| e.get("type").and_then(Value::as_str) == Some("work"))
-        })
-        .or_else(|| items.first())?;
-    text(pick.get("value"))
+        .or_else(|| items.first())
 }
 
 /// The primary (else first) role value.
 fn primary_role(user: &Value) -> Option<&str> {
-    let items = user.get("roles")?.as_array()?;
-    let pick = items
-        .iter()
-        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| items.first())?;
-    text(pick.get("value"))
+    text(primary_role_item(user)?.get("value"))
 }
 
 fn string_set(value: Option<&Value>) -> Vec<String> {
@@ -271,14 +274,21 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
     if !current_email.eq_ignore_ascii_case(desired_email) {
         changes.email = Some(desired_email.to_owned());
     }
-    // Zoom keeps one e-mail address, the login (userName); `emails` shows it.
-    if let Some(email) = primary_email(desired)
-        && primary_email(current) != Some(email)
-        && !email.eq_ignore_ascii_case(desired_email)
-    {
-        changes.not_applied.push(format!(
-            "emails value {email} (Zoom keeps one e-mail address per user, the login: change userName instead)"
-        ));
+    // Zoom keeps one e-mail address, the login (userName); `emails` shows it. Every
+    // other address the request brings is named, whatever its type or place.
+    let shown = email_values(current);
+    let mut named: Vec<&str> = Vec::new();
+    for email in email_values(desired) {
+        let known = |a: &&str| a.eq_ignore_ascii_case(email);
+        if email.eq_ignore_ascii_case(desired_email) || shown.iter().any(known) {
+            continue;
+        }
+        if !named.iter().any(known) {
+            named.push(email);
+            changes.not_applied.push(format!(
+                "emails value {email} (Zoom keeps one e-mail address per user, the login: change userName instead)"
+            ));
+        }
     }
 
     if let Some(v) = changed(
@@ -381,9 +391,21 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
             }
         }
     }
+    // The held role named by id or by name is no change.
+    let held_name = primary_role_item(current).and_then(|r| text(r.get("display")));
+    let holds = |wanted: &str| {
+        primary_role(current) == Some(wanted)
+            || held_name.is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+    };
+    let no_roles = desired
+        .get("roles")
+        .and_then(Value::as_array)
+        .is_none_or(|r| r.is_empty());
     match (primary_role(current), primary_role(desired)) {
-        (c, Some(d)) if c != Some(d) => changes.role = Some(RoleChange::To(d.to_owned())),
-        (Some(_), None) if desired.get("roles").is_none() => {
+        (_, Some(d)) if !holds(d) => changes.role = Some(RoleChange::To(d.to_owned())),
+        // No role at all (removed, `[]`) asks for the default role: a change only for a
+        // user who holds another one.
+        (Some(c), None) if no_roles && c != MEMBER_ROLE_ID => {
             changes.role = Some(RoleChange::Default)
         }
         _ => {}
@@ -653,6 +675,52 @@ mod tests {
     }
 
     #[test]
+    fn every_address_other_than_the_login_is_named_once() {
+        let mut desired = current();
+        desired["emails"] = json!([
+            {"value": "ada@example.com", "type": "work", "primary": true},
+            {"value": "ada@home.example", "type": "home"},
+            {"value": "ADA@home.example", "type": "other"},
+            {"value": "ada@club.example"}
+        ]);
+        let changes = diff(&current(), &desired).unwrap();
+        assert_eq!(changes.not_applied.len(), 2, "{:?}", changes.not_applied);
+        assert!(changes.not_applied[0].contains("ada@home.example"));
+        assert!(changes.not_applied[1].contains("ada@club.example"));
+        assert!(changes.is_empty());
+        // The new login, sent as the e-mail too: nothing to say.
+        desired["userName"] = json!("ada.king@example.com");
+        desired["emails"] = json!([{"value": "Ada.King@example.com", "type": "work"}]);
+        assert!(diff(&current(), &desired).unwrap().not_applied.is_empty());
+    }
+
+    #[test]
+    fn the_held_role_by_id_or_name_and_no_role_for_a_member_change_nothing() {
+        for roles in [
+            json!([{"value": "2"}]),
+            json!([{"value": "member"}]),
+            json!([]),
+        ] {
+            let mut desired = current();
+            desired["roles"] = roles.clone();
+            assert_eq!(diff(&current(), &desired).unwrap().role, None, "{roles}");
+        }
+        let mut admin = current();
+        admin["roles"] = json!([{"value": "1", "display": "Admin", "primary": true}]);
+        let mut desired = admin.clone();
+        desired["roles"] = json!([]);
+        assert_eq!(
+            diff(&admin, &desired).unwrap().role,
+            Some(RoleChange::Default)
+        );
+        desired["roles"] = json!([{"value": "Member"}]);
+        assert_eq!(
+            diff(&admin, &desired).unwrap().role,
+            Some(RoleChange::To("Member".into()))
+        );
+    }
+
+    #[test]
     fn user_type_by_name_or_extension() {
         let mut desired = current();
         desired["userType"] = json!("basic");
@@ -687,10 +755,12 @@ mod tests {
 
     #[test]
     fn removing_roles_moves_to_the_default_role_and_manager_is_by_id() {
-        let mut desired = current();
+        let mut admin = current();
+        admin["roles"] = json!([{"value": "1", "display": "Admin", "primary": true}]);
+        let mut desired = admin.clone();
         desired.as_object_mut().unwrap().remove("roles");
         desired[urn::ENTERPRISE_USER]["manager"] = json!({"value": "boss"});
-        let changes = diff(&current(), &desired).unwrap();
+        let changes = diff(&admin, &desired).unwrap();
         assert_eq!(changes.role, Some(RoleChange::Default));
         assert_eq!(changes.manager, Some(Some("boss".into())));
     }

@@ -1,6 +1,7 @@
-//! Cached look-ups shared by every request: group names, role names, phone sites,
-//! and e-mail -> id resolutions (manager references, pending invitees). Each cache is
-//! bounded and expires, so correctness never depends on it: a miss asks Zoom.
+//! Cached look-ups shared by every request: group names, role names, phone sites, the
+//! account's calling plans, and e-mail -> id resolutions (manager references, pending
+//! invitees). Each cache is bounded and expires, so correctness never depends on it: a
+//! miss asks Zoom.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,11 +14,15 @@ use super::phone_roster::PhoneRoster;
 use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::{ErrorKind, ZoomError};
-use crate::zoom::model::{Group, PhoneSite};
+use crate::zoom::model::{AccountCallingPlan, Group, PhoneSite};
 
 /// How long group and role names (and the group list) are trusted. Writes through
 /// this service forget them at once; changes made in Zoom directly show within this.
 const NAMES_TTL: Duration = Duration::from_secs(60);
+/// How long the account's calling plans (types and free seats) are trusted. A plan
+/// missing or without seats in the cached list is looked up once more before a
+/// request is refused, so a stale list never refuses what Zoom would take.
+const CALLING_PLANS_TTL: Duration = Duration::from_secs(60);
 
 /// E-mail -> id pairs kept. A working set, not a directory of the account: moka's
 /// TinyLFU admission keeps the often-asked keys (managers, referenced by many users),
@@ -112,6 +117,7 @@ pub struct Lookups {
     group_list: Cache<(), Arc<GroupList>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
     sites: Cache<(), Arc<SiteDirectory>>,
+    calling_plans: Cache<(), Arc<Vec<AccountCallingPlan>>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
     /// Who has Zoom Phone.
@@ -134,6 +140,10 @@ impl Lookups {
             sites: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
+                .build(),
+            calling_plans: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(CALLING_PLANS_TTL)
                 .build(),
             group_list: Cache::builder()
                 .max_capacity(1)
@@ -244,6 +254,26 @@ impl Lookups {
         }
         self.forget_sites().await;
         Ok(self.sites().await?.by_name(name).cloned())
+    }
+
+    /// The account's calling-plan subscriptions (`GET /phone/calling_plans`, one
+    /// Medium call, cached). An account without Zoom Phone has none.
+    pub async fn calling_plans(&self) -> Result<Arc<Vec<AccountCallingPlan>>, Arc<ZoomError>> {
+        let zoom = self.zoom.clone();
+        self.calling_plans
+            .try_get_with((), async move {
+                match zoom.list_calling_plans().await {
+                    Ok(plans) => Ok(Arc::new(plans)),
+                    Err(e) if phone_is_disabled(&e) => Ok(Arc::new(Vec::new())),
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+    }
+
+    /// Forgets the calling plans (to see a new subscription or freed seats).
+    pub async fn forget_calling_plans(&self) {
+        self.calling_plans.invalidate(&()).await;
     }
 
     /// The Zoom id of the user with this e-mail, if any (cached; ids never change).

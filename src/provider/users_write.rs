@@ -1,8 +1,10 @@
 //! Writing users: create, replace, patch, delete (RFC 7644 sections 3.3, 3.5, 3.6).
 //!
 //! Every write reads the user once, computes the difference with
-//! [`crate::mapping::user_write::diff`], applies it in a safe order (reactivate, profile,
-//! e-mail, role, groups, deactivate), checks each call and answers with what Zoom holds:
+//! [`crate::mapping::user_write::diff`], checks the references it can (roles, groups,
+//! manager, sites, calling plans), applies it in a safe order (reactivate, a phone
+//! user's phone profile, profile, e-mail, role, groups, phone on and its profile,
+//! deactivate), checks each call and answers with what Zoom holds:
 //! the record read before plus the changes Zoom stores as sent, or a second read when
 //! Zoom decides the outcome (e-mail, status, phone, group joins). A create is `POST /users`
 //! first (Zoom's 409 code 1005 is the duplicate check) and one read of the new user.
@@ -18,9 +20,12 @@ use crate::config::{CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactiva
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
+    plan_shortfall,
 };
 use crate::mapping::user::{PhoneView, user_location};
-use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
+use crate::mapping::user_write::{
+    MEMBER_ROLE_ID, RoleChange, UserChanges, apply_profile, create_request, diff,
+};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -36,7 +41,6 @@ use crate::zoom::model::{
 const OWNER_ROLE_ID: &str = "0";
 /// The default role of a Zoom account ("Member").
 const MEMBER_ROLE_NAME: &str = "Member";
-const MEMBER_ROLE_ID: &str = "2";
 
 /// One Zoom call of a user write.
 #[derive(Debug, Clone)]
@@ -44,8 +48,14 @@ enum Step {
     Reactivate,
     Profile(Box<UpdateUser>, String),
     Email(String),
+    /// `POST /roles/{id}/members`: into a role other than Member.
     Role {
         id: String,
+        name: String,
+    },
+    /// `DELETE /roles/{from}/members/{userId}`: back to Member, named `name`.
+    RoleToMember {
+        from: String,
         name: String,
     },
     /// Leave `leave`, join `join` (several calls, each reported), through the shared
@@ -74,7 +84,9 @@ impl Step {
             Step::Reactivate => "reactivate".into(),
             Step::Profile(_, attrs) => format!("profile ({attrs})"),
             Step::Email(email) => format!("userName -> {email}"),
-            Step::Role { name, .. } => format!("role -> {name}"),
+            Step::Role { name, .. } | Step::RoleToMember { name, .. } => {
+                format!("role -> {name}")
+            }
             Step::Groups { .. } => "group memberships".into(),
             Step::PhoneOn => "turn Zoom Phone on".into(),
             Step::PhoneProfile(..) => "Zoom Phone profile".into(),
@@ -532,8 +544,22 @@ impl Provider {
             }
             if let Some(role) = &changes.role {
                 let (role_id, name) = self.resolve_role(role).await?;
-                if user.role_id.as_deref() != Some(role_id.as_str()) {
-                    steps.push(Step::Role { id: role_id, name });
+                match user.role_id.as_deref() {
+                    Some(held) if held == role_id => {}
+                    // [A] `AddRoleMembers` 400: "Can't delete or add members for
+                    // Normal/Owner roles."; `roleMemberDelete` 204: "Role withdrawn from
+                    // user." A user without their role holds Member, the default.
+                    Some(held) if role_id == MEMBER_ROLE_ID => steps.push(Step::RoleToMember {
+                        from: held.to_owned(),
+                        name,
+                    }),
+                    None if role_id == MEMBER_ROLE_ID => {
+                        return Err(ScimError::internal(format!(
+                            "Zoom does not show the role of {}, so it cannot be withdrawn",
+                            user.email
+                        )));
+                    }
+                    _ => steps.push(Step::Role { id: role_id, name }),
                 }
             }
         }
@@ -575,12 +601,25 @@ impl Provider {
                     (None, Some(name)) => Some(self.resolve_site(name, false).await?),
                     (None, None) => None,
                 };
+                if !target.new_plans.is_empty() {
+                    self.check_calling_plans(&target.new_plans).await?;
+                }
                 let profile_work = site_id.is_some()
                     || target.extension.is_some()
                     || target.plans.is_some()
                     || target.numbers.is_some();
                 if profile_work {
-                    steps.push(Step::PhoneProfile(Box::new(target.clone()), site_id));
+                    let step = Step::PhoneProfile(Box::new(target.clone()), site_id);
+                    if target.feature == Some(true) {
+                        steps.push(step);
+                    } else {
+                        // A phone user's phone calls, which Zoom may refuse for the
+                        // values sent (a number not the account's or taken, an
+                        // extension in use), go first (after a reactivation): such a
+                        // refusal then leaves the whole request unapplied.
+                        let first = usize::from(matches!(steps.first(), Some(Step::Reactivate)));
+                        steps.insert(first, step);
+                    }
                 }
             }
         }
@@ -614,6 +653,7 @@ impl Provider {
             Step::Profile(update, _) => self.zoom.update_user(id, &update).await,
             Step::Email(email) => self.zoom.update_user_email(id, &email).await,
             Step::Role { id: role, .. } => self.zoom.add_role_members(&role, &[id]).await.map(drop),
+            Step::RoleToMember { from, .. } => self.zoom.remove_role_member(&from, id).await,
             // Run through `apply_user_groups`, call by call.
             Step::Groups { .. } => Ok(()),
             Step::PhoneOn | Step::PhoneOff => {
@@ -654,9 +694,11 @@ impl Provider {
         site_id: Option<&str>,
         progress: &mut Progress,
     ) -> Result<(), ScimError> {
-        let profile = progress
-            .run("read the Zoom Phone profile", self.zoom.get_phone_user(id))
-            .await?;
+        // A read changes nothing: it is named only when it fails.
+        let profile = match self.zoom.get_phone_user(id).await {
+            Ok(profile) => profile,
+            Err(e) => return Err(progress.failed("read the Zoom Phone profile", &e)),
+        };
         // The same reading of the profile as a SCIM read (numbers in E.164, as the
         // target's are), without the site list: only the site id is compared.
         let state = PhoneProfileState::from(PhoneView::from_profile(&profile, None));
@@ -719,6 +761,34 @@ impl Provider {
                 if by_id { "id" } else { "name" }
             ))
         })
+    }
+
+    /// Refuses a calling plan the account cannot give (not subscribed, or no seat
+    /// free) before anything is sent, since removed plans go before new ones are
+    /// assigned (RFC 7644 section 3.5.2: "A PATCH request, regardless of the number of
+    /// operations, SHALL be treated as atomic"). The account's plans are the cached
+    /// `GET /phone/calling_plans`, read again once before refusing (a plan bought or
+    /// a seat freed since).
+    async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
+        let what = "list the account's calling plans";
+        let account = self
+            .lookups
+            .calling_plans()
+            .await
+            .map_err(|e| to_scim(&e, what))?;
+        if plan_shortfall(wanted, &account).is_none() {
+            return Ok(());
+        }
+        self.lookups.forget_calling_plans().await;
+        let account = self
+            .lookups
+            .calling_plans()
+            .await
+            .map_err(|e| to_scim(&e, what))?;
+        match plan_shortfall(wanted, &account) {
+            None => Ok(()),
+            Some(shortfall) => Err(shortfall.to_scim(&account)),
+        }
     }
 
     /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
@@ -874,12 +944,12 @@ impl Provider {
 
 /// The record Zoom holds once `steps` succeeded, when each step's effect is exactly what
 /// was sent: Zoom answers them 204 and stores the values as given (contract section
-/// 3.4; roles: `POST /roles/{roleId}/members`). `None` when a step's outcome is Zoom's
-/// to decide, and then the answer reads the user again: a new e-mail may await
-/// confirmation, the phone feature brings a site and an extension, group joins are
-/// checked against Zoom's report, licence and display-name fields are derived, and a
-/// status change moves licences ("Deactivating a user removes all licenses associated
-/// with a user", contract 3.6).
+/// 3.4; roles: `POST /roles/{roleId}/members`, and a withdrawn role leaves Member).
+/// `None` when a step's outcome is Zoom's to decide, and then the answer reads the
+/// user again: a new e-mail may await confirmation, the phone feature brings a site and
+/// an extension, group joins are checked against Zoom's report, licence and
+/// display-name fields are derived, and a status change moves licences ("Deactivating
+/// a user removes all licenses associated with a user", contract 3.6).
 fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
     let mut record = user.clone();
     for step in steps {
@@ -887,6 +957,10 @@ fn predicted_record(user: &ZoomUser, steps: &[Step]) -> Option<ZoomUser> {
             Step::SignOut => {}
             Step::Role { id, name } => {
                 record.role_id = Some(id.clone());
+                record.role_name = Some(name.clone());
+            }
+            Step::RoleToMember { name, .. } => {
+                record.role_id = Some(MEMBER_ROLE_ID.to_owned());
                 record.role_name = Some(name.clone());
             }
             Step::Profile(update, _) => {

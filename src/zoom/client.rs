@@ -1137,16 +1137,27 @@ impl ZoomClient {
         .await
     }
 
-    /// `DELETE /roles/{roleId}/members/{memberId}`.
+    /// `DELETE /roles/{roleId}/members/{memberId}`: the member falls back to Member.
+    /// Not replayed blindly: once withdrawn, the role is no longer the member's and a
+    /// second call is refused, so after a lost answer the member's role is read first.
     pub async fn remove_role_member(
         &self,
         role_id: &str,
         member_id: &str,
     ) -> Result<(), ZoomError> {
-        self.call_unit(Request::new(
-            ops::REMOVE_ROLE_MEMBER,
-            format!("/roles/{}/members/{}", seg(role_id), seg(member_id)),
-        ))
+        let check: EffectCheck<'_> = Box::new(move || {
+            Box::pin(async move {
+                let user = self.get_user(member_id).await?;
+                Ok((user.role_id.as_deref() != Some(role_id)).then(Bytes::new))
+            })
+        });
+        self.call_unit(
+            Request::new(
+                ops::REMOVE_ROLE_MEMBER,
+                format!("/roles/{}/members/{}", seg(role_id), seg(member_id)),
+            )
+            .check(check),
+        )
         .await
     }
 

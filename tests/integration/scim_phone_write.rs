@@ -450,7 +450,15 @@ async fn a_failure_mid_sequence_is_reported_and_the_replay_converges() {
     let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("Applied: turn Zoom Phone on"), "{detail}");
     assert!(detail.contains("'assign calling plans"), "{detail}");
-    assert!(detail.contains("Not attempted: assign numbers"), "{detail}");
+    // New numbers go before plans (a number Zoom refuses fails first).
+    let applied = detail
+        .split("Applied:")
+        .nth(1)
+        .unwrap()
+        .split(". '")
+        .next()
+        .unwrap();
+    assert!(applied.contains("assign numbers"), "{detail}");
     assert_eq!(
         sim_user(&stack, &id).await["phone"]["site_id"],
         site_id.as_str()
@@ -467,4 +475,219 @@ async fn a_failure_mid_sequence_is_reported_and_the_replay_converges() {
         0,
         "site not redone"
     );
+    assert_eq!(
+        stack
+            .zoom_calls("POST /phone/users/{userId}/phone_numbers")
+            .await,
+        0,
+        "numbers not redone"
+    );
+}
+
+/// An active member with Zoom Phone, one calling plan and at least one number.
+async fn phone_user_with_plan_and_number(stack: &Stack) -> Value {
+    let state = stack.sim_admin("state").await;
+    state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["status"] == "active"
+                && u["role_id"] == "2"
+                && u["phone"]["calling_plans"]
+                    .as_array()
+                    .is_some_and(|p| p.len() == 1)
+                && u["phone"]["phone_numbers"]
+                    .as_array()
+                    .is_some_and(|n| !n.is_empty())
+        })
+        .cloned()
+        .expect("a phone user with a plan and a number")
+}
+
+#[tokio::test]
+async fn an_unknown_calling_plan_is_refused_before_anything_changes() {
+    let stack = stack_with(sim_settings(30), Config::default()).await;
+    let user = phone_user_with_plan_and_number(&stack).await;
+    let id = user["id"].as_str().unwrap();
+    let email = user["email"].clone();
+    let before = sim_user(&stack, id).await;
+    let plans_before = stack.sim_admin("state").await["phone"]["calling_plans"].clone();
+    let requests = [
+        (
+            "PATCH replace",
+            "PATCH",
+            json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "replace", "path": format!("{ZOOM}:callingPlans"), "value": [2000]}]}),
+        ),
+        (
+            "PATCH with a title",
+            "PATCH",
+            json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "replace", "path": "title", "value": "Not applied"},
+                {"op": "add", "path": format!("{ZOOM}:callingPlans"), "value": [2000]}]}),
+        ),
+        (
+            "PUT",
+            "PUT",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email,
+                   ZOOM: {"callingPlans": [2000]}}),
+        ),
+        (
+            "native alias",
+            "PATCH",
+            json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "add", "path": format!("{NATIVE}:zoomPhoneCallingPlan"), "value": "2000"}]}),
+        ),
+    ];
+    for (shape, method, body) in requests {
+        stack.reset_sim_stats().await;
+        let (status, body) = send(&stack, method, &format!("/Users/{id}"), body).await;
+        assert_eq!(status, 400, "{shape}: {body}");
+        assert_eq!(body["scimType"], "invalidValue", "{shape}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("2000"), "{shape}: {detail}");
+        assert!(detail.contains("nothing was changed"), "{shape}: {detail}");
+        assert_eq!(sim_user(&stack, id).await, before, "{shape}: plan kept");
+        assert_eq!(
+            stack.sim_admin("state").await["phone"]["calling_plans"],
+            plans_before,
+            "{shape}: no seat moved"
+        );
+        let stats = stack.sim_admin("stats").await;
+        let writes: Vec<&String> = stats["requests"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with("GET "))
+            .collect();
+        assert!(writes.is_empty(), "{shape}: no Zoom write: {writes:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_plan_without_free_seats_is_refused_and_the_held_plan_kept() {
+    let settings = SimSettings {
+        phone_spare_plan_seats: 0,
+        ..sim_settings(30)
+    };
+    let stack = stack_with(settings, Config::default()).await;
+    let user = phone_user_with_plan_and_number(&stack).await;
+    let id = user["id"].as_str().unwrap();
+    let held = user["phone"]["calling_plans"][0].as_i64().unwrap();
+    let state = stack.sim_admin("state").await;
+    let other = state["phone"]["calling_plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_i64().unwrap())
+        .find(|t| *t != held)
+        .expect("another subscribed plan");
+    let (status, body) = patch_user(
+        &stack,
+        id,
+        json!([{"op": "replace", "path": format!("{ZOOM}:callingPlans"), "value": [other]}]),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains(&other.to_string()), "{detail}");
+    assert!(detail.contains("nothing was changed"), "{detail}");
+    assert_eq!(
+        sim_user(&stack, id).await["phone"]["calling_plans"],
+        json!([held])
+    );
+}
+
+#[tokio::test]
+async fn calling_plans_are_checked_against_a_cached_list() {
+    let stack = stack_with(sim_settings(30), Config::default()).await;
+    let (_, _, plans) = phone_catalog(&stack).await;
+    let user = phone_user_with_plan_and_number(&stack).await;
+    let id = user["id"].as_str().unwrap();
+    let held = user["phone"]["calling_plans"][0].as_i64().unwrap();
+    let other = *plans.iter().find(|p| **p != held).unwrap();
+    stack.reset_sim_stats().await;
+    for wanted in [other, held] {
+        let (status, body) = patch_user(
+            &stack,
+            id,
+            json!([{"op": "replace", "path": format!("{ZOOM}:callingPlans"), "value": [wanted]}]),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            sim_user(&stack, id).await["phone"]["calling_plans"],
+            json!([wanted])
+        );
+    }
+    // One look-up of the account's plans for both changes.
+    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 1);
+    // A change that adds no plan looks nothing up.
+    let other_user = phone_user_other_than(&stack, &json!(id)).await;
+    let (status, body) = patch_user(
+        &stack,
+        &other_user,
+        json!([{"op": "remove", "path": format!("{ZOOM}:callingPlans")}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 1);
+}
+
+#[tokio::test]
+async fn a_number_zoom_refuses_leaves_the_held_number_with_the_user() {
+    let stack = stack_with(sim_settings(30), Config::default()).await;
+    let user = phone_user_with_plan_and_number(&stack).await;
+    let id = user["id"].as_str().unwrap();
+    let held = user["phone"]["phone_numbers"].clone();
+    let taken = phone_user_other_than(&stack, &user["id"]).await;
+    let taken = sim_user(&stack, &taken).await["phone"]["phone_numbers"][0].clone();
+    assert!(taken.is_string(), "another user's number");
+    let free_before = free_numbers(&stack).await.len();
+    // Zoom's answers: 400 code 404 "Phone number does not exist.", code 409 "Phone
+    // number already in use." (a conflict).
+    let before = sim_user(&stack, id).await;
+    for (shape, number, expected, title) in [
+        ("not the account's", json!("+15005550999"), 400, false),
+        ("another user's", taken, 409, false),
+        ("with a title", json!("+15005550999"), 400, true),
+    ] {
+        stack.reset_sim_stats().await;
+        let mut ops = vec![
+            json!({"op": "replace", "path": format!("{ZOOM}:zoomPhoneNumbers"), "value": [number]}),
+        ];
+        if title {
+            ops.insert(
+                0,
+                json!({"op": "replace", "path": "title", "value": "Not applied"}),
+            );
+        }
+        let (status, body) = patch_user(&stack, id, json!(ops)).await;
+        assert_eq!(status, expected, "{shape}: {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(number.as_str().unwrap()),
+            "{shape}: {detail}"
+        );
+        assert!(detail.contains("Applied: none."), "{shape}: {detail}");
+        assert_eq!(
+            sim_user(&stack, id).await["phone"]["phone_numbers"],
+            held,
+            "{shape}"
+        );
+        assert_eq!(
+            sim_user(&stack, id).await,
+            before,
+            "{shape}: nothing changed"
+        );
+        assert_eq!(free_numbers(&stack).await.len(), free_before, "{shape}");
+        assert_eq!(
+            stack
+                .zoom_calls("DELETE /phone/users/{userId}/phone_numbers/{phoneNumberId}")
+                .await,
+            0,
+            "{shape}"
+        );
+    }
 }

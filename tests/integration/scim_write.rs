@@ -1150,3 +1150,231 @@ async fn role_and_group_filters_are_answered_by_zoom_queries() {
     assert!(stack.zoom_calls("GET /groups/{groupId}/members").await >= 1);
     assert_eq!(stack.zoom_calls("GET /users").await, 0, "no full listing");
 }
+
+// ----- roles back to Member, and e-mail addresses Zoom cannot hold ------------------
+
+/// Makes `id` an Admin through the service.
+async fn make_admin(stack: &Stack, id: &str) {
+    let body = patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "Admin"}]}]));
+    let answer = send(stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(sim_user(stack, id).await.unwrap()["role_id"], "1");
+}
+
+#[tokio::test]
+async fn removing_every_role_moves_an_admin_back_to_member() {
+    let stack = start_stack(sim_settings(40), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let email = user["email"].as_str().unwrap();
+    let shapes = [
+        (
+            "PATCH remove roles",
+            "PATCH",
+            patch(json!([{"op": "remove", "path": "roles"}])),
+        ),
+        (
+            "PUT roles []",
+            "PUT",
+            json!({"schemas": [USER], "userName": email, "roles": []}),
+        ),
+        (
+            "roles Member",
+            "PATCH",
+            patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "Member"}]}])),
+        ),
+        (
+            "roles 2",
+            "PATCH",
+            patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "2"}]}])),
+        ),
+    ];
+    for (shape, method, body) in shapes {
+        make_admin(&stack, id).await;
+        stack.reset_sim_stats().await;
+        let answer = send(&stack, method, &format!("/Users/{id}"), Some(body)).await;
+        assert_eq!(answer.status, 200, "{shape}: {}", answer.body);
+        assert_eq!(answer.body["roles"][0]["value"], "2", "{shape}");
+        assert_eq!(answer.body["roles"][0]["display"], "Member", "{shape}");
+        assert!(
+            answer.warnings().is_empty(),
+            "{shape}: {:?}",
+            answer.warnings()
+        );
+        assert_eq!(
+            sim_user(&stack, id).await.unwrap()["role_id"],
+            "2",
+            "{shape}"
+        );
+        // Zoom's way: the Admin role is withdrawn, never "add to Member".
+        assert_eq!(
+            stack
+                .zoom_calls("DELETE /roles/{roleId}/members/{memberId}")
+                .await,
+            1,
+            "{shape}"
+        );
+        assert_eq!(stack.zoom_calls("POST /roles/{roleId}/members").await, 0);
+        let (status, read) = stack.get(&format!("/Users/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            read, answer.body,
+            "{shape}: the answer is what a read shows"
+        );
+    }
+    // The withdrawal's answer is lost: the role is read back, not withdrawn twice.
+    make_admin(&stack, id).await;
+    stack
+        .add_fault(
+            json!({"method": "DELETE", "path": "/roles/{roleId}/members/{memberId}",
+                          "action": "apply_then_drop"}),
+        )
+        .await;
+    stack.reset_sim_stats().await;
+    let body = patch(json!([{"op": "remove", "path": "roles"}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["roles"][0]["value"], "2");
+    assert_eq!(sim_user(&stack, id).await.unwrap()["role_id"], "2");
+    assert_eq!(
+        stack
+            .zoom_calls("DELETE /roles/{roleId}/members/{memberId}")
+            .await,
+        1,
+        "not replayed"
+    );
+
+    // Already a Member: nothing to send.
+    stack.reset_sim_stats().await;
+    let body = patch(json!([{"op": "remove", "path": "roles"}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        stack
+            .zoom_calls("DELETE /roles/{roleId}/members/{memberId}")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_owner_cannot_be_moved_to_member() {
+    let stack = start_stack(sim_settings(40), config()).await;
+    let state = stack.sim_admin("state").await;
+    let owner = state["account"]["owner_id"].as_str().unwrap().to_owned();
+    let email = sim_user(&stack, &owner).await.unwrap()["email"].clone();
+    for (method, body) in [
+        ("PATCH", patch(json!([{"op": "remove", "path": "roles"}]))),
+        (
+            "PUT",
+            json!({"schemas": [USER], "userName": email, "roles": []}),
+        ),
+        (
+            "PATCH",
+            patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "Member"}]}])),
+        ),
+    ] {
+        let answer = send(&stack, method, &format!("/Users/{owner}"), Some(body)).await;
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        assert_eq!(sim_user(&stack, &owner).await.unwrap()["role_id"], "0");
+    }
+}
+
+#[tokio::test]
+async fn an_entra_create_with_empty_roles_asks_for_member_without_a_warning() {
+    for action in [CreateAction::Create, CreateAction::AutoCreate] {
+        let mut config = config();
+        config.scim.create_action = action;
+        let stack = start_stack(sim_settings(40), config).await;
+        // scim-clients.md section 1.2: Entra's create carries `roles: []`.
+        let body = json!({
+            "schemas": [USER, ENTERPRISE],
+            "externalId": "0a1b2c",
+            "userName": "entra.roles@example.com",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "entra.roles@example.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "Ada Byron", "givenName": "Ada", "familyName": "Byron"},
+            "roles": []
+        });
+        let answer = send(&stack, "POST", "/Users", Some(body)).await;
+        assert_eq!(answer.status, 201, "{action:?}: {}", answer.body);
+        assert!(
+            answer.warnings().is_empty(),
+            "{action:?}: {:?}",
+            answer.warnings()
+        );
+        let id = answer.body["id"].as_str().unwrap();
+        assert_eq!(sim_user(&stack, id).await.unwrap()["role_id"], "2");
+    }
+}
+
+#[tokio::test]
+async fn every_address_other_than_the_login_is_named_in_a_warning() {
+    let stack = start_stack(sim_settings(40), config()).await;
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    let login = user["email"].as_str().unwrap();
+    let before = sim_user(&stack, id).await.unwrap();
+    let shapes = [
+        (
+            "PATCH add emails",
+            "PATCH",
+            patch(json!([{"op": "add", "path": "emails",
+                          "value": [{"value": "private@example.org", "type": "home"}]}])),
+            vec!["private@example.org"],
+        ),
+        (
+            "PUT with a second address",
+            "PUT",
+            json!({"schemas": [USER], "userName": login, "emails": [
+                {"value": login, "type": "work", "primary": true},
+                {"value": "second@example.org", "type": "other"}]}),
+            vec!["second@example.org"],
+        ),
+        (
+            "PATCH replace emails[type eq home].value",
+            "PATCH",
+            patch(
+                json!([{"op": "replace", "path": "emails[type eq \"home\"].value",
+                          "value": "home@example.org"}]),
+            ),
+            vec!["home@example.org"],
+        ),
+        (
+            "PUT with two other addresses",
+            "PUT",
+            json!({"schemas": [USER], "userName": login, "emails": [
+                {"value": "one@example.org", "type": "work", "primary": true},
+                {"value": "two@example.org", "type": "home"}]}),
+            vec!["one@example.org", "two@example.org"],
+        ),
+    ];
+    for (shape, method, body, named) in shapes {
+        let answer = send(&stack, method, &format!("/Users/{id}"), Some(body)).await;
+        assert_eq!(answer.status, 200, "{shape}: {}", answer.body);
+        let warnings = answer.warnings();
+        assert_eq!(warnings.len(), named.len(), "{shape}: {warnings:?}");
+        for address in named {
+            assert!(
+                warnings
+                    .iter()
+                    .any(|w| w.starts_with("299 zoom-scim") && w.contains(address)),
+                "{shape}: {warnings:?}"
+            );
+        }
+        // Zoom keeps the login only; the answer shows it.
+        assert_eq!(
+            answer.body["emails"],
+            json!([{"value": login, "type": "work", "primary": true}]),
+            "{shape}"
+        );
+        assert_eq!(sim_user(&stack, id).await.unwrap(), before, "{shape}");
+    }
+    // The login itself, as Entra and Okta send it: no warning.
+    let body =
+        patch(json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": login}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.warnings().is_empty(), "{:?}", answer.warnings());
+}
