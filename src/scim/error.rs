@@ -158,6 +158,10 @@ impl ScimError {
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(500, None, detail)
     }
+    /// 502 Bad Gateway: Zoom, or something in front of it, answered badly.
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        Self::new(502, None, detail)
+    }
     /// 501 Not Implemented.
     pub fn not_implemented(detail: impl Into<String>) -> Self {
         Self::new(501, None, detail)
@@ -230,6 +234,7 @@ mod tests {
             (ScimError::too_many_requests("x", Some(3)), 429, None),
             (ScimError::internal("x"), 500, None),
             (ScimError::not_implemented("x"), 501, None),
+            (ScimError::bad_gateway("x"), 502, None),
             (ScimError::unavailable("x", None), 503, None),
         ];
         for (err, status, keyword) in cases {

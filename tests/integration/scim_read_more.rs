@@ -718,3 +718,48 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
         "Zoom not asked again"
     );
 }
+
+#[tokio::test]
+async fn a_proxy_page_instead_of_a_zoom_error_is_502_and_never_quoted() {
+    let stack = start_stack(sim_settings(5), Config::default()).await;
+    let (_, page) = stack.get("/Users?count=1&attributes=userName").await;
+    let id = page["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let nginx = "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n<hr><center>nginx/1.18.0 at zoom-edge-07.internal.zoom.us</center>\r\n</body>\r\n</html>\r\n";
+    // A read carries no client value: a gateway's 400, 403 or 404 page is the upstream
+    // answering badly, not invalidValue, forbidden or "no such user".
+    for status in [400, 403, 404, 413] {
+        sim_post(
+            &stack,
+            "faults",
+            &json!({"method": "GET", "path": "/users/{userId}", "action": "respond", "status": status,
+                    "body": nginx, "headers": {"content-type": "text/html"}}),
+        )
+        .await;
+        stack.reset_sim_stats().await;
+        let (code, body) = stack.get(&format!("/Users/{id}")).await;
+        let what = format!("gateway {status}");
+        assert_scim_error((code, &body), 502, None, &what);
+        let detail = body["detail"].as_str().unwrap();
+        for leaked in ["nginx", "zoom-edge", "Cookie", "<"] {
+            assert!(!detail.contains(leaked), "{what}: {detail}");
+        }
+        assert_eq!(
+            stack.zoom_calls("GET /users/{userId}").await,
+            1,
+            "{what}: not retried"
+        );
+    }
+    // Zoom's own JSON errors keep their meaning.
+    sim_post(
+        &stack,
+        "faults",
+        &json!({"method": "GET", "path": "/users/{userId}", "action": "respond", "status": 404,
+                "body": {"code": 1001, "message": "User does not exist."}}),
+    )
+    .await;
+    let (code, body) = stack.get(&format!("/Users/{id}")).await;
+    assert_scim_error((code, &body), 404, None, "Zoom's 404");
+    // The user is untouched and reads normally again.
+    let (code, body) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(code, 200, "{body}");
+}
