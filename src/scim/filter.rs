@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::{Number, Value};
 
-use super::error::ScimError;
+use super::error::{ScimError, clip};
 use super::schema::{AttrType, Attribute, Mutability, Resolved, ResourceSchema, Returned};
 use super::value::{get_ci, is_present};
 
@@ -262,6 +262,7 @@ enum Tok {
     Word(String),
 }
 
+/// As quoted in error details: long literals and words clipped.
 impl fmt::Display for Tok {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -269,10 +270,15 @@ impl fmt::Display for Tok {
             Tok::RParen => f.write_str(")"),
             Tok::LBracket => f.write_str("["),
             Tok::RBracket => f.write_str("]"),
-            Tok::Str(s) => write!(f, "{}", Value::from(s.as_str())),
-            Tok::Word(w) => f.write_str(w),
+            Tok::Str(s) => f.write_str(&clip(&Value::from(s.as_str()).to_string())),
+            Tok::Word(w) => f.write_str(&clip(w)),
         }
     }
+}
+
+/// A path as quoted in error details.
+fn shown(path: &AttrPath) -> String {
+    clip(&path.to_string()).into_owned()
 }
 
 fn tokenize(input: &str) -> Result<Vec<Tok>, ScimError> {
@@ -318,7 +324,7 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, ScimError> {
                 }
                 let raw = &input[start..=i];
                 let decoded: String = serde_json::from_str(raw).map_err(|e| {
-                    ScimError::invalid_filter(format!("invalid string literal {raw}: {e}"))
+                    ScimError::invalid_filter(format!("invalid string literal {}: {e}", clip(raw)))
                 })?;
                 toks.push(Tok::Str(decoded));
                 i += 1;
@@ -436,7 +442,7 @@ impl Parser {
 
     fn parse_attr_expr(&mut self, word: &str) -> Result<Filter, ScimError> {
         let path = AttrPath::parse(word).ok_or_else(|| {
-            ScimError::invalid_filter(format!("'{word}' is not a valid attribute path"))
+            ScimError::invalid_filter(format!("'{}' is not a valid attribute path", clip(word)))
         })?;
         if self.peek() != Some(&Tok::LBracket) {
             return self.parse_comparison(path);
@@ -448,7 +454,8 @@ impl Parser {
         }
         if path.sub_attr.is_some() {
             return Err(ScimError::invalid_filter(format!(
-                "'{word}[...]': a value filter applies to an attribute, not a sub-attribute"
+                "'{}[...]': a value filter applies to an attribute, not a sub-attribute",
+                clip(word)
             )));
         }
         self.pos += 1;
@@ -464,7 +471,8 @@ impl Parser {
                 let sub = w[1..].to_string();
                 if !is_attr_name(&sub) {
                     return Err(ScimError::invalid_filter(format!(
-                        "'{w}' is not a valid sub-attribute"
+                        "'{}' is not a valid sub-attribute",
+                        clip(w)
                     )));
                 }
                 self.pos += 1;
@@ -484,12 +492,14 @@ impl Parser {
             Some(Tok::Word(w)) => w,
             Some(t) => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected an operator after '{path}' but found '{t}'"
+                    "expected an operator after '{}' but found '{t}'",
+                    shown(&path)
                 )));
             }
             None => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected an operator after '{path}'"
+                    "expected an operator after '{}'",
+                    shown(&path)
                 )));
             }
         };
@@ -497,19 +507,25 @@ impl Parser {
             return Ok(Filter::Present(path));
         }
         let op = CompareOp::parse(&op_word).ok_or_else(|| {
-            ScimError::invalid_filter(format!("unknown operator '{op_word}' after '{path}'"))
+            ScimError::invalid_filter(format!(
+                "unknown operator '{}' after '{}'",
+                clip(&op_word),
+                shown(&path)
+            ))
         })?;
         let value = match self.next() {
             Some(Tok::Str(s)) => CompValue::String(s),
             Some(Tok::Word(w)) => parse_bare_value(&w),
             Some(t) => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected a value after '{path} {op_word}' but found '{t}'"
+                    "expected a value after '{} {op_word}' but found '{t}'",
+                    shown(&path)
                 )));
             }
             None => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected a value after '{path} {op_word}'"
+                    "expected a value after '{} {op_word}'",
+                    shown(&path)
                 )));
             }
         };
@@ -655,7 +671,8 @@ impl Filter {
                 let attr = resolve_in(scope, path)?;
                 let target = attr.comparable().ok_or_else(|| {
                     ScimError::invalid_filter(format!(
-                        "'{path}' is complex; compare one of its sub-attributes"
+                        "'{}' is complex; compare one of its sub-attributes",
+                        shown(path)
                     ))
                 })?;
                 if op.is_ordering()
@@ -680,7 +697,8 @@ impl Filter {
                 let resolved = resolve_path(schema, path)?;
                 if resolved.sub_attribute.is_some() || !resolved.attribute.is_complex() {
                     return Err(ScimError::invalid_filter(format!(
-                        "'{path}' has no sub-attributes to filter on"
+                        "'{}' has no sub-attributes to filter on",
+                        shown(path)
                     )));
                 }
                 filter.validate_in(Scope::Element(resolved.attribute))
@@ -771,9 +789,9 @@ fn resolve_path<'a>(
     schema: &'a ResourceSchema,
     path: &AttrPath,
 ) -> Result<Resolved<'a>, ScimError> {
-    schema
-        .resolve(path)
-        .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute '{path}' in filter")))
+    schema.resolve(path).ok_or_else(|| {
+        ScimError::invalid_filter(format!("unknown attribute '{}' in filter", shown(path)))
+    })
 }
 
 /// Resolves a filter path in its scope and checks it may be filtered on.
@@ -783,14 +801,16 @@ fn resolve_in<'a>(scope: Scope<'a>, path: &AttrPath) -> Result<&'a Attribute, Sc
         Scope::Element(parent) => {
             if path.urn.is_some() || path.sub_attr.is_some() {
                 return Err(ScimError::invalid_filter(format!(
-                    "'{path}' inside '{}[...]' must be a plain sub-attribute name",
+                    "'{}' inside '{}[...]' must be a plain sub-attribute name",
+                    shown(path),
                     parent.name
                 )));
             }
             parent.sub_attribute(&path.attr).ok_or_else(|| {
                 ScimError::invalid_filter(format!(
                     "unknown attribute '{}.{}' in filter",
-                    parent.name, path.attr
+                    parent.name,
+                    clip(&path.attr)
                 ))
             })?
         }
@@ -1251,6 +1271,26 @@ mod tests {
         assert!(err("manager eq \"m1\"").is_none());
         assert!(err("meta.created lt \"2027-01-01T00:00:00Z\"").is_none());
         assert!(err("roles[primary eq true]").is_none());
+    }
+
+    #[test]
+    fn long_words_and_literals_are_clipped_in_details() {
+        let user = SchemaRegistry::global().user();
+        let unknown = format!("{} eq \"x\"", "a".repeat(5_000));
+        let detail = parse(&unknown)
+            .validate(user)
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(detail.len() < 300, "{}", detail.len());
+        assert!(detail.contains("... (5000 characters)"), "{detail}");
+        let dangling = format!("userName eq \"a\" \"{}\"", "b".repeat(5_000));
+        let detail = parse_filter(&dangling)
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(detail.len() < 300, "{}", detail.len());
+        assert!(detail.contains("... (5002 characters)"), "{detail}");
     }
 
     fn user() -> Value {
