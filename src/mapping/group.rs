@@ -677,6 +677,24 @@ mod tests {
     }
 
     #[test]
+    fn meta_carries_what_the_schema_says_is_returned() {
+        let scim = to_scim(
+            &group("Sales"),
+            "g1",
+            Some(&[member("u1", "a@x.com")]),
+            BASE,
+        );
+        let mut keys: Vec<&str> = scim["meta"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        let mut returned = SchemaRegistry::global().group().returned_meta();
+        returned.sort_unstable();
+        assert_eq!(keys, returned);
+    }
+
+    #[test]
     fn version_covers_name_and_member_set_only() {
         let v = group_version("g1", "Sales", ["u1", "u2"]);
         assert_eq!(v, group_version("g1", "Sales", ["u2", "u1"]));
