@@ -11,8 +11,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::scim::model::urn;
-use crate::scim::schema::SchemaRegistry;
+use crate::scim::schema::{ResourceSchema, Returned, SchemaRegistry};
 
 /// The OpenAPI document of the SCIM API (paths relative to `scim.base_path`).
 #[derive(OpenApi)]
@@ -237,10 +236,12 @@ fn object_schema(attributes: Option<&Value>) -> Value {
     schema
 }
 
-/// A resource type's body: its core schema's attributes, `schemas`, `meta`, and one
-/// object per extension under the extension's URN.
-fn resource_schema(core: &str, extensions: &[&str], description: &str) -> Value {
+/// A resource type's body: its core schema's attributes, `schemas`, `meta` (the
+/// sub-attributes the resource type returns), and one object per extension under the
+/// extension's URN.
+fn resource_schema(resource: &ResourceSchema, description: &str) -> Value {
     let registry = SchemaRegistry::global();
+    let core = resource.core.id.as_str();
     let core_schema = registry.schema(core).expect("core schema is registered");
     let mut schema = object_schema(core_schema.get("attributes"));
     schema["description"] = json!(description);
@@ -251,14 +252,16 @@ fn resource_schema(core: &str, extensions: &[&str], description: &str) -> Value 
         "schemas".into(),
         json!({"type": "array", "items": {"type": "string"}, "description": "Schema URNs of the resource"}),
     );
-    properties.insert(
-        "meta".into(),
-        json!({"type": "object", "readOnly": true, "properties": {
-            "resourceType": {"type": "string"}, "created": {"type": "string", "format": "date-time"},
-            "lastModified": {"type": "string", "format": "date-time"}, "location": {"type": "string", "format": "uri"},
-            "version": {"type": "string", "description": "Weak ETag of the resource"}}}),
-    );
-    for extension in extensions {
+    for common in &resource.common {
+        // Only what the resource type returns (the `meta` times Zoom keeps none of are not).
+        let mut returned = common.clone();
+        returned
+            .sub_attributes
+            .retain(|sub| sub.returned != Returned::Never);
+        let definition = serde_json::to_value(&returned).expect("an attribute serializes");
+        properties.insert(common.name.clone(), attribute_schema(&definition));
+    }
+    for extension in resource.extensions.iter().map(|e| e.id.as_str()) {
         let ext = registry
             .schema(extension)
             .expect("extension schema is registered");
@@ -277,8 +280,7 @@ pub struct UserDoc;
 impl PartialSchema for UserDoc {
     fn schema() -> RefOr<Schema> {
         schema_from_json(resource_schema(
-            urn::USER,
-            &[urn::ENTERPRISE_USER, urn::ZOOM_USER, urn::ZOOM_NATIVE_USER],
+            SchemaRegistry::global().user(),
             "A Zoom user as a SCIM User (see /Schemas for every characteristic)",
         ))
     }
@@ -296,8 +298,7 @@ pub struct GroupDoc;
 impl PartialSchema for GroupDoc {
     fn schema() -> RefOr<Schema> {
         schema_from_json(resource_schema(
-            urn::GROUP,
-            &[],
+            SchemaRegistry::global().group(),
             "A Zoom group as a SCIM Group (see /Schemas for every characteristic)",
         ))
     }

@@ -11,11 +11,13 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
         zoom_status = ?err.status,
         zoom_code = ?err.code,
         zoom_message = %err.message,
+        not_a_zoom_error = err.unrecognised_body,
         tracking_id = ?err.tracking_id,
         kind = ?err.kind,
         "Zoom refused: {what}."
     );
-    let zoom_says = if err.message.is_empty() {
+    // A body that is not Zoom's JSON error (a proxy's page) is logged above, never quoted.
+    let zoom_says = if err.message.is_empty() || err.unrecognised_body {
         String::new()
     } else {
         format!(": {}", err.message)
@@ -100,9 +102,80 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
         ErrorKind::Conflict => {
             ScimError::conflict(format!("{what}: Zoom reported a conflict{zoom_says}"))
         }
-        ErrorKind::Decode => ScimError::internal(format!("{what}: unexpected answer from Zoom")),
+        // RFC 9110 section 15.6.3: 502 "while acting as a gateway or proxy, received an
+        // invalid response from an inbound server it accessed while attempting to fulfill
+        // the request". Neither the request's values nor the resource are in question.
+        ErrorKind::Decode => match err.status {
+            Some(status) if !(200..300).contains(&status) => ScimError::bad_gateway(format!(
+                "{what}: Zoom, or a proxy in front of it, answered HTTP {status} with something that is not a Zoom API error, which says nothing about the request's values (zoom-scim's log has the answer)"
+            )),
+            _ => ScimError::bad_gateway(format!(
+                "{what}: Zoom's answer could not be read (zoom-scim's log has the details)"
+            )),
+        },
         ErrorKind::Config => ScimError::internal(format!(
             "{what}: zoom-scim's Zoom settings are unusable{zoom_says}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderMap;
+
+    fn answer(status: u16, body: &str) -> ZoomError {
+        ZoomError::from_response(
+            "GET",
+            "/users/{userId}",
+            status,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_proxy_page_is_502_and_its_text_stays_out_of_the_detail() {
+        let page = "<html><title>400 Request Header Or Cookie Too Large</title><hr>nginx/1.18.0 at zoom-edge-07.internal.zoom.us</html>";
+        for status in [400, 403, 404] {
+            let scim = to_scim(&answer(status, page), "read user abc");
+            assert_eq!(scim.status, 502, "{status}");
+            assert_eq!(scim.scim_type, None, "{status}");
+            assert!(
+                scim.detail.starts_with("read user abc: "),
+                "{}",
+                scim.detail
+            );
+            assert!(
+                scim.detail.contains(&format!("HTTP {status}")),
+                "{}",
+                scim.detail
+            );
+            assert!(!scim.detail.contains("nginx"), "{}", scim.detail);
+            assert!(!scim.detail.contains("Cookie"), "{}", scim.detail);
+        }
+        // Behind a 401 too (the token was renewed and refused again).
+        let scim = to_scim(&answer(401, page), "read user abc");
+        assert!(!scim.detail.contains("nginx"), "{}", scim.detail);
+    }
+
+    #[test]
+    fn zoom_validation_errors_stay_invalid_value() {
+        let err = answer(
+            400,
+            r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"email","message":"Invalid field."}]}"#,
+        );
+        let scim = to_scim(&err, "create user a@example.com");
+        assert_eq!(scim.status, 400);
+        assert_eq!(
+            scim.scim_type,
+            Some(crate::scim::error::ScimType::InvalidValue)
+        );
+        assert!(
+            scim.detail.contains("email: Invalid field."),
+            "{}",
+            scim.detail
+        );
     }
 }

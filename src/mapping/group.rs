@@ -11,7 +11,7 @@ use indexmap::IndexSet;
 use serde_json::{Map, Value, json};
 
 use crate::mapping::user::{encode_id, user_location};
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::model::{urn, weak_etag};
 use crate::scim::patch::{PatchOpKind, PatchOperation, PatchRequest};
@@ -173,7 +173,8 @@ pub fn member_ids(value: &Value, label: &str) -> Result<Vec<String>, ScimError> 
                     && !kind.eq_ignore_ascii_case("User")
                 {
                     return Err(ScimError::invalid_value(format!(
-                        "{label}[{i}]: type '{kind}' is not supported; Zoom groups contain users only"
+                        "{label}[{i}]: type '{}' is not supported; Zoom groups contain users only",
+                        clip(kind)
                     )));
                 }
                 get_ci(item, "value").and_then(Value::as_str)
@@ -673,6 +674,24 @@ mod tests {
         let empty = to_scim(&group("Sales"), "g1", Some(&[]), BASE);
         assert!(empty.get("members").is_none());
         assert!(empty["meta"]["version"].is_string());
+    }
+
+    #[test]
+    fn meta_carries_what_the_schema_says_is_returned() {
+        let scim = to_scim(
+            &group("Sales"),
+            "g1",
+            Some(&[member("u1", "a@x.com")]),
+            BASE,
+        );
+        let mut keys: Vec<&str> = scim["meta"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        let mut returned = SchemaRegistry::global().group().returned_meta();
+        returned.sort_unstable();
+        assert_eq!(keys, returned);
     }
 
     #[test]

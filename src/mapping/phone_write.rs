@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::mapping::user::PhoneView;
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
 use crate::zoom::model::AccountCallingPlan;
 
@@ -75,8 +75,9 @@ pub fn apply_native_aliases(desired: &mut Value) -> Result<(), ScimError> {
         } else {
             let code: i64 = plan.parse().map_err(|_| {
                 ScimError::invalid_value(format!(
-                    "{}:zoomPhoneCallingPlan '{plan}' is not a calling-plan code (e.g. 200, 3000; -1 removes all plans)",
-                    urn::ZOOM_NATIVE_USER
+                    "{}:zoomPhoneCallingPlan '{}' is not a calling-plan code (e.g. 200, 3000; -1 removes all plans)",
+                    urn::ZOOM_NATIVE_USER,
+                    clip(&plan)
                 ))
             })?;
             ext.insert("callingPlans".into(), json!([code]));
@@ -135,7 +136,10 @@ fn int_set(value: Option<&Value>) -> Result<Vec<i64>, ScimError> {
             _ => None,
         }
         .ok_or_else(|| {
-            ScimError::invalid_value(format!("callingPlans: '{item}' is not a plan code"))
+            ScimError::invalid_value(format!(
+                "callingPlans: '{}' is not a plan code",
+                clip(&item.to_string())
+            ))
         })?;
         out.push(code);
     }

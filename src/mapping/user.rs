@@ -378,6 +378,27 @@ mod tests {
     }
 
     #[test]
+    fn meta_carries_what_the_schema_says_is_returned() {
+        let ctx = UserContext {
+            base_url: "https://scim.example/scim/v2",
+            ..Default::default()
+        };
+        let scim = to_scim(&fixture_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx);
+        let mut keys: Vec<&str> = scim["meta"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        // The provider adds `version` (the ETag) after reading.
+        keys.push("version");
+        keys.sort_unstable();
+        let mut returned = crate::scim::schema::SchemaRegistry::global()
+            .user()
+            .returned_meta();
+        returned.sort_unstable();
+        assert_eq!(keys, returned);
+    }
+
+    #[test]
     fn maps_a_recorded_zoom_user() {
         let groups =
             HashMap::from([("ppUAdwEBRFCdRE0mfLttog".to_owned(), "Test Group".to_owned())]);

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::config::CreateAction;
 use crate::mapping::user::{USER_TYPES, user_type_code};
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
 use crate::zoom::model::{
     CreateUser, CreateUserInfo, UpdateUser, UserFeature, UserPhoneNumber, ZoomUser,
@@ -207,7 +207,8 @@ pub fn zoom_phone_number(value: &str, kind: &str) -> Result<UserPhoneNumber, Sci
     let compact = normalize_phone(value);
     let parsed = phonenumber::parse(None, &compact).map_err(|_| {
         ScimError::invalid_value(format!(
-            "phoneNumbers value '{value}' is not an international (E.164) number such as +14155550100"
+            "phoneNumbers value '{}' is not an international (E.164) number such as +14155550100",
+            clip(value)
         ))
     })?;
     Ok(UserPhoneNumber {
@@ -241,7 +242,8 @@ fn desired_type(current: &Value, desired: &Value) -> Result<Option<i64>, ScimErr
         None => Ok(None),
         Some(name) => user_type_code(name).map(Some).ok_or_else(|| {
             ScimError::invalid_value(format!(
-                "userType '{name}' is not a Zoom user type (Basic, Licensed, Unassigned, None)"
+                "userType '{}' is not a Zoom user type (Basic, Licensed, Unassigned, None)",
+                clip(name)
             ))
         }),
     }
@@ -286,7 +288,8 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
         if !named.iter().any(known) {
             named.push(email);
             changes.not_applied.push(format!(
-                "emails value {email} (Zoom keeps one e-mail address per user, the login: change userName instead)"
+                "emails value {} (Zoom keeps one e-mail address per user, the login: change userName instead)",
+                clip(email)
             ));
         }
     }
@@ -385,8 +388,9 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
                 && Some(value) != kept
             {
                 changes.not_applied.push(format!(
-                    "roles value {value} (a Zoom user holds exactly one role: the primary one, {})",
-                    kept.unwrap_or_default()
+                    "roles value {} (a Zoom user holds exactly one role: the primary one, {})",
+                    clip(value),
+                    clip(kept.unwrap_or_default())
                 ));
             }
         }
@@ -443,7 +447,8 @@ pub fn create_request(
         .ok_or_else(|| ScimError::invalid_value("userName (the Zoom login e-mail) is required"))?;
     if !looks_like_email(email) {
         return Err(ScimError::invalid_value(format!(
-            "userName '{email}' is not an e-mail address; Zoom users log in with one"
+            "userName '{}' is not an e-mail address; Zoom users log in with one",
+            clip(email)
         )));
     }
     let empty = Value::Object(Default::default());

@@ -38,7 +38,7 @@ use crate::mapping::group::{
     group_location, group_source, group_version, member_changes, member_json,
     to_scim as group_to_scim,
 };
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 use crate::scim::model::ListResponse;
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -162,9 +162,13 @@ fn rename_label(name: &str) -> String {
     format!("rename to '{name}'")
 }
 
-/// `a, b, c and 12 more`.
-fn name_ids(ids: &[String]) -> String {
-    let shown: Vec<&str> = ids.iter().take(NAMED_IDS_MAX).map(String::as_str).collect();
+/// `a, b, c and 12 more` (each id clipped: ids come from requests).
+pub(super) fn name_ids<S: AsRef<str>>(ids: &[S]) -> String {
+    let shown: Vec<_> = ids
+        .iter()
+        .take(NAMED_IDS_MAX)
+        .map(|id| clip(id.as_ref()))
+        .collect();
     let mut text = shown.join(", ");
     if ids.len() > NAMED_IDS_MAX {
         text.push_str(&format!(" and {} more", ids.len() - NAMED_IDS_MAX));
@@ -450,7 +454,7 @@ impl Provider {
                     }
                     Ok(_) => Ok((id, None)),
                     Err(e) if e.is_not_found() => Ok((id, None)),
-                    Err(e) => Err(to_scim(&e, &format!("look up member {id}"))),
+                    Err(e) => Err(to_scim(&e, &format!("look up member {}", clip(&id)))),
                 }
             }))
             .buffered(self.group_concurrency())

@@ -13,6 +13,7 @@
 
 use serde_json::Value;
 
+use super::groups::name_ids;
 use super::progress::Progress;
 use super::users_read::UserState;
 use super::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
@@ -26,7 +27,7 @@ use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{
     MEMBER_ROLE_ID, RoleChange, UserChanges, apply_profile, create_request, diff,
 };
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::resource::{Normalized, merge_replace, normalize_input};
@@ -83,7 +84,7 @@ impl Step {
         match self {
             Step::Reactivate => "reactivate".into(),
             Step::Profile(_, attrs) => format!("profile ({attrs})"),
-            Step::Email(email) => format!("userName -> {email}"),
+            Step::Email(email) => format!("userName -> {}", clip(email)),
             Step::Role { name, .. } | Step::RoleToMember { name, .. } => {
                 format!("role -> {name}")
             }
@@ -157,14 +158,15 @@ impl Provider {
 
         // No look-up first: Zoom's e-mail is its unique key and a taken one answers
         // 409 code 1005, so the look-up is paid only by the rare duplicate.
-        let mut progress = Progress::new(format!("create user {email}"), Vec::new());
+        let shown = clip(&email).into_owned();
+        let mut progress = Progress::new(format!("create user {shown}"), Vec::new());
         let created = match self.zoom.create_user(&request).await {
             Ok(created) => created,
             // 409 code 1005 (or 412, as some accounts answer): look it up again.
             Err(e) if e.kind == crate::zoom::error::ErrorKind::Duplicate => {
                 return match self.find_by_email(&email).await? {
                     Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
-                    None => Err(to_scim(&e, &format!("create user {email}"))),
+                    None => Err(to_scim(&e, &format!("create user {shown}"))),
                 };
             }
             Err(e) => return Err(progress.failed("create in Zoom", &e)),
@@ -172,7 +174,7 @@ impl Provider {
         let id = match created.id {
             Some(id) => id,
             None => self.find_by_email(&email).await?.ok_or_else(|| {
-                ScimError::internal(format!("Zoom created {email} but does not return its id"))
+                ScimError::internal(format!("Zoom created {shown} but does not return its id"))
             })?,
         };
         progress.applied(&format!("create in Zoom (id {id})"));
@@ -201,7 +203,7 @@ impl Provider {
         match self.zoom.get_user(email).await {
             Ok(user) => Ok(user.id),
             Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(to_scim(&e, &format!("look up {email}"))),
+            Err(e) => Err(to_scim(&e, &format!("look up {}", clip(email)))),
         }
     }
 
@@ -220,7 +222,8 @@ impl Provider {
             .unwrap_or_default();
         match self.config.scim.duplicates {
             DuplicatePolicy::Conflict => Err(ScimError::uniqueness(format!(
-                "userName {email} already exists in Zoom as user id {existing}"
+                "userName {} already exists in Zoom as user id {existing}",
+                clip(email)
             ))),
             DuplicatePolicy::Adopt => {
                 tracing::info!(user_id = %existing, "adopting the existing Zoom user (duplicates = adopt)");
@@ -574,7 +577,7 @@ impl Provider {
             if !unknown.is_empty() {
                 return Err(ScimError::invalid_value(format!(
                     "groupIds: no Zoom group has the id {}; nothing was changed",
-                    unknown.join(", ")
+                    name_ids(&unknown)
                 )));
             }
             // Pending users only join (leaving is refused above for updates and
@@ -757,8 +760,9 @@ impl Provider {
         };
         found.ok_or_else(|| {
             ScimError::invalid_value(format!(
-                "no Zoom Phone site has the {} '{wanted}'; nothing was changed",
-                if by_id { "id" } else { "name" }
+                "no Zoom Phone site has the {} '{}'; nothing was changed",
+                if by_id { "id" } else { "name" },
+                clip(wanted)
             ))
         })
     }
@@ -800,10 +804,12 @@ impl Provider {
                 Ok(manager.email)
             }
             Ok(_) => Err(ScimError::invalid_value(format!(
-                "manager.value {manager_id} is not a Zoom user id"
+                "manager.value {} is not a Zoom user id",
+                clip(manager_id)
             ))),
             Err(e) if e.is_not_found() => Err(ScimError::invalid_value(format!(
-                "manager.value {manager_id} is not a Zoom user; nothing was changed"
+                "manager.value {} is not a Zoom user; nothing was changed",
+                clip(manager_id)
             ))),
             Err(e) => Err(to_scim(&e, "look up the manager")),
         }
@@ -830,7 +836,8 @@ impl Provider {
             return Ok((MEMBER_ROLE_ID.to_owned(), MEMBER_ROLE_NAME.to_owned()));
         }
         Err(ScimError::invalid_value(format!(
-            "roles: no Zoom role has the id or name '{wanted}'; nothing was changed"
+            "roles: no Zoom role has the id or name '{}'; nothing was changed",
+            clip(wanted)
         )))
     }
 

@@ -1,12 +1,39 @@
 //! SCIM errors as values: HTTP status, optional `scimType` keyword and the RFC 7644
 //! section 3.12 error body.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::model::urn;
+
+/// Most characters of a client-supplied value quoted in an error detail.
+pub const MAX_QUOTED_CHARS: usize = 200;
+
+/// Most characters of a whole error detail, a backstop for values quoted without
+/// [`clip`]: what a client sent is never echoed back in bulk.
+pub const MAX_DETAIL_CHARS: usize = 4096;
+
+/// A client-supplied value as quoted in an error detail: at most [`MAX_QUOTED_CHARS`]
+/// characters, then an ellipsis and the full length, so that a 70,000-character value
+/// is not sent back (cut on a character boundary; the ellipsis is ASCII `...` because
+/// details also go into `Warning` headers).
+pub fn clip(value: &str) -> Cow<'_, str> {
+    cut(value, MAX_QUOTED_CHARS)
+}
+
+fn cut(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}... ({} characters)",
+            &text[..end],
+            text.chars().count()
+        )),
+    }
+}
 
 /// The `scimType` keywords of RFC 7644 section 3.12 (Table 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -158,6 +185,10 @@ impl ScimError {
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(500, None, detail)
     }
+    /// 502 Bad Gateway: Zoom, or something in front of it, answered badly.
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        Self::new(502, None, detail)
+    }
     /// 501 Not Implemented.
     pub fn not_implemented(detail: impl Into<String>) -> Self {
         Self::new(501, None, detail)
@@ -177,8 +208,9 @@ impl ScimError {
         self
     }
 
-    /// The RFC 7644 section 3.12 error body: `status` is the HTTP code as a JSON string and
-    /// `scimType` is omitted when there is none.
+    /// The RFC 7644 section 3.12 error body: `status` is the HTTP code as a JSON string,
+    /// `scimType` is omitted when there is none, and `detail` is at most
+    /// [`MAX_DETAIL_CHARS`] characters.
     pub fn to_body(&self) -> Value {
         let mut body = json!({
             "schemas": [urn::ERROR],
@@ -188,7 +220,8 @@ impl ScimError {
             map.insert("scimType".into(), Value::from(scim_type.as_str()));
         }
         if let Some(map) = body.as_object_mut() {
-            map.insert("detail".into(), Value::from(self.detail.clone()));
+            let detail = cut(&self.detail, MAX_DETAIL_CHARS);
+            map.insert("detail".into(), Value::from(detail.into_owned()));
         }
         body
     }
@@ -230,6 +263,7 @@ mod tests {
             (ScimError::too_many_requests("x", Some(3)), 429, None),
             (ScimError::internal("x"), 500, None),
             (ScimError::not_implemented("x"), 501, None),
+            (ScimError::bad_gateway("x"), 502, None),
             (ScimError::unavailable("x", None), 503, None),
         ];
         for (err, status, keyword) in cases {
@@ -275,6 +309,40 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(t).ok(), Some(Value::from(t.as_str())));
         }
+    }
+
+    #[test]
+    fn clip_caps_quoted_values_on_a_character_boundary() {
+        assert_eq!(clip("short"), "short");
+        let exact = "é".repeat(MAX_QUOTED_CHARS);
+        assert_eq!(clip(&exact), exact.as_str());
+        let long = format!("{}{}", "é".repeat(MAX_QUOTED_CHARS), "x".repeat(70_000));
+        let clipped = clip(&long);
+        assert!(clipped.starts_with(&"é".repeat(MAX_QUOTED_CHARS)));
+        assert!(clipped.ends_with("... (70200 characters)"), "{clipped}");
+        assert_eq!(clipped.chars().count(), MAX_QUOTED_CHARS + 22);
+        // Multi-byte characters across the cut (4-byte emoji) stay whole.
+        let emoji = "😀".repeat(MAX_QUOTED_CHARS + 1);
+        assert!(clip(&emoji).starts_with(&"😀".repeat(MAX_QUOTED_CHARS)));
+    }
+
+    #[test]
+    fn a_huge_detail_is_cut_in_the_body() {
+        let err = ScimError::invalid_value(format!("userName '{}' is bad", "a".repeat(70_000)));
+        let detail = err.to_body()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            detail.chars().count() < MAX_DETAIL_CHARS + 40,
+            "{}",
+            detail.len()
+        );
+        assert!(
+            detail.ends_with("... (70018 characters)"),
+            "{}",
+            &detail[4000..]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::{Number, Value};
 
-use super::error::ScimError;
+use super::error::{ScimError, clip};
 use super::schema::{AttrType, Attribute, Mutability, Resolved, ResourceSchema, Returned};
 use super::value::{get_ci, is_present};
 
@@ -262,6 +262,7 @@ enum Tok {
     Word(String),
 }
 
+/// As quoted in error details: long literals and words clipped.
 impl fmt::Display for Tok {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -269,10 +270,15 @@ impl fmt::Display for Tok {
             Tok::RParen => f.write_str(")"),
             Tok::LBracket => f.write_str("["),
             Tok::RBracket => f.write_str("]"),
-            Tok::Str(s) => write!(f, "{}", Value::from(s.as_str())),
-            Tok::Word(w) => f.write_str(w),
+            Tok::Str(s) => f.write_str(&clip(&Value::from(s.as_str()).to_string())),
+            Tok::Word(w) => f.write_str(&clip(w)),
         }
     }
+}
+
+/// A path as quoted in error details.
+fn shown(path: &AttrPath) -> String {
+    clip(&path.to_string()).into_owned()
 }
 
 fn tokenize(input: &str) -> Result<Vec<Tok>, ScimError> {
@@ -318,7 +324,7 @@ fn tokenize(input: &str) -> Result<Vec<Tok>, ScimError> {
                 }
                 let raw = &input[start..=i];
                 let decoded: String = serde_json::from_str(raw).map_err(|e| {
-                    ScimError::invalid_filter(format!("invalid string literal {raw}: {e}"))
+                    ScimError::invalid_filter(format!("invalid string literal {}: {e}", clip(raw)))
                 })?;
                 toks.push(Tok::Str(decoded));
                 i += 1;
@@ -436,7 +442,7 @@ impl Parser {
 
     fn parse_attr_expr(&mut self, word: &str) -> Result<Filter, ScimError> {
         let path = AttrPath::parse(word).ok_or_else(|| {
-            ScimError::invalid_filter(format!("'{word}' is not a valid attribute path"))
+            ScimError::invalid_filter(format!("'{}' is not a valid attribute path", clip(word)))
         })?;
         if self.peek() != Some(&Tok::LBracket) {
             return self.parse_comparison(path);
@@ -448,7 +454,8 @@ impl Parser {
         }
         if path.sub_attr.is_some() {
             return Err(ScimError::invalid_filter(format!(
-                "'{word}[...]': a value filter applies to an attribute, not a sub-attribute"
+                "'{}[...]': a value filter applies to an attribute, not a sub-attribute",
+                clip(word)
             )));
         }
         self.pos += 1;
@@ -464,7 +471,8 @@ impl Parser {
                 let sub = w[1..].to_string();
                 if !is_attr_name(&sub) {
                     return Err(ScimError::invalid_filter(format!(
-                        "'{w}' is not a valid sub-attribute"
+                        "'{}' is not a valid sub-attribute",
+                        clip(w)
                     )));
                 }
                 self.pos += 1;
@@ -484,12 +492,14 @@ impl Parser {
             Some(Tok::Word(w)) => w,
             Some(t) => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected an operator after '{path}' but found '{t}'"
+                    "expected an operator after '{}' but found '{t}'",
+                    shown(&path)
                 )));
             }
             None => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected an operator after '{path}'"
+                    "expected an operator after '{}'",
+                    shown(&path)
                 )));
             }
         };
@@ -497,19 +507,25 @@ impl Parser {
             return Ok(Filter::Present(path));
         }
         let op = CompareOp::parse(&op_word).ok_or_else(|| {
-            ScimError::invalid_filter(format!("unknown operator '{op_word}' after '{path}'"))
+            ScimError::invalid_filter(format!(
+                "unknown operator '{}' after '{}'",
+                clip(&op_word),
+                shown(&path)
+            ))
         })?;
         let value = match self.next() {
             Some(Tok::Str(s)) => CompValue::String(s),
             Some(Tok::Word(w)) => parse_bare_value(&w),
             Some(t) => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected a value after '{path} {op_word}' but found '{t}'"
+                    "expected a value after '{} {op_word}' but found '{t}'",
+                    shown(&path)
                 )));
             }
             None => {
                 return Err(ScimError::invalid_filter(format!(
-                    "expected a value after '{path} {op_word}'"
+                    "expected a value after '{} {op_word}'",
+                    shown(&path)
                 )));
             }
         };
@@ -569,9 +585,9 @@ enum Scope<'a> {
 
 impl Filter {
     /// Checks the filter against a resource type's schema: every attribute must exist
-    /// (`invalidFilter` naming it), ordering operators are rejected on boolean and binary
-    /// attributes (RFC 7644 section 3.4.2.2), complex attributes without a `value`
-    /// sub-attribute cannot be compared, and writeOnly attributes cannot be filtered.
+    /// (`invalidFilter` naming it), complex attributes without a `value` sub-attribute
+    /// cannot be compared, writeOnly and never-returned attributes cannot be filtered,
+    /// and each value must fit its attribute's type (see `check_operand`).
     pub fn validate(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
         self.validate_in(Scope::Resource(schema))
     }
@@ -651,27 +667,15 @@ impl Filter {
             }
             Filter::Not(inner) => inner.validate_in(scope),
             Filter::Present(path) => resolve_in(scope, path).map(|_| ()),
-            Filter::Compare { path, op, .. } => {
+            Filter::Compare { path, op, value } => {
                 let attr = resolve_in(scope, path)?;
                 let target = attr.comparable().ok_or_else(|| {
                     ScimError::invalid_filter(format!(
-                        "'{path}' is complex; compare one of its sub-attributes"
+                        "'{}' is complex; compare one of its sub-attributes",
+                        shown(path)
                     ))
                 })?;
-                if op.is_ordering()
-                    && matches!(target.attr_type, AttrType::Boolean | AttrType::Binary)
-                {
-                    return Err(ScimError::invalid_filter(format!(
-                        "operator '{}' is not allowed on {} attribute '{path}'",
-                        op.as_str(),
-                        if target.attr_type == AttrType::Boolean {
-                            "boolean"
-                        } else {
-                            "binary"
-                        }
-                    )));
-                }
-                Ok(())
+                check_operand(path, *op, value, target)
             }
             Filter::ValuePath { path, filter } => {
                 let Scope::Resource(schema) = scope else {
@@ -680,7 +684,8 @@ impl Filter {
                 let resolved = resolve_path(schema, path)?;
                 if resolved.sub_attribute.is_some() || !resolved.attribute.is_complex() {
                     return Err(ScimError::invalid_filter(format!(
-                        "'{path}' has no sub-attributes to filter on"
+                        "'{}' has no sub-attributes to filter on",
+                        shown(path)
                     )));
                 }
                 filter.validate_in(Scope::Element(resolved.attribute))
@@ -755,6 +760,102 @@ impl Filter {
     }
 }
 
+/// Checks that `path op value` can mean something for an attribute of `target`'s type,
+/// so that a mistyped filter is `invalidFilter` instead of a silent empty result.
+///
+/// RFC 7644 section 3.4.2.2, `gt` (and `ge`, `lt`, `le`): "For string attribute types,
+/// this is a lexicographical comparison, and for DateTime types, it is a chronological
+/// comparison. For integer attributes, it is a comparison by numeric value. Boolean and
+/// Binary attributes SHALL cause a failed response (HTTP status code 400) with
+/// "scimType" of "invalidFilter"." Section 3.12, `invalidFilter`: "The specified filter
+/// syntax was invalid (does not comply with Figure 1), or the specified attribute and
+/// filter comparison combination is not supported."
+///
+/// Lenient where clients are: booleans written as strings (`"True"`, as Entra writes
+/// them), numbers written as strings (`type eq "2"`).
+fn check_operand(
+    path: &AttrPath,
+    op: CompareOp,
+    value: &CompValue,
+    target: &Attribute,
+) -> Result<(), ScimError> {
+    let shown = || format!("'{path} {} {}'", op.as_str(), clip(&value.to_string()));
+    let substring = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
+    let kind = match target.attr_type {
+        AttrType::Boolean => "boolean",
+        AttrType::Binary => "binary",
+        AttrType::Integer => "integer",
+        AttrType::Decimal => "decimal",
+        AttrType::DateTime => "dateTime",
+        AttrType::String | AttrType::Reference | AttrType::Complex => "string",
+    };
+    if matches!(target.attr_type, AttrType::Boolean | AttrType::Binary) && op.is_ordering() {
+        return Err(ScimError::invalid_filter(format!(
+            "operator '{}' is not allowed on {kind} attribute '{path}'",
+            op.as_str()
+        )));
+    }
+    if *value == CompValue::Null {
+        // `eq null` / `ne null` ask whether the attribute is unassigned; nothing is
+        // greater than or contains null.
+        return match op {
+            CompareOp::Eq | CompareOp::Ne => Ok(()),
+            _ => Err(ScimError::invalid_filter(format!(
+                "{}: null can only be compared with eq or ne",
+                shown()
+            ))),
+        };
+    }
+    if substring
+        && matches!(
+            target.attr_type,
+            AttrType::Boolean | AttrType::Integer | AttrType::Decimal
+        )
+    {
+        return Err(ScimError::invalid_filter(format!(
+            "{}: operator '{}' compares text, and '{path}' is of type {kind}",
+            shown(),
+            op.as_str()
+        )));
+    }
+    let fits = match (target.attr_type, value) {
+        (AttrType::Boolean, CompValue::Bool(_)) => true,
+        (AttrType::Boolean, CompValue::String(s)) => {
+            s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")
+        }
+        (AttrType::Integer | AttrType::Decimal, CompValue::Number(_)) => true,
+        (AttrType::Integer | AttrType::Decimal, CompValue::String(s)) => {
+            serde_json::from_str::<Number>(s.trim()).is_ok()
+        }
+        (AttrType::DateTime, CompValue::String(s)) => substring || parse_date_time(s).is_some(),
+        (
+            AttrType::String | AttrType::Reference | AttrType::Binary | AttrType::Complex,
+            CompValue::String(_),
+        ) => true,
+        _ => false,
+    };
+    if fits {
+        return Ok(());
+    }
+    let expected = match target.attr_type {
+        AttrType::Boolean => "true or false",
+        AttrType::Integer | AttrType::Decimal => "a number",
+        AttrType::DateTime => {
+            "an RFC 3339 dateTime in quotes, e.g. \"2026-01-31T00:00:00Z\" (dateTimes compare chronologically)"
+        }
+        _ => "a quoted string",
+    };
+    Err(ScimError::invalid_filter(format!(
+        "{}: '{path}' is of type {kind}; compare it with {expected}",
+        shown()
+    )))
+}
+
+/// An RFC 3339 dateTime (RFC 7643 section 2.3.5: xsd:dateTime with an offset).
+fn parse_date_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(text.trim()).ok()
+}
+
 /// The canonical form of a path (see [`Filter::canonicalize`]); unknown paths unchanged.
 pub fn canonical_path(schema: &ResourceSchema, path: &AttrPath) -> AttrPath {
     match schema.resolve(path) {
@@ -771,9 +872,9 @@ fn resolve_path<'a>(
     schema: &'a ResourceSchema,
     path: &AttrPath,
 ) -> Result<Resolved<'a>, ScimError> {
-    schema
-        .resolve(path)
-        .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute '{path}' in filter")))
+    schema.resolve(path).ok_or_else(|| {
+        ScimError::invalid_filter(format!("unknown attribute '{}' in filter", shown(path)))
+    })
 }
 
 /// Resolves a filter path in its scope and checks it may be filtered on.
@@ -783,21 +884,32 @@ fn resolve_in<'a>(scope: Scope<'a>, path: &AttrPath) -> Result<&'a Attribute, Sc
         Scope::Element(parent) => {
             if path.urn.is_some() || path.sub_attr.is_some() {
                 return Err(ScimError::invalid_filter(format!(
-                    "'{path}' inside '{}[...]' must be a plain sub-attribute name",
+                    "'{}' inside '{}[...]' must be a plain sub-attribute name",
+                    shown(path),
                     parent.name
                 )));
             }
             parent.sub_attribute(&path.attr).ok_or_else(|| {
                 ScimError::invalid_filter(format!(
                     "unknown attribute '{}.{}' in filter",
-                    parent.name, path.attr
+                    parent.name,
+                    clip(&path.attr)
                 ))
             })?
         }
     };
-    if attr.mutability == Mutability::WriteOnly || attr.returned == Returned::Never {
+    if attr.mutability == Mutability::WriteOnly {
         return Err(ScimError::invalid_filter(format!(
             "attribute '{path}' is write-only and cannot be filtered on"
+        )));
+    }
+    if attr.returned == Returned::Never {
+        let owner = match scope {
+            Scope::Resource(schema) => format!("{} resources", schema.resource_type.name),
+            Scope::Element(parent) => format!("'{}' values", parent.name),
+        };
+        return Err(ScimError::invalid_filter(format!(
+            "attribute '{path}' cannot be filtered on: this service provider keeps no such value for {owner} and never returns it, so the filter could match nothing"
         )));
     }
     Ok(attr)
@@ -935,11 +1047,10 @@ fn compare_one(actual: &Value, def: &Attribute, op: CompareOp, expected: &CompVa
             compare_numbers(actual, expected).is_some_and(|ord| ordering_matches(op, ord))
         }
         AttrType::DateTime => {
-            let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s.trim()).ok();
             let (Some(a_text), e_text) = (text_of(actual), expected.as_text()) else {
                 return false;
             };
-            match (op, parse(&a_text), parse(&e_text)) {
+            match (op, parse_date_time(&a_text), parse_date_time(&e_text)) {
                 (CompareOp::Co | CompareOp::Sw | CompareOp::Ew, _, _) => {
                     compare_strings(&a_text, &e_text, op, false)
                 }
@@ -1147,7 +1258,7 @@ mod tests {
             r#"id eq "u1" and manager eq "m1""#,
             r#"userName eq "x" AND active eq true"#,
             r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D""#,
-            r#"meta.lastModified gt "2026-01-01T00:00:00Z""#,
+            r#"meta.created gt "2026-01-01T00:00:00Z""#,
         ] {
             let f = parse(input);
             assert!(
@@ -1253,6 +1364,172 @@ mod tests {
         assert!(err("roles[primary eq true]").is_none());
     }
 
+    /// The `invalidFilter` detail of `filter` on `schema`, or `None` when it validates.
+    fn rejection(filter: &str, schema: &ResourceSchema) -> Option<String> {
+        match parse(filter).validate(schema) {
+            Ok(()) => None,
+            Err(e) => {
+                assert_eq!(e.status, 400, "{filter}");
+                assert_eq!(
+                    e.scim_type,
+                    Some(crate::scim::ScimType::InvalidFilter),
+                    "{filter}"
+                );
+                Some(e.detail)
+            }
+        }
+    }
+
+    #[test]
+    fn meta_values_the_service_never_returns_cannot_be_filtered_on() {
+        let registry = SchemaRegistry::global();
+        let (user, group) = (registry.user(), registry.group());
+        // An incremental sync must hear that lastModified is not there, not get an empty list.
+        for filter in [
+            r#"meta.lastModified gt "2026-01-01T00:00:00Z""#,
+            r#"META.LASTMODIFIED ge "2026-01-01T00:00:00Z""#,
+            "meta.lastModified pr",
+            r#"userName eq "a" or meta.lastModified lt "2026-01-01T00:00:00Z""#,
+            r#"not (meta.lastModified eq "2026-01-01T00:00:00Z")"#,
+            "urn:ietf:params:scim:schemas:core:2.0:User:meta.lastModified pr",
+        ] {
+            let detail = rejection(filter, user).unwrap_or_else(|| panic!("{filter}"));
+            assert!(
+                detail.to_ascii_lowercase().contains("meta.lastmodified"),
+                "{detail}"
+            );
+            assert!(detail.contains("User resources"), "{detail}");
+        }
+        for filter in [
+            r#"meta.created gt "2026-01-01T00:00:00Z""#,
+            "meta.lastModified pr",
+        ] {
+            let detail = rejection(filter, group).unwrap_or_else(|| panic!("{filter}"));
+            assert!(detail.contains("Group resources"), "{detail}");
+        }
+        // What is returned stays filterable.
+        for filter in [
+            r#"meta.created gt "2026-01-01T00:00:00Z""#,
+            "meta.created pr",
+            r#"meta.resourceType eq "User""#,
+            r#"meta.version eq "W/\"x\"""#,
+        ] {
+            assert_eq!(rejection(filter, user), None, "{filter}");
+        }
+        assert_eq!(rejection("meta.location pr", group), None);
+    }
+
+    #[test]
+    fn date_time_comparisons_need_an_rfc_3339_value() {
+        let user = SchemaRegistry::global().user();
+        for filter in [
+            r#"meta.created gt "not-a-date""#,
+            r#"meta.created eq "2026-01-01""#,
+            r#"meta.created lt "yesterday""#,
+            r#"createdAt ge "2026-13-01T00:00:00Z""#,
+            r#"lastLoginTime ne "1700000000""#,
+            "meta.created gt 1700000000",
+            "meta.created gt true",
+            "meta.created gt null",
+        ] {
+            let detail = rejection(filter, user).unwrap_or_else(|| panic!("{filter}"));
+            let attr = filter.split(' ').next().unwrap_or_default();
+            assert!(detail.contains(attr), "{detail}");
+        }
+        let detail = rejection(r#"meta.created gt "not-a-date""#, user).unwrap_or_default();
+        assert!(detail.contains("RFC 3339"), "{detail}");
+        for filter in [
+            r#"meta.created gt "2026-01-01T00:00:00Z""#,
+            r#"meta.created le "2026-01-01T10:00:00.123+02:00""#,
+            r#"createdAt eq "2026-03-01T11:00:00+01:00""#,
+            "meta.created eq null",
+            // Substring operators compare the text.
+            r#"createdAt sw "2026-03""#,
+        ] {
+            assert_eq!(rejection(filter, user), None, "{filter}");
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_invalid_filters() {
+        let user = SchemaRegistry::global().user();
+        for filter in [
+            // Booleans take true or false.
+            r#"active eq "yes""#,
+            "active eq 1",
+            "active ne 0",
+            r#"active co "t""#,
+            "emails[primary eq 1]",
+            // Strings take strings.
+            "userName gt true",
+            "userName eq false",
+            "title eq 42",
+            r#"emails[type eq "work" and value eq true]"#,
+            // Numbers take numbers.
+            "type eq true",
+            r#"type eq "two""#,
+            r#"callingPlans co "2""#,
+            // Null only answers "unassigned?".
+            "title co null",
+            "type gt null",
+        ] {
+            assert!(rejection(filter, user).is_some(), "{filter}");
+        }
+        let detail = rejection("userName gt true", user).unwrap_or_default();
+        assert!(detail.contains("'userName gt true'"), "{detail}");
+        assert!(detail.contains("quoted string"), "{detail}");
+        let detail = rejection(r#"active eq "yes""#, user).unwrap_or_default();
+        assert!(detail.contains("true or false"), "{detail}");
+        // What clients send keeps working: Entra's string booleans, numbers in quotes,
+        // bare words, null checks.
+        for filter in [
+            "active eq true",
+            r#"active eq "False""#,
+            r#"active ne "TRUE""#,
+            r#"roles[primary eq "True"]"#,
+            "emails[primary eq true]",
+            r#"type eq "2""#,
+            "type ge 1",
+            "callingPlans eq 200",
+            "userName eq jdoe",
+            r#"userName eq "true""#,
+            "title eq null",
+            "title ne null",
+            r#"emails[type eq "work"].value eq "a@b.c""#,
+        ] {
+            assert_eq!(rejection(filter, user), None, "{filter}");
+        }
+    }
+
+    #[test]
+    fn long_values_are_clipped_in_details() {
+        let user = SchemaRegistry::global().user();
+        let filter = format!("active eq \"{}\"", "y".repeat(5_000));
+        let detail = rejection(&filter, user).unwrap_or_default();
+        assert!(detail.len() < 600, "{}", detail.len());
+        assert!(detail.contains("... (5002 characters)"), "{detail}");
+    }
+
+    #[test]
+    fn long_words_and_literals_are_clipped_in_details() {
+        let user = SchemaRegistry::global().user();
+        let unknown = format!("{} eq \"x\"", "a".repeat(5_000));
+        let detail = parse(&unknown)
+            .validate(user)
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(detail.len() < 300, "{}", detail.len());
+        assert!(detail.contains("... (5000 characters)"), "{detail}");
+        let dangling = format!("userName eq \"a\" \"{}\"", "b".repeat(5_000));
+        let detail = parse_filter(&dangling)
+            .err()
+            .map(|e| e.detail)
+            .unwrap_or_default();
+        assert!(detail.len() < 300, "{}", detail.len());
+        assert!(detail.contains("... (5002 characters)"), "{detail}");
+    }
+
     fn user() -> Value {
         json!({
             "schemas": [urn::USER, urn::ENTERPRISE_USER, urn::ZOOM_USER],
@@ -1272,7 +1549,7 @@ mod tests {
                 "type": 2, "pmi": 1234567890, "createdAt": "2026-03-01T10:00:00Z",
                 "callingPlans": [200, 300], "loginTypes": [100]
             },
-            "meta": {"lastModified": "2026-05-01T12:00:00+02:00"}
+            "meta": {"created": "2026-05-01T12:00:00+02:00"}
         })
     }
 
@@ -1345,8 +1622,8 @@ mod tests {
             (r#"createdAt gt "2026-02-28T23:59:59Z""#, true),
             (r#"createdAt lt "2026-03-01T11:00:00+01:00""#, false),
             (r#"createdAt eq "2026-03-01T11:00:00+01:00""#, true),
-            (r#"meta.lastModified ge "2026-05-01T10:00:00Z""#, true),
-            (r#"meta.lastModified gt "2026-05-01T10:00:00Z""#, false),
+            (r#"meta.created ge "2026-05-01T10:00:00Z""#, true),
+            (r#"meta.created gt "2026-05-01T10:00:00Z""#, false),
             // logic
             (r#"userName eq "x" or active eq true"#, true),
             (r#"not (active eq true)"#, false),

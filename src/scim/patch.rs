@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::error::ScimError;
+use super::error::{ScimError, clip};
 use super::filter::{AttrPath, CompValue, CompareOp, Filter};
 use super::model::urn;
 use super::path::{PatchPath, as_invalid_path, parse_path};
@@ -178,7 +178,8 @@ fn parse_operation(index: usize, op: &Value) -> Result<PatchOperation, ScimError
         Some(k) if k == "remove" => PatchOpKind::Remove,
         Some(k) => {
             return Err(ScimError::invalid_syntax(format!(
-                "Operations[{index}]: unknown op '{k}' (expected add, replace or remove)"
+                "Operations[{index}]: unknown op '{}' (expected add, replace or remove)",
+                clip(&k)
             )));
         }
         None => {
@@ -446,7 +447,10 @@ impl<'s> Engine<'s, '_> {
     ) -> Result<(), ScimError> {
         let schema = self.schema;
         let resolved = schema.resolve(&path.attr).ok_or_else(|| {
-            ScimError::invalid_path(format!("unknown attribute '{}' in path", path.attr))
+            ScimError::invalid_path(format!(
+                "unknown attribute '{}' in path",
+                clip(&path.attr.to_string())
+            ))
         })?;
         let attr = resolved.attribute;
         let target = match (&path.filter, resolved.sub_attribute) {
@@ -455,7 +459,8 @@ impl<'s> Engine<'s, '_> {
             (Some(filter), None) => {
                 if !attr.is_complex() {
                     return Err(ScimError::invalid_path(format!(
-                        "'{path}': '{}' has no sub-attributes to filter on",
+                        "'{}': '{}' has no sub-attributes to filter on",
+                        clip(&path.to_string()),
                         attr.name
                     )));
                 }
@@ -465,8 +470,9 @@ impl<'s> Engine<'s, '_> {
                 let sub = match &path.sub_attr {
                     Some(name) => Some(attr.sub_attribute(name).ok_or_else(|| {
                         ScimError::invalid_path(format!(
-                            "unknown sub-attribute '{}.{name}' in path",
-                            attr.name
+                            "unknown sub-attribute '{}.{}' in path",
+                            attr.name,
+                            clip(name)
                         ))
                     })?),
                     None => None,
@@ -475,7 +481,8 @@ impl<'s> Engine<'s, '_> {
             }
             (Some(_), Some(_)) => {
                 return Err(ScimError::invalid_path(format!(
-                    "'{path}' is not a valid path"
+                    "'{}' is not a valid path",
+                    clip(&path.to_string())
                 )));
             }
         };
@@ -710,7 +717,8 @@ impl<'s> Engine<'s, '_> {
                     Value::Array(v) if v.len() == 1 => &v[0],
                     Value::Array(v) if v.len() > 1 => {
                         return Err(ScimError::invalid_value(format!(
-                            "'{label}[{filter}]' takes one value, {} were given",
+                            "'{label}[{}]' takes one value, {} were given",
+                            clip(&filter.to_string()),
                             v.len()
                         )));
                     }
@@ -759,7 +767,10 @@ impl<'s> Engine<'s, '_> {
 
 fn no_target(label: &str, filter: &Filter) -> ScimError {
     // RFC 7644 section 3.5.2.3: a valuePath that matches no record is "noTarget".
-    ScimError::no_target(format!("no value of '{label}' matches [{filter}]"))
+    ScimError::no_target(format!(
+        "no value of '{label}' matches [{}]",
+        clip(&filter.to_string())
+    ))
 }
 
 /// Sets (or with `None` removes) one sub-attribute of a complex value, enforcing the

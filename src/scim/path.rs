@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::error::{ScimError, ScimType};
+use super::error::{ScimError, ScimType, clip};
 use super::filter::{AttrPath, Filter, MAX_FILTER_LEN, is_attr_name, parse_filter};
 
 /// A parsed PATCH path: `attr`, `attr.sub`, `urn:...:attr[.sub]`, `attr[filter]` or
@@ -48,7 +48,8 @@ pub fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
             "path longer than {MAX_FILTER_LEN} bytes"
         )));
     }
-    let invalid = || ScimError::invalid_path(format!("'{text}' is not a valid path"));
+    let shown = clip(text);
+    let invalid = || ScimError::invalid_path(format!("'{shown}' is not a valid path"));
     let Some(open) = text.find('[') else {
         let attr = AttrPath::parse(text).ok_or_else(invalid)?;
         return Ok(PatchPath {
@@ -60,7 +61,7 @@ pub fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
     let attr = AttrPath::parse(&text[..open]).ok_or_else(invalid)?;
     if attr.sub_attr.is_some() {
         return Err(ScimError::invalid_path(format!(
-            "'{text}': a value filter applies to an attribute, not a sub-attribute"
+            "'{shown}': a value filter applies to an attribute, not a sub-attribute"
         )));
     }
     // The first ']' outside a string literal closes the filter (filters inside
@@ -82,13 +83,13 @@ pub fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
         i += 1;
     }
     let close = close.ok_or_else(|| {
-        ScimError::invalid_path(format!("'{text}': missing ']' after the value filter"))
+        ScimError::invalid_path(format!("'{shown}': missing ']' after the value filter"))
     })?;
     let filter = parse_filter(&text[open + 1..close])
-        .map_err(|e| ScimError::invalid_path(format!("'{text}': {}", e.detail)))?;
+        .map_err(|e| ScimError::invalid_path(format!("'{shown}': {}", e.detail)))?;
     if contains_value_path(&filter) {
         return Err(ScimError::invalid_path(format!(
-            "'{text}': value filters cannot be nested"
+            "'{shown}': value filters cannot be nested"
         )));
     }
     let rest = &text[close + 1..];

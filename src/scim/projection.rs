@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::error::ScimError;
+use super::error::{ScimError, clip};
 use super::filter::AttrPath;
 use super::schema::{Attribute, ResourceSchema, Returned};
 
@@ -321,7 +321,8 @@ fn resolve_selected(name: &str, schema: &ResourceSchema) -> Result<Selected, Sci
         })
         .ok_or_else(|| {
             ScimError::invalid_value(format!(
-                "unknown attribute '{name}' in attributes/excludedAttributes"
+                "unknown attribute '{}' in attributes/excludedAttributes",
+                clip(name)
             ))
         })?;
     Ok(Selected {

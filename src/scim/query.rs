@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::error::ScimError;
+use super::error::{ScimError, clip};
 use super::filter::{AttrPath, Filter, canonical_path, parse_filter};
 use super::model::urn;
 use super::projection::AttributeSelection;
@@ -194,7 +194,8 @@ impl ListQuery {
                     .map(|p| canonical_path(schema, &p))
                     .ok_or_else(|| {
                         ScimError::invalid_value(format!(
-                            "sortBy '{text}' is not an attribute path"
+                            "sortBy '{}' is not an attribute path",
+                            clip(text)
                         ))
                     })?,
             ),
@@ -206,7 +207,8 @@ impl ListQuery {
             Some(o) if o.eq_ignore_ascii_case("descending") => true,
             Some(o) => {
                 return Err(ScimError::invalid_value(format!(
-                    "sortOrder must be 'ascending' or 'descending', not '{o}'"
+                    "sortOrder must be 'ascending' or 'descending', not '{}'",
+                    clip(o)
                 )));
             }
         };
@@ -231,8 +233,9 @@ fn parse_int(name: &str, raw: RawInt<'_>) -> Result<i64, ScimError> {
             i64::MAX
         ))
     };
-    let not_integer =
-        |shown: &str| ScimError::invalid_value(format!("{name} must be an integer, got '{shown}'"));
+    let not_integer = |shown: &str| {
+        ScimError::invalid_value(format!("{name} must be an integer, got '{}'", clip(shown)))
+    };
     match raw {
         RawInt::Text(text) => {
             let t = text.trim();

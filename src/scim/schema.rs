@@ -330,6 +330,20 @@ impl ResourceSchema {
         })
     }
 
+    /// The names of the `meta` sub-attributes this resource type returns (RFC 7643
+    /// section 3.1; the others are `returned: never`, see `UNKEPT_META`).
+    pub fn returned_meta(&self) -> Vec<&str> {
+        self.common_attribute("meta")
+            .map(|meta| {
+                meta.sub_attributes
+                    .iter()
+                    .filter(|sub| sub.returned != Returned::Never)
+                    .map(|sub| sub.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn common_attribute(&self, name: &str) -> Option<&Attribute> {
         self.common
             .iter()
@@ -377,8 +391,19 @@ impl ResourceSchema {
     }
 }
 
-/// The RFC 7643 section 3.1 `meta` attribute, common to all resources.
-fn meta_attribute() -> Attribute {
+/// `meta` sub-attributes this service provider has no value for, by resource type:
+/// Zoom records no modification time, and no creation time for groups. They are
+/// `returned: never`, so they are never shown and a filter on them is `invalidFilter`
+/// rather than a filter that silently matches nothing (an incremental sync on
+/// `meta.lastModified gt ...` would never see a change).
+const UNKEPT_META: [(&str, &[&str]); 2] = [
+    ("User", &["lastModified"]),
+    ("Group", &["created", "lastModified"]),
+];
+
+/// The RFC 7643 section 3.1 `meta` attribute, common to all resources; the
+/// sub-attributes named in `unkept` are `returned: never`.
+fn meta_attribute(unkept: &[&str]) -> Attribute {
     fn sub(name: &str, attr_type: AttrType, case_exact: bool, description: &str) -> Attribute {
         Attribute {
             name: name.into(),
@@ -424,6 +449,11 @@ fn meta_attribute() -> Attribute {
         sub("version", AttrType::String, true, "The resource's ETag."),
     ];
     meta.sub_attributes[3].reference_types = vec!["uri".into()];
+    for sub in &mut meta.sub_attributes {
+        if unkept.contains(&sub.name.as_str()) {
+            sub.returned = Returned::Never;
+        }
+    }
     meta
 }
 
@@ -542,7 +572,12 @@ impl SchemaRegistry {
                 resource_type: rt,
                 core,
                 extensions,
-                common: vec![meta_attribute()],
+                common: vec![meta_attribute(
+                    UNKEPT_META
+                        .iter()
+                        .find(|(id, _)| *id == rt_id)
+                        .map_or(&[], |(_, unkept)| *unkept),
+                )],
                 selection_paths: OnceLock::new(),
             })
         };
@@ -974,6 +1009,19 @@ mod tests {
                 (Mutability::WriteOnly, Returned::Never)
             );
         }
+    }
+
+    #[test]
+    fn meta_values_the_service_keeps_none_of_are_never_returned() {
+        let registry = SchemaRegistry::global();
+        assert_eq!(
+            registry.user().returned_meta(),
+            ["resourceType", "created", "location", "version"]
+        );
+        assert_eq!(
+            registry.group().returned_meta(),
+            ["resourceType", "location", "version"]
+        );
     }
 
     #[test]

@@ -229,13 +229,24 @@ struct TokenResponse {
 
 /// The token endpoint's error body: OAuth style `{"reason", "error"}` as seen on the
 /// wire, or Zoom style `{"code", "message"}` ("OAuth error messages" page).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct TokenErrorBody {
     error: Option<String>,
     reason: Option<String>,
     error_description: Option<String>,
     code: Option<i64>,
     message: Option<String>,
+}
+
+impl TokenErrorBody {
+    /// Whether any field of the endpoint's error shape is present.
+    fn says_anything(&self) -> bool {
+        self.error.is_some()
+            || self.reason.is_some()
+            || self.error_description.is_some()
+            || self.code.is_some()
+            || self.message.is_some()
+    }
 }
 
 impl TokenSource for HttpTokenSource {
@@ -334,7 +345,23 @@ fn token_error(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -
             chrono::Utc::now(),
         );
     }
-    let parsed: TokenErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let parsed = serde_json::from_slice::<TokenErrorBody>(body)
+        .ok()
+        .filter(TokenErrorBody::says_anything);
+    let Some(parsed) = parsed else {
+        // Not the token endpoint's JSON (a proxy's page): the status alone decides, and
+        // the excerpt is for the log only.
+        let kind = if status == 401 {
+            ErrorKind::Auth(AuthFailure::InvalidClient)
+        } else {
+            super::error::classify_unrecognised(status, None)
+        };
+        let mut err = ZoomError::new(kind, TOKEN_METHOD, TOKEN_PATH, sanitize_body(body));
+        let d = err.detail_mut();
+        d.status = Some(status);
+        d.unrecognised_body = true;
+        return err;
+    };
     let message = parsed
         .reason
         .clone()
@@ -606,6 +633,13 @@ mod tests {
             ErrorKind::MissingScope
         );
         assert_eq!(kind(503, "<html>down</html>"), ErrorKind::Unavailable);
+        // A proxy's page is not the endpoint speaking: no guessing from its words.
+        let page = "<html><title>400</title><body>Request header or cookie too large; account</body></html>";
+        assert_eq!(kind(400, page), ErrorKind::Decode);
+        assert_eq!(kind(403, page), ErrorKind::Decode);
+        assert_eq!(kind(400, "{}"), ErrorKind::Decode);
+        assert_eq!(kind(401, page), ErrorKind::Auth(AuthFailure::InvalidClient));
+        assert!(token_error(400, &headers, page.as_bytes()).unrecognised_body);
         assert_eq!(
             kind(
                 400,

@@ -81,7 +81,9 @@ pub enum ErrorKind {
     Conflict,
     /// Any other 4xx.
     BadRequest,
-    /// Zoom answered something this client cannot read.
+    /// Zoom, or a proxy in front of it, answered something this client cannot read: a
+    /// success body that does not parse, or a 4xx that is not Zoom's JSON error (an HTML
+    /// page from a gateway), which says nothing about the request's values.
     Decode,
     /// The client itself is misconfigured (no client secret, a bad URL).
     Config,
@@ -148,6 +150,9 @@ pub struct ZoomErrorDetail {
     pub code: Option<i64>,
     /// Zoom's message, or a sanitised prefix of a non-JSON body, or the transport error.
     pub message: String,
+    /// The answer was not Zoom's JSON error: `message` is an excerpt of a body nobody
+    /// vouches for (a proxy's page), fit for the log but not for a SCIM client.
+    pub unrecognised_body: bool,
     /// Zoom's `errors` array.
     pub errors: Vec<FieldError>,
     /// `x-zm-trackingid`, for Zoom support.
@@ -238,6 +243,7 @@ impl ZoomError {
             status: None,
             code: None,
             message: message.into(),
+            unrecognised_body: false,
             errors: Vec::new(),
             tracking_id: None,
             category: None,
@@ -258,8 +264,9 @@ impl ZoomError {
     /// Classifies a non-2xx answer of the REST API.
     ///
     /// Zoom's error body is `{"code": int, "message": str, "errors": [{field, message}]}`
-    /// (Zoom "Error Codes" page); non-JSON bodies (an HTML 502 from a proxy) are
-    /// classified from the status alone with a sanitised prefix as the message.
+    /// (Zoom "Error Codes" page). Other bodies (an HTML page from a proxy) are classified
+    /// from the status alone, a 4xx as [`ErrorKind::Decode`] (see [`classify`]), with a
+    /// sanitised prefix as the message, flagged [`ZoomErrorDetail::unrecognised_body`].
     pub fn from_response(
         method: &'static str,
         path: &'static str,
@@ -269,13 +276,14 @@ impl ZoomError {
         now: DateTime<Utc>,
     ) -> Self {
         let parsed = serde_json::from_slice::<ZoomErrorBody>(body).ok();
-        let (code, message, errors) = match parsed {
+        let (zoom_shaped, code, message, errors) = match parsed {
             Some(b) if b.code.is_some() || b.message.is_some() => (
+                true,
                 b.code,
                 b.message.unwrap_or_default(),
                 b.errors.unwrap_or_default(),
             ),
-            _ => (None, sanitize_body(body), Vec::new()),
+            _ => (false, None, sanitize_body(body), Vec::new()),
         };
         let header = |name: &str| {
             headers
@@ -285,7 +293,11 @@ impl ZoomError {
                 .filter(|v| !v.is_empty())
         };
         let rate_type = header(RATE_TYPE_HEADER);
-        let kind = classify(status, code, &message, !errors.is_empty(), rate_type);
+        let kind = if zoom_shaped {
+            classify(status, code, &message, !errors.is_empty(), rate_type)
+        } else {
+            classify_unrecognised(status, rate_type)
+        };
         let retry_at = header("retry-after")
             .and_then(parse_retry_after)
             .map(|r| match r {
@@ -304,6 +316,7 @@ impl ZoomError {
         let d = error.detail_mut();
         d.status = Some(status);
         d.code = code;
+        d.unrecognised_body = !zoom_shaped;
         d.errors = errors;
         d.tracking_id = header(TRACKING_ID_HEADER).map(str::to_owned);
         d.category = header(RATE_CATEGORY_HEADER).and_then(Category::from_label);
@@ -486,6 +499,18 @@ pub(crate) fn classify(
         403 => ErrorKind::Permission,
         400 if has_field_errors => ErrorKind::Validation,
         _ => ErrorKind::BadRequest,
+    }
+}
+
+/// Classifies an answer whose body is not Zoom's JSON error. What the status says
+/// about transport stays (429 and 5xx are retried, a 401 renews the token); any other
+/// 4xx came from something that is not Zoom's API logic (a gateway refusing the request's
+/// headers, a misrouted path) and says nothing about the values sent or about whether a
+/// resource exists, so it is [`ErrorKind::Decode`], never a validation or not-found.
+pub(crate) fn classify_unrecognised(status: u16, rate_type: Option<&str>) -> ErrorKind {
+    match status {
+        401 | 408 | 429 | 500.. => classify(status, None, "", false, rate_type),
+        _ => ErrorKind::Decode,
     }
 }
 
@@ -756,6 +781,35 @@ mod tests {
             r#"{"code":429,"message":"x"}"#,
         );
         assert_eq!(qps.daily_scope(), None);
+    }
+
+    #[test]
+    fn a_4xx_that_is_not_a_zoom_error_is_unreadable_not_the_requests_fault() {
+        let page = "<html><head><title>400 Request Header Or Cookie Too Large</title></head><body>nginx/1.18.0</body></html>";
+        for status in [400, 403, 404, 409, 412, 413, 418] {
+            let err = answer(status, &[("content-type", "text/html")], page);
+            assert_eq!(err.kind, ErrorKind::Decode, "{status}");
+            assert!(err.unrecognised_body, "{status}");
+            assert!(!err.outcome_unknown, "{status}");
+        }
+        // JSON that is not Zoom's error shape is not Zoom speaking either.
+        assert_eq!(answer(400, &[], r#"{"error":"x"}"#).kind, ErrorKind::Decode);
+        assert_eq!(answer(404, &[], "").kind, ErrorKind::Decode);
+        // What the status says about transport stays: retry, renew the token.
+        assert_eq!(answer(502, &[], page).kind, ErrorKind::Unavailable);
+        assert_eq!(answer(408, &[], page).kind, ErrorKind::Unavailable);
+        assert_eq!(
+            answer(429, &[], page).kind,
+            ErrorKind::RateLimited { daily: false }
+        );
+        assert_eq!(
+            answer(401, &[], page).kind,
+            ErrorKind::Auth(AuthFailure::TokenRejected)
+        );
+        // Zoom's own error keeps its words.
+        let zoom = answer(400, &[], r#"{"code":300,"message":"Validation Failed."}"#);
+        assert!(!zoom.unrecognised_body);
+        assert_eq!(zoom.message, "Validation Failed.");
     }
 
     #[test]

@@ -45,6 +45,14 @@ fn committed_document_matches_the_code() {
             }
         }
     }
+    // `meta` documents what is returned: Zoom keeps no modification time, and no
+    // creation time for groups.
+    assert!(user["meta"]["properties"]["created"].is_object());
+    assert!(user["meta"]["properties"].get("lastModified").is_none());
+    let group = &doc["components"]["schemas"]["Group"]["properties"];
+    assert!(group["meta"]["properties"]["version"].is_object());
+    assert!(group["meta"]["properties"].get("created").is_none());
+    assert!(group["meta"]["properties"].get("lastModified").is_none());
 }
 
 #[tokio::test]

@@ -732,3 +732,137 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
         "Zoom not asked again"
     );
 }
+
+#[tokio::test]
+async fn a_proxy_page_instead_of_a_zoom_error_is_502_and_never_quoted() {
+    let stack = start_stack(sim_settings(5), Config::default()).await;
+    let (_, page) = stack.get("/Users?count=1&attributes=userName").await;
+    let id = page["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let nginx = "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n<hr><center>nginx/1.18.0 at zoom-edge-07.internal.zoom.us</center>\r\n</body>\r\n</html>\r\n";
+    // A read carries no client value: a gateway's 400, 403 or 404 page is the upstream
+    // answering badly, not invalidValue, forbidden or "no such user".
+    for status in [400, 403, 404, 413] {
+        sim_post(
+            &stack,
+            "faults",
+            &json!({"method": "GET", "path": "/users/{userId}", "action": "respond", "status": status,
+                    "body": nginx, "headers": {"content-type": "text/html"}}),
+        )
+        .await;
+        stack.reset_sim_stats().await;
+        let (code, body) = stack.get(&format!("/Users/{id}")).await;
+        let what = format!("gateway {status}");
+        assert_scim_error((code, &body), 502, None, &what);
+        let detail = body["detail"].as_str().unwrap();
+        for leaked in ["nginx", "zoom-edge", "Cookie", "<"] {
+            assert!(!detail.contains(leaked), "{what}: {detail}");
+        }
+        assert_eq!(
+            stack.zoom_calls("GET /users/{userId}").await,
+            1,
+            "{what}: not retried"
+        );
+    }
+    // Zoom's own JSON errors keep their meaning.
+    sim_post(
+        &stack,
+        "faults",
+        &json!({"method": "GET", "path": "/users/{userId}", "action": "respond", "status": 404,
+                "body": {"code": 1001, "message": "User does not exist."}}),
+    )
+    .await;
+    let (code, body) = stack.get(&format!("/Users/{id}")).await;
+    assert_scim_error((code, &body), 404, None, "Zoom's 404");
+    // The user is untouched and reads normally again.
+    let (code, body) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(code, 200, "{body}");
+}
+
+#[tokio::test]
+async fn filters_that_could_only_ever_match_nothing_are_400_invalid_filter() {
+    let stack = start_stack(sim_settings(12), Config::default()).await;
+    let state = stack.sim_admin("state").await;
+    let users = state["users"].as_array().unwrap();
+    let inactive = users.iter().filter(|u| u["status"] == "inactive").count();
+    stack.reset_sim_stats().await;
+    let refused = [
+        // Zoom keeps no modification time: an incremental sync must hear it.
+        (
+            "/Users",
+            r#"meta.lastModified gt "2026-01-01T00:00:00Z""#,
+            "meta.lastModified",
+        ),
+        ("/Users", "meta.lastModified pr", "meta.lastModified"),
+        // Nor a creation time for groups.
+        (
+            "/Groups",
+            r#"meta.created ge "2026-01-01T00:00:00Z""#,
+            "meta.created",
+        ),
+        (
+            "/Groups",
+            r#"meta.lastModified gt "2026-01-01T00:00:00Z""#,
+            "meta.lastModified",
+        ),
+        // dateTimes compare chronologically: the value must be one.
+        ("/Users", r#"meta.created gt "not-a-date""#, "RFC 3339"),
+        // Values of the wrong type.
+        ("/Users", "userName gt true", "quoted string"),
+        ("/Users", r#"active eq "yes""#, "true or false"),
+    ];
+    for (endpoint, filter, named) in refused {
+        let (status, body) = stack
+            .get(&format!("{endpoint}?filter={}", urlencode(filter)))
+            .await;
+        assert_scim_error((status, &body), 400, Some("invalidFilter"), filter);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(named), "{filter}: {detail}");
+        let (status, body) = post(
+            &stack,
+            &format!("{endpoint}/.search"),
+            &json!({"schemas": [SEARCH], "filter": filter}),
+        )
+        .await;
+        assert_scim_error((status, &body), 400, Some("invalidFilter"), filter);
+    }
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(
+        stats["requests"].as_object().map_or(0, |r| r.len()),
+        0,
+        "refused before asking Zoom: {stats}"
+    );
+
+    // What clients send keeps working: Entra's string booleans, creation times.
+    let (status, page) = stack
+        .get(&format!(
+            "/Users?filter={}",
+            urlencode(r#"active eq "False""#)
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["totalResults"], inactive);
+    let (status, page) = stack
+        .get(&format!(
+            "/Users?filter={}",
+            urlencode(r#"meta.created gt "2000-01-01T00:00:00+01:00""#)
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let with_created = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["meta"]["created"].is_string())
+        .count();
+    assert_eq!(page["totalResults"], with_created);
+    assert!(with_created > 0, "{page}");
+    // And no resource claims a value the filters refuse.
+    for u in page["Resources"].as_array().unwrap() {
+        assert!(u["meta"].get("lastModified").is_none(), "{u}");
+    }
+    let (_, groups) = stack.get("/Groups").await;
+    for g in groups["Resources"].as_array().unwrap() {
+        assert!(g["meta"].get("created").is_none(), "{g}");
+        assert!(g["meta"].get("lastModified").is_none(), "{g}");
+    }
+}

@@ -1378,3 +1378,87 @@ async fn every_address_other_than_the_login_is_named_in_a_warning() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.warnings().is_empty(), "{:?}", answer.warnings());
 }
+
+#[tokio::test]
+async fn very_long_values_are_not_echoed_back_in_full() {
+    let stack = start_stack(sim_settings(40), config()).await;
+    let huge = "a".repeat(70_000);
+    let bounded = |answer: &Answer, what: &str| {
+        let detail = answer.detail();
+        assert!(
+            detail.chars().count() < 600,
+            "{what}: {} characters",
+            detail.len()
+        );
+        assert!(detail.contains("... (70"), "{what}: {detail}");
+    };
+    let answer = send(
+        &stack,
+        "POST",
+        "/Users",
+        Some(json!({"schemas": [USER], "userName": huge})),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.detail());
+    assert_eq!(answer.body["scimType"], "invalidValue");
+    assert!(
+        answer
+            .detail()
+            .starts_with(&format!("userName '{}", "a".repeat(200)))
+    );
+    bounded(&answer, "userName");
+
+    let user = seeded(&stack, "active").await;
+    let id = user["id"].as_str().unwrap();
+    for (what, op) in [
+        (
+            "phone number",
+            json!({"op": "add", "path": "phoneNumbers",
+                   "value": [{"value": format!("+{}", "5".repeat(70_000)), "type": "work"}]}),
+        ),
+        (
+            "userType",
+            json!({"op": "replace", "path": "userType", "value": huge}),
+        ),
+        ("op", json!({"op": huge, "path": "title", "value": "x"})),
+        (
+            "role",
+            json!({"op": "replace", "path": "roles", "value": [{"value": huge}]}),
+        ),
+    ] {
+        let answer = send(
+            &stack,
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(patch(json!([op]))),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{what}: {}", answer.detail());
+        bounded(&answer, what);
+    }
+
+    // A member id in a group change, and the Warning about an e-mail Zoom cannot keep.
+    let (_, groups) = stack.get("/Groups?count=1").await;
+    let group = groups["Resources"][0]["id"].as_str().unwrap().to_owned();
+    // (5,000 characters: the id goes into a Zoom URL to be looked up.)
+    let long_id = "b".repeat(5_000);
+    let add = patch(json!([{"op": "add", "path": "members", "value": [{"value": long_id}]}]));
+    let answer = send(&stack, "PATCH", &format!("/Groups/{group}"), Some(add)).await;
+    assert_eq!(answer.status, 400, "{}", answer.detail());
+    assert!(answer.detail().len() < 600, "{}", answer.detail());
+    assert!(
+        answer.detail().contains("... (5000 characters)"),
+        "{}",
+        answer.detail()
+    );
+    let emails = patch(json!([{"op": "replace", "path": "emails",
+        "value": [{"value": format!("{huge}@example.com"), "type": "work", "primary": true}]}]));
+    let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(emails)).await;
+    assert_eq!(answer.status, 200, "{}", answer.detail());
+    let warnings = answer.warnings();
+    assert!(!warnings.is_empty(), "{:?}", answer.headers);
+    for warning in warnings {
+        assert!(warning.len() < 600, "{} bytes", warning.len());
+        assert!(warning.contains("... (70012 characters)"), "{warning}");
+    }
+}
