@@ -56,8 +56,8 @@ pub struct ApiDoc;
 /// Adds the answers operations give without documenting them one by one (unless an
 /// operation documents its own), as shared `components/responses`: 401 without a valid
 /// bearer token; 429 and 503 when Zoom's limits or availability stop a request that
-/// calls Zoom (not discovery), with `Retry-After`; 400, 413 and 415 for requests with a
-/// body.
+/// calls Zoom (not discovery), with `Retry-After`, and 502 when Zoom's answer is not
+/// Zoom's; 400, 413 and 415 for requests with a body.
 struct CommonResponses;
 
 /// (status, component name, description, has `Retry-After`).
@@ -91,6 +91,12 @@ const COMMON_RESPONSES: &[(&str, &str, &str, bool)] = &[
         "TooManyRequests",
         "Zoom's per-second limit kept refusing after retries, or one user's daily limit is reached",
         true,
+    ),
+    (
+        "502",
+        "BadGateway",
+        "Zoom, or a gateway in front of it, answered with something that is not Zoom's answer (details in the log)",
+        false,
     ),
     (
         "503",
@@ -136,7 +142,7 @@ impl Modify for CommonResponses {
                 for (status, name, _, _) in COMMON_RESPONSES {
                     let applies = match *status {
                         "400" | "413" | "415" => has_body,
-                        "429" | "503" => calls_zoom,
+                        "429" | "502" | "503" => calls_zoom,
                         _ => true,
                     };
                     if applies && !operation.responses.responses.contains_key(*status) {

@@ -832,6 +832,9 @@ fn check_operand(
             AttrType::String | AttrType::Reference | AttrType::Binary | AttrType::Complex,
             CompValue::String(_),
         ) => true,
+        // An unquoted number against text (`extensionNumber eq 1001`, as admins type it)
+        // is compared as its digits, as bare words are tolerated for Entra.
+        (AttrType::String | AttrType::Reference, CompValue::Number(_)) => true,
         _ => false,
     };
     if fits {
@@ -1463,7 +1466,6 @@ mod tests {
             // Strings take strings.
             "userName gt true",
             "userName eq false",
-            "title eq 42",
             r#"emails[type eq "work" and value eq true]"#,
             // Numbers take numbers.
             "type eq true",
@@ -1481,7 +1483,7 @@ mod tests {
         let detail = rejection(r#"active eq "yes""#, user).unwrap_or_default();
         assert!(detail.contains("true or false"), "{detail}");
         // What clients send keeps working: Entra's string booleans, numbers in quotes,
-        // bare words, null checks.
+        // bare words and numbers against text, null checks.
         for filter in [
             "active eq true",
             r#"active eq "False""#,
@@ -1492,6 +1494,7 @@ mod tests {
             "type ge 1",
             "callingPlans eq 200",
             "userName eq jdoe",
+            "title eq 42",
             r#"userName eq "true""#,
             "title eq null",
             "title ne null",
