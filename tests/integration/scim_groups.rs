@@ -1501,3 +1501,37 @@ async fn a_group_create_whose_outcome_is_unknown_never_takes_over_an_existing_gr
         .count();
     assert_eq!(named, 1, "created exactly once");
 }
+
+#[tokio::test]
+async fn ids_longer_than_any_zoom_id_are_unknown_without_asking_zoom() {
+    let stack = start_stack(sim_settings(40), Config::default()).await;
+    let legal = sim_group_by_name(&stack, "Legal")
+        .await
+        .expect("seeded Legal");
+    let legal_id = legal["id"].as_str().unwrap().to_owned();
+    let huge = "a".repeat(5_000);
+    stack.reset_sim_stats().await;
+    let r = get(&stack, &format!("/Users/{huge}")).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = get(&stack, &format!("/Groups/{huge}")).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = patch(
+        &stack,
+        &format!("/Groups/{legal_id}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": huge}]}]),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().len() < 600, "{}", r.body);
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(
+        stats["requests"]["GET /users/{userId}"],
+        Value::Null,
+        "{stats}"
+    );
+    assert_eq!(
+        stats["requests"]["GET /groups/{groupId}"],
+        Value::Null,
+        "{stats}"
+    );
+}
