@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -138,10 +139,6 @@ impl<C: Clock + Clone> RateLimits<C> {
     /// Heavy and Resource-intensive share one daily quota (Zoom "Rate limits": "combined
     /// daily limit"), so a block on one blocks both.
     pub fn block_daily(&self, family: ApiFamily, category: Category, until: DateTime<Utc>) {
-        let mut blocks = self
-            .daily_blocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let shared: &[Category] = match category {
             Category::Heavy | Category::ResourceIntensive => {
                 &[Category::Heavy, Category::ResourceIntensive]
@@ -149,8 +146,7 @@ impl<C: Clock + Clone> RateLimits<C> {
             _ => &[category],
         };
         for c in shared {
-            let entry = blocks.entry((family, *c)).or_insert(until);
-            *entry = (*entry).max(until);
+            extend_block(&self.daily_blocks, (family, *c), until);
         }
     }
 
@@ -162,12 +158,7 @@ impl<C: Clock + Clone> RateLimits<C> {
         path: &'static str,
         until: DateTime<Utc>,
     ) {
-        let mut blocks = self
-            .endpoint_blocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = blocks.entry((method, path)).or_insert(until);
-        *entry = (*entry).max(until);
+        extend_block(&self.endpoint_blocks, (method, path), until);
     }
 
     /// When the daily quota of `method` on `path` comes back, if it is spent at `now`.
@@ -177,18 +168,7 @@ impl<C: Clock + Clone> RateLimits<C> {
         path: &'static str,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        let mut blocks = self
-            .endpoint_blocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match blocks.get(&(method, path)) {
-            Some(until) if *until > now => Some(*until),
-            Some(_) => {
-                blocks.remove(&(method, path));
-                None
-            }
-            None => None,
-        }
+        active_block(&self.endpoint_blocks, &(method, path), now)
     }
 
     /// When the category's daily quota comes back, if it is spent at `now`.
@@ -198,18 +178,39 @@ impl<C: Clock + Clone> RateLimits<C> {
         category: Category,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        let mut blocks = self
-            .daily_blocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match blocks.get(&(family, category)) {
-            Some(until) if *until > now => Some(*until),
-            Some(_) => {
-                blocks.remove(&(family, category));
-                None
-            }
-            None => None,
+        active_block(&self.daily_blocks, &(family, category), now)
+    }
+}
+
+/// Blocks `key` until `until` (or later, if it already is).
+fn extend_block<K: Eq + Hash>(
+    blocks: &Mutex<HashMap<K, DateTime<Utc>>>,
+    key: K,
+    until: DateTime<Utc>,
+) {
+    let mut blocks = blocks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let entry = blocks.entry(key).or_insert(until);
+    *entry = (*entry).max(until);
+}
+
+/// When `key`'s block ends, if it is blocked at `now` (an ended block is forgotten).
+fn active_block<K: Eq + Hash>(
+    blocks: &Mutex<HashMap<K, DateTime<Utc>>>,
+    key: &K,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut blocks = blocks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match blocks.get(key) {
+        Some(until) if *until > now => Some(*until),
+        Some(_) => {
+            blocks.remove(key);
+            None
         }
+        None => None,
     }
 }
 
