@@ -156,9 +156,22 @@ impl Provider {
             .lock(&format!("user-email:{}", email.to_ascii_lowercase()))
             .await;
 
+        let shown = clip(&email).into_owned();
+        // Zoom's `create` action makes an invitation, and Zoom cannot deactivate an
+        // invitation: a new user asked to be inactive would get an invitation e-mail it
+        // could accept. Refused before anything is sent, unless the user exists already
+        // (then the duplicates policy decides, as for any create).
+        let inactive = normalized.resource.get("active") == Some(&Value::Bool(false));
+        if inactive && self.config.scim.create_action == CreateAction::Create {
+            return match self.find_by_email(&email).await? {
+                Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
+                None => Err(ScimError::conflict(format!(
+                    "create user {shown} with active=false: with scim.create_action = \"create\" a new Zoom user is an invitation until accepted, and Zoom cannot deactivate an invitation; nothing was created. Create the user once it is active, or use an action that creates active users (autoCreate, custCreate, ssoCreate), which are then deactivated"
+                ))),
+            };
+        }
         // No look-up first: Zoom's e-mail is its unique key and a taken one answers
         // 409 code 1005, so the look-up is paid only by the rare duplicate.
-        let shown = clip(&email).into_owned();
         let mut progress = Progress::new(format!("create user {shown}"), Vec::new());
         let created = match self.zoom.create_user(&request).await {
             Ok(created) => created,

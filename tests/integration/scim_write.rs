@@ -188,6 +188,46 @@ async fn invitation_creates_a_pending_user_and_says_what_zoom_could_not_take() {
 }
 
 #[tokio::test]
+async fn an_inactive_new_user_is_never_invited() {
+    // Zoom cannot deactivate an invitation: with `create` an inactive new user would get
+    // an invitation it could accept. Whatever the pending policy, nothing is sent.
+    for policy in [
+        PendingDeactivation::Refuse,
+        PendingDeactivation::Disassociate,
+    ] {
+        let mut config = config();
+        config.scim.create_action = CreateAction::Create;
+        config.scim.pending_deactivation = policy;
+        let stack = start_stack(sim_settings(40), config).await;
+        let mut body = entra_create("disabled@example.com");
+        body["active"] = json!("False");
+        let answer = send(&stack, "POST", "/Users", Some(body)).await;
+        assert_eq!(answer.status, 409, "{policy:?}: {}", answer.body);
+        assert!(
+            answer.detail().contains("nothing was created"),
+            "{policy:?}"
+        );
+        assert_eq!(stack.zoom_calls("POST /users").await, 0, "{policy:?}");
+        assert!(
+            sim_user_by_email(&stack, "disabled@example.com")
+                .await
+                .is_none()
+        );
+    }
+    // With an action that makes active users, the user is created and deactivated.
+    let stack = start_stack(sim_settings(40), config()).await;
+    let mut body = entra_create("disabled@example.com");
+    body["active"] = json!(false);
+    let answer = send(&stack, "POST", "/Users", Some(body)).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.body["active"], false);
+    let user = sim_user_by_email(&stack, "disabled@example.com")
+        .await
+        .unwrap();
+    assert_eq!(user["status"], "inactive");
+}
+
+#[tokio::test]
 async fn duplicate_user_name_conflicts_naming_the_existing_id() {
     let stack = start_stack(sim_settings(40), config()).await;
     let existing = seeded(&stack, "active").await;
