@@ -34,7 +34,7 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
             let fields: Vec<String> = err
                 .errors
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| format!("{}: {}", scim_attribute_of(&f.field), f.message))
                 .collect();
             let fields = if fields.is_empty() {
                 String::new()
@@ -119,6 +119,30 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
     }
 }
 
+/// The SCIM attribute a field of Zoom's user body maps to, for the field errors of a
+/// refusal: the client knows `title`, not Zoom's `job_title`. Other names are shown as
+/// Zoom gives them.
+fn scim_attribute_of(zoom_field: &str) -> &str {
+    let field = zoom_field.strip_prefix("user_info.").unwrap_or(zoom_field);
+    match field {
+        "email" => "userName",
+        "first_name" => "name.givenName",
+        "last_name" => "name.familyName",
+        "display_name" => "displayName",
+        "job_title" => "title",
+        "dept" => "department",
+        "company" => "organization",
+        "cost_center" => "costCenter",
+        "manager" => "manager",
+        "language" => "preferredLanguage",
+        "timezone" => "timezone",
+        "phone_numbers" | "phone_number" => "phoneNumbers",
+        "type" => "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:type",
+        "location" => "urn:ietf:params:scim:schemas:extension:zoom:2.0:User:location",
+        _ => zoom_field,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +157,20 @@ mod tests {
             body.as_bytes(),
             chrono::Utc::now(),
         )
+    }
+
+    #[test]
+    fn zoom_field_errors_name_the_scim_attributes() {
+        let err = answer(
+            400,
+            r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"job_title","message":"The length of this field must be at most 128 characters."},{"field":"user_info.type","message":"User type 99 can only be set with ssoCreate."},{"field":"something_else","message":"x"}]}"#,
+        );
+        let detail = to_scim(&err, "update user abc").detail;
+        assert!(
+            detail.contains("(title: The length of this field must be at most 128 characters.; urn:ietf:params:scim:schemas:extension:zoom:2.0:User:type: User type 99 can only be set with ssoCreate.; something_else: x)"),
+            "{detail}"
+        );
+        assert!(!detail.contains("job_title"), "{detail}");
     }
 
     #[test]
@@ -173,7 +211,7 @@ mod tests {
             Some(crate::scim::error::ScimType::InvalidValue)
         );
         assert!(
-            scim.detail.contains("email: Invalid field."),
+            scim.detail.contains("userName: Invalid field."),
             "{}",
             scim.detail
         );
