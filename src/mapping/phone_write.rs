@@ -383,6 +383,7 @@ pub fn phone_calls(
         });
     }
     let mut remove_numbers: Vec<String> = Vec::new();
+    let mut number_calls = Vec::new();
     if let Some(numbers) = &target.numbers {
         remove_numbers = profile
             .numbers
@@ -399,15 +400,16 @@ pub fn phone_calls(
             let room = MAX_NUMBERS_PER_USER.saturating_sub(profile.numbers.len());
             let first = add.len().saturating_sub(room).min(remove_numbers.len());
             for n in remove_numbers.drain(..first) {
-                calls.push(PhoneCall::UnassignNumber(n));
+                number_calls.push(PhoneCall::UnassignNumber(n));
             }
-            calls.push(PhoneCall::AssignNumbers(add));
+            number_calls.push(PhoneCall::AssignNumbers(add));
         }
     }
+    let mut plan_calls = Vec::new();
     if let Some(plans) = &target.plans {
         for p in &profile.plans {
             if !plans.contains(p) {
-                calls.push(PhoneCall::UnassignPlan(*p));
+                plan_calls.push(PhoneCall::UnassignPlan(*p));
             }
         }
         let add: Vec<i64> = plans
@@ -416,8 +418,19 @@ pub fn phone_calls(
             .copied()
             .collect();
         if !add.is_empty() {
-            calls.push(PhoneCall::AssignPlans(add));
+            plan_calls.push(PhoneCall::AssignPlans(add));
         }
+    }
+    // Numbers first: Zoom refuses a number only when it is sent (the account's numbers
+    // cannot be checked one by one), and a refusal then leaves the plans as they were.
+    // A user without any calling plan gets its plans first, as Zoom's own admin portal
+    // does: a number is dialled through the user's plan.
+    if profile.plans.is_empty() {
+        calls.extend(plan_calls);
+        calls.extend(number_calls);
+    } else {
+        calls.extend(number_calls);
+        calls.extend(plan_calls);
     }
     calls.extend(remove_numbers.into_iter().map(PhoneCall::UnassignNumber));
     calls
@@ -524,6 +537,23 @@ mod tests {
             numbers: vec!["+14155550101".into(), "+14155550199".into()],
         };
         assert!(phone_calls(&reached, &target, Some("s1")).is_empty());
+        // A user without any plan gets its plan before its number.
+        let bare = PhoneProfileState {
+            site_id: Some("s1".into()),
+            ..Default::default()
+        };
+        let target = PhoneTarget {
+            plans: Some(vec![200]),
+            numbers: Some(vec!["+14155550199".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            phone_calls(&bare, &target, Some("s1")),
+            vec![
+                PhoneCall::AssignPlans(vec![200]),
+                PhoneCall::AssignNumbers(vec!["+14155550199".into()]),
+            ]
+        );
     }
 
     #[test]

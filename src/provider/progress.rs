@@ -154,6 +154,24 @@ impl Progress {
         }
     }
 
+    /// Puts `labels` in the plan where `placeholder` is (a step whose calls are known
+    /// only when it runs), so that a failure among them still lists every later step
+    /// as not attempted; appended when the placeholder is not planned.
+    pub fn expand(&mut self, placeholder: &str, labels: Vec<String>) {
+        let labels: Vec<String> = labels
+            .into_iter()
+            .filter(|l| !self.planned_set.contains(l))
+            .collect();
+        self.planned_set.extend(labels.iter().cloned());
+        match self.planned.iter().position(|p| p == placeholder) {
+            Some(at) => {
+                self.planned.splice(at..=at, labels);
+                self.planned_set.remove(placeholder);
+            }
+            None => self.planned.extend(labels),
+        }
+    }
+
     /// Records `label` as applied (for steps that needed no Zoom call or were done by
     /// a helper that reports success itself).
     pub fn applied(&mut self, label: &str) {
@@ -275,6 +293,24 @@ mod tests {
         err.detail_mut().status = Some(503);
         err.detail_mut().outcome_unknown = outcome_unknown;
         err
+    }
+
+    #[test]
+    fn steps_known_only_when_running_take_the_placeholders_place() {
+        let mut progress = Progress::new(
+            "update user u1",
+            vec!["phone".into(), "profile (title)".into()],
+        );
+        progress.expand("phone", vec!["read".into()]);
+        progress.expand(
+            "read",
+            vec!["assign numbers".into(), "unassign plan".into()],
+        );
+        let detail = progress.failed("assign numbers", &zoom_error(false)).detail;
+        assert!(
+            detail.contains("Not attempted: unassign plan, profile (title)."),
+            "{detail}"
+        );
     }
 
     #[tokio::test]

@@ -38,6 +38,9 @@ use crate::zoom::model::{
     UserFeature, ZoomUser,
 };
 
+/// The plan's label of the phone profile step until its calls are known.
+const PHONE_PROFILE_STEP: &str = "Zoom Phone profile";
+
 /// The role id of the account owner (Zoom "Roles": Owner is role `0`).
 const OWNER_ROLE_ID: &str = "0";
 /// The default role of a Zoom account ("Member").
@@ -90,7 +93,7 @@ impl Step {
             }
             Step::Groups { .. } => "group memberships".into(),
             Step::PhoneOn => "turn Zoom Phone on".into(),
-            Step::PhoneProfile(..) => "Zoom Phone profile".into(),
+            Step::PhoneProfile(..) => PHONE_PROFILE_STEP.into(),
             Step::PhoneOff => "turn Zoom Phone off".into(),
             Step::Deactivate => "deactivate".into(),
             Step::SignOut => "sign out everywhere".into(),
@@ -711,17 +714,17 @@ impl Provider {
         progress: &mut Progress,
     ) -> Result<(), ScimError> {
         // A read changes nothing: it is named only when it fails.
+        const READ: &str = "read the Zoom Phone profile";
+        progress.expand(PHONE_PROFILE_STEP, vec![READ.to_owned()]);
         let profile = match self.zoom.get_phone_user(id).await {
             Ok(profile) => profile,
-            Err(e) => return Err(progress.failed("read the Zoom Phone profile", &e)),
+            Err(e) => return Err(progress.failed(READ, &e)),
         };
         // The same reading of the profile as a SCIM read (numbers in E.164, as the
         // target's are), without the site list: only the site id is compared.
         let state = PhoneProfileState::from(PhoneView::from_profile(&profile, None));
         let calls = phone_calls(&state, target, site_id);
-        for call in &calls {
-            progress.plan(call.label());
-        }
+        progress.expand(READ, calls.iter().map(PhoneCall::label).collect());
         for call in calls {
             let label = call.label();
             let result = match call {

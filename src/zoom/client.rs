@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, TryStreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -180,9 +180,11 @@ fn created_by_call_at(created_at: Option<&str>, sent_at: chrono::DateTime<Utc>) 
 }
 
 /// Checks whether a non-idempotent call already took effect; `Some(body)` stands in for
-/// the answer that was lost.
-type EffectCheck<'a> =
-    Box<dyn Fn() -> BoxFuture<'a, Result<Option<Bytes>, ZoomError>> + Send + Sync + 'a>;
+/// the answer that was lost. Its argument is when the call's first attempt left (after
+/// any wait for a rate-limit slot): what the call made cannot be older.
+type EffectCheck<'a> = Box<
+    dyn Fn(DateTime<Utc>) -> BoxFuture<'a, Result<Option<Bytes>, ZoomError>> + Send + Sync + 'a,
+>;
 
 /// What may be replayed after a transient failure.
 enum Replay<'a> {
@@ -382,6 +384,7 @@ impl ZoomClient {
         let mut token_replayed = false;
         // An earlier attempt may have taken effect although its answer was lost.
         let mut maybe_applied = false;
+        let mut first_sent_at: Option<DateTime<Utc>> = None;
         loop {
             attempts += 1;
             span.record("attempt", attempts);
@@ -435,6 +438,7 @@ impl ZoomClient {
             )
             .record(waited.as_secs_f64());
             let token = inner.auth.token().await?;
+            first_sent_at.get_or_insert_with(Utc::now);
             let outcome = self.send_once(req, &token).await;
             drop(permit);
 
@@ -527,7 +531,7 @@ impl ZoomClient {
             if maybe_applied
                 && err.is_duplicate()
                 && let Replay::Check(check) = &req.replay
-                && let Ok(Some(body)) = check().await
+                && let Ok(Some(body)) = check(first_sent_at.unwrap_or_else(Utc::now)).await
             {
                 tracing::info!(
                     path = op.path,
@@ -541,20 +545,22 @@ impl ZoomClient {
             if err.outcome_unknown {
                 match &req.replay {
                     Replay::Safe => {}
-                    Replay::Check(check) => match check().await {
-                        Ok(Some(body)) => {
-                            tracing::info!(
-                                path = op.path,
-                                "the call took effect although its answer was lost; not replaying"
-                            );
-                            return Ok(Response { status: 200, body });
+                    Replay::Check(check) => {
+                        match check(first_sent_at.unwrap_or_else(Utc::now)).await {
+                            Ok(Some(body)) => {
+                                tracing::info!(
+                                    path = op.path,
+                                    "the call took effect although its answer was lost; not replaying"
+                                );
+                                return Ok(Response { status: 200, body });
+                            }
+                            Ok(None) => {}
+                            Err(check_error) => {
+                                tracing::warn!(error = %check_error, "cannot tell whether the call took effect; not replaying");
+                                return Err(err);
+                            }
                         }
-                        Ok(None) => {}
-                        Err(check_error) => {
-                            tracing::warn!(error = %check_error, "cannot tell whether the call took effect; not replaying");
-                            return Err(err);
-                        }
-                    },
+                    }
                 }
                 maybe_applied = true;
             }
@@ -792,8 +798,7 @@ impl ZoomClient {
         let body = serde_json::to_value(user)
             .map_err(|e| config_error(format!("cannot encode the user: {e}")))?;
         let email = user.user_info.email.clone();
-        let sent_at = Utc::now();
-        let check: EffectCheck<'_> = Box::new(move || {
+        let check: EffectCheck<'_> = Box::new(move |sent_at| {
             let path = format!("/users/{}", seg(&email));
             Box::pin(async move {
                 let Some(found) = self.find(ops::GET_USER, path).await? else {
@@ -959,7 +964,7 @@ impl ZoomClient {
             err.detail_mut().code = Some(4132);
             return Err(err);
         }
-        let check: EffectCheck<'_> = Box::new(move || {
+        let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             Box::pin(async move {
                 Ok(self
                     .find_group_by_name(name)
@@ -1161,7 +1166,7 @@ impl ZoomClient {
         role_id: &str,
         member_id: &str,
     ) -> Result<(), ZoomError> {
-        let check: EffectCheck<'_> = Box::new(move || {
+        let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             Box::pin(async move {
                 let user = self.get_user(member_id).await?;
                 Ok((user.role_id.as_deref() != Some(role_id)).then(Bytes::new))
@@ -1262,7 +1267,7 @@ impl ZoomClient {
         plan_types: &[i64],
     ) -> Result<(), ZoomError> {
         let wanted = plan_types.to_vec();
-        let check: EffectCheck<'_> = Box::new(move || {
+        let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             let wanted = wanted.clone();
             Box::pin(async move {
                 let profile = self.get_phone_user(id).await?;
@@ -1307,7 +1312,7 @@ impl ZoomClient {
         numbers: &[PhoneNumberRef],
     ) -> Result<Vec<PhoneNumberRef>, ZoomError> {
         let wanted = numbers.to_vec();
-        let check: EffectCheck<'_> = Box::new(move || {
+        let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             let wanted = wanted.clone();
             Box::pin(async move {
                 let profile = self.get_phone_user(id).await?;
