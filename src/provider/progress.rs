@@ -15,6 +15,10 @@ use crate::mapping;
 use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
 
+/// Steps named in an error detail per list (applied, not attempted); the rest are
+/// counted.
+const LISTED_STEPS_MAX: usize = 20;
+
 /// The steps of one SCIM write, in the order they run.
 #[derive(Debug)]
 pub struct Progress {
@@ -250,12 +254,26 @@ impl Progress {
     }
 
     fn describe(&self, label: &str, outcome_unknown: bool, remaining: &[String]) -> String {
-        let list = |items: &[String]| {
-            if items.is_empty() {
-                "none".to_owned()
-            } else {
-                items.join(", ")
-            }
+        // A group write has thousands of steps: the answer names the first of each list
+        // and counts the rest (the whole lists go to the log), so that the failed step
+        // and what follows it always fit in the detail.
+        if self.applied.len() > LISTED_STEPS_MAX || remaining.len() > LISTED_STEPS_MAX {
+            tracing::warn!(
+                what = %self.what,
+                failed = label,
+                applied = ?self.applied,
+                not_attempted = ?remaining,
+                "partial failure: every step"
+            );
+        }
+        let list = |items: &[String]| match items.len() {
+            0 => "none".to_owned(),
+            n if n > LISTED_STEPS_MAX => format!(
+                "{}, and {} more ({n} in all)",
+                items[..LISTED_STEPS_MAX].join(", "),
+                n - LISTED_STEPS_MAX
+            ),
+            _ => items.join(", "),
         };
         let failed = if outcome_unknown {
             format!("'{label}' failed and may or may not have taken effect in Zoom")
@@ -293,6 +311,25 @@ mod tests {
         err.detail_mut().status = Some(503);
         err.detail_mut().outcome_unknown = outcome_unknown;
         err
+    }
+
+    #[test]
+    fn long_step_lists_are_counted_so_the_failure_always_shows() {
+        let steps: Vec<String> = (0..300)
+            .map(|i| format!("remove member user{i:04}"))
+            .collect();
+        let mut progress = Progress::new("update group g1", steps.clone());
+        for step in &steps[..150] {
+            progress.applied(step);
+        }
+        let detail = progress.failed(&steps[150], &zoom_error(false)).detail;
+        assert!(detail.len() < 4_096, "{}", detail.len());
+        assert!(detail.contains("and 130 more (150 in all)"), "{detail}");
+        assert!(
+            detail.contains("'remove member user0150' was not applied"),
+            "{detail}"
+        );
+        assert!(detail.contains("and 129 more (149 in all)"), "{detail}");
     }
 
     #[test]
