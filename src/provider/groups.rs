@@ -44,7 +44,9 @@ use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::{ResourceSchema, SchemaRegistry};
-use crate::zoom::model::{Group, ListUsersQuery, Member, UpdateUser, UserStatus, ZoomUser};
+use crate::zoom::model::{
+    Group, GroupCreate, ListUsersQuery, Member, UpdateUser, UserStatus, ZoomUser,
+};
 use crate::zoom::same_group_name;
 
 /// "Add members ... up to 30" per `POST /groups/{groupId}/members` (Zoom Users API,
@@ -698,10 +700,16 @@ impl Provider {
         let members = input.members.unwrap_or_default();
         let facts = self.user_facts(&members).await?;
         let created = match self.zoom.create_group(&name).await {
-            Ok(group) => group,
+            Ok(GroupCreate::Created(group)) => group,
+            Ok(GroupCreate::Exists(existing)) => {
+                return self
+                    .create_existing(&name, Some(existing), &members, &facts, selection)
+                    .await;
+            }
+            // Taken between the look-up and the create.
             Err(e) if e.is_duplicate() => {
                 return self
-                    .create_existing(&name, &members, &facts, selection)
+                    .create_existing(&name, None, &members, &facts, selection)
                     .await;
             }
             Err(e) => return Err(to_scim(&e, &format!("create group '{name}'"))),
@@ -735,19 +743,24 @@ impl Provider {
         })
     }
 
-    /// A create met a taken name: the duplicates policy decides.
+    /// A create met a taken name (`found`, or looked up again when Zoom refused the
+    /// name): the duplicates policy decides.
     async fn create_existing(
         &self,
         name: &str,
+        found: Option<Group>,
         members: &[String],
         facts: &HashMap<String, UserFacts>,
         selection: &AttributeSelection,
     ) -> Result<WriteOutcome, ScimError> {
-        let existing = self
-            .zoom
-            .find_group_by_name(name)
-            .await
-            .map_err(|e| to_scim(&e, &format!("look up group '{name}'")))?;
+        let existing = match found {
+            Some(group) => Some(group),
+            None => self
+                .zoom
+                .find_group_by_name(name)
+                .await
+                .map_err(|e| to_scim(&e, &format!("look up group '{name}'")))?,
+        };
         let Some((existing, id)) = existing.and_then(|g| {
             let id = g.id.clone()?;
             Some((g, id))

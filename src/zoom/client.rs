@@ -28,9 +28,9 @@ use super::error::{DailyScope, ErrorKind, PartialProgress, ZoomError};
 use super::limits::{ApiFamily, Category};
 use super::model::{
     AccountCallingPlan, AddMembersResponse, AddedMembers, CreateUser, CreatedUser, DeleteUser,
-    Group, ListPhoneUsersQuery, ListUsersQuery, Member, PhoneNumber, PhoneNumberFilter,
-    PhoneNumberRef, PhoneSite, PhoneUser, PhoneUserProfile, Role, StatusAction, UpdatePhoneUser,
-    UpdateUser, UserSettings, ZoomUser,
+    Group, GroupCreate, ListPhoneUsersQuery, ListUsersQuery, Member, PhoneNumber,
+    PhoneNumberFilter, PhoneNumberRef, PhoneSite, PhoneUser, PhoneUserProfile, Role, StatusAction,
+    UpdatePhoneUser, UpdateUser, UserSettings, ZoomUser,
 };
 use super::paging::{Page, paginate};
 use super::ratelimit::RateLimits;
@@ -944,25 +944,17 @@ impl ZoomClient {
         Ok(None)
     }
 
-    /// `POST /groups`. A taken name gives [`ErrorKind::Duplicate`]; a lost answer is
-    /// checked by listing groups before any replay.
+    /// `POST /groups`, unless a group has the name already ([`GroupCreate::Exists`]). A
+    /// name taken in between gives [`ErrorKind::Duplicate`]; a lost answer is checked by
+    /// listing groups before any replay.
     ///
-    /// Zoom's groups carry no creation time, so the name is looked up first (one Medium
-    /// list call; Zoom allows 100 group creates a day): only then does a group found
+    /// Zoom's groups carry no creation time, so the name is looked up first (the group
+    /// list, Medium; Zoom allows 100 group creates a day): only then does a group found
     /// after a lost answer prove that this call made it, and a group that already had
     /// the name is never taken for a new one.
-    pub async fn create_group(&self, name: &str) -> Result<Group, ZoomError> {
+    pub async fn create_group(&self, name: &str) -> Result<GroupCreate, ZoomError> {
         if let Some(existing) = self.find_group_by_name(name).await? {
-            // As Zoom answers a taken name: 409 code 4132.
-            let mut err = ZoomError::new(
-                ErrorKind::Duplicate,
-                "POST",
-                ops::CREATE_GROUP.path,
-                format!("Group name {} is already in use.", existing.name),
-            );
-            err.detail_mut().status = Some(409);
-            err.detail_mut().code = Some(4132);
-            return Err(err);
+            return Ok(GroupCreate::Exists(existing));
         }
         let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             Box::pin(async move {
@@ -979,6 +971,7 @@ impl ZoomClient {
                 .check(check),
         )
         .await
+        .map(GroupCreate::Created)
     }
 
     /// `PATCH /groups/{groupId}` with a new name.

@@ -520,6 +520,16 @@ impl UserSettings {
 // Groups and roles
 // ---------------------------------------------------------------------------------
 
+/// What [`crate::zoom::ZoomClient::create_group`] found or made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupCreate {
+    /// Zoom created the group.
+    Created(Group),
+    /// A group already had the name (Zoom's names are unique, case-insensitively);
+    /// nothing was sent.
+    Exists(Group),
+}
+
 /// A group (`GET /groups`, `GET /groups/{groupId}`, `POST /groups` 201).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

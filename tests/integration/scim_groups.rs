@@ -1459,47 +1459,56 @@ async fn a_group_create_whose_outcome_is_unknown_never_takes_over_an_existing_gr
         .expect("seeded Legal");
     let legal_id = legal["id"].as_str().unwrap().to_owned();
     let members_before = sim_group(&stack, &legal_id).await.unwrap().1;
-    // A gateway error: whether Zoom created anything is unknown.
-    stack
-        .add_fault(
-            json!({"method": "POST", "path": "/groups", "count": 1, "action": "respond",
-                          "status": 502, "body": "<html>502 Bad Gateway</html>"}),
-        )
-        .await;
+    // A taken name is found in the group list before any create is sent, so a create
+    // whose answer is lost can only be this request's.
+    stack.reset_sim_stats().await;
     let r = post(
         &stack,
         "/Groups",
-        json!({"schemas": [GROUP], "displayName": "Legal"}),
+        json!({"schemas": [GROUP], "displayName": "legal"}),
     )
     .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert_eq!(r.body["scimType"], "uniqueness");
+    assert_eq!(stack.zoom_calls("POST /groups").await, 0);
     assert_eq!(
         sim_group(&stack, &legal_id).await.unwrap().1,
         members_before
     );
 
-    // A new name whose create took effect but lost its answer: created once, 201.
-    stack
-        .add_fault(
-            json!({"method": "POST", "path": "/groups", "count": 1, "action": "apply_then_drop"}),
+    // New names: a gateway error before Zoom acted (replayed), and a create that took
+    // effect and lost its answer (found, not replayed). Each group is created once.
+    for (name, fault, posts) in [
+        (
+            "Gateway Error",
+            json!({"action": "respond", "status": 502, "body": "<html>502 Bad Gateway</html>"}),
+            2,
+        ),
+        ("Lost Answer", json!({"action": "apply_then_drop"}), 1),
+    ] {
+        let mut spec = json!({"method": "POST", "path": "/groups", "count": 1});
+        spec.as_object_mut()
+            .unwrap()
+            .extend(fault.as_object().unwrap().clone());
+        stack.add_fault(spec).await;
+        stack.reset_sim_stats().await;
+        let r = post(
+            &stack,
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": name}),
         )
         .await;
-    let r = post(
-        &stack,
-        "/Groups",
-        json!({"schemas": [GROUP], "displayName": "Brand New"}),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let state = stack.sim_admin("state").await;
-    let named = state["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["name"] == "Brand New")
-        .count();
-    assert_eq!(named, 1, "created exactly once");
+        assert_eq!(r.status, 201, "{name}: {}", r.body);
+        assert_eq!(stack.zoom_calls("POST /groups").await, posts, "{name}");
+        let state = stack.sim_admin("state").await;
+        let named = state["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["name"] == name)
+            .count();
+        assert_eq!(named, 1, "{name}: created exactly once");
+    }
 }
 
 #[tokio::test]

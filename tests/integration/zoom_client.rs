@@ -1143,8 +1143,8 @@ mod against_simulator {
     use zoom_scim::config::{CreateAction, Plan, ZoomConfig};
     use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
     use zoom_scim::zoom::model::{
-        CreateUser, CreateUserInfo, DeleteUser, ListUsersQuery, StatusAction, UpdateUser,
-        UserStatus,
+        CreateUser, CreateUserInfo, DeleteUser, GroupCreate, ListUsersQuery, StatusAction,
+        UpdateUser, UserStatus,
     };
     use zoom_scim::zoom::{ErrorKind, ZoomClient};
 
@@ -1378,10 +1378,17 @@ mod against_simulator {
             .await
             .unwrap();
 
-        let group = client.create_group("Analysts & Friends").await.unwrap();
+        let GroupCreate::Created(group) = client.create_group("Analysts & Friends").await.unwrap()
+        else {
+            panic!("a new name is created");
+        };
         let group_id = group.id.clone().unwrap();
-        let err = client.create_group("Analysts & Friends").await.unwrap_err();
-        assert!(err.is_duplicate(), "{err}");
+        // A taken name (any case) is found, not sent.
+        let again = client.create_group("analysts & friends").await.unwrap();
+        assert!(
+            matches!(&again, GroupCreate::Exists(g) if g.id == group.id),
+            "{again:?}"
+        );
         client
             .add_group_members(&group_id, &[id.as_str()])
             .await
