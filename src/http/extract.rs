@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde_json::Value;
 
-use crate::scim::error::ScimError;
+use crate::scim::error::{ScimError, clip};
 
 /// The largest body accepted, set per router from `server.max_body_bytes`.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +41,8 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
                     415,
                     None,
                     format!(
-                        "unsupported Content-Type `{media}`: send application/scim+json or application/json"
+                        "unsupported Content-Type `{}`: send application/scim+json or application/json",
+                        clip(&media)
                     ),
                 ));
             }

@@ -245,12 +245,10 @@ impl PlanShortfall {
     pub fn to_scim(&self, account: &[AccountCallingPlan]) -> ScimError {
         match self {
             PlanShortfall::NotSubscribed(code) => {
-                let mut codes: Vec<String> = account
-                    .iter()
-                    .filter_map(|p| p.plan_type)
-                    .map(|t| t.to_string())
-                    .collect();
-                codes.dedup();
+                let mut types: Vec<i64> = account.iter().filter_map(|p| p.plan_type).collect();
+                types.sort_unstable();
+                types.dedup();
+                let codes: Vec<String> = types.iter().map(i64::to_string).collect();
                 let codes = if codes.is_empty() {
                     "none".to_owned()
                 } else {

@@ -126,9 +126,8 @@ const USER_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const GROUP_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-/// RFC 7643 section 4.1's User attributes, section 4.3's enterprise ones and section
-/// 3.1's `externalId`: a PATCH naming one the schema does not publish is ignored (and
-/// reported), not refused.
+/// RFC 7643 section 4.1's User attributes and section 3.1's `externalId`: a PATCH
+/// naming one the schema does not publish is ignored (and reported), not refused.
 const RFC_USER_ATTRIBUTES: &[&str] = &[
     "userName",
     "name",
@@ -152,6 +151,10 @@ const RFC_USER_ATTRIBUTES: &[&str] = &[
     "roles",
     "x509Certificates",
     "externalId",
+];
+
+/// RFC 7643 section 4.3's enterprise User attributes.
+const RFC_ENTERPRISE_ATTRIBUTES: &[&str] = &[
     "employeeNumber",
     "costCenter",
     "organization",
@@ -295,22 +298,17 @@ impl<'s> Engine<'s, '_> {
             return false;
         }
         let core = self.schema.core.id.as_str();
-        let (known, urns): (&[&str], &[&str]) = if core == USER_CORE_URN {
-            (RFC_USER_ATTRIBUTES, &[USER_CORE_URN, ENTERPRISE_URN])
+        let urn = path.attr.urn.as_deref();
+        let under = |schema_urn: &str| urn.is_none_or(|u| u.eq_ignore_ascii_case(schema_urn));
+        let named = |list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(&path.attr.attr));
+        if core == USER_CORE_URN {
+            (under(USER_CORE_URN) && named(RFC_USER_ATTRIBUTES))
+                || (under(ENTERPRISE_URN) && named(RFC_ENTERPRISE_ATTRIBUTES))
         } else if core == GROUP_CORE_URN {
-            (RFC_GROUP_ATTRIBUTES, &[GROUP_CORE_URN])
+            under(GROUP_CORE_URN) && named(RFC_GROUP_ATTRIBUTES)
         } else {
-            return false;
-        };
-        let urn_ok = path
-            .attr
-            .urn
-            .as_deref()
-            .is_none_or(|urn| urns.iter().any(|u| u.eq_ignore_ascii_case(urn)));
-        urn_ok
-            && known
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(&path.attr.attr))
+            false
+        }
     }
 
     /// The extension URN when `path` names a whole extension
@@ -1389,7 +1387,12 @@ mod tests {
         assert_eq!(resource, expected);
         // A name RFC 7643 does not define, or a sub-attribute missing under a published
         // attribute, is still the client's mistake.
-        for path in ["favouriteColour", "name.middleNam", "urn:example:User:x"] {
+        for path in [
+            "favouriteColour",
+            "name.middleNam",
+            "urn:example:User:x",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nickName",
+        ] {
             assert_eq!(
                 err_type(patch_user(
                     user(),
