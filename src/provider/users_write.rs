@@ -572,8 +572,9 @@ impl Provider {
                         from: held.to_owned(),
                         name,
                     }),
+                    // Zoom's record lacks what it always carries: an upstream fault.
                     None if role_id == MEMBER_ROLE_ID => {
-                        return Err(ScimError::internal(format!(
+                        return Err(ScimError::bad_gateway(format!(
                             "Zoom does not show the role of {}, so it cannot be withdrawn",
                             user.email
                         )));

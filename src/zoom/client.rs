@@ -1161,8 +1161,9 @@ impl ZoomClient {
     ) -> Result<(), ZoomError> {
         let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             Box::pin(async move {
+                // Withdrawn: the user holds Member, Zoom's default role ("2").
                 let user = self.get_user(member_id).await?;
-                Ok((user.role_id.as_deref() != Some(role_id)).then(Bytes::new))
+                Ok((user.role_id.as_deref() == Some("2")).then(Bytes::new))
             })
         });
         self.call_unit(
