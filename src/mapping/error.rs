@@ -46,7 +46,7 @@ pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
             ))
         }
         ErrorKind::Permission => ScimError::forbidden(format!(
-            "{what}: Zoom refused for lack of privilege or plan (code 200){zoom_says}"
+            "{what}: Zoom refused for lack of privilege or plan{zoom_says}"
         )),
         ErrorKind::MissingScope => ScimError::internal(format!(
             "{what}: the Zoom app is missing OAuth scopes{zoom_says}"
