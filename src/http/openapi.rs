@@ -57,7 +57,7 @@ pub struct ApiDoc;
 /// operation documents its own), as shared `components/responses`: 401 without a valid
 /// bearer token; 429 and 503 when Zoom's limits or availability stop a request that
 /// calls Zoom (not discovery), with `Retry-After`, and 502 when Zoom's answer is not
-/// Zoom's; 400, 413 and 415 for requests with a body.
+/// Zoom's; 400, 413 and 415 for requests with a body, 400 for reads of resources.
 struct CommonResponses;
 
 /// (status, component name, description, has `Retry-After`).
@@ -126,14 +126,15 @@ impl Modify for CommonResponses {
                 .insert((*name).to_owned(), response.build().into());
         }
         for item in openapi.paths.paths.values_mut() {
+            // (operation, sends a body, reads with `attributes` and the like)
             let operations = [
-                (&mut item.get, false),
-                (&mut item.post, true),
-                (&mut item.put, true),
-                (&mut item.patch, true),
-                (&mut item.delete, false),
+                (&mut item.get, false, true),
+                (&mut item.post, true, false),
+                (&mut item.put, true, false),
+                (&mut item.patch, true, false),
+                (&mut item.delete, false, false),
             ];
-            for (operation, has_body) in operations {
+            for (operation, has_body, is_read) in operations {
                 let Some(operation) = operation else { continue };
                 let calls_zoom = operation
                     .tags
@@ -141,7 +142,9 @@ impl Modify for CommonResponses {
                     .is_some_and(|tags| !tags.iter().any(|t| t == "discovery"));
                 for (status, name, _, _) in COMMON_RESPONSES {
                     let applies = match *status {
-                        "400" | "413" | "415" => has_body,
+                        // A read of Users or Groups refuses a bad `attributes` too.
+                        "400" => has_body || (is_read && calls_zoom),
+                        "413" | "415" => has_body,
                         "429" | "502" | "503" => calls_zoom,
                         _ => true,
                     };

@@ -11,7 +11,7 @@ use crate::mapping::user::{USER_TYPES, user_type_code};
 use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
 use crate::zoom::model::{
-    CreateUser, CreateUserInfo, UpdateUser, UserFeature, UserPhoneNumber, ZoomUser,
+    CreateUser, CreateUserInfo, MEMBER_ROLE_ID, UpdateUser, UserFeature, UserPhoneNumber, ZoomUser,
 };
 
 /// The Zoom Phone attributes of the Zoom extension (written by the phone plan).
@@ -49,10 +49,6 @@ pub struct UserChanges {
     /// Changes Zoom cannot hold, with the reason (answered as warnings).
     pub not_applied: Vec<String>,
 }
-
-/// The id of Zoom's default role, Member (Zoom's fixed roles: Owner `0`, Admin `1`,
-/// Member `2`).
-pub const MEMBER_ROLE_ID: &str = "2";
 
 /// A role change.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,9 +24,7 @@ use crate::mapping::phone_write::{
     plan_shortfall,
 };
 use crate::mapping::user::{PhoneView, user_location};
-use crate::mapping::user_write::{
-    MEMBER_ROLE_ID, RoleChange, UserChanges, apply_profile, create_request, diff,
-};
+use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
 use crate::scim::error::{ScimError, clip};
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -34,15 +32,13 @@ use crate::scim::resource::{Normalized, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{
-    DeleteAction, DeleteUser, PhoneNumberRef, StatusAction, UpdatePhoneUser, UpdateUser,
-    UserFeature, ZoomUser,
+    DeleteAction, DeleteUser, MEMBER_ROLE_ID, OWNER_ROLE_ID, PhoneNumberRef, StatusAction,
+    UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
 };
 
 /// The plan's label of the phone profile step until its calls are known.
 const PHONE_PROFILE_STEP: &str = "Zoom Phone profile";
 
-/// The role id of the account owner (Zoom "Roles": Owner is role `0`).
-const OWNER_ROLE_ID: &str = "0";
 /// The default role of a Zoom account ("Member").
 const MEMBER_ROLE_NAME: &str = "Member";
 

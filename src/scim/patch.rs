@@ -122,10 +122,6 @@ impl PatchRequest {
     }
 }
 
-const USER_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const GROUP_CORE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-
 /// RFC 7643 section 4.1's User attributes and section 3.1's `externalId`: a PATCH
 /// naming one the schema does not publish is ignored (and reported), not refused.
 const RFC_USER_ATTRIBUTES: &[&str] = &[
@@ -301,11 +297,11 @@ impl<'s> Engine<'s, '_> {
         let urn = path.attr.urn.as_deref();
         let under = |schema_urn: &str| urn.is_none_or(|u| u.eq_ignore_ascii_case(schema_urn));
         let named = |list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(&path.attr.attr));
-        if core == USER_CORE_URN {
-            (under(USER_CORE_URN) && named(RFC_USER_ATTRIBUTES))
-                || (under(ENTERPRISE_URN) && named(RFC_ENTERPRISE_ATTRIBUTES))
-        } else if core == GROUP_CORE_URN {
-            under(GROUP_CORE_URN) && named(RFC_GROUP_ATTRIBUTES)
+        if core == urn::USER {
+            (under(urn::USER) && named(RFC_USER_ATTRIBUTES))
+                || (under(urn::ENTERPRISE_USER) && named(RFC_ENTERPRISE_ATTRIBUTES))
+        } else if core == urn::GROUP {
+            under(urn::GROUP) && named(RFC_GROUP_ATTRIBUTES)
         } else {
             false
         }

@@ -28,7 +28,7 @@ use super::error::{DailyScope, ErrorKind, PartialProgress, ZoomError};
 use super::limits::{ApiFamily, Category};
 use super::model::{
     AccountCallingPlan, AddMembersResponse, AddedMembers, CreateUser, CreatedUser, DeleteUser,
-    Group, GroupCreate, ListPhoneUsersQuery, ListUsersQuery, Member, PhoneNumber,
+    Group, GroupCreate, ListPhoneUsersQuery, ListUsersQuery, MEMBER_ROLE_ID, Member, PhoneNumber,
     PhoneNumberFilter, PhoneNumberRef, PhoneSite, PhoneUser, PhoneUserProfile, Role, StatusAction,
     UpdatePhoneUser, UpdateUser, UserSettings, ZoomUser,
 };
@@ -390,34 +390,21 @@ impl ZoomClient {
             span.record("attempt", attempts);
             let now = Utc::now();
             let blocked = match inner.limits.daily_block(op.family, op.category, now) {
-                Some(until) => Some((
-                    until,
-                    format!(
-                        "You have reached the maximum daily rate limit for this API (the daily {} quota); not calling Zoom until it resets",
-                        op.category
-                    ),
-                )),
+                Some(until) => Some((until, DailyScope::Category)),
                 None => inner
                     .limits
                     .endpoint_daily_block(op.method, op.path, now)
-                    .map(|until| {
-                        (
-                            until,
-                            format!(
-                                "The daily rate limit of {} {} API requests permitted for this account is reached; not calling Zoom until it resets",
-                                op.method, op.path
-                            ),
-                        )
-                    }),
+                    .map(|until| (until, DailyScope::Endpoint)),
             };
-            if let Some((until, message)) = blocked {
+            if let Some((until, scope)) = blocked {
                 let mut err = ZoomError::new(
                     ErrorKind::RateLimited { daily: true },
                     op.method,
                     op.path,
-                    message,
+                    "the daily quota is spent; not calling Zoom until it resets",
                 );
                 let d = err.detail_mut();
+                d.daily_scope = Some(scope);
                 d.retry_at = Some(until);
                 d.category = Some(op.category);
                 return Err(err);
@@ -1161,9 +1148,9 @@ impl ZoomClient {
     ) -> Result<(), ZoomError> {
         let check: EffectCheck<'_> = Box::new(move |_sent_at| {
             Box::pin(async move {
-                // Withdrawn: the user holds Member, Zoom's default role ("2").
+                // Withdrawn: the user holds Member, Zoom's default role.
                 let user = self.get_user(member_id).await?;
-                Ok((user.role_id.as_deref() == Some("2")).then(Bytes::new))
+                Ok((user.role_id.as_deref() == Some(MEMBER_ROLE_ID)).then(Bytes::new))
             })
         });
         self.call_unit(

@@ -27,6 +27,24 @@ pub enum DailyScope {
     User,
 }
 
+impl DailyScope {
+    /// Read from Zoom's message of a daily 429 (contract section 7): the account's quota
+    /// of a whole category ("You have reached the maximum daily rate limit for this API"),
+    /// the account's quota of one kind of call ("...daily rate limit (10000) of Create
+    /// User API requests permitted for this account"), or one user's ("...(3) of Update
+    /// User Email API requests permitted for this particular user").
+    fn of_message(message: &str) -> Self {
+        let message = message.to_ascii_lowercase();
+        if message.contains("particular user") {
+            DailyScope::User
+        } else if message.contains("api requests permitted for this account") {
+            DailyScope::Endpoint
+        } else {
+            DailyScope::Category
+        }
+    }
+}
+
 /// `QPS` or `Daily-limit` on a 429 (contract section 7.3).
 pub const RATE_TYPE_HEADER: &str = "x-ratelimit-type";
 
@@ -155,6 +173,8 @@ pub struct ZoomErrorDetail {
     pub unrecognised_body: bool,
     /// Zoom's `errors` array.
     pub errors: Vec<FieldError>,
+    /// Whose quota a daily 429 says is spent (see [`ZoomError::daily_scope`]).
+    pub daily_scope: Option<DailyScope>,
     /// `x-zm-trackingid`, for Zoom support.
     pub tracking_id: Option<String>,
     /// The rate-limit category of the call.
@@ -244,6 +264,7 @@ impl ZoomError {
             code: None,
             message: message.into(),
             unrecognised_body: false,
+            daily_scope: None,
             errors: Vec::new(),
             tracking_id: None,
             category: None,
@@ -317,6 +338,9 @@ impl ZoomError {
         d.status = Some(status);
         d.code = code;
         d.unrecognised_body = !zoom_shaped;
+        if d.kind == (ErrorKind::RateLimited { daily: true }) {
+            d.daily_scope = Some(DailyScope::of_message(&d.message));
+        }
         d.errors = errors;
         d.tracking_id = header(TRACKING_ID_HEADER).map(str::to_owned);
         d.category = header(RATE_CATEGORY_HEADER).and_then(Category::from_label);
@@ -371,24 +395,9 @@ impl ZoomError {
         self.kind == ErrorKind::RateLimited { daily: true }
     }
 
-    /// What a daily 429 is spent for, read from Zoom's message (contract section 7):
-    /// the account's quota of a whole category ("You have reached the maximum daily rate
-    /// limit for this API"), the account's quota of one kind of call ("...daily rate limit
-    /// (10000) of Create User API requests permitted for this account"), or one user's
-    /// ("...(3) of Update User Email API requests permitted for this particular user").
-    /// `None` for any other error.
+    /// Whose quota a daily 429 says is spent; `None` for any other error.
     pub fn daily_scope(&self) -> Option<DailyScope> {
-        if !self.is_daily_limit() {
-            return None;
-        }
-        let message = self.message.to_ascii_lowercase();
-        Some(if message.contains("particular user") {
-            DailyScope::User
-        } else if message.contains("api requests permitted for this account") {
-            DailyScope::Endpoint
-        } else {
-            DailyScope::Category
-        })
+        self.daily_scope
     }
 
     /// Zoom is down, unreachable or too slow.

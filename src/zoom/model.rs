@@ -520,6 +520,12 @@ impl UserSettings {
 // Groups and roles
 // ---------------------------------------------------------------------------------
 
+/// Zoom's fixed role ids (Zoom "Roles": Owner `0`, Admin `1`, Member `2`): the owner's,
+/// and Member, the default role a user falls back to when its role is withdrawn.
+pub const OWNER_ROLE_ID: &str = "0";
+/// See [`OWNER_ROLE_ID`].
+pub const MEMBER_ROLE_ID: &str = "2";
+
 /// What [`crate::zoom::ZoomClient::create_group`] found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupCreate {

@@ -43,6 +43,10 @@ fn committed_document_matches_the_code() {
             if ["post", "put", "patch"].contains(&method.as_str()) {
                 assert!(responses.contains_key("413"), "{method} {path}");
             }
+            // A bad `attributes` on any read of Users or Groups is 400.
+            if method == "get" && !discovery {
+                assert!(responses.contains_key("400"), "{method} {path}");
+            }
         }
     }
     // `meta` documents what is returned: Zoom keeps no modification time, and no
