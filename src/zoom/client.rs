@@ -425,7 +425,9 @@ impl ZoomClient {
             )
             .record(waited.as_secs_f64());
             let token = inner.auth.token().await?;
-            first_sent_at.get_or_insert_with(Utc::now);
+            // The first attempt's send time, after any limiter wait: what a lost answer's
+            // effect check compares Zoom's creation time with.
+            let first_sent = *first_sent_at.get_or_insert_with(Utc::now);
             let outcome = self.send_once(req, &token).await;
             drop(permit);
 
@@ -518,7 +520,7 @@ impl ZoomClient {
             if maybe_applied
                 && err.is_duplicate()
                 && let Replay::Check(check) = &req.replay
-                && let Ok(Some(body)) = check(first_sent_at.unwrap_or_else(Utc::now)).await
+                && let Ok(Some(body)) = check(first_sent).await
             {
                 tracing::info!(
                     path = op.path,
@@ -532,22 +534,20 @@ impl ZoomClient {
             if err.outcome_unknown {
                 match &req.replay {
                     Replay::Safe => {}
-                    Replay::Check(check) => {
-                        match check(first_sent_at.unwrap_or_else(Utc::now)).await {
-                            Ok(Some(body)) => {
-                                tracing::info!(
-                                    path = op.path,
-                                    "the call took effect although its answer was lost; not replaying"
-                                );
-                                return Ok(Response { status: 200, body });
-                            }
-                            Ok(None) => {}
-                            Err(check_error) => {
-                                tracing::warn!(error = %check_error, "cannot tell whether the call took effect; not replaying");
-                                return Err(err);
-                            }
+                    Replay::Check(check) => match check(first_sent).await {
+                        Ok(Some(body)) => {
+                            tracing::info!(
+                                path = op.path,
+                                "the call took effect although its answer was lost; not replaying"
+                            );
+                            return Ok(Response { status: 200, body });
                         }
-                    }
+                        Ok(None) => {}
+                        Err(check_error) => {
+                            tracing::warn!(error = %check_error, "cannot tell whether the call took effect; not replaying");
+                            return Err(err);
+                        }
+                    },
                 }
                 maybe_applied = true;
             }
