@@ -101,7 +101,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { .. } => {
             config.validate(Mode::Serve)?;
             crate::telemetry::init(&config.log)?;
-            let listener = TcpListener::bind(config.server.listen).await?;
+            let listener = bind(
+                config.server.listen,
+                "`server.listen` (env ZOOM_SCIM_SERVER__LISTEN)",
+            )
+            .await?;
             let service = crate::app::Service::start(config, listener).await?;
             tracing::info!(scim_base = %service.scim_base_url, "zoom-scim is serving.");
             service.wait().await
@@ -112,7 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings,
         } => {
             crate::telemetry::init(&config.log)?;
-            let listener = TcpListener::bind(listen).await?;
+            let listener = bind(listen, "--listen").await?;
             let sim = crate::simulator::spawn(settings, credentials.clone(), listener).await?;
             println!("Zoom API simulator listening on http://{}", sim.addr);
             println!("  API base URL:   {}", sim.api_base_url());
@@ -136,7 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.activate_pending_after_s = Some(5);
             }
             let credentials = SimCredentials::default();
-            let sim_listener = TcpListener::bind(simulator_listen).await?;
+            let sim_listener = bind(simulator_listen, "--simulator-listen").await?;
             let sim = crate::simulator::spawn(settings.clone(), credentials.clone(), sim_listener)
                 .await?;
             config.zoom.api_base_url = sim.api_base_url();
@@ -150,7 +154,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
             config.validate(Mode::Demo)?;
-            let listener = TcpListener::bind(config.server.listen).await?;
+            let listener = bind(
+                config.server.listen,
+                "`server.listen` (env ZOOM_SCIM_SERVER__LISTEN, or --listen)",
+            )
+            .await?;
             let service = crate::app::Service::start(config, listener).await?;
             print_demo_banner(
                 &service.scim_base_url,
@@ -164,6 +172,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Binds a listen address; a failure names the address and the setting that chose it.
+async fn bind(addr: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (set by {setting}): {e}"))
 }
 
 fn print_demo_banner(scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) {

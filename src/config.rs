@@ -75,9 +75,10 @@ pub struct ServerConfig {
     /// Public base URL clients use (scheme, host, port, optional prefix), used to build
     /// `meta.location` and `Location`. Empty: `http://{listen}`.
     pub public_url: String,
-    /// Per-request deadline in seconds (a SCIM request may make many Zoom calls).
+    /// Per-request deadline in seconds, at least 1 (a SCIM request may make many Zoom
+    /// calls).
     pub request_timeout_s: u64,
-    /// Largest accepted request body in bytes.
+    /// Largest accepted request body in bytes (at least 1024).
     pub max_body_bytes: usize,
     /// Serve Prometheus metrics at `/metrics` (no auth, like the health endpoints).
     pub metrics: bool,
@@ -152,7 +153,8 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct JwtConfig {
-    /// `HS256`, `RS256` or `ES256`; empty disables JWT validation.
+    /// `HS256`, `RS256` or `ES256`; unset or empty disables JWT validation.
+    #[serde(deserialize_with = "deserialize_optional_algorithm")]
     pub algorithm: Option<JwtAlgorithm>,
     /// HS256 shared secret.
     pub secret: Option<Secret>,
@@ -198,7 +200,7 @@ pub enum Plan {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ZoomConfig {
-    /// REST API base, ending in `/v2`.
+    /// REST API base, an `http(s)` URL ending in `/v2` (checked at start-up).
     pub api_base_url: String,
     /// OAuth token endpoint.
     pub token_url: String,
@@ -368,9 +370,10 @@ pub struct ScimConfig {
     pub deep_get: bool,
     /// Same for unfiltered full listings (Java `results.deepImport`).
     pub deep_import: bool,
-    /// Zoom create action.
+    /// Zoom create action (see [`CreateAction`]).
     pub create_action: CreateAction,
-    /// Zoom user `type` when a create carries none (1 Basic, 2 Licensed, 4 Unassigned).
+    /// Zoom user `type` when a create carries none (1 Basic, 2 Licensed, 4 Unassigned,
+    /// 99 None: `ssoCreate` only).
     pub default_user_type: u8,
     /// Duplicate policy for users and groups (Java `service.duplicateErrorReturnsId`).
     pub duplicates: DuplicatePolicy,
@@ -383,7 +386,8 @@ pub struct ScimConfig {
     /// What `active=false` does to a pending user.
     pub pending_deactivation: PendingDeactivation,
     /// Ids or e-mails that can never be deactivated, removed or deleted (the account
-    /// owner is always protected).
+    /// owner is always protected); a list, or one string with comma-separated entries.
+    #[serde(deserialize_with = "deserialize_string_list")]
     pub protected_users: Vec<String>,
     /// Allow `DELETE /Groups/{id}` (Java `entitlementDeletionEnabled`).
     pub group_deletion: bool,
@@ -428,26 +432,66 @@ impl Default for ScimConfig {
     }
 }
 
-/// Accepts `["a","b"]` or `"a,b"` (environment variables carry one string).
-fn deserialize_secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Secret>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => split_tokens(&s),
-        OneOrMany::Many(v) => v.into_iter().map(Secret::from).collect(),
-    })
+/// A list written as `["a","b"]` or as one string `"a,b"` (environment variables carry
+/// one string).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
-fn split_tokens(s: &str) -> Vec<Secret> {
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(s) => split_list(&s).map(str::to_owned).collect(),
+            Self::Many(v) => v,
+        }
+    }
+}
+
+fn deserialize_secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Secret>, D::Error> {
+    Ok(OneOrMany::deserialize(d)?
+        .into_vec()
+        .into_iter()
+        .map(Secret::from)
+        .collect())
+}
+
+fn deserialize_string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(OneOrMany::deserialize(d)?.into_vec())
+}
+
+/// An unset or empty algorithm (`ZOOM_SCIM_AUTH__JWT__ALGORITHM=` from a template)
+/// turns JWT validation off.
+fn deserialize_optional_algorithm<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<JwtAlgorithm>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Algorithm(JwtAlgorithm),
+        Other(String),
+    }
+    match Option::<Written>::deserialize(d)? {
+        None => Ok(None),
+        Some(Written::Algorithm(alg)) => Ok(Some(alg)),
+        Some(Written::Other(s)) if s.trim().is_empty() => Ok(None),
+        Some(Written::Other(s)) => Err(serde::de::Error::custom(format!(
+            "`{s}` is not one of `HS256`, `RS256`, `ES256` (or empty: off)"
+        ))),
+    }
+}
+
+/// The entries of a comma- or line-separated list, trimmed, empty ones dropped.
+fn split_list(s: &str) -> impl Iterator<Item = &str> {
     s.split([',', '\n'])
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(Secret::from)
-        .collect()
+}
+
+fn split_tokens(s: &str) -> Vec<Secret> {
+    split_list(s).map(Secret::from).collect()
 }
 
 /// Reads a secret file: the whole content minus trailing line breaks.
@@ -455,6 +499,28 @@ fn read_secret_file(key: &str, path: &Path) -> Result<Secret, ConfigError> {
     std::fs::read_to_string(path)
         .map(|s| Secret::new(s.trim_end_matches(['\r', '\n'])))
         .map_err(|e| ConfigError::new(key, format!("cannot read {}: {e}", path.display())))
+}
+
+/// The smallest `server.max_body_bytes` accepted: below it no SCIM request fits.
+const MIN_BODY_BYTES: usize = 1024;
+
+/// Parses an absolute `http(s)` URL with a host, or names the key that holds it.
+fn http_url(key: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value)
+        .map_err(|e| ConfigError::new(key, format!("`{value}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(ConfigError::new(
+            key,
+            format!("`{value}` is not an absolute http(s) URL with a host"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(
+            key,
+            format!("`{value}` must not carry a query or a fragment"),
+        ));
+    }
+    Ok(url)
 }
 
 /// What the loaded configuration is used for; decides which settings are required.
@@ -470,7 +536,13 @@ impl Config {
     /// Loads defaults, the optional TOML file, the environment and `overrides` (flags),
     /// in that order, then resolves `*_file` secrets. Does not validate.
     pub fn load(file: Option<&Path>, overrides: Figment) -> Result<Self, ConfigError> {
-        Self::load_from_env(file, overrides, Env::prefixed(ENV_PREFIX).split("__"))
+        Self::load_from_env(file, overrides, Self::env_provider())
+    }
+
+    /// The `ZOOM_SCIM_<SECTION>__<KEY>` variables. `ZOOM_SCIM_CONFIG` names the file
+    /// (a command-line setting read by clap), not a key.
+    pub fn env_provider() -> Env {
+        Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__")
     }
 
     /// [`Config::load`] with an explicit environment provider (for tests).
@@ -491,7 +563,7 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let figment = figment.merge(env).merge(overrides);
-        let mut config: Config = figment.extract().map_err(figment_error)?;
+        let mut config: Config = figment.extract().map_err(|e| figment_error(e, file))?;
         config.resolve_secret_files()?;
         Ok(config)
     }
@@ -543,16 +615,48 @@ impl Config {
                 ));
             }
         }
-        for (key, url) in [
-            ("zoom.api_base_url", &self.zoom.api_base_url),
-            ("zoom.token_url", &self.zoom.token_url),
+        if !self.server.public_url.is_empty() {
+            http_url("server.public_url", &self.server.public_url)?;
+        }
+        if self.server.request_timeout_s == 0 {
+            return Err(ConfigError::new(
+                "server.request_timeout_s",
+                "must be at least 1",
+            ));
+        }
+        if self.server.max_body_bytes < MIN_BODY_BYTES {
+            return Err(ConfigError::new(
+                "server.max_body_bytes",
+                format!("must be at least {MIN_BODY_BYTES} (a SCIM request needs room)"),
+            ));
+        }
+        let api_base = http_url("zoom.api_base_url", &self.zoom.api_base_url)?;
+        // Every Zoom path the client builds is relative to `/v2` (Zoom API v2).
+        if !api_base.path().trim_end_matches('/').ends_with("/v2") {
+            return Err(ConfigError::new(
+                "zoom.api_base_url",
+                format!(
+                    "`{}` does not end in `/v2` (Zoom's is https://api.zoom.us/v2)",
+                    self.zoom.api_base_url
+                ),
+            ));
+        }
+        http_url("zoom.token_url", &self.zoom.token_url)?;
+        for (key, value) in [
+            ("zoom.connect_timeout_ms", self.zoom.connect_timeout_ms),
+            ("zoom.request_timeout_ms", self.zoom.request_timeout_ms),
+            ("zoom.retry_deadline_s", self.zoom.retry_deadline_s),
+            ("zoom.retry_base_ms", self.zoom.retry_base_ms),
         ] {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError::new(
-                    key,
-                    format!("`{url}` is not an http(s) URL"),
-                ));
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
             }
+        }
+        if self.zoom.retry_max_ms < self.zoom.retry_base_ms {
+            return Err(ConfigError::new(
+                "zoom.retry_max_ms",
+                "must be at least zoom.retry_base_ms",
+            ));
         }
         if !(self.zoom.budget_share > 0.0 && self.zoom.budget_share <= 1.0) {
             return Err(ConfigError::new("zoom.budget_share", "must be in (0, 1]"));
@@ -571,6 +675,9 @@ impl Config {
                 "zoom.max_concurrency",
                 "must be at least 1",
             ));
+        }
+        if self.scim.max_count == 0 {
+            return Err(ConfigError::new("scim.max_count", "must be at least 1"));
         }
         if self.scim.default_count == 0 || self.scim.default_count > self.scim.max_count {
             return Err(ConfigError::new(
@@ -649,15 +756,17 @@ fn collect_keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) 
     }
 }
 
-/// Turns a figment error into one that names the key and its variable.
-fn figment_error(err: figment::Error) -> ConfigError {
+/// Turns a figment error into one that names the key and its variable; an error with
+/// no key (the TOML file does not parse) names the file instead.
+fn figment_error(err: figment::Error, file: Option<&Path>) -> ConfigError {
     let key = err.path.join(".");
     let message = err.kind.to_string();
     if key.is_empty() {
+        let file = file.map_or_else(|| "(none)".to_owned(), |f| f.display().to_string());
         ConfigError {
-            key: "(root)".to_owned(),
-            env: ENV_PREFIX.to_owned() + "*",
-            message,
+            key: "--config".to_owned(),
+            env: "ZOOM_SCIM_CONFIG".to_owned(),
+            message: format!("file {file}: {message}"),
         }
     } else {
         ConfigError::new(&key, message)
@@ -766,6 +875,86 @@ mod tests {
         config.auth.tokens = vec![Secret::new("bearer-value")];
         let dump = format!("{config:?}");
         assert!(!dump.contains("s3cr3t-value") && !dump.contains("bearer-value"));
+    }
+
+    #[test]
+    fn the_config_file_variable_is_not_a_key() {
+        // `ZOOM_SCIM_CONFIG` names the file (clap reads it); the key provider skips it.
+        let config = load(
+            &[("ZOOM_SCIM_CONFIG", "c.toml")],
+            Some("[scim]\nmax_count = 20\n"),
+        )
+        .unwrap();
+        assert_eq!(config.scim.max_count, 20);
+    }
+
+    #[test]
+    fn an_empty_jwt_algorithm_turns_jwt_off() {
+        let config = load(&[("ZOOM_SCIM_AUTH__JWT__ALGORITHM", "")], None).unwrap();
+        assert_eq!(config.auth.jwt.algorithm, None);
+        let config = load(&[("ZOOM_SCIM_AUTH__JWT__ALGORITHM", "RS256")], None).unwrap();
+        assert_eq!(config.auth.jwt.algorithm, Some(JwtAlgorithm::RS256));
+        let err = load(&[("ZOOM_SCIM_AUTH__JWT__ALGORITHM", "HS512")], None).unwrap_err();
+        assert_eq!(err.key, "auth.jwt.algorithm");
+        assert!(err.message.contains("HS512"), "{err}");
+    }
+
+    #[test]
+    fn protected_users_take_a_comma_separated_string() {
+        let config = load(
+            &[(
+                "ZOOM_SCIM_SCIM__PROTECTED_USERS",
+                "a@example.com, b@example.com",
+            )],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            config.scim.protected_users,
+            ["a@example.com", "b@example.com"]
+        );
+        let config = load(&[], Some("[scim]\nprotected_users = [\"c@example.com\"]\n")).unwrap();
+        assert_eq!(config.scim.protected_users, ["c@example.com"]);
+    }
+
+    #[test]
+    fn a_toml_syntax_error_names_the_file() {
+        let err = load(&[], Some("[server\nlisten = 1\n")).unwrap_err();
+        assert_eq!(err.key, "--config");
+        assert_eq!(err.env, "ZOOM_SCIM_CONFIG");
+        assert!(err.message.starts_with("file c.toml: "), "{err}");
+    }
+
+    #[test]
+    fn validation_refuses_unusable_urls_and_limits() {
+        let refused = |change: &dyn Fn(&mut Config)| {
+            let mut config = Config::default();
+            change(&mut config);
+            config.validate(Mode::Demo).unwrap_err()
+        };
+        let err = refused(&|c| c.server.public_url = "notaurl".into());
+        assert_eq!(err.key, "server.public_url");
+        let err = refused(&|c| c.server.public_url = "ftp://scim.example.com".into());
+        assert_eq!(err.key, "server.public_url");
+        let err = refused(&|c| c.zoom.api_base_url = "https://api.zoom.us/v3".into());
+        assert_eq!(err.key, "zoom.api_base_url");
+        assert!(err.message.contains("/v2"), "{err}");
+        let err = refused(&|c| c.zoom.token_url = "zoom.us/oauth/token".into());
+        assert_eq!(err.key, "zoom.token_url");
+        let err = refused(&|c| c.server.request_timeout_s = 0);
+        assert_eq!(err.key, "server.request_timeout_s");
+        let err = refused(&|c| c.server.max_body_bytes = 0);
+        assert_eq!(err.key, "server.max_body_bytes");
+        let err = refused(&|c| c.scim.max_count = 0);
+        assert_eq!(err.key, "scim.max_count");
+        let err = refused(&|c| c.zoom.retry_max_ms = 10);
+        assert_eq!(err.key, "zoom.retry_max_ms");
+
+        let mut config = Config::default();
+        config.server.public_url = "https://scim.example.com/zoom/".into();
+        config.zoom.api_base_url = "http://127.0.0.1:9090/v2/".into();
+        config.validate(Mode::Demo).unwrap();
+        assert_eq!(config.server.public_base(), "https://scim.example.com/zoom");
     }
 
     #[test]

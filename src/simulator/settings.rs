@@ -69,7 +69,7 @@ pub struct SimSettings {
     #[arg(long = "duplicate-status", default_value_t = 409)]
     pub duplicate_status: u16,
     /// Pending users become active this many seconds after creation (invitees
-    /// confirming); absent: never.
+    /// confirming); absent: never (`demo`: 5 unless given).
     #[arg(long = "activate-pending-after-s")]
     pub activate_pending_after_s: Option<u64>,
     /// Number of users seeded at start and on `POST /_sim/reset`.

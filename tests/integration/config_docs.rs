@@ -20,6 +20,9 @@ struct DocEntry {
     env: String,
     default: String,
     line: usize,
+    /// The example file's sample value for a key with no default (`# key = "..."  #
+    /// required` or `# unset by default`): it must be valid TOML of the key's type.
+    sample: Option<String>,
 }
 
 /// The code's default of a dotted key, as JSON (`null` for an unset `Option`).
@@ -59,6 +62,7 @@ fn readme_entries(readme: &str) -> Vec<DocEntry> {
             env: cells.get(1).map(|c| unquote(c)).unwrap_or_default(),
             default: cells.get(2).map(|c| unquote(c)).unwrap_or_default(),
             line: index + 1,
+            sample: None,
         });
     }
     entries
@@ -116,20 +120,31 @@ fn example_entries(example: &str) -> Vec<DocEntry> {
         if section.is_empty() || key.contains(' ') {
             continue;
         }
+        // A key without a default shows a sample value and says so after it.
+        let (default, sample) = match value.split_once("  # ") {
+            Some((sample, note)) if note.starts_with("required") => {
+                ("(required)".to_owned(), Some(sample.trim().to_owned()))
+            }
+            Some((sample, note)) if note.starts_with("unset by default") => {
+                ("-".to_owned(), Some(sample.trim().to_owned()))
+            }
+            _ => (value.trim().to_owned(), None),
+        };
         entries.push(DocEntry {
             key: format!("{section}.{key}"),
             env: std::mem::take(&mut env),
-            default: value.trim().to_owned(),
+            default,
             line: index + 1,
+            sample,
         });
     }
     entries
 }
 
 /// Parses an example value as TOML, in its section, and returns it as JSON.
-fn example_value(entry: &DocEntry) -> Result<Value, String> {
+fn example_value(entry: &DocEntry, value: &str) -> Result<Value, String> {
     let (section, leaf) = entry.key.rsplit_once('.').expect("dotted key");
-    let doc = format!("[{section}]\n{leaf} = {}\n", entry.default);
+    let doc = format!("[{section}]\n{leaf} = {value}\n");
     Figment::from(Toml::string(&doc))
         .extract_inner::<Value>(&entry.key)
         .map_err(|e| e.to_string())
@@ -160,8 +175,16 @@ fn drift(source: &str, entries: &[DocEntry], toml_values: bool) -> Vec<String> {
             ));
         }
         let default = code_default(&defaults, &entry.key);
+        if let Some(sample) = &entry.sample
+            && let Err(e) = example_value(entry, sample)
+        {
+            problems.push(format!(
+                "{at}: `{}` sample value is not TOML: {e}",
+                entry.key
+            ));
+        }
         let matches = if toml_values && !is_placeholder(&entry.default) {
-            match example_value(entry) {
+            match example_value(entry, &entry.default) {
                 Ok(value) => json_eq(&value, &default),
                 Err(e) => {
                     problems.push(format!("{at}: `{}` value is not TOML: {e}", entry.key));
@@ -229,24 +252,36 @@ fn example_config_loads_as_it_is_and_uncommented() {
 
     // With every concrete default uncommented it must still load, to the defaults: the
     // sections are valid TOML (no table opened twice) and each key sits in its section.
-    let uncommented: String = read(EXAMPLE)
-        .lines()
-        .map(|line| match line.trim().strip_prefix("# ") {
-            Some(rest)
-                if rest
-                    .split_once(" = ")
-                    .is_some_and(|(k, v)| !k.contains(' ') && !is_placeholder(v.trim())) =>
-            {
-                rest.to_owned()
-            }
-            _ => line.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let loaded: Config = Figment::from(Toml::string(&uncommented))
+    let uncomment = |with_samples: bool| -> String {
+        read(EXAMPLE)
+            .lines()
+            .map(|line| match line.trim().strip_prefix("# ") {
+                Some(rest)
+                    if rest.split_once(" = ").is_some_and(|(k, v)| {
+                        !k.contains(' ') && (with_samples || !v.contains("  # "))
+                    }) =>
+                {
+                    rest.to_owned()
+                }
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let loaded: Config = Figment::from(Toml::string(&uncomment(false)))
         .extract()
         .unwrap_or_else(|e| panic!("uncommented example config does not load: {e}"));
     assert_eq!(loaded, Config::default());
+
+    // Uncommenting the sample lines too (what a user edits) still gives valid TOML.
+    let loaded: Config = Figment::from(Toml::string(&uncomment(true)))
+        .extract()
+        .unwrap_or_else(|e| panic!("example config with its samples does not load: {e}"));
+    assert_eq!(loaded.zoom.account_id, "your-account-id");
+    assert_eq!(
+        loaded.auth.jwt.algorithm,
+        Some(zoom_scim::config::JwtAlgorithm::HS256)
+    );
 }
 
 #[test]
