@@ -95,6 +95,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
 #[derive(Debug)]
 pub struct ResourceId(pub String);
 
+/// The longest resource id looked up in Zoom.
+const MAX_RESOURCE_ID_CHARS: usize = 200;
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ResourceId {
     type Rejection = ScimError;
 
@@ -102,9 +105,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ResourceId {
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
+        let id = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|p| ResourceId(p.0))
-            .map_err(|e| ScimError::invalid_syntax(format!("malformed resource id: {e}")))
+            .map(|p| p.0)
+            .map_err(|e| ScimError::invalid_syntax(format!("malformed resource id: {e}")))?;
+        // Zoom's ids are 22 characters (an e-mail, which Zoom also takes, at most 128):
+        // a longer one names nothing, and is neither sent to Zoom nor echoed whole.
+        if id.chars().count() > MAX_RESOURCE_ID_CHARS {
+            return Err(ScimError::not_found(format!(
+                "no resource has the id {}",
+                crate::scim::error::clip(&id)
+            )));
+        }
+        Ok(ResourceId(id))
     }
 }

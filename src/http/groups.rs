@@ -29,8 +29,8 @@ pub async fn get_group(
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().group())?;
     let resource = state.provider.get_group(&id, &selection).await?;
-    if not_modified(&headers, resource.etag.as_deref()) {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    if let Some(answer) = not_modified(&headers, resource.etag.as_deref()) {
+        return Ok(answer);
     }
     Ok(resource_response(StatusCode::OK, resource, false))
 }

@@ -37,13 +37,16 @@ pub(super) fn selection(
 }
 
 /// RFC 7644 section 3.14: a GET with `If-None-Match` equal to the current version
-/// answers 304 Not Modified.
-pub(super) fn not_modified(headers: &HeaderMap, etag: Option<&str>) -> bool {
-    let Some(etag) = etag else { return false };
-    headers
+/// answers 304 Not Modified, which carries the `ETag` it would have sent with a 200
+/// (RFC 9110 section 15.4.5).
+pub(super) fn not_modified(headers: &HeaderMap, etag: Option<&str>) -> Option<Response> {
+    let etag = etag?;
+    let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let value = header::HeaderValue::from_str(etag).ok()?;
+    matches.then(|| (StatusCode::NOT_MODIFIED, [(header::ETAG, value)]).into_response())
 }
 
 /// `GET /Users/{id}`.
@@ -62,8 +65,8 @@ pub async fn get_user(
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().user())?;
     let resource = state.provider.get_user(&id, &selection).await?;
-    if not_modified(&headers, resource.etag.as_deref()) {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    if let Some(answer) = not_modified(&headers, resource.etag.as_deref()) {
+        return Ok(answer);
     }
     Ok(resource_response(StatusCode::OK, resource, false))
 }

@@ -148,6 +148,38 @@ fn int_set(value: Option<&Value>) -> Result<Vec<i64>, ScimError> {
     Ok(out)
 }
 
+/// The requested numbers, each checked: a string of digits with an optional leading
+/// `+` once spaces, dashes, dots and parentheses are taken out (E.164 allows up to 15
+/// digits). A value that is no number is refused, never dropped: dropping it from a
+/// `replace` would take the user's real numbers away.
+fn requested_numbers(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
+    let refuse = |shown: &str| {
+        ScimError::invalid_value(format!(
+            "zoomPhoneNumbers value '{}' is not a phone number in E.164 form such as +14155550100; nothing was changed",
+            clip(shown)
+        ))
+    };
+    let mut out = Vec::new();
+    for item in value.and_then(Value::as_array).into_iter().flatten() {
+        let Some(raw) = item.as_str() else {
+            return Err(refuse(&item.to_string()));
+        };
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
+        let digits = compact.strip_prefix('+').unwrap_or(&compact);
+        if !(3..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refuse(raw));
+        }
+        out.push(compact);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The numbers Zoom shows (read leniently: formatting dropped).
 fn number_set(value: Option<&Value>) -> Vec<String> {
     let mut out: Vec<String> = value
         .and_then(Value::as_array)
@@ -203,8 +235,13 @@ pub fn phone_target(current: &Value, desired: &Value) -> Result<Option<PhoneTarg
         target.plans = Some(plans);
         changed = true;
     }
-    let numbers = number_set(ext(desired, "zoomPhoneNumbers"));
-    if numbers != number_set(ext(current, "zoomPhoneNumbers")) {
+    let held_numbers = ext(current, "zoomPhoneNumbers");
+    let numbers = if ext(desired, "zoomPhoneNumbers") == held_numbers {
+        number_set(held_numbers)
+    } else {
+        requested_numbers(ext(desired, "zoomPhoneNumbers"))?
+    };
+    if numbers != number_set(held_numbers) {
         if numbers.len() > MAX_NUMBERS_PER_USER {
             return Err(ScimError::invalid_value(format!(
                 "zoomPhoneNumbers: Zoom holds at most {MAX_NUMBERS_PER_USER} numbers per user, the request has {}; nothing was changed",
@@ -583,6 +620,37 @@ mod tests {
         let refusal = phone_target(&current, &desired).unwrap_err();
         assert_eq!(refusal.status, 400);
         assert!(refusal.detail.contains("at most 10"), "{}", refusal.detail);
+    }
+
+    #[test]
+    fn a_value_that_is_no_phone_number_is_refused_not_dropped() {
+        let current =
+            user(json!({"zoomPhoneFeature": true, "zoomPhoneNumbers": ["+442020000060"]}));
+        for bad in [
+            json!(["abc"]),
+            json!([""]),
+            json!(["call me maybe"]),
+            json!([442020]),
+            json!(["+1 (555) x"]),
+        ] {
+            let desired = user(json!({"zoomPhoneFeature": true, "zoomPhoneNumbers": bad.clone()}));
+            let err = phone_target(&current, &desired).unwrap_err();
+            assert_eq!(
+                err.scim_type,
+                Some(crate::scim::error::ScimType::InvalidValue),
+                "{bad}"
+            );
+            assert!(err.detail.contains("E.164"), "{bad}: {}", err.detail);
+        }
+        // Formatting is not a reason to refuse.
+        let desired =
+            user(json!({"zoomPhoneFeature": true, "zoomPhoneNumbers": ["+44 (20) 2000-0061"]}));
+        let target = phone_target(&current, &desired).unwrap().unwrap();
+        assert_eq!(target.numbers, Some(vec!["+442020000061".to_owned()]));
+        // An empty list clears them.
+        let desired = user(json!({"zoomPhoneFeature": true, "zoomPhoneNumbers": []}));
+        let target = phone_target(&current, &desired).unwrap().unwrap();
+        assert_eq!(target.numbers, Some(Vec::new()));
     }
 
     #[test]

@@ -180,10 +180,12 @@ fn phone_set(user: &Value) -> Vec<(String, String)> {
     items
 }
 
+/// Drops the formatting people write numbers with; anything else (letters) stays, so
+/// the value is refused as written rather than read as the digits it happens to hold.
 fn normalize_phone(value: &str) -> String {
     value
         .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))
         .collect()
 }
 
@@ -203,7 +205,7 @@ pub fn zoom_phone_number(value: &str, kind: &str) -> Result<UserPhoneNumber, Sci
     let compact = normalize_phone(value);
     let parsed = phonenumber::parse(None, &compact).map_err(|_| {
         ScimError::invalid_value(format!(
-            "phoneNumbers value '{}' is not an international (E.164) number such as +14155550100",
+            "phoneNumbers value '{}' is not an international (E.164) number such as +14155550100; nothing was changed",
             clip(value)
         ))
     })?;
@@ -364,6 +366,8 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
         attrs.push("location");
     }
 
+    check_profile_lengths(&changes.profile, changes.email.as_deref())?;
+
     let manager = |u: &Value| {
         ext(u, urn::ENTERPRISE_USER, "manager")
             .and_then(|m| text(m.get("value")))
@@ -432,6 +436,32 @@ pub fn diff(current: &Value, desired: &Value) -> Result<UserChanges, ScimError> 
     Ok(changes)
 }
 
+/// Refuses a value longer than Zoom takes, before anything is sent: Zoom's "Users" API
+/// (`POST /users`, `PATCH /users/{userId}`) documents `maxLength` 128 for `email`,
+/// `display_name` and `job_title`, 64 for `first_name` and `last_name`, 255 for
+/// `company` and 256 for `location`. Zoom would refuse the call itself, but after the
+/// steps before it had been applied (a create's user already made).
+fn check_profile_lengths(profile: &UpdateUser, email: Option<&str>) -> Result<(), ScimError> {
+    let limits: [(&str, Option<&str>, usize); 7] = [
+        ("userName", email, 128),
+        ("name.givenName", profile.first_name.as_deref(), 64),
+        ("name.familyName", profile.last_name.as_deref(), 64),
+        ("displayName", profile.display_name.as_deref(), 128),
+        ("title", profile.job_title.as_deref(), 128),
+        ("organization", profile.company.as_deref(), 255),
+        ("location", profile.location.as_deref(), 256),
+    ];
+    for (attribute, value, max) in limits {
+        let length = value.map_or(0, |v| v.chars().count());
+        if length > max {
+            return Err(ScimError::invalid_value(format!(
+                "{attribute} has {length} characters; Zoom takes at most {max}; nothing was changed"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The `POST /users` body for a desired user: e-mail, type and names (what Zoom's
 /// create takes); everything else is applied after the user exists.
 pub fn create_request(
@@ -450,6 +480,13 @@ pub fn create_request(
     let empty = Value::Object(Default::default());
     let user_type = desired_type(&empty, desired)?.unwrap_or(default_type);
     let phone = ext(desired, urn::ZOOM_USER, "zoomPhoneFeature").and_then(Value::as_bool);
+    let names = UpdateUser {
+        first_name: sub(desired, "name", "givenName").map(str::to_owned),
+        last_name: sub(desired, "name", "familyName").map(str::to_owned),
+        display_name: text(desired.get("displayName")).map(str::to_owned),
+        ..Default::default()
+    };
+    check_profile_lengths(&names, Some(email))?;
     Ok(CreateUser {
         action,
         user_info: CreateUserInfo {

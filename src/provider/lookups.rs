@@ -19,11 +19,6 @@ use crate::zoom::model::{AccountCallingPlan, Group, PhoneSite};
 /// How long group and role names (and the group list) are trusted. Writes through
 /// this service forget them at once; changes made in Zoom directly show within this.
 const NAMES_TTL: Duration = Duration::from_secs(60);
-/// How long the account's calling plans (types and free seats) are trusted. A plan
-/// missing or without seats in the cached list is looked up once more before a
-/// request is refused, so a stale list never refuses what Zoom would take.
-const CALLING_PLANS_TTL: Duration = Duration::from_secs(60);
-
 /// E-mail -> id pairs kept. A working set, not a directory of the account: moka's
 /// TinyLFU admission keeps the often-asked keys (managers, referenced by many users),
 /// and at about 350 bytes an entry the cache stays under 4 MiB whatever the account's
@@ -117,7 +112,6 @@ pub struct Lookups {
     group_list: Cache<(), Arc<GroupList>>,
     role_names: Cache<(), Arc<HashMap<String, String>>>,
     sites: Cache<(), Arc<SiteDirectory>>,
-    calling_plans: Cache<(), Arc<Vec<AccountCallingPlan>>>,
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
     /// Who has Zoom Phone.
@@ -140,10 +134,6 @@ impl Lookups {
             sites: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
-                .build(),
-            calling_plans: Cache::builder()
-                .max_capacity(1)
-                .time_to_live(CALLING_PLANS_TTL)
                 .build(),
             group_list: Cache::builder()
                 .max_capacity(1)
@@ -256,24 +246,17 @@ impl Lookups {
         Ok(self.sites().await?.by_name(name).cloned())
     }
 
-    /// The account's calling-plan subscriptions (`GET /phone/calling_plans`, one
-    /// Medium call, cached). An account without Zoom Phone has none.
-    pub async fn calling_plans(&self) -> Result<Arc<Vec<AccountCallingPlan>>, Arc<ZoomError>> {
-        let zoom = self.zoom.clone();
-        self.calling_plans
-            .try_get_with((), async move {
-                match zoom.list_calling_plans().await {
-                    Ok(plans) => Ok(Arc::new(plans)),
-                    Err(e) if phone_is_disabled(&e) => Ok(Arc::new(Vec::new())),
-                    Err(e) => Err(e),
-                }
-            })
-            .await
-    }
-
-    /// Forgets the calling plans (to see a new subscription or freed seats).
-    pub async fn forget_calling_plans(&self) {
-        self.calling_plans.invalidate(&()).await;
+    /// The account's calling-plan subscriptions and their free seats, read now
+    /// (`GET /phone/calling_plans`, one Medium call). Not cached: seats are taken by
+    /// this service's own writes, by other admins and by Zoom itself, and a stale count
+    /// would let a request start changing a user before Zoom refuses the plan. An
+    /// account without Zoom Phone has none.
+    pub async fn calling_plans(&self) -> Result<Vec<AccountCallingPlan>, ZoomError> {
+        match self.zoom.list_calling_plans().await {
+            Ok(plans) => Ok(plans),
+            Err(e) if phone_is_disabled(&e) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The Zoom id of the user with this e-mail, if any (cached; ids never change).

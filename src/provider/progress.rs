@@ -35,6 +35,9 @@ pub struct Progress {
     not_applied: Vec<String>,
     /// Steps that failed alongside the reported failure (steps run at once), with why.
     also_failed: Vec<(String, String)>,
+    /// How to finish the write after a partial failure, when repeating the same
+    /// request would not (a create whose user exists now).
+    replay_hint: Option<String>,
 }
 
 /// Why one of several steps run at once failed.
@@ -67,7 +70,14 @@ impl Progress {
             applied: Vec::new(),
             not_applied: Vec::new(),
             also_failed: Vec::new(),
+            replay_hint: None,
         }
+    }
+
+    /// Replaces "Sending the same request again applies only what is missing" in a
+    /// partial failure's detail.
+    pub fn set_replay_hint(&mut self, hint: impl Into<String>) {
+        self.replay_hint = Some(hint.into());
     }
 
     /// Adds a step to the plan after the fact (steps discovered while running).
@@ -295,7 +305,12 @@ impl Progress {
             ));
         }
         if !self.applied.is_empty() || outcome_unknown || !self.also_failed.is_empty() {
-            detail.push_str(" Sending the same request again applies only what is missing.");
+            match &self.replay_hint {
+                Some(hint) => detail.push_str(&format!(" {hint}.")),
+                None => {
+                    detail.push_str(" Sending the same request again applies only what is missing.")
+                }
+            }
         }
         detail
     }

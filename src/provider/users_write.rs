@@ -32,8 +32,8 @@ use crate::scim::resource::{Normalized, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{
-    DeleteAction, DeleteUser, MEMBER_ROLE_ID, OWNER_ROLE_ID, PhoneNumberRef, StatusAction,
-    UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
+    CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, OWNER_ROLE_ID, PhoneNumberRef,
+    StatusAction, UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
 };
 
 /// The plan's label of the phone profile step until its calls are known.
@@ -169,6 +169,7 @@ impl Provider {
                 ))),
             };
         }
+        self.preflight_create(&request, &normalized).await?;
         // No look-up first: Zoom's e-mail is its unique key and a taken one answers
         // 409 code 1005, so the look-up is paid only by the rare duplicate.
         let mut progress = Progress::new(format!("create user {shown}"), Vec::new());
@@ -190,6 +191,12 @@ impl Provider {
             })?,
         };
         progress.applied(&format!("create in Zoom (id {id})"));
+        if self.config.scim.duplicates == DuplicatePolicy::Conflict {
+            // The same POST again would meet the user it made (409 naming it).
+            progress.set_replay_hint(format!(
+                "The user exists in Zoom as id {id}: send what is missing with PATCH or PUT /Users/{id} (the same POST again answers 409 naming that id)"
+            ));
+        }
         self.lookups.remember_id(&email, &id).await;
         tracing::info!(user_id = %id, action = ?self.config.scim.create_action, "created Zoom user");
         // Every create action but `create` (an invitation) makes an active user.
@@ -209,6 +216,54 @@ impl Provider {
             resource,
             created: true,
         })
+    }
+
+    /// Plans a create against the record `POST /users` would make, before it is sent,
+    /// so that what can be checked first (role, group, manager and site references,
+    /// calling-plan seats, phone numbers, lengths) refuses the create with nothing
+    /// made: RFC 7644 section 3.3, an error answer to a POST means no resource, and a
+    /// user created anyway would meet the client's retry with 409. Zoom's own refusals
+    /// of later steps still leave the user created, and the answer says so.
+    async fn preflight_create(
+        &self,
+        request: &CreateUser,
+        normalized: &Normalized,
+    ) -> Result<(), ScimError> {
+        /// Stands in for the id Zoom has not given yet (only rendered, never sent).
+        const NOT_YET_CREATED: &str = "not-yet-created";
+        let info = &request.user_info;
+        // Planned as an active user even when Zoom will make an invitation: an unknown
+        // reference is refused either way, though a pending user takes it only later.
+        let record = ZoomUser {
+            id: Some(NOT_YET_CREATED.to_owned()),
+            email: info.email.clone(),
+            first_name: info.first_name.clone(),
+            last_name: info.last_name.clone(),
+            display_name: info.display_name.clone(),
+            user_type: Some(info.user_type),
+            status: Some("active".to_owned()),
+            role_id: Some(MEMBER_ROLE_ID.to_owned()),
+            role_name: Some(MEMBER_ROLE_NAME.to_owned()),
+            ..Default::default()
+        };
+        let (current, _) = self.render_state(&record, NOT_YET_CREATED, None).await?;
+        let mut desired = merge_replace(&current, normalized);
+        apply_native_aliases(&mut desired)?;
+        let changes = diff(&current, &desired)?;
+        let phone = phone_target(&current, &desired)?;
+        if !changes.is_empty() {
+            let mut scratch = Progress::new(String::new(), Vec::new());
+            self.plan(
+                NOT_YET_CREATED,
+                &record,
+                &changes,
+                phone.as_ref(),
+                Origin::Create,
+                &mut scratch,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn find_by_email(&self, email: &str) -> Result<Option<String>, ScimError> {
@@ -782,26 +837,15 @@ impl Provider {
 
     /// Refuses a calling plan the account cannot give (not subscribed, or no seat
     /// free) before anything is sent, since removed plans go before new ones are
-    /// assigned (RFC 7644 section 3.5.2: "A PATCH request, regardless of the number of
-    /// operations, SHALL be treated as atomic"). The account's plans are the cached
-    /// `GET /phone/calling_plans`, read again once before refusing (a plan bought or
-    /// a seat freed since).
+    /// assigned and a site move before both (RFC 7644 section 3.5.2: "A PATCH request,
+    /// regardless of the number of operations, SHALL be treated as atomic"). The seats
+    /// are read now, not from a cache: the service's own assignments take them too.
     async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
-        let what = "list the account's calling plans";
         let account = self
             .lookups
             .calling_plans()
             .await
-            .map_err(|e| to_scim(&e, what))?;
-        if plan_shortfall(wanted, &account).is_none() {
-            return Ok(());
-        }
-        self.lookups.forget_calling_plans().await;
-        let account = self
-            .lookups
-            .calling_plans()
-            .await
-            .map_err(|e| to_scim(&e, what))?;
+            .map_err(|e| to_scim(&e, "list the account's calling plans"))?;
         match plan_shortfall(wanted, &account) {
             None => Ok(()),
             Some(shortfall) => Err(shortfall.to_scim(&account)),

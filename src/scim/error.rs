@@ -220,7 +220,8 @@ impl ScimError {
             map.insert("scimType".into(), Value::from(scim_type.as_str()));
         }
         if let Some(map) = body.as_object_mut() {
-            let detail = cut(&self.detail, MAX_DETAIL_CHARS);
+            // Room for the "... (N characters)" the cut appends.
+            let detail = cut(&self.detail, MAX_DETAIL_CHARS - 32);
             map.insert("detail".into(), Value::from(detail.into_owned()));
         }
         body
@@ -334,7 +335,7 @@ mod tests {
             .unwrap_or_default()
             .to_owned();
         assert!(
-            detail.chars().count() < MAX_DETAIL_CHARS + 40,
+            detail.chars().count() <= MAX_DETAIL_CHARS,
             "{}",
             detail.len()
         );

@@ -159,6 +159,29 @@ const RFC_ENTERPRISE_ATTRIBUTES: &[&str] = &[
     "manager",
 ];
 
+/// RFC 7643 section 4.1's sub-attributes of User attributes the schema publishes
+/// (`name` section 4.1.1; the multi-valued ones' `type`, `primary`, `display`, `value`
+/// per section 2.4; the enterprise `manager` section 4.3). Entra's default mappings
+/// patch `name.formatted` next to `name.givenName`.
+const RFC_USER_SUB_ATTRIBUTES: &[(&str, &[&str])] = &[
+    (
+        "name",
+        &[
+            "formatted",
+            "familyName",
+            "givenName",
+            "middleName",
+            "honorificPrefix",
+            "honorificSuffix",
+        ],
+    ),
+    ("emails", &["value", "display", "type", "primary"]),
+    ("phoneNumbers", &["value", "display", "type", "primary"]),
+    ("roles", &["value", "display", "type", "primary"]),
+    ("groups", &["value", "$ref", "display", "type"]),
+    ("manager", &["value", "$ref", "displayName"]),
+];
+
 /// RFC 7643 section 4.2's Group attributes and section 3.1's `externalId`.
 const RFC_GROUP_ATTRIBUTES: &[&str] = &["displayName", "members", "externalId"];
 
@@ -257,10 +280,19 @@ impl<'s> Engine<'s, '_> {
                 // "work"].formatted`; refusing the whole PATCH for an attribute the service
                 // cannot hold would stop every later change of that user. Ignored as on
                 // POST/PUT and on a PATCH without path, and reported.
-                let name = match &path.attr.urn {
+                let mut name = match &path.attr.urn {
                     Some(urn) => format!("{urn}:{}", path.attr.attr),
                     None => path.attr.attr.clone(),
                 };
+                let top = AttrPath {
+                    sub_attr: None,
+                    ..path.attr.clone()
+                };
+                if let Some(sub) = path.target_sub_attr()
+                    && self.schema.resolve(&top).is_some()
+                {
+                    name = format!("{name}.{sub}");
+                }
                 self.ignored.push(name);
                 Ok(())
             }
@@ -283,19 +315,35 @@ impl<'s> Engine<'s, '_> {
     }
 
     /// Whether `path` names an attribute RFC 7643 defines for this resource type that the
-    /// schema does not publish (Zoom has no field for it).
-    /// (A sub-attribute the schema lacks under a published attribute stays an error.)
+    /// schema does not publish (Zoom has no field for it), or such a sub-attribute of a
+    /// published one (`name.formatted`, `emails[type eq "work"].display`). Any other
+    /// unknown path stays an error.
     fn is_unpublished_rfc_attribute(&self, path: &PatchPath) -> bool {
         let top = AttrPath {
             sub_attr: None,
             ..path.attr.clone()
         };
-        if self.schema.resolve(&top).is_some() {
-            return false;
-        }
         let core = self.schema.core.id.as_str();
         let urn = path.attr.urn.as_deref();
         let under = |schema_urn: &str| urn.is_none_or(|u| u.eq_ignore_ascii_case(schema_urn));
+        if self.schema.resolve(&top).is_some() {
+            let Some(sub) = path.target_sub_attr() else {
+                return false;
+            };
+            let full = AttrPath {
+                sub_attr: Some(sub.to_owned()),
+                ..path.attr.clone()
+            };
+            if core != urn::USER || self.schema.resolve(&full).is_some() {
+                return false;
+            }
+            let in_user = under(urn::USER) || under(urn::ENTERPRISE_USER);
+            return in_user
+                && RFC_USER_SUB_ATTRIBUTES.iter().any(|(attr, subs)| {
+                    attr.eq_ignore_ascii_case(&path.attr.attr)
+                        && subs.iter().any(|s| s.eq_ignore_ascii_case(sub))
+                });
+        }
         let named = |list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(&path.attr.attr));
         if core == urn::USER {
             (under(urn::USER) && named(RFC_USER_ATTRIBUTES))
@@ -1342,6 +1390,38 @@ mod tests {
     }
 
     #[test]
+    fn unpublished_rfc_sub_attributes_of_published_attributes_are_ignored() {
+        // Entra keeps `name.formatted` in step with the given name, in the same PATCH.
+        let mut resource = user();
+        let ignored = PatchRequest::parse(&ops(json!([
+            {"op": "Replace", "path": "name.givenName", "value": "Karen"},
+            {"op": "Replace", "path": "name.formatted", "value": "Karen Clark"},
+            {"op": "Add", "path": "name.middleName", "value": "J"},
+            {"op": "Remove", "path": "name.honorificPrefix"},
+            {"op": "Replace", "path": "emails[type eq \"work\"].display", "value": "Work"}
+        ])))
+        .and_then(|p| p.apply_reporting(&mut resource, SchemaRegistry::global().user()))
+        .expect("applied");
+        assert_eq!(
+            ignored,
+            vec![
+                "name.formatted",
+                "name.middleName",
+                "name.honorificPrefix",
+                "emails.display"
+            ]
+        );
+        assert_eq!(resource["name"]["givenName"], "Karen");
+        // A sub-attribute RFC 7643 does not define stays an error.
+        let err = PatchRequest::parse(&ops(json!([
+            {"op": "Replace", "path": "name.nickname", "value": "K"}
+        ])))
+        .and_then(|p| p.apply_reporting(&mut user(), SchemaRegistry::global().user()))
+        .unwrap_err();
+        assert_eq!(err.scim_type, Some(ScimType::InvalidPath));
+    }
+
+    #[test]
     fn entra_group_rename_and_user_name_update() {
         let after = ok(patch_group(
             group(),
@@ -1700,10 +1780,6 @@ mod tests {
             ),
             (
                 json!([{"op": "add", "path": "favouriteColour", "value": "x"}]),
-                ScimType::InvalidPath,
-            ),
-            (
-                json!([{"op": "add", "path": "name.middleName", "value": "x"}]),
                 ScimType::InvalidPath,
             ),
             (

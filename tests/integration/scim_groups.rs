@@ -580,6 +580,7 @@ async fn filters_paging_and_member_calls() {
     )
     .await;
     assert_eq!(r.status, 304);
+    assert_eq!(r.header("etag"), Some(etag.as_str()), "RFC 9110 15.4.5");
 
     // A member's groups: answered from the user's group_ids.
     let member = sales_members.iter().next().expect("member").clone();

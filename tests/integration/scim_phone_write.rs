@@ -595,39 +595,86 @@ async fn a_plan_without_free_seats_is_refused_and_the_held_plan_kept() {
 }
 
 #[tokio::test]
-async fn calling_plans_are_checked_against_a_cached_list() {
-    let stack = stack_with(sim_settings(30), Config::default()).await;
-    let (_, _, plans) = phone_catalog(&stack).await;
-    let user = phone_user_with_plan_and_number(&stack).await;
-    let id = user["id"].as_str().unwrap();
-    let held = user["phone"]["calling_plans"][0].as_i64().unwrap();
-    let other = *plans.iter().find(|p| **p != held).unwrap();
+async fn calling_plan_seats_are_read_fresh_so_a_refusal_changes_nothing() {
+    // One spare seat per plan: the service's own assignment takes the last one, and
+    // the next request for that plan (with a site move before it) must be refused
+    // before the move, not after it (probe 8, F2: a cached seat count let it through).
+    let settings = SimSettings {
+        phone_spare_plan_seats: 1,
+        ..sim_settings(30)
+    };
+    let stack = stack_with(settings, Config::default()).await;
+    let (site_id, site_name, plans) = phone_catalog(&stack).await;
+    let plan = plans[0];
+    let first = phone_user_with_plan_and_number(&stack).await;
+    let first_id = first["id"].as_str().unwrap();
     stack.reset_sim_stats().await;
-    for wanted in [other, held] {
-        let (status, body) = patch_user(
-            &stack,
-            id,
-            json!([{"op": "replace", "path": format!("{ZOOM}:callingPlans"), "value": [wanted]}]),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(
-            sim_user(&stack, id).await["phone"]["calling_plans"],
-            json!([wanted])
-        );
-    }
-    // One look-up of the account's plans for both changes.
-    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 1);
-    // A change that adds no plan looks nothing up.
-    let other_user = phone_user_other_than(&stack, &json!(id)).await;
     let (status, body) = patch_user(
         &stack,
-        &other_user,
+        first_id,
+        json!([{"op": "replace", "path": format!("{ZOOM}:callingPlans"), "value": [plan]}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let state = stack.sim_admin("state").await;
+    let seats = state["phone"]["calling_plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == plan)
+        .cloned()
+        .unwrap();
+    assert_eq!(seats["subscribed"], seats["assigned"], "{seats}");
+
+    let second = phone_user_other_than(&stack, &first["id"]).await;
+    let before = sim_user(&stack, &second).await;
+    assert_ne!(before["phone"]["site_id"], json!(site_id));
+    let (status, body) = patch_user(
+        &stack,
+        &second,
+        json!([
+            {"op": "replace", "path": format!("{ZOOM}:siteName"), "value": site_name},
+            {"op": "add", "path": format!("{ZOOM}:callingPlans"), "value": [plan]},
+            {"op": "replace", "path": "title", "value": "Moved"}
+        ]),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("nothing was changed"), "{detail}");
+    assert_eq!(sim_user(&stack, &second).await, before);
+    // Each request that assigns a plan read the seats once, fresh.
+    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 2);
+
+    // A change that adds no plan looks nothing up.
+    let (status, body) = patch_user(
+        &stack,
+        first_id,
         json!([{"op": "remove", "path": format!("{ZOOM}:callingPlans")}]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 1);
+    assert_eq!(stack.zoom_calls("GET /phone/calling_plans").await, 2);
+}
+
+#[tokio::test]
+async fn a_phone_number_with_no_digits_is_refused_not_dropped() {
+    let stack = stack_with(sim_settings(30), Config::default()).await;
+    let user = phone_user_with_plan_and_number(&stack).await;
+    let id = user["id"].as_str().unwrap();
+    let before = sim_user(&stack, id).await;
+    // (`[""]` is no value, RFC 7643 section 2.5: it clears, as `[]` does.)
+    for ops in [
+        json!([{"op": "replace", "path": format!("{ZOOM}:zoomPhoneNumbers"), "value": ["abc"]}]),
+        json!([{"op": "add", "path": format!("{ZOOM}:zoomPhoneNumbers"), "value": ["call me maybe"]}]),
+        json!([{"op": "replace", "path": format!("{NATIVE}:zoomPhoneNumber"), "value": "abc"}]),
+    ] {
+        let (status, body) = patch_user(&stack, id, ops.clone()).await;
+        assert_eq!(status, 400, "{ops}: {body}");
+        assert_eq!(body["scimType"], "invalidValue", "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("E.164"), "{body}");
+        assert_eq!(sim_user(&stack, id).await, before, "{ops}");
+    }
 }
 
 #[tokio::test]

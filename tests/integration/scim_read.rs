@@ -178,4 +178,9 @@ async fn single_get_carries_an_etag_and_honours_if_none_match() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // RFC 9110 section 15.4.5: a 304 carries the ETag a 200 would have.
+    assert_eq!(
+        again.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some(etag.as_str())
+    );
 }

@@ -352,6 +352,51 @@ async fn create_validates_input_with_clear_400s() {
     }
 }
 
+#[tokio::test]
+async fn a_create_with_a_value_zoom_would_refuse_creates_nothing() {
+    // Probe 8, F10/F11: each of these was refused only after `POST /users`, leaving a
+    // user (or an invitation e-mail) behind a 400 that said "nothing was changed".
+    for action in [CreateAction::AutoCreate, CreateAction::Create] {
+        let mut config = config();
+        config.scim.create_action = action;
+        let stack = start_stack(sim_settings(40), config).await;
+        let cases = [
+            json!({"roles": [{"value": "nosuch"}]}),
+            json!({ENTERPRISE: {"manager": {"value": "nosuch"}}}),
+            json!({ZOOM: {"groupIds": ["nosuch"]}}),
+            json!({ZOOM: {"siteName": "Nowhere"}}),
+            json!({ZOOM: {"siteId": "nosuch"}}),
+            json!({ZOOM: {"callingPlans": [999]}}),
+            json!({ZOOM: {"zoomPhoneNumbers": ["call me maybe"]}}),
+            json!({"phoneNumbers": [{"value": "12", "type": "mobile"}]}),
+            json!({"title": "t".repeat(129)}),
+            json!({"name": {"givenName": "g".repeat(65), "familyName": "F"}}),
+            json!({ZOOM: {"location": "l".repeat(257)}}),
+        ];
+        stack.reset_sim_stats().await;
+        for (index, extra) in cases.into_iter().enumerate() {
+            let email = format!("refused{index}@example.com");
+            let mut body = json!({"schemas": [USER, ENTERPRISE, ZOOM], "userName": email});
+            for (key, value) in extra.as_object().unwrap() {
+                body[key] = value.clone();
+            }
+            let answer = send(&stack, "POST", "/Users", Some(body.clone())).await;
+            assert_eq!(answer.status, 400, "{action:?} {body}: {}", answer.body);
+            assert_eq!(answer.body["scimType"], "invalidValue", "{body}");
+            assert!(
+                answer.detail().contains("nothing was changed"),
+                "{action:?} {body}: {}",
+                answer.detail()
+            );
+            assert!(
+                sim_user_by_email(&stack, &email).await.is_none(),
+                "{action:?}: a user was created for {body}"
+            );
+        }
+        assert_eq!(stack.zoom_calls("POST /users").await, 0, "{action:?}");
+    }
+}
+
 // ----- PATCH in each client's dialect -------------------------------------------------
 
 #[tokio::test]
@@ -1491,6 +1536,13 @@ async fn very_long_values_are_not_echoed_back_in_full() {
         "{}",
         answer.detail()
     );
+    // An id in the URL that is no Zoom id: 404 quoting it cut (probe 8, F4).
+    for resource in ["Users", "Groups"] {
+        let answer = send(&stack, "GET", &format!("/{resource}/{long_id}"), None).await;
+        assert_eq!(answer.status, 404, "{}", answer.detail());
+        assert!(answer.detail().len() < 300, "{}", answer.detail());
+        assert!(answer.detail().contains("... (5000 characters)"));
+    }
     let emails = patch(json!([{"op": "replace", "path": "emails",
         "value": [{"value": format!("{huge}@example.com"), "type": "work", "primary": true}]}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(emails)).await;
