@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::mapping::user::PhoneView;
+use crate::mapping::user_write::normalize_phone;
 use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
 use crate::zoom::model::AccountCallingPlan;
@@ -149,7 +150,7 @@ fn int_set(value: Option<&Value>) -> Result<Vec<i64>, ScimError> {
 }
 
 /// The requested numbers, each checked: a string of digits with an optional leading
-/// `+` once spaces, dashes, dots and parentheses are taken out (E.164 allows up to 15
+/// `+` once the formatting is taken out ([`normalize_phone`]; E.164 allows up to 15
 /// digits). A value that is no number is refused, never dropped: dropping it from a
 /// `replace` would take the user's real numbers away.
 fn requested_numbers(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
@@ -164,10 +165,7 @@ fn requested_numbers(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
         let Some(raw) = item.as_str() else {
             return Err(refuse(&item.to_string()));
         };
-        let compact: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-            .collect();
+        let compact = normalize_phone(raw);
         let digits = compact.strip_prefix('+').unwrap_or(&compact);
         if !(3..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(refuse(raw));

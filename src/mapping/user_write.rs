@@ -182,7 +182,7 @@ fn phone_set(user: &Value) -> Vec<(String, String)> {
 
 /// Drops the formatting people write numbers with; anything else (letters) stays, so
 /// the value is refused as written rather than read as the digits it happens to hold.
-fn normalize_phone(value: &str) -> String {
+pub(crate) fn normalize_phone(value: &str) -> String {
     value
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))

@@ -217,10 +217,9 @@ impl Provider {
     async fn read_group(&self, id: &str) -> Result<Group, ScimError> {
         match self.zoom.get_group(id).await {
             Ok(group) => Ok(group),
-            Err(e) if e.is_not_found() => Err(ScimError::not_found(format!(
-                "group {} not found",
-                clip(id)
-            ))),
+            Err(e) if e.is_not_found() => {
+                Err(ScimError::not_found(format!("group {id} not found")))
+            }
             Err(e) => Err(to_scim(&e, &format!("read group {id}"))),
         }
     }
@@ -229,10 +228,9 @@ impl Provider {
     async fn read_members(&self, id: &str) -> Result<Vec<Member>, ScimError> {
         match self.zoom.list_group_members(id).try_collect().await {
             Ok(members) => Ok(members),
-            Err(e) if e.is_not_found() => Err(ScimError::not_found(format!(
-                "group {} not found",
-                clip(id)
-            ))),
+            Err(e) if e.is_not_found() => {
+                Err(ScimError::not_found(format!("group {id} not found")))
+            }
             Err(e) => Err(to_scim(&e, &format!("list members of group {id}"))),
         }
     }
@@ -933,10 +931,9 @@ impl Provider {
         self.lookups.forget_group_names().await;
         match result {
             Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Err(ScimError::not_found(format!(
-                "group {} not found",
-                clip(id)
-            ))),
+            Err(e) if e.is_not_found() => {
+                Err(ScimError::not_found(format!("group {id} not found")))
+            }
             Err(e) => Err(to_scim(&e, &format!("delete group {id}"))),
         }
     }

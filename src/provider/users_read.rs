@@ -24,7 +24,7 @@ use crate::mapping::user::{
     DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name,
     to_scim as user_to_scim, user_location,
 };
-use crate::scim::error::{ScimError, clip};
+use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
 use crate::scim::model::{ListResponse, weak_etag};
 use crate::scim::projection::AttributeSelection;
@@ -347,7 +347,7 @@ impl Provider {
             .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
         // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
         if user.id.as_deref() != Some(id) {
-            return Err(ScimError::not_found(format!("user {} not found", clip(id))));
+            return Err(ScimError::not_found(format!("user {id} not found")));
         }
         Ok(user)
     }

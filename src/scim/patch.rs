@@ -275,24 +275,11 @@ impl<'s> Engine<'s, '_> {
                 let urn = self.bare_extension(path).unwrap_or_default();
                 self.apply_extension_object(work, operation.op, &urn, operation.value.as_ref())
             }
-            Some(path) if self.is_unpublished_rfc_attribute(path) => {
+            Some(path) if let Some(name) = self.unpublished_rfc_attribute(path) => {
                 // Entra's default mappings patch `externalId` and `addresses[type eq
                 // "work"].formatted`; refusing the whole PATCH for an attribute the service
                 // cannot hold would stop every later change of that user. Ignored as on
                 // POST/PUT and on a PATCH without path, and reported.
-                let mut name = match &path.attr.urn {
-                    Some(urn) => format!("{urn}:{}", path.attr.attr),
-                    None => path.attr.attr.clone(),
-                };
-                let top = AttrPath {
-                    sub_attr: None,
-                    ..path.attr.clone()
-                };
-                if let Some(sub) = path.target_sub_attr()
-                    && self.schema.resolve(&top).is_some()
-                {
-                    name = format!("{name}.{sub}");
-                }
                 self.ignored.push(name);
                 Ok(())
             }
@@ -314,11 +301,11 @@ impl<'s> Engine<'s, '_> {
         }
     }
 
-    /// Whether `path` names an attribute RFC 7643 defines for this resource type that the
-    /// schema does not publish (Zoom has no field for it), or such a sub-attribute of a
-    /// published one (`name.formatted`, `emails[type eq "work"].display`). Any other
-    /// unknown path stays an error.
-    fn is_unpublished_rfc_attribute(&self, path: &PatchPath) -> bool {
+    /// The name to report when `path` names an attribute RFC 7643 defines for this
+    /// resource type that the schema does not publish (Zoom has no field for it), or
+    /// such a sub-attribute of a published one (`name.formatted`, `emails[type eq
+    /// "work"].display`). `None` for anything else: an unknown path stays an error.
+    fn unpublished_rfc_attribute(&self, path: &PatchPath) -> Option<String> {
         let top = AttrPath {
             sub_attr: None,
             ..path.attr.clone()
@@ -326,33 +313,34 @@ impl<'s> Engine<'s, '_> {
         let core = self.schema.core.id.as_str();
         let urn = path.attr.urn.as_deref();
         let under = |schema_urn: &str| urn.is_none_or(|u| u.eq_ignore_ascii_case(schema_urn));
+        let name = match urn {
+            Some(urn) => format!("{urn}:{}", path.attr.attr),
+            None => path.attr.attr.clone(),
+        };
         if self.schema.resolve(&top).is_some() {
-            let Some(sub) = path.target_sub_attr() else {
-                return false;
-            };
+            let sub = path.target_sub_attr()?;
             let full = AttrPath {
                 sub_attr: Some(sub.to_owned()),
                 ..path.attr.clone()
             };
-            if core != urn::USER || self.schema.resolve(&full).is_some() {
-                return false;
-            }
-            let in_user = under(urn::USER) || under(urn::ENTERPRISE_USER);
-            return in_user
-                && RFC_USER_SUB_ATTRIBUTES.iter().any(|(attr, subs)| {
-                    attr.eq_ignore_ascii_case(&path.attr.attr)
-                        && subs.iter().any(|s| s.eq_ignore_ascii_case(sub))
-                });
+            let in_user = core == urn::USER && (under(urn::USER) || under(urn::ENTERPRISE_USER));
+            let rfc_sub = RFC_USER_SUB_ATTRIBUTES.iter().any(|(attr, subs)| {
+                attr.eq_ignore_ascii_case(&path.attr.attr)
+                    && subs.iter().any(|s| s.eq_ignore_ascii_case(sub))
+            });
+            return (in_user && rfc_sub && self.schema.resolve(&full).is_none())
+                .then(|| format!("{name}.{sub}"));
         }
         let named = |list: &[&str]| list.iter().any(|k| k.eq_ignore_ascii_case(&path.attr.attr));
-        if core == urn::USER {
+        let unpublished = if core == urn::USER {
             (under(urn::USER) && named(RFC_USER_ATTRIBUTES))
                 || (under(urn::ENTERPRISE_USER) && named(RFC_ENTERPRISE_ATTRIBUTES))
         } else if core == urn::GROUP {
             under(urn::GROUP) && named(RFC_GROUP_ATTRIBUTES)
         } else {
             false
-        }
+        };
+        unpublished.then_some(name)
     }
 
     /// The extension URN when `path` names a whole extension
