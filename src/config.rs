@@ -404,6 +404,10 @@ pub struct ScimConfig {
     /// user asks for a phone profile only for users on it; it is refreshed in the
     /// background.
     pub phone_roster_ttl_s: u64,
+    /// How long the list of confirmed (active and inactive) users is trusted, seconds
+    /// (0: off). Writes skip a user read when it lists the user; it is walked in the
+    /// background once a write asks for it.
+    pub user_roster_ttl_s: u64,
 }
 
 impl Default for ScimConfig {
@@ -428,6 +432,7 @@ impl Default for ScimConfig {
             site_cache_ttl_s: 300,
             phone_per_user_max: 10,
             phone_roster_ttl_s: 60,
+            user_roster_ttl_s: 300,
         }
     }
 }

@@ -78,6 +78,13 @@ impl UserFacts {
     }
 }
 
+/// A refused member add's users, read.
+#[derive(Debug, Default)]
+struct RecheckedBatch {
+    unknown: Vec<String>,
+    to_add: Vec<String>,
+}
+
 /// The Zoom calls that carry out member changes, in the order they run.
 #[derive(Debug, Default)]
 struct MemberPlan {
@@ -439,6 +446,21 @@ impl Provider {
         let mut facts = HashMap::new();
         let mut wanted: HashSet<String> = ids.iter().cloned().collect();
         if wanted.len() > DIRECT_LOOKUPS_MAX {
+            // Its walk costs what checking these users by the lists would.
+            self.lookups.user_roster_ready().await;
+        }
+        // The user roster vouches for confirmed users: they exist and join by a member
+        // add. Their groups are not taken from it (a stale list could skip an add); an
+        // add of a member is harmless, Zoom names it among the added.
+        wanted.retain(|id| {
+            if self.lookups.user_known(id).is_some() {
+                facts.insert(id.clone(), UserFacts::default());
+                false
+            } else {
+                true
+            }
+        });
+        if wanted.len() > DIRECT_LOOKUPS_MAX {
             self.facts_from_listings(&mut wanted, &mut facts).await?;
         }
         let rest: Vec<String> = ids
@@ -573,7 +595,34 @@ impl Provider {
             .enumerate()
             .map(|(index, batch)| {
                 let call = async move {
-                    let added = self.zoom.add_group_members(group_id, batch).await?;
+                    let mut batch = batch.clone();
+                    let added = match self.zoom.add_group_members(group_id, &batch).await {
+                        Ok(added) => added,
+                        // Refused, changing nothing, and not for the group (4130): the
+                        // batch's users are read, as they are when the user roster does
+                        // not list them. A user who left the account since the walk is
+                        // named as an unknown member; users already members (their
+                        // groups are not on the roster) are dropped, and the rest sent
+                        // once more.
+                        Err(e) if e.refused_unchanged() && e.code != Some(4130) => {
+                            let checked = self.recheck_batch(group_id, &batch).await;
+                            if !checked.unknown.is_empty() {
+                                return Err(StepError::Refused(ScimError::invalid_value(format!(
+                                    "members: Zoom has no user with id {}",
+                                    name_ids(&checked.unknown)
+                                ))));
+                            }
+                            if checked.to_add.is_empty() {
+                                return Ok(None);
+                            }
+                            if checked.to_add.len() == batch.len() {
+                                return Err(StepError::Zoom(e));
+                            }
+                            batch = checked.to_add;
+                            self.zoom.add_group_members(group_id, &batch).await?
+                        }
+                        Err(e) => return Err(StepError::Zoom(e)),
+                    };
                     // Zoom names the users it added; one it left out was not added (unless
                     // it had become a member meanwhile), and that must never pass as done.
                     let unreported: Vec<String> = batch
@@ -663,6 +712,24 @@ impl Provider {
             }
         }
         missing
+    }
+
+    /// Reads the users of a refused member add: those Zoom does not know (forgotten
+    /// in the user roster), and those still to add (not members of `group_id` per
+    /// their `group_ids`; a user that cannot be read is kept).
+    async fn recheck_batch(&self, group_id: &str, user_ids: &[String]) -> RecheckedBatch {
+        let mut checked = RecheckedBatch::default();
+        for id in user_ids {
+            match self.zoom.get_user(id).await {
+                Err(e) if e.is_not_found() => {
+                    self.lookups.user_gone(id);
+                    checked.unknown.push(id.clone());
+                }
+                Ok(user) if user.group_ids.iter().any(|g| g == group_id) => {}
+                _ => checked.to_add.push(id.clone()),
+            }
+        }
+        checked
     }
 
     /// Reads a group and, when needed, its members; checks `If-Match`.

@@ -11,10 +11,11 @@ use futures::TryStreamExt;
 use moka::future::Cache;
 
 use super::phone_roster::PhoneRoster;
+use super::user_roster::{KnownUser, UserRoster};
 use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::{ErrorKind, ZoomError};
-use crate::zoom::model::{AccountCallingPlan, Group, PhoneSite};
+use crate::zoom::model::{AccountCallingPlan, Group, PhoneSite, ZoomUser};
 
 /// How long group and role names (and the group list) are trusted. Writes through
 /// this service forget them at once; changes made in Zoom directly show within this.
@@ -116,6 +117,8 @@ pub struct Lookups {
     ids_by_email: Cache<String, String>,
     /// Who has Zoom Phone.
     phone_roster: Arc<PhoneRoster>,
+    /// The confirmed (not pending) users, for writes.
+    user_roster: Arc<UserRoster>,
 }
 
 impl std::fmt::Debug for Lookups {
@@ -148,6 +151,7 @@ impl Lookups {
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
             phone_roster: Arc::new(PhoneRoster::new(config.scim.phone_roster_ttl_s)),
+            user_roster: Arc::new(UserRoster::new(config.scim.user_roster_ttl_s)),
         }
     }
 
@@ -159,6 +163,28 @@ impl Lookups {
     /// Records what `GET /phone/users/{id}` answered for `id`.
     pub fn phone_found(&self, id: &str, has_phone: bool) {
         self.phone_roster.correct(id, has_phone);
+    }
+
+    /// What the user roster knows of confirmed user `id` (`None`: read the user).
+    /// Asked by writes only: it starts the roster's background walk when one is due.
+    pub fn user_known(&self, id: &str) -> Option<KnownUser> {
+        self.user_roster.known(id, &self.zoom)
+    }
+
+    /// Waits for the user roster when a walk is due or under way (see
+    /// [`UserRoster::ready`]); `false`: it cannot answer.
+    pub async fn user_roster_ready(&self) -> bool {
+        self.user_roster.ready(&self.zoom).await
+    }
+
+    /// Records what a write read of user `id`.
+    pub fn user_seen(&self, id: &str, user: &ZoomUser) {
+        self.user_roster.seen(id, user);
+    }
+
+    /// Records that user `id` left the account.
+    pub fn user_gone(&self, id: &str) {
+        self.user_roster.gone(id);
     }
 
     /// Every group of the account with an id, in Zoom's order (one paged walk per
@@ -259,10 +285,14 @@ impl Lookups {
         }
     }
 
-    /// The Zoom id of the user with this e-mail, if any (cached; ids never change).
+    /// The Zoom id of the user with this e-mail, if any (cached, or from the user
+    /// roster when a write has had it walked; ids never change).
     pub async fn id_for_email(&self, email: &str) -> Result<Option<String>, ZoomError> {
         let key = email.to_ascii_lowercase();
         if let Some(id) = self.ids_by_email.get(&key).await {
+            return Ok(Some(id));
+        }
+        if let Some(id) = self.user_roster.id_for_email(&key) {
             return Ok(Some(id));
         }
         match self.zoom.get_user(email).await {

@@ -414,6 +414,7 @@ impl Provider {
         expect_active: bool,
     ) -> Result<UserState, ScimError> {
         let (user, phone) = self.record_and_phone(id, false, expect_active).await?;
+        self.lookups.user_seen(id, &user);
         let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
         Ok(UserState {
             user,

@@ -11,6 +11,7 @@
 //! A failure part-way says what was applied ([`Progress`]); the same request sent
 //! again converges because it is again a difference.
 
+use futures::FutureExt;
 use serde_json::Value;
 
 use super::groups::name_ids;
@@ -927,6 +928,9 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
         let _guard = self.locks.lock(&format!("user:{id}")).await;
+        if precondition.if_match.is_none() && self.delete_known(id).await? {
+            return Ok(());
+        }
         let user = if precondition.if_match.is_some() {
             let state = self.read_user_state(id, false).await?;
             precondition.check(&state.etag)?;
@@ -982,8 +986,76 @@ impl Provider {
         tracing::info!(user_id = %id, policy = ?policy, status, "user removed from provisioning");
         if status == "pending" || policy != DeletePolicy::Deactivate {
             self.lookups.forget_email(&user.email).await;
+            self.lookups.user_gone(id);
+        } else {
+            let deactivated = ZoomUser {
+                status: Some("inactive".to_owned()),
+                ..user
+            };
+            self.lookups.user_seen(id, &deactivated);
         }
         Ok(())
+    }
+
+    /// Deletes a user the user roster lists as confirmed and active, without reading it
+    /// first: the read would only tell that the user is not pending (an invitation is
+    /// withdrawn instead), which the roster already says, and a confirmed user never
+    /// becomes pending again. `Ok(false)`: the roster cannot vouch for the user (not on
+    /// it, listed inactive, the owner, or `scim.protected_users` set, as an e-mail may
+    /// have changed since the walk), or Zoom refused the call, which then changed nothing:
+    /// the caller reads the user and decides as without the roster.
+    async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
+        if !self.config.scim.protected_users.is_empty() {
+            return Ok(false);
+        }
+        let Some(known) = self.lookups.user_known(id) else {
+            return Ok(false);
+        };
+        if known.inactive || known.owner {
+            return Ok(false);
+        }
+        let policy = self.config.scim.delete_policy;
+        let request = self.delete_request(policy);
+        let (label, call) = match policy {
+            DeletePolicy::Deactivate => ("deactivate", self.execute(id, Step::Deactivate).boxed()),
+            DeletePolicy::Disassociate => {
+                ("disassociate", self.zoom.delete_user(id, &request).boxed())
+            }
+            DeletePolicy::Delete => ("delete", self.zoom.delete_user(id, &request).boxed()),
+        };
+        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
+        match call.await {
+            Ok(()) => progress.applied(label),
+            Err(e) if e.refused_unchanged() => {
+                if e.is_not_found() {
+                    self.lookups.user_gone(id);
+                }
+                tracing::info!(user_id = %id, error = %e, "Zoom refused a delete the user roster vouched for; reading the user");
+                return Ok(false);
+            }
+            Err(e) => return Err(progress.failed(label, &e)),
+        }
+        if policy == DeletePolicy::Deactivate {
+            if self.config.scim.logout_on_deactivate {
+                progress
+                    .run("sign out everywhere", self.execute(id, Step::SignOut))
+                    .await?;
+            }
+            self.lookups.user_seen(
+                id,
+                &ZoomUser {
+                    id: Some(id.to_owned()),
+                    email: known.email.to_string(),
+                    status: Some("inactive".to_owned()),
+                    ..ZoomUser::default()
+                },
+            );
+        } else {
+            self.lookups.forget_email(&known.email).await;
+            self.lookups.user_gone(id);
+        }
+        tracing::info!(user_id = %id, policy = ?policy, status = "active", "user removed from provisioning (user roster)");
+        Ok(true)
     }
 
     fn delete_request(&self, policy: DeletePolicy) -> DeleteUser {

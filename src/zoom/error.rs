@@ -375,6 +375,15 @@ impl ZoomError {
         error
     }
 
+    /// Zoom answered with a refusal that changed nothing: a 4xx other than a rate limit
+    /// or a rejected token, so a write may be planned again from a read.
+    pub fn refused_unchanged(&self) -> bool {
+        !self.outcome_unknown
+            && self
+                .status
+                .is_some_and(|s| (400..500).contains(&s) && s != 401 && s != 429)
+    }
+
     /// The resource does not exist.
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound

@@ -15,4 +15,5 @@ mod simulator;
 mod simulator_conformance;
 mod simulator_phone;
 mod support;
+mod user_roster;
 mod zoom_client;

@@ -1,0 +1,357 @@
+//! The account's confirmed users (active and inactive, never pending), so that a write
+//! can skip a `GET /users/{userId}` whose only purpose was to learn that fact.
+//!
+//! Zoom's Light budget (contract section 7.1: 80/s on Business+, shared by every
+//! user create, read, update and status change) is what bounds a provisioning burst,
+//! while the user listing is Medium, a budget of its own. Three kinds of write read a
+//! user only to learn what the listing already says:
+//! - `DELETE /Users/{id}` reads the user to learn whether it is pending (an invitation
+//!   is withdrawn, never deactivated, contract 3.5);
+//! - a group member add reads each new member to learn that it exists and is not
+//!   pending (pending users join through a user update, contract 3.10);
+//! - an answer showing `manager` resolves the manager's e-mail to an id.
+//!
+//! The roster is every page of `GET /users?status=active` and `?status=inactive`
+//! (Medium, 300 a page: 34 calls for 10,000 users), walked in the background when a
+//! write asks for it and it is older than `scim.user_roster_ttl_s`; no request waits for
+//! it. What it says is safe to act on while stale: a confirmed user never becomes
+//! pending again (an invitation becomes a confirmed user, not the reverse), so
+//! "not pending" holds until the user leaves the account, and a user who left answers
+//! 404 to the write itself. Where a stale fact could do harm, writes still read first:
+//! a user the roster lists as inactive (it may have been reactivated since), the
+//! account owner, any user when `scim.protected_users` is set (an e-mail may have
+//! changed), and any request with `If-Match`. The service's own writes correct it at
+//! once, and a write Zoom refuses is retried the reading way.
+//!
+//! Hand-written for the same reason as [`super::phone_roster`]: a stale-while-
+//! refreshing map with corrections replayed over a walk already under way is not
+//! something moka offers. Memory: about 150 bytes a user (id, e-mail, two maps), built
+//! only once a write has asked for it, so a read-only deployment (an import) pays nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+
+use crate::zoom::ZoomClient;
+use crate::zoom::model::{ListUsersQuery, OWNER_ROLE_ID, UserStatus, ZoomUser};
+
+/// What the roster knows of a confirmed user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownUser {
+    /// Lower-cased e-mail.
+    pub email: Box<str>,
+    /// Listed as `inactive` (deactivated) rather than `active`.
+    pub inactive: bool,
+    /// Holds the account owner's role.
+    pub owner: bool,
+}
+
+impl KnownUser {
+    /// The roster entry of a record, `None` for a pending user (not on the roster).
+    fn of(user: &ZoomUser) -> Option<(String, KnownUser)> {
+        let id = user.id.clone()?;
+        let inactive = match user.status.as_deref() {
+            Some("pending") => return None,
+            Some("inactive") => true,
+            _ => false,
+        };
+        Some((
+            id,
+            KnownUser {
+                email: user.email.to_ascii_lowercase().into_boxed_str(),
+                inactive,
+                owner: user.role_id.as_deref() == Some(OWNER_ROLE_ID),
+            },
+        ))
+    }
+}
+
+/// Confirmed users by id, and ids by lower-cased e-mail.
+#[derive(Debug, Default)]
+struct Directory {
+    by_id: HashMap<Box<str>, KnownUser>,
+    by_email: HashMap<Box<str>, Box<str>>,
+}
+
+impl Directory {
+    fn upsert(&mut self, id: &str, known: KnownUser) {
+        let email = known.email.clone();
+        if let Some(old) = self.by_id.insert(id.into(), known)
+            && old.email != email
+            && self.by_email.get(&old.email).is_some_and(|i| &**i == id)
+        {
+            self.by_email.remove(&old.email);
+        }
+        self.by_email.insert(email, id.into());
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.by_id.remove(id)
+            && self.by_email.get(&old.email).is_some_and(|i| &**i == id)
+        {
+            self.by_email.remove(&old.email);
+        }
+    }
+
+    fn apply(&mut self, id: &str, correction: Option<KnownUser>) {
+        match correction {
+            Some(known) => self.upsert(id, known),
+            None => self.remove(id),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct RosterState {
+    /// The last complete walk, corrected since.
+    directory: Option<Directory>,
+    /// When the walk behind `directory` started.
+    walked_at: Option<Instant>,
+    /// When the last walk started, successful or not (failures wait a TTL too).
+    attempted_at: Option<Instant>,
+    /// A walk is running.
+    refreshing: bool,
+    /// What writes learnt since the running walk started (`None`: the user left the
+    /// account or became pending), replayed over its result.
+    corrections: HashMap<String, Option<KnownUser>>,
+}
+
+/// The confirmed users of the account, refreshed in the background.
+#[derive(Debug)]
+pub struct UserRoster {
+    ttl: Option<Duration>,
+    state: Mutex<RosterState>,
+    /// Woken when a walk ends, for [`UserRoster::ready`].
+    walk_ended: tokio::sync::Notify,
+}
+
+impl UserRoster {
+    /// A roster trusted for `ttl_s` seconds; 0 turns it off (writes read every user).
+    pub fn new(ttl_s: u64) -> Self {
+        Self {
+            ttl: (ttl_s > 0).then(|| Duration::from_secs(ttl_s)),
+            state: Mutex::new(RosterState::default()),
+            walk_ended: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RosterState> {
+        // A panic while holding this lock leaves plain data behind: keep using it.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the roster knows of user `id`: `None` when the user is not on it (pending,
+    /// unknown, created since the walk) or when the roster cannot tell (not walked yet,
+    /// walks failing, turned off). Starts a background walk when one is due.
+    pub fn known(self: &Arc<Self>, id: &str, zoom: &ZoomClient) -> Option<KnownUser> {
+        let ttl = self.ttl?;
+        let mut state = self.lock();
+        self.start_walk_if_due(&mut state, ttl, zoom);
+        if !Self::fresh_enough(&state, ttl) {
+            return None;
+        }
+        state.directory.as_ref()?.by_id.get(id).cloned()
+    }
+
+    /// Waits until the roster can answer: a walk is started when due and awaited when
+    /// no fresh one exists. For a write about to check many users (a large member
+    /// add), for which the walk costs what checking them by the lists would. `false`:
+    /// turned off, or the walk failed.
+    pub async fn ready(self: &Arc<Self>, zoom: &ZoomClient) -> bool {
+        let Some(ttl) = self.ttl else {
+            return false;
+        };
+        loop {
+            // Registered before the check, so a walk ending in between is not missed.
+            let ended = self.walk_ended.notified();
+            {
+                let mut state = self.lock();
+                self.start_walk_if_due(&mut state, ttl, zoom);
+                if Self::fresh_enough(&state, ttl) {
+                    return true;
+                }
+                if !state.refreshing {
+                    return false;
+                }
+            }
+            ended.await;
+        }
+    }
+
+    fn fresh_enough(state: &RosterState, ttl: Duration) -> bool {
+        // Older than twice the TTL (walks keep failing): not trusted.
+        state.directory.is_some()
+            && state
+                .walked_at
+                .is_some_and(|at| at.elapsed() < ttl.saturating_mul(2))
+    }
+
+    fn start_walk_if_due(
+        self: &Arc<Self>,
+        state: &mut RosterState,
+        ttl: Duration,
+        zoom: &ZoomClient,
+    ) {
+        let due = state.attempted_at.is_none_or(|at| at.elapsed() >= ttl);
+        if due && !state.refreshing {
+            state.refreshing = true;
+            state.attempted_at = Some(Instant::now());
+            state.corrections.clear();
+            let roster = Arc::clone(self);
+            let zoom = zoom.clone();
+            tokio::spawn(async move { roster.walk(zoom).await });
+        }
+    }
+
+    /// The id of the confirmed user with this e-mail, when the roster has been walked
+    /// (never starts a walk: reads alone do not pay for one).
+    pub fn id_for_email(&self, email: &str) -> Option<String> {
+        let ttl = self.ttl?;
+        let state = self.lock();
+        if !Self::fresh_enough(&state, ttl) {
+            return None;
+        }
+        let key = email.to_ascii_lowercase();
+        state
+            .directory
+            .as_ref()?
+            .by_email
+            .get(key.as_str())
+            .map(|id| id.to_string())
+    }
+
+    /// Records what a write read or made of `user` (a pending user leaves the roster).
+    pub fn seen(&self, id: &str, user: &ZoomUser) {
+        let entry = KnownUser::of(user)
+            .filter(|(found, _)| found == id)
+            .map(|(_, known)| known);
+        self.correct(id, entry);
+    }
+
+    /// Records that user `id` left the account (deleted, disassociated, withdrawn, or
+    /// answered 404).
+    pub fn gone(&self, id: &str) {
+        self.correct(id, None);
+    }
+
+    fn correct(&self, id: &str, correction: Option<KnownUser>) {
+        if self.ttl.is_none() {
+            return;
+        }
+        let mut state = self.lock();
+        if let Some(directory) = state.directory.as_mut() {
+            directory.apply(id, correction.clone());
+        }
+        if state.refreshing {
+            state.corrections.insert(id.to_owned(), correction);
+        }
+    }
+
+    async fn walk(&self, zoom: ZoomClient) {
+        let started = Instant::now();
+        let list = |status| {
+            zoom.list_users(ListUsersQuery {
+                status: Some(status),
+                ..ListUsersQuery::default()
+            })
+            .try_fold(Vec::new(), |mut found, user| async move {
+                found.extend(KnownUser::of(&user));
+                Ok(found)
+            })
+        };
+        // The two lists at once: the walk takes the longer one's time.
+        let walked = futures::try_join!(list(UserStatus::Active), list(UserStatus::Inactive));
+        let mut state = self.lock();
+        state.refreshing = false;
+        match walked {
+            Ok((active, inactive)) => {
+                let mut directory = Directory::default();
+                for (id, known) in active.into_iter().chain(inactive) {
+                    directory.upsert(&id, known);
+                }
+                for (id, correction) in state.corrections.drain() {
+                    directory.apply(&id, correction);
+                }
+                tracing::debug!(users = directory.by_id.len(), "user roster refreshed");
+                state.directory = Some(directory);
+                state.walked_at = Some(started);
+            }
+            Err(e) => {
+                state.corrections.clear();
+                tracing::warn!(error = %e, "user roster walk failed; writes read each user first");
+            }
+        }
+        drop(state);
+        self.walk_ended.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: Option<&str>, email: &str, status: &str, role: &str) -> ZoomUser {
+        ZoomUser {
+            id: id.map(str::to_owned),
+            email: email.to_owned(),
+            status: Some(status.to_owned()),
+            role_id: Some(role.to_owned()),
+            ..ZoomUser::default()
+        }
+    }
+
+    #[test]
+    fn pending_users_and_users_without_id_are_never_on_the_roster() {
+        assert!(KnownUser::of(&user(Some("u1"), "a@x", "pending", "2")).is_none());
+        assert!(KnownUser::of(&user(None, "a@x", "active", "2")).is_none());
+        let (id, known) = KnownUser::of(&user(Some("u1"), "A@X.org", "inactive", "0")).unwrap();
+        assert_eq!(id, "u1");
+        assert_eq!(&*known.email, "a@x.org");
+        assert!(known.inactive && known.owner);
+    }
+
+    #[test]
+    fn an_email_change_moves_the_email_index() {
+        let mut d = Directory::default();
+        let (id, known) = KnownUser::of(&user(Some("u1"), "old@x", "active", "2")).unwrap();
+        d.upsert(&id, known);
+        let (_, known) = KnownUser::of(&user(Some("u1"), "new@x", "active", "2")).unwrap();
+        d.upsert("u1", known);
+        assert!(!d.by_email.contains_key("old@x"));
+        assert_eq!(d.by_email.get("new@x").map(|i| &**i), Some("u1"));
+        d.remove("u1");
+        assert!(d.by_id.is_empty() && d.by_email.is_empty());
+    }
+
+    #[test]
+    fn a_removed_user_does_not_take_another_users_email_entry_with_it() {
+        let mut d = Directory::default();
+        d.upsert(
+            "u1",
+            KnownUser::of(&user(Some("u1"), "a@x", "active", "2"))
+                .unwrap()
+                .1,
+        );
+        // u2 took the address (u1 changed it outside zoom-scim).
+        d.upsert(
+            "u2",
+            KnownUser::of(&user(Some("u2"), "a@x", "active", "2"))
+                .unwrap()
+                .1,
+        );
+        d.remove("u1");
+        assert_eq!(d.by_email.get("a@x").map(|i| &**i), Some("u2"));
+    }
+
+    #[tokio::test]
+    async fn turned_off_it_knows_nothing_and_records_nothing() {
+        let roster = UserRoster::new(0);
+        roster.seen("u1", &user(Some("u1"), "a@x", "active", "2"));
+        assert_eq!(roster.id_for_email("a@x"), None);
+        assert!(roster.lock().directory.is_none());
+    }
+}
