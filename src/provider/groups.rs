@@ -446,8 +446,8 @@ impl Provider {
         let mut facts = HashMap::new();
         let mut wanted: HashSet<String> = ids.iter().cloned().collect();
         if wanted.len() > DIRECT_LOOKUPS_MAX {
-            // Its walk costs what checking these users by the lists would.
-            self.lookups.user_roster_ready().await;
+            // Waited for when its walk costs no more than checking these users one by one.
+            self.lookups.user_roster_ready(wanted.len()).await;
         }
         // The user roster vouches for confirmed users: they exist and join by a member
         // add. Their groups are not taken from it (a stale list could skip an add); an

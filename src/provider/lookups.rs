@@ -151,7 +151,10 @@ impl Lookups {
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
             phone_roster: Arc::new(PhoneRoster::new(config.scim.phone_roster_ttl_s)),
-            user_roster: Arc::new(UserRoster::new(config.scim.user_roster_ttl_s)),
+            user_roster: Arc::new(UserRoster::new(
+                config.scim.user_roster_ttl_s,
+                config.zoom.page_size,
+            )),
         }
     }
 
@@ -171,10 +174,10 @@ impl Lookups {
         self.user_roster.known(id, &self.zoom)
     }
 
-    /// Waits for the user roster when a walk is due or under way (see
+    /// Waits for the user roster when its walk costs at most `lookups` list pages (see
     /// [`UserRoster::ready`]); `false`: it cannot answer.
-    pub async fn user_roster_ready(&self) -> bool {
-        self.user_roster.ready(&self.zoom).await
+    pub async fn user_roster_ready(&self, lookups: usize) -> bool {
+        self.user_roster.ready(&self.zoom, lookups).await
     }
 
     /// Records what a write read of user `id`.

@@ -114,6 +114,8 @@ struct RosterState {
     attempted_at: Option<Instant>,
     /// A walk is running.
     refreshing: bool,
+    /// Users found by the last complete walk, to tell what the next one costs.
+    last_size: Option<usize>,
     /// What writes learnt since the running walk started (`None`: the user left the
     /// account or became pending), replayed over its result.
     corrections: HashMap<String, Option<KnownUser>>,
@@ -123,16 +125,20 @@ struct RosterState {
 #[derive(Debug)]
 pub struct UserRoster {
     ttl: Option<Duration>,
+    /// Users per list page the walk asks for (`zoom.page_size`).
+    page_size: usize,
     state: Mutex<RosterState>,
     /// Woken when a walk ends, for [`UserRoster::ready`].
     walk_ended: tokio::sync::Notify,
 }
 
 impl UserRoster {
-    /// A roster trusted for `ttl_s` seconds; 0 turns it off (writes read every user).
-    pub fn new(ttl_s: u64) -> Self {
+    /// A roster trusted for `ttl_s` seconds, walked `page_size` users a page; 0 turns
+    /// it off (writes read every user).
+    pub fn new(ttl_s: u64, page_size: u32) -> Self {
         Self {
             ttl: (ttl_s > 0).then(|| Duration::from_secs(ttl_s)),
+            page_size: page_size.max(1) as usize,
             state: Mutex::new(RosterState::default()),
             walk_ended: tokio::sync::Notify::new(),
         }
@@ -158,14 +164,29 @@ impl UserRoster {
         state.directory.as_ref()?.by_id.get(id).cloned()
     }
 
-    /// Waits until the roster can answer: a walk is started when due and awaited when
-    /// no fresh one exists. For a write about to check many users (a large member
-    /// add), for which the walk costs what checking them by the lists would. `false`:
-    /// turned off, or the walk failed.
-    pub async fn ready(self: &Arc<Self>, zoom: &ZoomClient) -> bool {
+    /// Waits until the roster can answer, when that costs at most `lookups` list pages:
+    /// a fresh roster answers at once; otherwise a walk is started when due and awaited
+    /// if the last walk's size says it takes no more pages than `lookups` (one call per
+    /// user to check). For a write about to check many users (a large member add).
+    /// `false`: turned off, the walk would cost more (or its cost is not known yet: no
+    /// walk has ended), or it failed.
+    pub async fn ready(self: &Arc<Self>, zoom: &ZoomClient, lookups: usize) -> bool {
         let Some(ttl) = self.ttl else {
             return false;
         };
+        {
+            let mut state = self.lock();
+            self.start_walk_if_due(&mut state, ttl, zoom);
+            if Self::fresh_enough(&state, ttl) {
+                return true;
+            }
+            if state
+                .last_size
+                .is_none_or(|size| size.div_ceil(self.page_size) > lookups)
+            {
+                return false;
+            }
+        }
         loop {
             // Registered before the check, so a walk ending in between is not missed.
             let ended = self.walk_ended.notified();
@@ -278,6 +299,7 @@ impl UserRoster {
                     directory.apply(&id, correction);
                 }
                 tracing::debug!(users = directory.by_id.len(), "user roster refreshed");
+                state.last_size = Some(directory.by_id.len());
                 state.directory = Some(directory);
                 state.walked_at = Some(started);
             }
@@ -350,7 +372,7 @@ mod tests {
 
     #[tokio::test]
     async fn turned_off_it_knows_nothing_and_records_nothing() {
-        let roster = UserRoster::new(0);
+        let roster = UserRoster::new(0, 300);
         roster.seen("u1", &user(Some("u1"), "a@x", "active", "2"));
         assert_eq!(roster.id_for_email("a@x"), None);
         assert!(roster.lock().directory.is_none());

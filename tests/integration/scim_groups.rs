@@ -793,9 +793,10 @@ async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
         set(&members)
     );
     // 2100 members: 70 add calls of 30; the ids were checked by walking the user lists
-    // (a few pages), not with 2100 look-ups.
+    // (8 pages), not with 2100 look-ups. The first write also starts the user roster's
+    // walk in the background (8 pages more); its size unknown yet, it is not waited for.
     assert_eq!(stack.zoom_calls(ADD_MEMBERS).await, 70);
-    assert!(stack.zoom_calls("GET /users").await <= 12);
+    assert!(stack.zoom_calls("GET /users").await <= 18);
     assert!(stack.zoom_calls("GET /users/{userId}").await <= 10);
 
     // Reading it pages the members: 2000 then 100.
