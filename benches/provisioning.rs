@@ -3,7 +3,8 @@
 //!
 //! Scenarios: 1 full deep import at the rate-limit floor; 2 the Java connector's
 //! sequential import as a baseline; 3 a provisioning burst by 8 concurrent clients with
-//! the final state checked; 4 per-request overhead; 5 the service's peak memory.
+//! the final state checked; 4 per-request overhead; 5 the service's peak memory; 6 one
+//! large group change; 7 scenario 3's burst the Java connector's way, as a baseline.
 //! Prints a table and writes JSON (default `bench-results/provisioning.json`).
 //!
 //! ```sh
@@ -17,6 +18,8 @@
 mod baseline;
 #[path = "provisioning/burst.rs"]
 mod burst;
+#[path = "provisioning/burst_baseline.rs"]
+mod burst_baseline;
 #[path = "provisioning/floor.rs"]
 mod floor;
 #[path = "provisioning/group_push.rs"]
@@ -70,7 +73,7 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
     /// Scenarios to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
     scenarios: Vec<u8>,
     /// Users the sequential baseline (scenario 2) fetches before extrapolating to N.
     #[arg(long, default_value_t = 1_000)]
@@ -514,6 +517,20 @@ async fn run(args: Args) -> Result<Value> {
         sections.push((
             "3".into(),
             result.unwrap_or_else(|e| Section::failed("3. provisioning burst", &e)),
+        ));
+    }
+
+    if args.wants(7) {
+        println!("scenario 7: the burst the Java connector's way (a sample, sequential)...");
+        let burst_wall = sections
+            .iter()
+            .find(|(key, _)| key == "3")
+            .and_then(|(_, s)| s.json["wall_s"].as_f64());
+        let result = burst_baseline::run(&sim, budget, burst_wall).await;
+        sim.reset().await?;
+        sections.push((
+            "7".into(),
+            result.unwrap_or_else(|e| Section::failed("7. the burst the Java connector's way", &e)),
         ));
     }
 

@@ -149,7 +149,7 @@ impl Kind {
 
 /// One SCIM request of the burst.
 #[derive(Debug, Clone)]
-enum Op {
+pub enum Op {
     Create {
         user_name: String,
         given: String,
@@ -169,7 +169,7 @@ enum Op {
 }
 
 impl Op {
-    fn kind(&self) -> Kind {
+    pub fn kind(&self) -> Kind {
         match self {
             Op::Create { .. } => Kind::Create,
             Op::Update { .. } => Kind::Update,
@@ -273,8 +273,9 @@ struct KindResult {
 }
 
 /// The burst's plan: operations and the state they must lead to.
-struct Plan {
-    ops: Vec<Op>,
+pub struct Plan {
+    /// The operations, shuffled.
+    pub ops: Vec<Op>,
     creates: Vec<(String, String, String)>,
     updates: Vec<(String, String)>,
     group_adds: Vec<(String, String)>,
@@ -287,7 +288,7 @@ fn users_of(state: &Value) -> impl Iterator<Item = &Value> {
 
 /// Picks disjoint targets among active, non-admin users (Zoom refuses to deactivate
 /// the owner and admins) and builds the operations, shuffled with a fixed seed.
-fn plan(state: &Value, run_tag: &str) -> Result<Plan> {
+pub fn plan(state: &Value, run_tag: &str) -> Result<Plan> {
     let owner = state["account"]["owner_id"].as_str().unwrap_or_default();
     let domain = state["account"]["domain"].as_str().unwrap_or("example.com");
     let eligible: Vec<&str> = users_of(state)
