@@ -8,6 +8,7 @@ mod lookups;
 mod phone_read;
 mod phone_roster;
 pub mod progress;
+mod roster;
 mod user_roster;
 mod users_read;
 mod users_write;

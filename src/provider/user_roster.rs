@@ -14,7 +14,8 @@
 //! The roster is every page of `GET /users?status=active` and `?status=inactive`
 //! (Medium, 300 a page: 34 calls for 10,000 users), walked in the background when a
 //! write asks for it and it is older than `scim.user_roster_ttl_s`; no request waits for
-//! it. What it says is safe to act on while stale: a confirmed user never becomes
+//! it, but a large member add when the walk costs fewer calls than checking its users
+//! one by one ([`UserRoster::ready`]). What it says is safe to act on while stale: a confirmed user never becomes
 //! pending again (an invitation becomes a confirmed user, not the reverse), so
 //! "not pending" holds until the user leaves the account, and a user who left answers
 //! 404 to the write itself. Where a stale fact could do harm, writes still read first:
@@ -23,18 +24,17 @@
 //! changed), and any request with `If-Match`. The service's own writes correct it at
 //! once, and a write Zoom refuses is retried the reading way.
 //!
-//! Hand-written for the same reason as [`super::phone_roster`]: a stale-while-
-//! refreshing map with corrections replayed over a walk already under way is not
-//! something moka offers. Memory: measured at about 260 bytes a confirmed user (id,
-//! e-mail, two maps; 17.4 MiB at 50,000 users), built only once a write has asked for
-//! it, so a read-only deployment (an import) pays nothing.
+//! The walking, trust and corrections are [`super::roster`]'s. Memory: measured at about
+//! 260 bytes a confirmed user (id, e-mail, two maps; 17.4 MiB at 50,000 users), built
+//! only once a write has asked for it, so a read-only deployment (an import) pays
+//! nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 
+use super::roster::{Roster, Walk, Walked};
 use crate::zoom::ZoomClient;
 use crate::zoom::model::{ListUsersQuery, OWNER_ROLE_ID, UserStatus, ZoomUser};
 
@@ -95,6 +95,11 @@ impl Directory {
             self.by_email.remove(&old.email);
         }
     }
+}
+
+impl Walked for Directory {
+    /// `None`: the user left the account (or is pending).
+    type Correction = Option<KnownUser>;
 
     fn apply(&mut self, id: &str, correction: Option<KnownUser>) {
         match correction {
@@ -102,34 +107,18 @@ impl Directory {
             None => self.remove(id),
         }
     }
-}
 
-#[derive(Debug, Default)]
-struct RosterState {
-    /// The last complete walk, corrected since.
-    directory: Option<Directory>,
-    /// When the walk behind `directory` started.
-    walked_at: Option<Instant>,
-    /// When the last walk started, successful or not (failures wait a TTL too).
-    attempted_at: Option<Instant>,
-    /// A walk is running.
-    refreshing: bool,
-    /// Users found by the last complete walk, to tell what the next one costs.
-    last_size: Option<usize>,
-    /// What writes learnt since the running walk started (`None`: the user left the
-    /// account or became pending), replayed over its result.
-    corrections: HashMap<String, Option<KnownUser>>,
+    fn len(&self) -> usize {
+        self.by_id.len()
+    }
 }
 
 /// The confirmed users of the account, refreshed in the background.
 #[derive(Debug)]
 pub struct UserRoster {
-    ttl: Option<Duration>,
+    roster: Arc<Roster<Directory>>,
     /// Users per list page the walk asks for (`zoom.page_size`).
     page_size: usize,
-    state: Mutex<RosterState>,
-    /// Woken when a walk ends, for [`UserRoster::ready`].
-    walk_ended: tokio::sync::Notify,
 }
 
 impl UserRoster {
@@ -137,31 +126,18 @@ impl UserRoster {
     /// it off (writes read every user).
     pub fn new(ttl_s: u64, page_size: u32) -> Self {
         Self {
-            ttl: (ttl_s > 0).then(|| Duration::from_secs(ttl_s)),
+            roster: Arc::new(Roster::new("user roster", ttl_s)),
             page_size: page_size.max(1) as usize,
-            state: Mutex::new(RosterState::default()),
-            walk_ended: tokio::sync::Notify::new(),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, RosterState> {
-        // A panic while holding this lock leaves plain data behind: keep using it.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What the roster knows of user `id`: `None` when the user is not on it (pending,
     /// unknown, created since the walk) or when the roster cannot tell (not walked yet,
     /// walks failing, turned off). Starts a background walk when one is due.
-    pub fn known(self: &Arc<Self>, id: &str, zoom: &ZoomClient) -> Option<KnownUser> {
-        let ttl = self.ttl?;
-        let mut state = self.lock();
-        self.start_walk_if_due(&mut state, ttl, zoom);
-        if !Self::fresh_enough(&state, ttl) {
-            return None;
-        }
-        state.directory.as_ref()?.by_id.get(id).cloned()
+    pub fn known(&self, id: &str, zoom: &ZoomClient) -> Option<KnownUser> {
+        self.roster
+            .read(|| walk(zoom.clone()), |d| d.by_id.get(id).cloned())
+            .flatten()
     }
 
     /// Waits until the roster can answer, when that costs at most `lookups` list pages:
@@ -170,80 +146,23 @@ impl UserRoster {
     /// user to check). For a write about to check many users (a large member add).
     /// `false`: turned off, the walk would cost more (or its cost is not known yet: no
     /// walk has ended), or it failed.
-    pub async fn ready(self: &Arc<Self>, zoom: &ZoomClient, lookups: usize) -> bool {
-        let Some(ttl) = self.ttl else {
-            return false;
-        };
-        {
-            let mut state = self.lock();
-            self.start_walk_if_due(&mut state, ttl, zoom);
-            if Self::fresh_enough(&state, ttl) {
-                return true;
-            }
-            if state
-                .last_size
-                .is_none_or(|size| size.div_ceil(self.page_size) > lookups)
-            {
-                return false;
-            }
-        }
-        loop {
-            // Registered before the check, so a walk ending in between is not missed.
-            let ended = self.walk_ended.notified();
-            {
-                let mut state = self.lock();
-                self.start_walk_if_due(&mut state, ttl, zoom);
-                if Self::fresh_enough(&state, ttl) {
-                    return true;
-                }
-                if !state.refreshing {
-                    return false;
-                }
-            }
-            ended.await;
-        }
-    }
-
-    fn fresh_enough(state: &RosterState, ttl: Duration) -> bool {
-        // Older than twice the TTL (walks keep failing): not trusted.
-        state.directory.is_some()
-            && state
-                .walked_at
-                .is_some_and(|at| at.elapsed() < ttl.saturating_mul(2))
-    }
-
-    fn start_walk_if_due(
-        self: &Arc<Self>,
-        state: &mut RosterState,
-        ttl: Duration,
-        zoom: &ZoomClient,
-    ) {
-        let due = state.attempted_at.is_none_or(|at| at.elapsed() >= ttl);
-        if due && !state.refreshing {
-            state.refreshing = true;
-            state.attempted_at = Some(Instant::now());
-            state.corrections.clear();
-            let roster = Arc::clone(self);
-            let zoom = zoom.clone();
-            tokio::spawn(async move { roster.walk(zoom).await });
-        }
+    pub async fn ready(&self, zoom: &ZoomClient, lookups: usize) -> bool {
+        let page_size = self.page_size;
+        self.roster
+            .ready(
+                || walk(zoom.clone()),
+                |size| size.div_ceil(page_size) <= lookups,
+            )
+            .await
     }
 
     /// The id of the confirmed user with this e-mail, when the roster has been walked
     /// (never starts a walk: reads alone do not pay for one).
     pub fn id_for_email(&self, email: &str) -> Option<String> {
-        let ttl = self.ttl?;
-        let state = self.lock();
-        if !Self::fresh_enough(&state, ttl) {
-            return None;
-        }
         let key = email.to_ascii_lowercase();
-        state
-            .directory
-            .as_ref()?
-            .by_email
-            .get(key.as_str())
-            .map(|id| id.to_string())
+        self.roster
+            .peek(|d| d.by_email.get(key.as_str()).map(|id| id.to_string()))
+            .flatten()
     }
 
     /// Records what a write read or made of `user` (a pending user leaves the roster).
@@ -251,30 +170,19 @@ impl UserRoster {
         let entry = KnownUser::of(user)
             .filter(|(found, _)| found == id)
             .map(|(_, known)| known);
-        self.correct(id, entry);
+        self.roster.correct(id, entry);
     }
 
     /// Records that user `id` left the account (deleted, disassociated, withdrawn, or
     /// answered 404).
     pub fn gone(&self, id: &str) {
-        self.correct(id, None);
+        self.roster.correct(id, None);
     }
+}
 
-    fn correct(&self, id: &str, correction: Option<KnownUser>) {
-        if self.ttl.is_none() {
-            return;
-        }
-        let mut state = self.lock();
-        if let Some(directory) = state.directory.as_mut() {
-            directory.apply(id, correction.clone());
-        }
-        if state.refreshing {
-            state.corrections.insert(id.to_owned(), correction);
-        }
-    }
-
-    async fn walk(&self, zoom: ZoomClient) {
-        let started = Instant::now();
+/// The active and inactive lists, at once: the walk takes the longer one's time.
+fn walk(zoom: ZoomClient) -> Walk<Directory> {
+    async move {
         let list = |status| {
             zoom.list_users(ListUsersQuery {
                 status: Some(status),
@@ -285,32 +193,15 @@ impl UserRoster {
                 Ok(found)
             })
         };
-        // The two lists at once: the walk takes the longer one's time.
-        let walked = futures::try_join!(list(UserStatus::Active), list(UserStatus::Inactive));
-        let mut state = self.lock();
-        state.refreshing = false;
-        match walked {
-            Ok((active, inactive)) => {
-                let mut directory = Directory::default();
-                for (id, known) in active.into_iter().chain(inactive) {
-                    directory.upsert(&id, known);
-                }
-                for (id, correction) in state.corrections.drain() {
-                    directory.apply(&id, correction);
-                }
-                tracing::debug!(users = directory.by_id.len(), "user roster refreshed");
-                state.last_size = Some(directory.by_id.len());
-                state.directory = Some(directory);
-                state.walked_at = Some(started);
-            }
-            Err(e) => {
-                state.corrections.clear();
-                tracing::warn!(error = %e, "user roster walk failed; writes read each user first");
-            }
+        let (active, inactive) =
+            futures::try_join!(list(UserStatus::Active), list(UserStatus::Inactive))?;
+        let mut directory = Directory::default();
+        for (id, known) in active.into_iter().chain(inactive) {
+            directory.upsert(&id, known);
         }
-        drop(state);
-        self.walk_ended.notify_waiters();
+        Ok(directory)
     }
+    .boxed()
 }
 
 #[cfg(test)]
@@ -371,10 +262,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn turned_off_it_knows_nothing_and_records_nothing() {
+    async fn turned_off_it_knows_nothing() {
         let roster = UserRoster::new(0, 300);
         roster.seen("u1", &user(Some("u1"), "a@x", "active", "2"));
         assert_eq!(roster.id_for_email("a@x"), None);
-        assert!(roster.lock().directory.is_none());
     }
 }

@@ -45,15 +45,6 @@ fn refuse(method: &str, path: &str) -> Value {
            "body": {"code": 300, "message": "Simulated refusal."}})
 }
 
-async fn sim_user(stack: &Stack, id: &str) -> Option<Value> {
-    let state = stack.sim_admin("state").await;
-    state["users"]
-        .as_array()?
-        .iter()
-        .find(|u| u["id"] == id)
-        .cloned()
-}
-
 async fn sim_user_by_email(stack: &Stack, email: &str) -> Option<Value> {
     let state = stack.sim_admin("state").await;
     state["users"]
@@ -145,7 +136,7 @@ async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
     assert_eq!(answer.body[ENTERPRISE]["department"], "Navy");
     assert!(answer.warnings().is_empty(), "{:?}", answer.warnings());
 
-    let user = sim_user(&stack, &id).await.expect("user exists in Zoom");
+    let user = stack.sim_user(&id).await.expect("user exists in Zoom");
     assert_eq!(user["email"], "grace@example.com");
     assert_eq!(user["status"], "active");
     assert_eq!(user["first_name"], "Grace");
@@ -241,7 +232,8 @@ async fn duplicate_user_name_conflicts_naming_the_existing_id() {
     assert_eq!(stack.zoom_calls("POST /users").await, 1);
     assert_eq!(stack.zoom_calls("GET /users/{userId}").await, 1);
     assert_eq!(
-        sim_user(&stack, existing["id"].as_str().unwrap())
+        stack
+            .sim_user(existing["id"].as_str().unwrap())
             .await
             .unwrap()["email"],
         existing["email"]
@@ -258,7 +250,8 @@ async fn duplicate_user_name_is_adopted_and_updated_with_adopt() {
     let answer = send(&stack, "POST", "/Users", Some(entra_create(email))).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["id"], existing["id"]);
-    let user = sim_user(&stack, existing["id"].as_str().unwrap())
+    let user = stack
+        .sim_user(existing["id"].as_str().unwrap())
         .await
         .unwrap();
     assert_eq!(user["job_title"], "Rear Admiral");
@@ -414,7 +407,7 @@ async fn entra_patch_shapes_apply() {
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["displayName"], "Entra Name");
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["display_name"], "Entra Name");
     assert_eq!(zoom["dept"], "Finance");
     assert_eq!(zoom["first_name"], "Enid");
@@ -429,7 +422,7 @@ async fn entra_patch_shapes_apply() {
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["active"], false);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["status"], "inactive");
     assert_eq!(zoom["job_title"], "");
 }
@@ -478,7 +471,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     let (_, read) = stack.get(&path).await;
     assert_eq!(answer.body, read);
     assert_eq!(answer.body["roles"][0]["value"], json!(role));
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["role_id"], json!(role));
     assert_eq!(zoom["manager"], manager["email"]);
     assert_eq!(zoom["job_title"], "");
@@ -492,7 +485,7 @@ async fn a_write_answer_equals_the_next_read_without_reading_again() {
     let (_, read) = stack.get(&path).await;
     assert_eq!(answer.body, read);
     assert_eq!(answer.body["active"], false);
-    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
+    assert_eq!(stack.sim_user(id).await.unwrap()["status"], "inactive");
 
     // A change whose outcome Zoom decides (a new e-mail) is read back.
     stack.reset_sim_stats().await;
@@ -522,7 +515,7 @@ async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
     ]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["first_name"], "Mid");
     assert!(
         zoom["group_ids"]
@@ -536,7 +529,7 @@ async fn okta_deactivation_and_midpoint_lower_case_names_apply() {
     let body = patch(json!([{"op": "replace", "value": {"active": false}}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
+    assert_eq!(stack.sim_user(id).await.unwrap()["status"], "inactive");
     assert_eq!(stack.zoom_calls("PUT /users/{userId}/status").await, 1);
     assert_eq!(stack.zoom_calls("PATCH /users/{userId}").await, 0);
 }
@@ -546,7 +539,7 @@ async fn patch_errors_are_scim_errors_and_change_nothing() {
     let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
-    let before = sim_user(&stack, id).await.unwrap();
+    let before = stack.sim_user(id).await.unwrap();
     for (ops, status, keyword) in [
         (
             json!([{"op": "replace", "path": "id", "value": "x"}]),
@@ -589,7 +582,7 @@ async fn patch_errors_are_scim_errors_and_change_nothing() {
         assert_eq!(answer.status, status, "{ops}: {}", answer.body);
         assert_eq!(answer.body["scimType"], keyword, "{ops}");
     }
-    assert_eq!(sim_user(&stack, id).await.unwrap(), before);
+    assert_eq!(stack.sim_user(id).await.unwrap(), before);
     let answer = send(
         &stack,
         "PATCH",
@@ -617,7 +610,7 @@ async fn role_moves_email_changes_and_group_leaves() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["userName"], "renamed@example.com");
     assert_eq!(answer.body["roles"][0]["display"], "Admin");
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["email"], "renamed@example.com");
     assert_eq!(zoom["role_id"], "1");
 
@@ -626,7 +619,7 @@ async fn role_moves_email_changes_and_group_leaves() {
         patch(json!([{"op": "remove", "path": format!("{ZOOM}:groupIds"), "value": [group]}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert!(
         !zoom["group_ids"]
             .as_array()
@@ -639,7 +632,7 @@ async fn role_moves_email_changes_and_group_leaves() {
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert_eq!(
-        sim_user(&stack, id).await.unwrap()["email"],
+        stack.sim_user(id).await.unwrap()["email"],
         "renamed@example.com"
     );
 }
@@ -651,7 +644,7 @@ async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
     let stack = start_stack(sim_settings(40), config()).await;
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
-    let before = sim_user(&stack, id).await.unwrap();
+    let before = stack.sim_user(id).await.unwrap();
     let body = json!({
         "schemas": [USER], "userName": before["email"], "active": true,
         "name": {"givenName": "Put", "familyName": "Replaced"}, "title": "",
@@ -659,7 +652,7 @@ async fn put_replaces_what_it_asserts_and_keeps_what_it_omits() {
     });
     let answer = send(&stack, "PUT", &format!("/Users/{id}"), Some(body.clone())).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["first_name"], "Put");
     assert_eq!(zoom["last_name"], "Replaced");
     assert_eq!(zoom["job_title"], "");
@@ -721,7 +714,7 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
         stack.reset_sim_stats().await;
         let replay = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
         assert_eq!(replay.status, 200, "{label} replay: {}", replay.body);
-        let zoom = sim_user(&stack, id).await.unwrap();
+        let zoom = stack.sim_user(id).await.unwrap();
         assert_eq!(zoom["job_title"], "Converged", "{label}");
         assert_eq!(zoom["email"], new_email.as_str(), "{label}");
         assert_eq!(zoom["role_id"], role.as_str(), "{label}");
@@ -786,7 +779,7 @@ async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert!(
         zoom["group_ids"]
             .as_array()
@@ -798,7 +791,7 @@ async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
     let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
     assert_eq!(answer.status, 409, "{}", answer.body);
-    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "pending");
+    assert_eq!(stack.sim_user(id).await.unwrap()["status"], "pending");
 }
 
 #[tokio::test]
@@ -811,7 +804,7 @@ async fn pending_deactivation_can_withdraw_the_invitation() {
     let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
     assert_eq!(answer.status, 204, "{}", answer.body);
-    assert!(sim_user(&stack, id).await.is_none(), "invitation withdrawn");
+    assert!(stack.sim_user(id).await.is_none(), "invitation withdrawn");
 }
 
 #[tokio::test]
@@ -827,7 +820,7 @@ async fn inactive_users_change_only_together_with_reactivation() {
         "{}",
         answer.detail()
     );
-    assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "inactive");
+    assert_eq!(stack.sim_user(id).await.unwrap()["status"], "inactive");
 
     let both = patch(json!([
         {"op": "replace", "path": "title", "value": "Back"},
@@ -835,7 +828,7 @@ async fn inactive_users_change_only_together_with_reactivation() {
     ]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(both)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["status"], "active");
     assert_eq!(zoom["job_title"], "Back");
 }
@@ -881,7 +874,7 @@ async fn stale_if_match_answers_412_and_changes_nothing() {
         .await;
         assert_eq!(answer.status, 412, "{method}: {}", answer.body);
     }
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["job_title"], "v2");
     assert_eq!(zoom["status"], "active");
 }
@@ -902,7 +895,7 @@ async fn delete_follows_the_policy() {
         let id = user["id"].as_str().unwrap();
         let answer = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
         assert_eq!(answer.status, 204, "{policy:?}: {}", answer.body);
-        let zoom = sim_user(&stack, id).await;
+        let zoom = stack.sim_user(id).await;
         match policy {
             DeletePolicy::Deactivate => {
                 assert_eq!(zoom.unwrap()["status"], "inactive");
@@ -923,7 +916,7 @@ async fn delete_follows_the_policy() {
         let pid = pending["id"].as_str().unwrap();
         let answer = send(&stack, "DELETE", &format!("/Users/{pid}"), None).await;
         assert_eq!(answer.status, 204, "{policy:?}: {}", answer.body);
-        assert!(sim_user(&stack, pid).await.is_none());
+        assert!(stack.sim_user(pid).await.is_none());
         let answer = send(&stack, "DELETE", "/Users/no-such-user", None).await;
         assert_eq!(answer.status, 404);
     }
@@ -950,12 +943,12 @@ async fn protected_accounts_are_never_deactivated_or_removed() {
         let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
         let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
         assert_eq!(answer.status, 403, "{}", answer.body);
-        assert_eq!(sim_user(&stack, id).await.unwrap()["status"], "active");
+        assert_eq!(stack.sim_user(id).await.unwrap()["status"], "active");
     }
     let role = patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "2"}]}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{owner_id}"), Some(role)).await;
     assert_eq!(answer.status, 403, "{}", answer.body);
-    assert_eq!(sim_user(&stack, &owner_id).await.unwrap()["role_id"], "0");
+    assert_eq!(stack.sim_user(&owner_id).await.unwrap()["role_id"], "0");
 }
 
 // ----- lost answers and sign-out ------------------------------------------------------
@@ -1014,7 +1007,8 @@ async fn a_create_whose_outcome_is_unknown_never_takes_over_an_existing_user() {
         let answer = send(&stack, "POST", "/Users", Some(body)).await;
         assert_eq!(answer.status, 409, "{fault}: {}", answer.body);
         assert_eq!(answer.body["scimType"], "uniqueness", "{fault}");
-        let after = sim_user(&stack, existing["id"].as_str().unwrap())
+        let after = stack
+            .sim_user(existing["id"].as_str().unwrap())
             .await
             .unwrap();
         assert_eq!(after["status"], "inactive", "{fault}: not reactivated");
@@ -1120,7 +1114,7 @@ async fn deactivation_signs_the_user_out_when_configured() {
     let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(off)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let zoom = sim_user(&stack, id).await.unwrap();
+    let zoom = stack.sim_user(id).await.unwrap();
     assert_eq!(zoom["status"], "inactive");
     assert_eq!(zoom["logged_out_count"], 1);
     assert_eq!(stack.zoom_calls("DELETE /users/{userId}/token").await, 1);
@@ -1155,7 +1149,7 @@ async fn concurrent_patches_to_one_user_lose_nothing() {
     for answer in futures::future::join_all(sends).await {
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
-    let zoom = sim_user(&stack, &id).await.unwrap();
+    let zoom = stack.sim_user(&id).await.unwrap();
     let stored: Vec<String> = zoom["phone_numbers"]
         .as_array()
         .unwrap()
@@ -1243,7 +1237,7 @@ async fn make_admin(stack: &Stack, id: &str) {
     let body = patch(json!([{"op": "replace", "path": "roles", "value": [{"value": "Admin"}]}]));
     let answer = send(stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(sim_user(stack, id).await.unwrap()["role_id"], "1");
+    assert_eq!(stack.sim_user(id).await.unwrap()["role_id"], "1");
 }
 
 #[tokio::test]
@@ -1286,11 +1280,7 @@ async fn removing_every_role_moves_an_admin_back_to_member() {
             "{shape}: {:?}",
             answer.warnings()
         );
-        assert_eq!(
-            sim_user(&stack, id).await.unwrap()["role_id"],
-            "2",
-            "{shape}"
-        );
+        assert_eq!(stack.sim_user(id).await.unwrap()["role_id"], "2", "{shape}");
         // Zoom's way: the Admin role is withdrawn, never "add to Member".
         assert_eq!(
             stack
@@ -1320,7 +1310,7 @@ async fn removing_every_role_moves_an_admin_back_to_member() {
     let answer = send(&stack, "PATCH", &format!("/Users/{id}"), Some(body)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["roles"][0]["value"], "2");
-    assert_eq!(sim_user(&stack, id).await.unwrap()["role_id"], "2");
+    assert_eq!(stack.sim_user(id).await.unwrap()["role_id"], "2");
     assert_eq!(
         stack
             .zoom_calls("DELETE /roles/{roleId}/members/{memberId}")
@@ -1347,7 +1337,7 @@ async fn the_owner_cannot_be_moved_to_member() {
     let stack = start_stack(sim_settings(40), config()).await;
     let state = stack.sim_admin("state").await;
     let owner = state["account"]["owner_id"].as_str().unwrap().to_owned();
-    let email = sim_user(&stack, &owner).await.unwrap()["email"].clone();
+    let email = stack.sim_user(&owner).await.unwrap()["email"].clone();
     for (method, body) in [
         ("PATCH", patch(json!([{"op": "remove", "path": "roles"}]))),
         (
@@ -1361,7 +1351,7 @@ async fn the_owner_cannot_be_moved_to_member() {
     ] {
         let answer = send(&stack, method, &format!("/Users/{owner}"), Some(body)).await;
         assert_eq!(answer.status, 403, "{}", answer.body);
-        assert_eq!(sim_user(&stack, &owner).await.unwrap()["role_id"], "0");
+        assert_eq!(stack.sim_user(&owner).await.unwrap()["role_id"], "0");
     }
 }
 
@@ -1390,7 +1380,7 @@ async fn an_entra_create_with_empty_roles_asks_for_member_without_a_warning() {
             answer.warnings()
         );
         let id = answer.body["id"].as_str().unwrap();
-        assert_eq!(sim_user(&stack, id).await.unwrap()["role_id"], "2");
+        assert_eq!(stack.sim_user(id).await.unwrap()["role_id"], "2");
     }
 }
 
@@ -1400,7 +1390,7 @@ async fn every_address_other_than_the_login_is_named_in_a_warning() {
     let user = seeded(&stack, "active").await;
     let id = user["id"].as_str().unwrap();
     let login = user["email"].as_str().unwrap();
-    let before = sim_user(&stack, id).await.unwrap();
+    let before = stack.sim_user(id).await.unwrap();
     let shapes = [
         (
             "PATCH add emails",
@@ -1454,7 +1444,7 @@ async fn every_address_other_than_the_login_is_named_in_a_warning() {
             json!([{"value": login, "type": "work", "primary": true}]),
             "{shape}"
         );
-        assert_eq!(sim_user(&stack, id).await.unwrap(), before, "{shape}");
+        assert_eq!(stack.sim_user(id).await.unwrap(), before, "{shape}");
     }
     // The login itself, as Entra and Okta send it: no warning.
     let body =

@@ -20,28 +20,6 @@ fn calls(stats: &Value, endpoint: &str) -> u64 {
     stats["requests"][endpoint].as_u64().unwrap_or(0)
 }
 
-/// Simulator users of `status`, role Member, not the owner.
-async fn members(stack: &Stack, status: &str) -> Vec<Value> {
-    let state = stack.sim_admin("state").await;
-    let owner = state["account"]["owner_id"].clone();
-    state["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["status"] == status && u["id"] != owner && u["role_id"] == "2")
-        .cloned()
-        .collect()
-}
-
-async fn sim_user(stack: &Stack, id: &str) -> Option<Value> {
-    let state = stack.sim_admin("state").await;
-    state["users"]
-        .as_array()?
-        .iter()
-        .find(|u| u["id"] == id)
-        .cloned()
-}
-
 /// Deletes `id` through SCIM (the first write, which starts the roster's walk), then
 /// waits for the walk (both lists) to end.
 async fn walk_roster_with_a_delete(stack: &Stack, id: &str) {
@@ -76,7 +54,7 @@ async fn first_group(stack: &Stack) -> String {
 #[tokio::test]
 async fn writes_to_confirmed_users_skip_the_user_read() {
     let stack = start_stack(sim_settings(60), Config::default()).await;
-    let active = members(&stack, "active").await;
+    let active = stack.sim_members("active").await;
     let first = active[0]["id"].as_str().unwrap();
     walk_roster_with_a_delete(&stack, first).await;
     let stats = stack.sim_admin("stats").await;
@@ -85,7 +63,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
         1,
         "before the walk: read, then write"
     );
-    assert_eq!(sim_user(&stack, first).await.unwrap()["status"], "inactive");
+    assert_eq!(stack.sim_user(first).await.unwrap()["status"], "inactive");
 
     // A delete of a confirmed user: the status change alone.
     let second = active[1]["id"].as_str().unwrap();
@@ -97,10 +75,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     let stats = stack.sim_admin("stats").await;
     assert_eq!(calls(&stats, READ_USER), 0, "{stats}");
     assert_eq!(calls(&stats, SET_STATUS), 1);
-    assert_eq!(
-        sim_user(&stack, second).await.unwrap()["status"],
-        "inactive"
-    );
+    assert_eq!(stack.sim_user(second).await.unwrap()["status"], "inactive");
     // Deleting it again: the roster now lists it inactive, so it is read and left alone.
     stack.reset_sim_stats().await;
     let again = stack
@@ -138,7 +113,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     let stats = stack.sim_admin("stats").await;
     assert_eq!(calls(&stats, READ_USER), 0, "{stats}");
     assert_eq!(calls(&stats, ADD_MEMBERS), 1);
-    let joined = sim_user(&stack, joiner).await.unwrap();
+    let joined = stack.sim_user(joiner).await.unwrap();
     assert!(
         joined["group_ids"]
             .as_array()
@@ -149,7 +124,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     );
 
     // A pending invitee is not on the roster: read first, and it joins the other way.
-    let pending = members(&stack, "pending").await;
+    let pending = stack.sim_members("pending").await;
     let invitee = pending[0]["id"].as_str().unwrap();
     stack.reset_sim_stats().await;
     let answer = stack
@@ -171,13 +146,13 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
         .scim(Method::DELETE, &format!("/Users/{withdrawn}"), None, &[])
         .await;
     assert_eq!(answer.status, 204, "{}", answer.body);
-    assert!(sim_user(&stack, withdrawn).await.is_none());
+    assert!(stack.sim_user(withdrawn).await.is_none());
 }
 
 #[tokio::test]
 async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() {
     let stack = start_stack(sim_settings(60), Config::default()).await;
-    let active = members(&stack, "active").await;
+    let active = stack.sim_members("active").await;
     walk_roster_with_a_delete(&stack, active[0]["id"].as_str().unwrap()).await;
 
     // Deleted in Zoom directly after the walk.
@@ -261,7 +236,7 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
         (2, 2),
         "{stats}"
     );
-    let joined = sim_user(&stack, &newcomer).await.unwrap();
+    let joined = stack.sim_user(&newcomer).await.unwrap();
     assert!(
         joined["group_ids"]
             .as_array()
@@ -291,10 +266,7 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
         (2, 1),
         "{stats}"
     );
-    assert_eq!(
-        sim_user(&stack, refused).await.unwrap()["status"],
-        "inactive"
-    );
+    assert_eq!(stack.sim_user(refused).await.unwrap()["status"], "inactive");
 }
 
 #[tokio::test]
@@ -302,7 +274,7 @@ async fn turned_off_every_delete_reads_first_and_no_walk_is_made() {
     let mut config = Config::default();
     config.scim.user_roster_ttl_s = 0;
     let stack = start_stack(sim_settings(40), config).await;
-    let active = members(&stack, "active").await;
+    let active = stack.sim_members("active").await;
     for user in &active[..2] {
         let id = user["id"].as_str().unwrap();
         stack.reset_sim_stats().await;

@@ -215,6 +215,29 @@ impl Stack {
         format!("{}/{path}", self.sim.admin_url().trim_end_matches('/'))
     }
 
+    /// The simulator's record of user `id` (from `GET /_sim/state`).
+    pub async fn sim_user(&self, id: &str) -> Option<serde_json::Value> {
+        let state = self.sim_admin("state").await;
+        state["users"]
+            .as_array()?
+            .iter()
+            .find(|u| u["id"] == id)
+            .cloned()
+    }
+
+    /// The simulator's users of `status` with the Member role, the owner left out.
+    pub async fn sim_members(&self, status: &str) -> Vec<serde_json::Value> {
+        let state = self.sim_admin("state").await;
+        let owner = state["account"]["owner_id"].clone();
+        state["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|u| u["status"] == status && u["id"] != owner && u["role_id"] == "2")
+            .cloned()
+            .collect()
+    }
+
     /// `GET /_sim/{path}` on the simulator's admin API.
     pub async fn sim_admin(&self, path: &str) -> serde_json::Value {
         self.http
