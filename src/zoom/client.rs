@@ -454,6 +454,9 @@ impl ZoomClient {
                         status = response.status,
                         "Zoom call succeeded"
                     );
+                    inner
+                        .limits
+                        .lift_daily(op.family, op.category, op.method, op.path);
                     return Ok(response);
                 }
                 Err(err) => err,
@@ -487,14 +490,17 @@ impl ZoomClient {
                 // limit must not stop every other call of the category for a day.
                 match scope {
                     DailyScope::Category => {
-                        inner.limits.block_daily(op.family, op.category, until);
+                        let now = Utc::now();
+                        inner.limits.block_daily(op.family, op.category, until, now);
                         if let Some(category) = err.category {
-                            inner.limits.block_daily(op.family, category, until);
+                            inner.limits.block_daily(op.family, category, until, now);
                         }
                         tracing::warn!(category = %op.category, retry_at = %until, "Zoom daily rate limit of the category reached; its calls fail fast until it resets");
                     }
                     DailyScope::Endpoint => {
-                        inner.limits.block_endpoint_daily(op.method, op.path, until);
+                        inner
+                            .limits
+                            .block_endpoint_daily(op.method, op.path, until, Utc::now());
                         tracing::warn!(method = op.method, path = op.path, retry_at = %until, "Zoom daily limit of this kind of call reached; these calls fail fast until it resets");
                     }
                     DailyScope::User => {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -53,9 +54,26 @@ pub(crate) fn quota_for(limit: RateLimit, share: f64) -> Quota {
 pub(crate) struct RateLimits<C: Clock = QuantaClock> {
     buckets: HashMap<(ApiFamily, Category), Bucket<C>>,
     clock: C,
-    daily_blocks: Mutex<HashMap<(ApiFamily, Category), DateTime<Utc>>>,
+    daily_blocks: Mutex<HashMap<(ApiFamily, Category), DailyBlock>>,
     /// Daily quotas of one kind of call, by method and path template.
-    endpoint_blocks: Mutex<HashMap<(&'static str, &'static str), DateTime<Utc>>>,
+    endpoint_blocks: Mutex<HashMap<(&'static str, &'static str), DailyBlock>>,
+    /// Some daily block may be in place (so a successful call has one to lift).
+    any_block: AtomicBool,
+}
+
+/// While a daily quota is spent, one call is let through this often as a probe. A
+/// daily 429 is read from Zoom's wording and headers (contract section 7.3), which Zoom
+/// does not document well: a quota Zoom does not publish (Light on Business+), a reset
+/// earlier than the `Retry-After` it gave, or a misread would otherwise stop every such
+/// call until midnight UTC. A probe that succeeds lifts the block; one answered with
+/// the daily 429 again keeps it for another interval.
+pub(crate) const DAILY_PROBE_INTERVAL: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A daily quota spent until `until`; the next probe may pass at `next_probe`.
+#[derive(Debug, Clone, Copy)]
+struct DailyBlock {
+    until: DateTime<Utc>,
+    next_probe: DateTime<Utc>,
 }
 
 /// `limit` multiplied by `scale` (Zoom raises limits for some accounts on request), at
@@ -103,6 +121,7 @@ impl<C: Clock + Clone> RateLimits<C> {
             clock,
             daily_blocks: Mutex::new(HashMap::new()),
             endpoint_blocks: Mutex::new(HashMap::new()),
+            any_block: AtomicBool::new(false),
         }
     }
 
@@ -138,16 +157,44 @@ impl<C: Clock + Clone> RateLimits<C> {
     /// Remembers that Zoom's daily quota for the category is spent until `until`.
     /// Heavy and Resource-intensive share one daily quota (Zoom "Rate limits": "combined
     /// daily limit"), so a block on one blocks both.
-    pub fn block_daily(&self, family: ApiFamily, category: Category, until: DateTime<Utc>) {
-        let shared: &[Category] = match category {
-            Category::Heavy | Category::ResourceIntensive => {
-                &[Category::Heavy, Category::ResourceIntensive]
-            }
-            _ => &[category],
-        };
-        for c in shared {
-            extend_block(&self.daily_blocks, (family, *c), until);
+    pub fn block_daily(
+        &self,
+        family: ApiFamily,
+        category: Category,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        for c in sharing_daily_quota(category) {
+            extend_block(&self.daily_blocks, (family, *c), until, now);
         }
+        self.any_block.store(true, Ordering::Release);
+    }
+
+    /// A call of `method` on `path` in the category succeeded: whatever daily block
+    /// covered it is lifted (it was a probe, or the block was wrong).
+    pub fn lift_daily(
+        &self,
+        family: ApiFamily,
+        category: Category,
+        method: &'static str,
+        path: &'static str,
+    ) {
+        if !self.any_block.load(Ordering::Acquire) {
+            return;
+        }
+        let mut daily = lock(&self.daily_blocks);
+        let mut endpoints = lock(&self.endpoint_blocks);
+        let mut lifted = endpoints.remove(&(method, path)).is_some();
+        for c in sharing_daily_quota(category) {
+            lifted |= daily.remove(&(family, *c)).is_some();
+        }
+        if lifted {
+            tracing::info!(category = %category, method, path, "a Zoom call succeeded while its daily quota was thought spent; the block is lifted");
+        }
+        self.any_block.store(
+            !daily.is_empty() || !endpoints.is_empty(),
+            Ordering::Release,
+        );
     }
 
     /// Remembers that the account's daily quota of one kind of call (`method` on the
@@ -157,11 +204,15 @@ impl<C: Clock + Clone> RateLimits<C> {
         method: &'static str,
         path: &'static str,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) {
-        extend_block(&self.endpoint_blocks, (method, path), until);
+        extend_block(&self.endpoint_blocks, (method, path), until, now);
+        self.any_block.store(true, Ordering::Release);
     }
 
-    /// When the daily quota of `method` on `path` comes back, if it is spent at `now`.
+    /// When the daily quota of `method` on `path` comes back, if it is spent at `now`
+    /// (`None` also for the one call let through as a probe, every
+    /// [`DAILY_PROBE_INTERVAL`]).
     pub fn endpoint_daily_block(
         &self,
         method: &'static str,
@@ -171,7 +222,8 @@ impl<C: Clock + Clone> RateLimits<C> {
         active_block(&self.endpoint_blocks, &(method, path), now)
     }
 
-    /// When the category's daily quota comes back, if it is spent at `now`.
+    /// When the category's daily quota comes back, if it is spent at `now` (`None` also
+    /// for the one call let through as a probe, every [`DAILY_PROBE_INTERVAL`]).
     pub fn daily_block(
         &self,
         family: ApiFamily,
@@ -182,36 +234,60 @@ impl<C: Clock + Clone> RateLimits<C> {
     }
 }
 
-/// Blocks `key` until `until` (or later, if it already is).
-fn extend_block<K: Eq + Hash>(
-    blocks: &Mutex<HashMap<K, DateTime<Utc>>>,
-    key: K,
-    until: DateTime<Utc>,
-) {
-    let mut blocks = blocks
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let entry = blocks.entry(key).or_insert(until);
-    *entry = (*entry).max(until);
+/// Heavy and Resource-intensive share one daily quota (Zoom "Rate limits": "combined
+/// daily limit"); the other categories have their own.
+fn sharing_daily_quota(category: Category) -> &'static [Category] {
+    match category {
+        Category::Heavy | Category::ResourceIntensive => {
+            &[Category::Heavy, Category::ResourceIntensive]
+        }
+        Category::Light => &[Category::Light],
+        Category::Medium => &[Category::Medium],
+    }
 }
 
-/// When `key`'s block ends, if it is blocked at `now` (an ended block is forgotten).
+fn lock<K>(blocks: &Mutex<HashMap<K, DailyBlock>>) -> MutexGuard<'_, HashMap<K, DailyBlock>> {
+    blocks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Blocks `key` until `until` (or later, if it already is); the next probe waits a
+/// full interval from `now`.
+fn extend_block<K: Eq + Hash>(
+    blocks: &Mutex<HashMap<K, DailyBlock>>,
+    key: K,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) {
+    let mut blocks = lock(blocks);
+    let next_probe = now + DAILY_PROBE_INTERVAL;
+    let entry = blocks
+        .entry(key)
+        .or_insert(DailyBlock { until, next_probe });
+    entry.until = entry.until.max(until);
+    entry.next_probe = next_probe;
+}
+
+/// When `key`'s block ends, if it is blocked at `now` (an ended block is forgotten);
+/// `None` for the call that becomes the probe.
 fn active_block<K: Eq + Hash>(
-    blocks: &Mutex<HashMap<K, DateTime<Utc>>>,
+    blocks: &Mutex<HashMap<K, DailyBlock>>,
     key: &K,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let mut blocks = blocks
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match blocks.get(key) {
-        Some(until) if *until > now => Some(*until),
-        Some(_) => {
-            blocks.remove(key);
-            None
-        }
-        None => None,
+    let mut blocks = lock(blocks);
+    let block = blocks.get_mut(key)?;
+    if block.until <= now {
+        blocks.remove(key);
+        return None;
     }
+    if now >= block.next_probe {
+        block.next_probe = now + DAILY_PROBE_INTERVAL;
+        tracing::info!(retry_at = %block.until, "letting one call through to Zoom as a probe of a spent daily quota");
+        return None;
+    }
+    Some(block.until)
 }
 
 impl RateLimits<QuantaClock> {
@@ -338,7 +414,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let midnight = now + chrono::Duration::hours(14);
-        limits.block_daily(ApiFamily::General, Category::Heavy, midnight);
+        limits.block_daily(ApiFamily::General, Category::Heavy, midnight, now);
         assert_eq!(
             limits.daily_block(ApiFamily::General, Category::ResourceIntensive, now),
             Some(midnight)
@@ -353,6 +429,48 @@ mod tests {
         );
         assert_eq!(
             limits.daily_block(ApiFamily::General, Category::Heavy, midnight),
+            None
+        );
+    }
+
+    #[test]
+    fn a_daily_block_lets_one_probe_through_per_interval_and_a_success_lifts_it() {
+        let limits = RateLimits::new(Plan::Business, 0.8, FakeRelativeClock::default());
+        let now = DateTime::parse_from_rfc3339("2026-02-07T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let midnight = now + chrono::Duration::hours(14);
+        let light = (ApiFamily::General, Category::Light);
+        limits.block_daily(light.0, light.1, midnight, now);
+        limits.block_endpoint_daily("POST", "/users", midnight, now);
+        let later = now + DAILY_PROBE_INTERVAL - chrono::Duration::seconds(1);
+        assert_eq!(limits.daily_block(light.0, light.1, later), Some(midnight));
+        // At the interval, one call passes (the probe); the next ones are blocked again.
+        let probe_at = now + DAILY_PROBE_INTERVAL;
+        assert_eq!(limits.daily_block(light.0, light.1, probe_at), None);
+        assert_eq!(
+            limits.daily_block(light.0, light.1, probe_at),
+            Some(midnight)
+        );
+        // The probe met the daily 429 again: the next probe waits a full interval.
+        limits.block_daily(light.0, light.1, midnight, probe_at);
+        limits.block_endpoint_daily("POST", "/users", midnight, probe_at);
+        let before_next = probe_at + DAILY_PROBE_INTERVAL - chrono::Duration::seconds(1);
+        assert_eq!(
+            limits.daily_block(light.0, light.1, before_next),
+            Some(midnight)
+        );
+        // A Light call succeeds: the category's block is lifted, the endpoint's
+        // (another call's quota) stays until its own success.
+        limits.lift_daily(light.0, light.1, "GET", "/users/{userId}");
+        assert_eq!(limits.daily_block(light.0, light.1, before_next), None);
+        assert_eq!(
+            limits.endpoint_daily_block("POST", "/users", before_next),
+            Some(midnight)
+        );
+        limits.lift_daily(light.0, light.1, "POST", "/users");
+        assert_eq!(
+            limits.endpoint_daily_block("POST", "/users", before_next),
             None
         );
     }
