@@ -20,10 +20,10 @@
 //! again (an invitation becomes a confirmed user, not the reverse), so "not pending"
 //! holds until the user leaves the account, and a user who left answers 404 to the
 //! write itself. Where a stale fact could do harm, writes still read first: a user the
-//! roster lists as inactive (it may have been reactivated since), the account owner,
-//! any user when `scim.protected_users` is set (an e-mail may have changed), and any
-//! request with `If-Match`. The service's own writes correct it at once, and a write
-//! Zoom refuses is retried the reading way.
+//! roster lists as inactive (it may have been reactivated since), the account owner and
+//! admins, any user when `scim.protected_users` is set (an e-mail may have changed),
+//! and any request with `If-Match`. The service's own writes correct it at once, and a
+//! write Zoom refuses is retried the reading way.
 //!
 //! The walking, trust and corrections are [`super::roster`]'s. Memory: measured at about
 //! 260 bytes a confirmed user (id, e-mail, two maps; 17.4 MiB at 50,000 users), built
@@ -37,7 +37,7 @@ use futures::{FutureExt, TryStreamExt};
 
 use super::roster::{Roster, Walk, Walked};
 use crate::zoom::ZoomClient;
-use crate::zoom::model::{ListUsersQuery, OWNER_ROLE_ID, UserStatus, ZoomUser};
+use crate::zoom::model::{ADMIN_ROLE_ID, ListUsersQuery, OWNER_ROLE_ID, UserStatus, ZoomUser};
 
 /// What the roster knows of a confirmed user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +46,9 @@ pub struct KnownUser {
     pub email: Box<str>,
     /// Listed as `inactive` (deactivated) rather than `active`.
     pub inactive: bool,
-    /// Holds the account owner's role.
-    pub owner: bool,
+    /// Holds the account owner's or an admin's role (Zoom will not change their status;
+    /// the owner is never removed through zoom-scim).
+    pub privileged: bool,
 }
 
 impl KnownUser {
@@ -64,7 +65,7 @@ impl KnownUser {
             KnownUser {
                 email: user.email.to_ascii_lowercase().into_boxed_str(),
                 inactive,
-                owner: user.role_id.as_deref() == Some(OWNER_ROLE_ID),
+                privileged: matches!(user.role_id.as_deref(), Some(OWNER_ROLE_ID | ADMIN_ROLE_ID)),
             },
         ))
     }
@@ -226,7 +227,7 @@ mod tests {
         let (id, known) = KnownUser::of(&user(Some("u1"), "A@X.org", "inactive", "0")).unwrap();
         assert_eq!(id, "u1");
         assert_eq!(&*known.email, "a@x.org");
-        assert!(known.inactive && known.owner);
+        assert!(known.inactive && known.privileged);
     }
 
     #[test]

@@ -1001,7 +1001,7 @@ impl Provider {
     /// first: the read would only tell that the user is not pending (an invitation is
     /// withdrawn instead), which the roster already says, and a confirmed user never
     /// becomes pending again. `Ok(false)`: the roster cannot vouch for the user (not on
-    /// it, listed inactive, the owner, or `scim.protected_users` set, as an e-mail may
+    /// it, listed inactive, the owner or an admin, or `scim.protected_users` set, as an e-mail may
     /// have changed since the walk), or Zoom refused the call, which then changed nothing:
     /// the caller reads the user and decides as without the roster.
     async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
@@ -1011,7 +1011,7 @@ impl Provider {
         let Some(known) = self.lookups.user_known(id) else {
             return Ok(false);
         };
-        if known.inactive || known.owner {
+        if known.inactive || known.privileged {
             return Ok(false);
         }
         let policy = self.config.scim.delete_policy;

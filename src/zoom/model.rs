@@ -525,6 +525,9 @@ impl UserSettings {
 pub const OWNER_ROLE_ID: &str = "0";
 /// See [`OWNER_ROLE_ID`].
 pub const MEMBER_ROLE_ID: &str = "2";
+/// See [`OWNER_ROLE_ID`]. Zoom refuses to change an admin's status ("Zoom Room and
+/// Admin users' status cannot be activated or deactivated", contract section 3.6).
+pub const ADMIN_ROLE_ID: &str = "1";
 
 /// What [`crate::zoom::ZoomClient::create_group`] found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]

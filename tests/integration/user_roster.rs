@@ -140,6 +140,29 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     assert!(calls(&stats, READ_USER) >= 1, "{stats}");
     assert_eq!(calls(&stats, ADD_MEMBERS), 0, "{stats}");
 
+    // An admin: Zoom will not change its status, so it is read first (one status call,
+    // refused), as without the roster.
+    let admin = stack.sim_admin("state").await["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role_id"] == "1" && u["status"] == "active")
+        .expect("a seeded admin")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stack.reset_sim_stats().await;
+    let answer = stack
+        .scim(Method::DELETE, &format!("/Users/{admin}"), None, &[])
+        .await;
+    assert!(answer.status >= 400, "{}", answer.body);
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(
+        (calls(&stats, READ_USER), calls(&stats, SET_STATUS)),
+        (1, 1),
+        "{stats}"
+    );
+
     // A pending invitee's delete withdraws the invitation, as without the roster.
     let withdrawn = pending[1]["id"].as_str().unwrap();
     let answer = stack
