@@ -1001,9 +1001,9 @@ impl Provider {
     /// first: the read would only tell that the user is not pending (an invitation is
     /// withdrawn instead), which the roster already says, and a confirmed user never
     /// becomes pending again. `Ok(false)`: the roster cannot vouch for the user (not on
-    /// it, listed inactive, the owner or an admin, or `scim.protected_users` set, as an e-mail may
-    /// have changed since the walk), or Zoom refused the call, which then changed nothing:
-    /// the caller reads the user and decides as without the roster.
+    /// it, listed inactive, the owner or an admin, or `scim.protected_users` set, as an
+    /// e-mail may have changed since the walk), or Zoom refused the call, which then
+    /// changed nothing: the caller reads the user and decides as without the roster.
     async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
         if !self.config.scim.protected_users.is_empty() {
             return Ok(false);
