@@ -55,7 +55,7 @@ pub struct PhoneRoster(Arc<Roster<PhoneIds>>);
 impl PhoneRoster {
     /// A roster trusted for `ttl_s` seconds; 0 turns it off (every read asks per user).
     pub fn new(ttl_s: u64) -> Self {
-        Self(Arc::new(Roster::new("phone roster", ttl_s)))
+        Self(Arc::new(Roster::new("phone_roster", ttl_s)))
     }
 
     /// Whether user `id` has Zoom Phone: `Some` from the roster, `None` when it cannot

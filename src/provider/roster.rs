@@ -54,7 +54,7 @@ struct State<D: Walked> {
 
 /// A roster of `D`, refreshed in the background.
 pub struct Roster<D: Walked> {
-    /// For the log: "phone roster", "user roster".
+    /// For the log and the metrics: `phone_roster`, `user_roster`.
     name: &'static str,
     ttl: Option<Duration>,
     state: Mutex<State<D>>,
@@ -209,12 +209,17 @@ impl<D: Walked> Roster<D> {
                     data.apply(&key, correction);
                 }
                 tracing::debug!(roster = self.name, entries = data.len(), "roster refreshed");
+                metrics::counter!("roster_walks_total", "roster" => self.name, "outcome" => "ok")
+                    .increment(1);
+                metrics::gauge!("roster_entries", "roster" => self.name).set(data.len() as f64);
                 state.last_size = Some(data.len());
                 state.data = Some(data);
                 state.walked_at = Some(started);
             }
             Err(e) => {
                 state.corrections.clear();
+                metrics::counter!("roster_walks_total", "roster" => self.name, "outcome" => "error")
+                    .increment(1);
                 tracing::warn!(roster = self.name, error = %e, "roster walk failed; asking Zoom per user");
             }
         }

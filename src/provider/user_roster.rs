@@ -128,7 +128,7 @@ impl UserRoster {
     /// it off (writes read every user).
     pub fn new(ttl_s: u64, page_size: u32) -> Self {
         Self {
-            roster: Arc::new(Roster::new("user roster", ttl_s)),
+            roster: Arc::new(Roster::new("user_roster", ttl_s)),
             page_size: page_size.max(1) as usize,
         }
     }

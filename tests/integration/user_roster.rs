@@ -63,6 +63,18 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
         1,
         "before the walk: read, then write"
     );
+    // Operators see the walk in the metrics.
+    let metrics_url = stack.service.scim_base_url.replace("/scim/v2", "/metrics");
+    let metrics = stack.http.get(metrics_url).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("roster_walks_total{roster=\"user_roster\",outcome=\"ok\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("roster_entries{roster=\"user_roster\"}"),
+        "{metrics}"
+    );
     assert_eq!(stack.sim_user(first).await.unwrap()["status"], "inactive");
 
     // A delete of a confirmed user: the status change alone.
