@@ -863,21 +863,13 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget, faults: Faults) -
     let checked_floor = Floor::of(checked, budget);
     let checked_ratio = wall_s / checked_floor.seconds;
     section.row("wall", seconds(wall_s));
-    // The floor and its binding category.
-    let cell = |f: &Floor| {
-        let binding = f.categories.first().map_or_else(
-            || "-".to_owned(),
-            |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate),
-        );
-        format!("{} ({binding})", seconds(f.seconds))
-    };
-    section.row("floor", cell(&floor));
+    section.row("floor", floor.cell());
     section.row("wall / floor", format!("{ratio:.3}"));
     section.row(
         "floor with the reads correctness needs",
         format!(
             "{}; wall / that floor {checked_ratio:.3}",
-            cell(&checked_floor)
+            checked_floor.cell()
         ),
     );
     let mut kinds_json = serde_json::Map::new();

@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::burst::{Kind, Op, plan};
 use crate::floor::{Budget, Floor, MinimumCalls};
-use crate::report::{Section, round, seconds};
+use crate::report::{Section, counts, round, seconds};
 use crate::stack::Sim;
 
 /// Operations of each kind in the sample, out of the burst's (1,000 / 1,000 / 500 / 200).
@@ -173,24 +173,10 @@ pub async fn run(sim: &Sim, budget: Budget, burst_wall_s: Option<f64>) -> Result
         format!(
             "{} extrapolated; {calls} Zoom calls ({})",
             seconds(full_wall_s),
-            per_endpoint
-                .iter()
-                .map(|(e, n)| format!("{e} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            counts(&per_endpoint)
         ),
     );
-    section.row(
-        "its floor (any number of connector threads)",
-        format!(
-            "{} ({})",
-            seconds(floor.seconds),
-            floor.categories.first().map_or_else(
-                || "-".to_owned(),
-                |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate)
-            )
-        ),
-    );
+    section.row("its floor (any number of connector threads)", floor.cell());
     if let Some(burst) = burst_wall_s {
         section.row(
             "zoom-scim (scenario 3) against it",

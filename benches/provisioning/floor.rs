@@ -16,6 +16,7 @@ use zoom_scim::simulator::{self, Family};
 use zoom_scim::zoom::limits::rate_limit;
 use zoom_scim::zoom::{ApiFamily, Category};
 
+use crate::report::seconds;
 use crate::stack::CallStats;
 
 /// The budget the service paces at.
@@ -156,6 +157,16 @@ impl Floor {
             seconds,
             minimum,
         }
+    }
+
+    /// A table cell: the floor and its binding category, e.g. `34.38 s (general Light:
+    /// 2200 calls at 64.0/s)`.
+    pub fn cell(&self) -> String {
+        let binding = self.categories.first().map_or_else(
+            || "-".to_owned(),
+            |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate),
+        );
+        format!("{} ({binding})", seconds(self.seconds))
     }
 
     /// The category that sets the floor.

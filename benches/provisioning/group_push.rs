@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow, bail};
 use serde_json::{Value, json};
 
 use crate::floor::{Budget, Floor, MinimumCalls, calls_by_category, pages};
-use crate::report::{Section, round, seconds};
+use crate::report::{Section, counts, round, seconds};
 use crate::stack::{SCIM_TOKEN, Service, Sim, member_ids};
 
 /// Members before the change.
@@ -156,39 +156,14 @@ pub async fn run(sim: &Sim, service: &Service, budget: Budget) -> Result<Section
 
     section.row("setup: POST /Groups with 3,000 members", seconds(setup_s));
     section.row("wall", seconds(wall_s));
-    section.row(
-        "floor",
-        format!(
-            "{} ({}: {} calls at {:.1}/s)",
-            seconds(floor.seconds),
-            floor.binding(),
-            floor.categories.first().map_or(0, |c| c.min_calls),
-            floor.categories.first().map_or(0.0, |c| c.rate)
-        ),
-    );
+    section.row("floor", floor.cell());
     section.row("wall / floor", format!("{ratio:.3}"));
     let by_category = calls_by_category(&stats);
     section.row(
         "Zoom calls",
-        format!(
-            "{} ({})",
-            stats.total,
-            by_category
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        format!("{} ({})", stats.total, counts(&by_category)),
     );
-    section.row(
-        "per endpoint",
-        stats
-            .by_endpoint
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    section.row("per endpoint", counts(&stats.by_endpoint));
     section.row("429s", stats.throttled().to_string());
     section.row(
         "final membership",

@@ -94,14 +94,7 @@ impl ImportRun {
     pub fn rows(&self, section: &mut Section) {
         let p = &self.label;
         section.row(format!("{p}: wall"), seconds(self.wall_s));
-        let binding = self.floor.categories.first().map_or_else(
-            || "-".to_owned(),
-            |c| format!("{}: {} calls at {:.1}/s", c.label, c.min_calls, c.rate),
-        );
-        section.row(
-            format!("{p}: floor"),
-            format!("{} ({binding})", seconds(self.floor.seconds)),
-        );
+        section.row(format!("{p}: floor"), self.floor.cell());
         section.row(format!("{p}: wall / floor"), format!("{:.3}", self.ratio()));
         let by_cat: Vec<String> = calls_by_category(&self.stats)
             .iter()

@@ -149,6 +149,17 @@ impl Percentiles {
     }
 }
 
+/// `"a 1, b 2"`: counts by key, for a table cell.
+pub fn counts<K: std::fmt::Display, V: std::fmt::Display>(
+    items: impl IntoIterator<Item = (K, V)>,
+) -> String {
+    items
+        .into_iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `x` rounded to `digits` decimals (keeps the JSON readable).
 pub fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);

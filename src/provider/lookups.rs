@@ -116,9 +116,9 @@ pub struct Lookups {
     /// Lower-cased e-mail -> Zoom user id.
     ids_by_email: Cache<String, String>,
     /// Who has Zoom Phone.
-    phone_roster: Arc<PhoneRoster>,
+    phone_roster: PhoneRoster,
     /// The confirmed (not pending) users, for writes.
-    user_roster: Arc<UserRoster>,
+    user_roster: UserRoster,
 }
 
 impl std::fmt::Debug for Lookups {
@@ -150,11 +150,8 @@ impl Lookups {
                 .max_capacity(IDS_BY_EMAIL_CAPACITY)
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
-            phone_roster: Arc::new(PhoneRoster::new(config.scim.phone_roster_ttl_s)),
-            user_roster: Arc::new(UserRoster::new(
-                config.scim.user_roster_ttl_s,
-                config.zoom.page_size,
-            )),
+            phone_roster: PhoneRoster::new(config.scim.phone_roster_ttl_s),
+            user_roster: UserRoster::new(config.scim.user_roster_ttl_s, config.zoom.page_size),
         }
     }
 

@@ -23,34 +23,13 @@ use std::sync::Arc;
 
 use futures::{FutureExt, TryStreamExt};
 
-use super::roster::{Roster, Walk, Walked};
+use super::roster::{Roster, Walk};
 use crate::zoom::ZoomClient;
 use crate::zoom::model::ListPhoneUsersQuery;
 
-/// The ids of the phone users.
-#[derive(Debug, Default)]
-pub struct PhoneIds(HashSet<String>);
-
-impl Walked for PhoneIds {
-    /// Whether the user has Zoom Phone.
-    type Correction = bool;
-
-    fn apply(&mut self, id: &str, has_phone: bool) {
-        if has_phone {
-            self.0.insert(id.to_owned());
-        } else {
-            self.0.remove(id);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-/// Set of phone users, refreshed in the background.
-#[derive(Debug)]
-pub struct PhoneRoster(Arc<Roster<PhoneIds>>);
+/// Set of phone users, refreshed in the background (clones share it).
+#[derive(Debug, Clone)]
+pub struct PhoneRoster(Arc<Roster<HashSet<String>>>);
 
 impl PhoneRoster {
     /// A roster trusted for `ttl_s` seconds; 0 turns it off (every read asks per user).
@@ -62,7 +41,7 @@ impl PhoneRoster {
     /// tell (no roster yet, or turned off). Starts a background walk when the roster is
     /// missing or older than the TTL.
     pub fn has_phone(&self, id: &str, zoom: &ZoomClient) -> Option<bool> {
-        self.0.read(|| walk(zoom.clone()), |ids| ids.0.contains(id))
+        self.0.read(|| walk(zoom.clone()), |ids| ids.contains(id))
     }
 
     /// Records what a per-user read found.
@@ -72,13 +51,12 @@ impl PhoneRoster {
 }
 
 /// Every page of `GET /phone/users`.
-fn walk(zoom: ZoomClient) -> Walk<PhoneIds> {
+fn walk(zoom: ZoomClient) -> Walk<HashSet<String>> {
     async move {
         zoom.list_phone_users(ListPhoneUsersQuery::default())
             .try_filter_map(|user| async move { Ok(user.id) })
             .try_collect()
             .await
-            .map(PhoneIds)
     }
     .boxed()
 }

@@ -15,7 +15,7 @@
 //! waiting, and a stale-while-refreshing map with local corrections replayed over a
 //! walk that was already under way is not something it offers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,23 @@ pub trait Walked: Default + Send + 'static {
     fn len(&self) -> usize;
 }
 
+/// A set of ids (the phone roster's); a correction says whether `key` belongs.
+impl Walked for HashSet<String> {
+    type Correction = bool;
+
+    fn apply(&mut self, key: &str, present: bool) {
+        if present {
+            self.insert(key.to_owned());
+        } else {
+            self.remove(key);
+        }
+    }
+
+    fn len(&self) -> usize {
+        HashSet::len(self)
+    }
+}
+
 /// One walk of the listing, started when due.
 pub type Walk<D> = BoxFuture<'static, Result<D, ZoomError>>;
 
@@ -46,8 +63,6 @@ struct State<D: Walked> {
     attempted_at: Option<Instant>,
     /// A walk is running.
     refreshing: bool,
-    /// Entries found by the last complete walk.
-    last_size: Option<usize>,
     /// What requests learnt since the running walk started, replayed over its result.
     corrections: HashMap<String, D::Correction>,
 }
@@ -84,7 +99,6 @@ impl<D: Walked> Roster<D> {
                 walked_at: None,
                 attempted_at: None,
                 refreshing: false,
-                last_size: None,
                 corrections: HashMap::new(),
             }),
             walk_ended: Notify::new(),
@@ -134,7 +148,13 @@ impl<D: Walked> Roster<D> {
             if Self::fresh(&state, ttl).is_some() {
                 return true;
             }
-            if !state.last_size.is_some_and(&affordable) {
+            // The last walk's size, kept with its (stale) data, tells the next one's cost.
+            if !state
+                .data
+                .as_ref()
+                .map(Walked::len)
+                .is_some_and(&affordable)
+            {
                 return false;
             }
         }
@@ -212,7 +232,6 @@ impl<D: Walked> Roster<D> {
                 metrics::counter!("roster_walks_total", "roster" => self.name, "outcome" => "ok")
                     .increment(1);
                 metrics::gauge!("roster_entries", "roster" => self.name).set(data.len() as f64);
-                state.last_size = Some(data.len());
                 state.data = Some(data);
                 state.walked_at = Some(started);
             }
@@ -230,40 +249,21 @@ impl<D: Walked> Roster<D> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
     use futures::FutureExt;
 
     use super::*;
     use crate::zoom::error::ErrorKind;
 
-    #[derive(Default)]
-    struct Ids(HashSet<String>);
-
-    impl Walked for Ids {
-        type Correction = bool;
-        fn apply(&mut self, key: &str, present: bool) {
-            if present {
-                self.0.insert(key.to_owned());
-            } else {
-                self.0.remove(key);
-            }
-        }
-        fn len(&self) -> usize {
-            self.0.len()
-        }
-    }
-
-    fn walk_of(keys: &'static [&'static str]) -> Walk<Ids> {
-        async move { Ok(Ids(keys.iter().map(|k| (*k).to_owned()).collect())) }.boxed()
+    fn walk_of(keys: &'static [&'static str]) -> Walk<HashSet<String>> {
+        async move { Ok(keys.iter().map(|k| (*k).to_owned()).collect()) }.boxed()
     }
 
     #[tokio::test]
     async fn answers_after_the_first_walk_and_replays_corrections_over_it() {
-        let roster = Arc::new(Roster::<Ids>::new("test", 60));
+        let roster = Arc::new(Roster::<HashSet<String>>::new("test", 60));
         // The first ask starts the walk and cannot answer yet.
         assert_eq!(
-            roster.read(|| walk_of(&["a", "b"]), |d| d.0.contains("a")),
+            roster.read(|| walk_of(&["a", "b"]), |d| d.contains("a")),
             None
         );
         // Learnt while the walk runs: replayed over its result.
@@ -276,7 +276,7 @@ mod tests {
         assert!(roster.ready(|| walk_of(&[]), |_| true).await);
         assert_eq!(
             roster.peek(|d| {
-                let mut keys: Vec<_> = d.0.iter().cloned().collect();
+                let mut keys: Vec<_> = d.iter().cloned().collect();
                 keys.sort();
                 keys
             }),
@@ -286,9 +286,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_walk_is_not_waited_for_and_off_means_off() {
-        let roster = Arc::new(Roster::<Ids>::new("test", 60));
+        let roster = Arc::new(Roster::<HashSet<String>>::new("test", 60));
         assert!(!roster.ready(|| walk_of(&["a"]), |_| true).await);
-        let off = Arc::new(Roster::<Ids>::new("test", 0));
+        let off = Arc::new(Roster::<HashSet<String>>::new("test", 0));
         assert_eq!(off.read(|| walk_of(&["a"]), |d| d.len()), None);
         assert!(!off.ready(|| walk_of(&["a"]), |_| true).await);
         off.correct("a", true);
@@ -297,7 +297,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_walk_leaves_no_roster() {
-        let roster = Arc::new(Roster::<Ids>::new("test", 60));
+        let roster = Arc::new(Roster::<HashSet<String>>::new("test", 60));
         let failing = || {
             async {
                 Err(ZoomError::new(
@@ -313,6 +313,7 @@ mod tests {
         for _ in 0..10 {
             tokio::task::yield_now().await;
         }
+        assert!(!roster.lock().refreshing, "the walk has ended");
         assert_eq!(roster.peek(Walked::len), None);
     }
 }

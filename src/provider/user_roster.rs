@@ -115,8 +115,8 @@ impl Walked for Directory {
     }
 }
 
-/// The confirmed users of the account, refreshed in the background.
-#[derive(Debug)]
+/// The confirmed users of the account, refreshed in the background (clones share it).
+#[derive(Debug, Clone)]
 pub struct UserRoster {
     roster: Arc<Roster<Directory>>,
     /// Users per list page the walk asks for (`zoom.page_size`).

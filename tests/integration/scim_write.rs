@@ -60,14 +60,11 @@ async fn sim_user_by_email(stack: &Stack, email: &str) -> Option<Value> {
 
 /// A seeded user with `status` that is not the owner nor an admin.
 async fn seeded(stack: &Stack, status: &str) -> Value {
-    let state = stack.sim_admin("state").await;
-    let owner = state["account"]["owner_id"].clone();
-    state["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["status"] == status && u["id"] != owner && u["role_id"] == "2")
-        .cloned()
+    stack
+        .sim_members(status)
+        .await
+        .into_iter()
+        .next()
         .unwrap_or_else(|| panic!("a seeded {status} member"))
 }
 

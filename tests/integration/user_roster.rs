@@ -40,6 +40,13 @@ async fn walk_roster_with_a_delete(stack: &Stack, id: &str) {
     panic!("the user roster's walk did not end within 5 s");
 }
 
+/// Whether the simulator's record `user` lists `group` among its groups.
+fn in_group(user: &Value, group: &str) -> bool {
+    user["group_ids"]
+        .as_array()
+        .is_some_and(|g| g.iter().any(|g| g == group))
+}
+
 fn add_member(user_id: &str) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": [
         {"op": "add", "path": "members", "value": [{"value": user_id}]}
@@ -105,11 +112,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     let joiner = active
         .iter()
         .skip(2)
-        .find(|u| {
-            !u["group_ids"]
-                .as_array()
-                .is_some_and(|g| g.iter().any(|g| g == group.as_str()))
-        })
+        .find(|u| !in_group(u, &group))
         .expect("an active user outside the group");
     let joiner = joiner["id"].as_str().unwrap();
     stack.reset_sim_stats().await;
@@ -126,14 +129,7 @@ async fn writes_to_confirmed_users_skip_the_user_read() {
     assert_eq!(calls(&stats, READ_USER), 0, "{stats}");
     assert_eq!(calls(&stats, ADD_MEMBERS), 1);
     let joined = stack.sim_user(joiner).await.unwrap();
-    assert!(
-        joined["group_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|g| g == group.as_str()),
-        "{joined}"
-    );
+    assert!(in_group(&joined, &group), "{joined}");
 
     // A pending invitee is not on the roster: read first, and it joins the other way.
     let pending = stack.sim_members("pending").await;
@@ -224,16 +220,11 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
     // user already in the group): they are read, members are dropped, the rest sent
     // again.
     let state = stack.sim_admin("state").await;
-    let in_group = state["users"]
+    let member = state["users"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| {
-            u["status"] == "active"
-                && u["group_ids"]
-                    .as_array()
-                    .is_some_and(|g| g.iter().any(|g| g == group.as_str()))
-        })
+        .find(|u| u["status"] == "active" && in_group(u, &group))
         .expect("an active member of the group")["id"]
         .as_str()
         .unwrap()
@@ -241,11 +232,7 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
     let newcomer = active
         .iter()
         .skip(3)
-        .find(|u| {
-            !u["group_ids"]
-                .as_array()
-                .is_some_and(|g| g.iter().any(|g| g == group.as_str()))
-        })
+        .find(|u| !in_group(u, &group))
         .expect("an active user outside the group")["id"]
         .as_str()
         .unwrap()
@@ -259,7 +246,7 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
         .await;
     stack.reset_sim_stats().await;
     let both = json!({"schemas": [PATCH_OP], "Operations": [
-        {"op": "add", "path": "members", "value": [{"value": in_group}, {"value": newcomer}]}
+        {"op": "add", "path": "members", "value": [{"value": member}, {"value": newcomer}]}
     ]});
     let answer = stack
         .scim(Method::PATCH, &format!("/Groups/{group}"), Some(both), &[])
@@ -272,13 +259,7 @@ async fn a_user_gone_since_the_walk_is_404_and_a_refusal_is_decided_by_a_read() 
         "{stats}"
     );
     let joined = stack.sim_user(&newcomer).await.unwrap();
-    assert!(
-        joined["group_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|g| g == group.as_str())
-    );
+    assert!(in_group(&joined, &group), "{joined}");
 
     // Zoom refuses the unread status change once: the user is read and the delete
     // decided again, and goes through.
