@@ -34,7 +34,7 @@ use super::{Precondition, Provider, ScimResource, WriteOutcome};
 use crate::config::DuplicatePolicy;
 use crate::mapping::error::to_scim;
 use crate::mapping::group::{
-    GroupPatch, GroupSource, MemberChanges, difference, filter_uses_members, group_input,
+    GroupPatch, GroupSource, MemberChanges, MemberOp, difference, filter_uses_members, group_input,
     group_location, group_source, group_version, member_changes, member_json,
     to_scim as group_to_scim,
 };
@@ -183,6 +183,31 @@ pub(super) fn name_ids<S: AsRef<str>>(ids: &[S]) -> String {
         text.push_str(&format!(" and {} more", ids.len() - NAMED_IDS_MAX));
     }
     text
+}
+
+/// The 400 for member ids that name no Zoom user; nothing was changed.
+fn unknown_members(unknown: &[String]) -> ScimError {
+    ScimError::invalid_value(format!(
+        "members: Zoom has no user with id {}; nothing was changed",
+        name_ids(unknown)
+    ))
+}
+
+/// The ids a group PATCH's operations remove by value.
+fn requested_removals(ops: &[MemberOp]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for op in ops {
+        if let MemberOp::Remove(removed) = op {
+            ids.extend(
+                removed
+                    .iter()
+                    .filter(|id| seen.insert(id.as_str()))
+                    .cloned(),
+            );
+        }
+    }
+    ids
 }
 
 /// Whether an `If-Match` needs the current version (anything but `*`).
@@ -461,17 +486,29 @@ impl Provider {
             }
         });
         if wanted.len() > DIRECT_LOOKUPS_MAX {
-            self.facts_from_listings(&mut wanted, &mut facts).await?;
+            self.facts_from_listings(&mut wanted, &mut facts, false)
+                .await?;
         }
         let rest: Vec<String> = ids
             .iter()
             .filter(|id| wanted.contains(*id))
             .cloned()
             .collect();
+        facts.extend(self.read_user_facts(rest).await?);
+        Ok(facts)
+    }
+
+    /// Reads each of `ids` (`GET /users/{userId}`, never the roster): their status and
+    /// groups as Zoom holds them now. Any id Zoom does not know as a user id (an
+    /// e-mail, Zoom's `me` alias, a made-up value) is 400 `invalidValue` naming it.
+    async fn read_user_facts(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<HashMap<String, UserFacts>, ScimError> {
         let looked_up: Vec<(String, Option<UserFacts>)> =
-            futures::stream::iter(rest.into_iter().map(|id| async move {
+            futures::stream::iter(ids.into_iter().map(|id| async move {
                 match self.zoom.get_user(&id).await {
-                    // Zoom also answers for an e-mail; member values are user ids.
+                    // Zoom also answers for an e-mail or `me`; member values are user ids.
                     Ok(user) if user.id.as_deref() == Some(id.as_str()) => {
                         let fact = UserFacts::from_user(&user);
                         Ok((id, Some(fact)))
@@ -484,6 +521,7 @@ impl Provider {
             .buffered(self.group_concurrency())
             .try_collect()
             .await?;
+        let mut facts = HashMap::new();
         let mut unknown = Vec::new();
         for (id, fact) in looked_up {
             match fact {
@@ -494,22 +532,92 @@ impl Provider {
             }
         }
         if !unknown.is_empty() {
-            return Err(ScimError::invalid_value(format!(
-                "members: Zoom has no user with id {}; nothing was changed",
-                name_ids(&unknown)
-            )));
+            return Err(unknown_members(&unknown));
         }
         Ok(facts)
     }
 
+    /// Narrows `changes.remove` to members of group `group_id`, before any call: each
+    /// id must name a Zoom user (else 400 naming it, as for additions), and removing a
+    /// user who is not a member is a no-op without a Zoom call. `requested` are the ids
+    /// the request asked to remove; `members`, the group's members when already read.
+    ///
+    /// Up to [`DIRECT_LOOKUPS_MAX`] ids are checked with one `GET /users/{userId}` each
+    /// (their `group_ids`); more, by reading the member list (pages of 2000).
+    async fn check_removals(
+        &self,
+        group_id: &str,
+        changes: &mut MemberChanges,
+        requested: &[String],
+        members: Option<&[Member]>,
+    ) -> Result<(), ScimError> {
+        if requested.is_empty() {
+            return Ok(());
+        }
+        let read;
+        let members = match members {
+            Some(members) => Some(members),
+            None if requested.len() > DIRECT_LOOKUPS_MAX => {
+                read = self.read_members(group_id).await?;
+                Some(read.as_slice())
+            }
+            None => None,
+        };
+        let Some(members) = members else {
+            let facts = self.read_user_facts(requested.to_vec()).await?;
+            changes.remove.retain(|id| {
+                facts
+                    .get(id)
+                    .is_some_and(|f| f.group_ids.iter().any(|g| g == group_id))
+            });
+            return Ok(());
+        };
+        let member_ids: HashSet<&str> = members.iter().filter_map(|m| m.id.as_deref()).collect();
+        changes.remove.retain(|id| member_ids.contains(id.as_str()));
+        let outsiders: Vec<String> = requested
+            .iter()
+            .filter(|id| !member_ids.contains(id.as_str()))
+            .cloned()
+            .collect();
+        self.check_outsiders(outsiders).await
+    }
+
+    /// Removals of users who are not members are no-ops, once each id is known to name
+    /// a user: from the user roster, one read each for a few, the user lists for many.
+    /// Ids the lists do not hold are refused without reading them one by one, so a
+    /// request of thousands of made-up ids costs a walk of the lists, not a call each.
+    async fn check_outsiders(&self, outsiders: Vec<String>) -> Result<(), ScimError> {
+        let mut wanted: HashSet<String> = outsiders
+            .into_iter()
+            .filter(|id| self.lookups.user_known(id).is_none())
+            .collect();
+        if wanted.len() <= DIRECT_LOOKUPS_MAX {
+            self.read_user_facts(wanted.into_iter().collect()).await?;
+            return Ok(());
+        }
+        let mut facts = HashMap::new();
+        self.facts_from_listings(&mut wanted, &mut facts, true)
+            .await?;
+        if !wanted.is_empty() {
+            let mut unknown: Vec<String> = wanted.into_iter().collect();
+            unknown.sort();
+            return Err(ScimError::invalid_value(format!(
+                "members: Zoom has no active or inactive user with id {}; nothing was changed",
+                name_ids(&unknown)
+            )));
+        }
+        Ok(())
+    }
+
     /// Resolves `wanted` ids from the active and inactive user lists when walking them
     /// costs fewer calls than one `GET /users/{userId}` per id (the first page of each
-    /// list tells the totals). Found ids leave `wanted`; pending users (listed without
-    /// id) and unknown ids stay.
+    /// list tells the totals), or `whatever_the_cost`. Found ids leave `wanted`; pending
+    /// users (listed without id) and unknown ids stay.
     async fn facts_from_listings(
         &self,
         wanted: &mut HashSet<String>,
         facts: &mut HashMap<String, UserFacts>,
+        whatever_the_cost: bool,
     ) -> Result<(), ScimError> {
         let mut absorb = |users: Vec<ZoomUser>, wanted: &mut HashSet<String>| {
             for user in users {
@@ -541,7 +649,7 @@ impl Provider {
             }
             absorb(page.items, wanted);
         }
-        if pages_left >= wanted.len() {
+        if pages_left >= wanted.len() && !whatever_the_cost {
             return Ok(());
         }
         for (query, token) in cursors {
@@ -783,8 +891,8 @@ impl Provider {
         };
         self.lookups.forget_group_names().await;
         let Some(id) = created.id.clone().filter(|id| !id.is_empty()) else {
-            return Err(ScimError::internal(format!(
-                "create group '{name}': Zoom answered without a group id"
+            return Err(ScimError::bad_gateway(format!(
+                "create group '{name}': Zoom answered the create as done but gave no group id; check Zoom before retrying"
             )));
         };
         let changes = MemberChanges {
@@ -914,7 +1022,8 @@ impl Provider {
         // Member changes by path need no group record unless `If-Match` asks for the
         // version: the member calls' 404 code 4130 says when the group is gone. This
         // spares one Light call per membership change (Entra, Okta, midPoint shapes).
-        let group = if GroupPatch::members_only(&request) && !needs_version(precondition) {
+        let group_unread = GroupPatch::members_only(&request) && !needs_version(precondition);
+        let group = if group_unread {
             Group {
                 id: Some(id.to_owned()),
                 name: String::new(),
@@ -936,7 +1045,14 @@ impl Provider {
                 .filter_map(|m| member_json(m, &self.base_url))
                 .collect()
         });
-        let changes = member_changes(&patch.member_ops, current.as_deref())?;
+        let mut changes = member_changes(&patch.member_ops, current.as_deref())?;
+        let requested = requested_removals(&patch.member_ops);
+        self.check_removals(id, &mut changes, &requested, members.as_deref())
+            .await?;
+        // With no member call left, nothing would say whether the group exists.
+        if group_unread && changes.is_empty() && patch.rename.is_none() {
+            self.read_group(id).await?;
+        }
         let warnings = self
             .apply_group_changes(id, patch.rename.as_deref(), &changes)
             .await?;

@@ -188,7 +188,9 @@ impl Provider {
         let id = match created.id {
             Some(id) => id,
             None => self.find_by_email(&email).await?.ok_or_else(|| {
-                ScimError::internal(format!("Zoom created {shown} but does not return its id"))
+                ScimError::bad_gateway(format!(
+                    "Zoom answered the create of {shown} as done but gave no id, and no user with that e-mail can be read; check Zoom before retrying"
+                ))
             })?,
         };
         progress.applied(&format!("create in Zoom (id {id})"));
@@ -212,7 +214,11 @@ impl Provider {
                 &mut progress,
             )
             .await?
-            .ok_or_else(|| ScimError::internal("the new user vanished"))?;
+            .ok_or_else(|| {
+                ScimError::bad_gateway(
+                    "Zoom answered the create as done, but the new user cannot be read",
+                )
+            })?;
         Ok(WriteOutcome {
             resource,
             created: true,

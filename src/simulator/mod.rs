@@ -160,7 +160,22 @@ fn router(sim: Arc<Sim>) -> Router {
         .merge(api)
         .merge(admin::routes())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(sim.clone(), log_request))
         .with_state(sim)
+}
+
+/// Records every request but the admin API's in [`stats::Stats::recent_requests`],
+/// with its path as it arrived, before routing.
+async fn log_request(
+    axum::extract::State(sim): axum::extract::State<Arc<Sim>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/_sim/") {
+        sim.stats().log_request(request.method().as_str(), path);
+    }
+    next.run(request).await
 }
 
 /// Starts the simulator on `listener`, seeded from `settings`.

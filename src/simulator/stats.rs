@@ -1,7 +1,7 @@
 //! Request counters served by `GET /_sim/stats`: per endpoint (method + path template),
 //! per rate-limit category, 429s by type, injected faults and issued tokens.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -38,7 +38,14 @@ pub struct Stats {
     /// The most API requests in flight at once since the counters were zeroed: how
     /// concurrently a client calls Zoom.
     pub peak_in_flight: u64,
+    /// The latest requests as they arrived, `"METHOD /raw/path"` (path as sent, before
+    /// any routing; the admin API excluded), at most [`RECENT_REQUESTS_MAX`]: what a
+    /// test checks to know which Zoom resource a call reached.
+    pub recent_requests: VecDeque<String>,
 }
+
+/// How many requests [`Stats::recent_requests`] keeps.
+pub const RECENT_REQUESTS_MAX: usize = 10_000;
 
 impl Stats {
     /// Counts one API request.
@@ -49,6 +56,14 @@ impl Stats {
             .or_default() += 1;
         *self.by_category.entry(category.as_str()).or_default() += 1;
         self.total += 1;
+    }
+
+    /// Records a request as it arrived (method and raw path).
+    pub fn log_request(&mut self, method: &str, path: &str) {
+        if self.recent_requests.len() >= RECENT_REQUESTS_MAX {
+            self.recent_requests.pop_front();
+        }
+        self.recent_requests.push_back(format!("{method} {path}"));
     }
 
     /// An API request starts.

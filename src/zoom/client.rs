@@ -65,6 +65,29 @@ fn seg(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
+/// Why a built path cannot name the resource its operation names, if it cannot; such a
+/// call is answered as Zoom answers an unknown id (404), without being sent.
+///
+/// Every segment must be one that URL parsing leaves alone and that can only name a
+/// resource: an empty segment (an empty id) would reach the collection above it, and
+/// `.` or `..` are removed by URL normalisation (RFC 3986 section 5.2.4), walking up
+/// the path (`/groups/g/members/..` is `DELETE /groups/g/`, the group itself). Zoom's
+/// ids are 22 characters and its e-mail addresses at most 128: a segment longer than
+/// [`MAX_SEGMENT_BYTES`] names nothing either, and a URL of kilobytes would only earn
+/// a gateway's 414. [`ZoomClient::send_once`] checks again that the parsed URL kept
+/// the path as built.
+fn unusable_path(path: &str) -> Option<&'static str> {
+    let mut segments = path.strip_prefix('/')?.split('/');
+    segments
+        .try_for_each(|s| match s {
+            "" => Err("an empty id names no Zoom resource"),
+            "." | ".." => Err("a dot segment names no Zoom resource"),
+            s if s.len() > MAX_SEGMENT_BYTES => Err("no Zoom resource has an id this long"),
+            _ => Ok(()),
+        })
+        .err()
+}
+
 /// A Zoom operation: method, path template and rate-limit category (each operation's
 /// "Rate Limit Label" in Zoom's OpenAPI documents; contract section 7.2).
 #[derive(Debug, Clone, Copy)]
@@ -241,6 +264,8 @@ struct Response {
 struct Inner {
     http: reqwest::Client,
     api_base: String,
+    /// The path of `api_base` (`/v2`), which every request's URL path starts with.
+    api_base_path: String,
     auth: TokenProvider,
     limits: RateLimits,
     concurrency: Semaphore,
@@ -267,20 +292,43 @@ fn config_error(message: impl Into<String>) -> ZoomError {
     ZoomError::new(ErrorKind::Config, "-", "-", message)
 }
 
-fn decode<T: DeserializeOwned>(op: Op, body: &[u8]) -> Result<T, ZoomError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| {
-        ZoomError::new(
-            ErrorKind::Decode,
-            op.method,
-            op.path,
+/// A 2xx answer that is not Zoom's (a proxy's HTML page, an empty body where Zoom sends
+/// JSON): 502 for the SCIM client, never a success. A write's effect is then unknown.
+fn unusable_answer(op: Op, status: u16, what: String) -> ZoomError {
+    let mut err = ZoomError::new(ErrorKind::Decode, op.method, op.path, what);
+    let d = err.detail_mut();
+    d.status = Some(status);
+    d.outcome_unknown = op.method != "GET";
+    err
+}
+
+/// Reads the JSON body of a call whose success answer carries one.
+fn decode<T: DeserializeOwned>(op: Op, response: &Response) -> Result<T, ZoomError> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        unusable_answer(
+            op,
+            response.status,
             format!("unexpected response body: {e}"),
         )
     })
+}
+
+/// Checks the answer of a call whose success answer carries no body: empty, or JSON
+/// (Zoom's documentation and its live answers differ on 200/201/204, so any 2xx
+/// status counts; contract section 3.6).
+fn expect_no_body(op: Op, response: &Response) -> Result<(), ZoomError> {
+    let body = &response.body;
+    if body.iter().all(u8::is_ascii_whitespace)
+        || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+    {
+        Ok(())
+    } else {
+        Err(unusable_answer(
+            op,
+            response.status,
+            "a success status with a body that is not Zoom's JSON".to_owned(),
+        ))
+    }
 }
 
 impl ZoomClient {
@@ -315,9 +363,14 @@ impl ZoomClient {
             client_secret,
             retry,
         };
+        let api_base = config.api_base_url.trim_end_matches('/').to_owned();
+        let api_base_path = reqwest::Url::parse(&api_base)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
         let inner = Inner {
             http,
-            api_base: config.api_base_url.trim_end_matches('/').to_owned(),
+            api_base,
+            api_base_path,
             auth: TokenProvider::new(
                 Box::new(source),
                 Duration::from_secs(config.token_refresh_margin_s),
@@ -344,16 +397,8 @@ impl ZoomClient {
     /// Runs one call with pacing, token handling and retries.
     async fn execute(&self, req: &Request<'_>) -> Result<Response, ZoomError> {
         let op = req.op;
-        // Zoom's ids are 22 characters and its e-mail addresses at most 128: a longer
-        // path segment names nothing Zoom has, and a URL of kilobytes would only earn a
-        // gateway's 414. Answered as Zoom answers an unknown id, without the call.
-        if req.path.split('/').any(|s| s.len() > MAX_SEGMENT_BYTES) {
-            let mut err = ZoomError::new(
-                ErrorKind::NotFound,
-                op.method,
-                op.path,
-                "no Zoom resource has an id this long",
-            );
+        if let Some(why) = unusable_path(&req.path) {
+            let mut err = ZoomError::new(ErrorKind::NotFound, op.method, op.path, why);
             err.detail_mut().status = Some(404);
             return Err(err);
         }
@@ -593,7 +638,23 @@ impl ZoomClient {
         token: &AccessToken,
     ) -> Result<Response, ZoomError> {
         let op = req.op;
-        let url = format!("{}{}", self.inner.api_base, req.path);
+        let url = reqwest::Url::parse(&format!("{}{}", self.inner.api_base, req.path))
+            .ok()
+            .filter(|url| {
+                url.path()
+                    .strip_prefix(self.inner.api_base_path.as_str())
+                    .is_some_and(|rest| rest == req.path)
+            })
+            .ok_or_else(|| {
+                let mut err = ZoomError::new(
+                    ErrorKind::NotFound,
+                    op.method,
+                    op.path,
+                    "the URL would not keep the path as built",
+                );
+                err.detail_mut().status = Some(404);
+                err
+            })?;
         let mut builder = self
             .inner
             .http
@@ -637,11 +698,12 @@ impl ZoomClient {
 
     async fn call_json<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<T, ZoomError> {
         let response = self.execute(&req).await?;
-        decode(req.op, &response.body)
+        decode(req.op, &response)
     }
 
     async fn call_unit(&self, req: Request<'_>) -> Result<(), ZoomError> {
-        self.execute(&req).await.map(|_| ())
+        let response = self.execute(&req).await?;
+        expect_no_body(req.op, &response)
     }
 
     async fn call_page<T: DeserializeOwned>(
@@ -1486,6 +1548,27 @@ mod tests {
         assert!(!same_number(&n("+14155550100"), &n("+14155550101")));
         assert!(!same_number(&None, &None));
         assert!(!same_number(&n("+"), &n("")));
+    }
+
+    #[test]
+    fn paths_that_could_name_another_resource_are_not_sent() {
+        for id in ["", ".", ".."] {
+            for path in [
+                format!("/groups/{}", seg(id)),
+                format!("/groups/grp1/members/{}", seg(id)),
+                format!("/users/{}/status", seg(id)),
+                format!("/phone/users/{}/calling_plans/1", seg(id)),
+            ] {
+                assert!(unusable_path(&path).is_some(), "{path:?} was allowed");
+            }
+        }
+        assert!(unusable_path(&format!("/users/{}", "a".repeat(MAX_SEGMENT_BYTES + 1))).is_some());
+        // Dots inside an id, encoded slashes and e-mails stay one segment.
+        for id in ["...", ".a", "a.b@example.com", "../x", "%2e%2e", "me"] {
+            let path = format!("/groups/grp1/members/{}", seg(id));
+            assert_eq!(unusable_path(&path), None, "{path:?}");
+        }
+        assert_eq!(unusable_path("/users"), None);
     }
 
     #[test]

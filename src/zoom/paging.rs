@@ -44,10 +44,18 @@ impl<T: DeserializeOwned> Page<T> {
         };
         let mut envelope: Value =
             serde_json::from_slice(body).map_err(|e| decode_error(e.to_string()))?;
+        // A list answer without its list is not Zoom's (an empty list is `[]`, as the
+        // recorded answers show): reading it as empty would tell a reconciliation that
+        // every user is gone.
+        if !envelope.is_object() {
+            return Err(decode_error("not a JSON object".into()));
+        }
         let items = match envelope.get_mut(items_key).map(Value::take) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(items) => serde_json::from_value(items)
+            None => return Err(decode_error(format!("no `{items_key}` list"))),
+            Some(Value::Null) => Vec::new(),
+            Some(items @ Value::Array(_)) => serde_json::from_value(items)
                 .map_err(|e| decode_error(format!("`{items_key}`: {e}")))?,
+            Some(_) => return Err(decode_error(format!("`{items_key}` is not a list"))),
         };
         let next_page_token = envelope
             .get("next_page_token")
@@ -168,11 +176,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(last.next_page_token, None);
-        let none: Page<Value> =
-            Page::from_body(br#"{"total_records":0}"#, "users", "GET", "/users").unwrap();
-        assert!(none.items.is_empty());
-        let bad = Page::<Value>::from_body(b"<html>", "users", "GET", "/users").unwrap_err();
-        assert_eq!(bad.kind, ErrorKind::Decode);
+        let null: Page<Value> =
+            Page::from_body(br#"{"users":null}"#, "users", "GET", "/users").unwrap();
+        assert!(null.items.is_empty());
+        // What a proxy or a changed API answers is never an empty list.
+        for body in [
+            &br#"{"total_records":0}"#[..],
+            br#"{"unexpected":true}"#,
+            br#"{"users":{}}"#,
+            b"[]",
+            b"<html><body>OK</body></html>",
+            b"",
+        ] {
+            let bad = Page::<Value>::from_body(body, "users", "GET", "/users").unwrap_err();
+            assert_eq!(
+                bad.kind,
+                ErrorKind::Decode,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[tokio::test]

@@ -17,3 +17,4 @@ mod simulator_phone;
 mod support;
 mod user_roster;
 mod zoom_client;
+mod zoom_paths;
