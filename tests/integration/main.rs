@@ -1,6 +1,7 @@
 //! The single integration-test binary (one binary keeps link time down on 2 cores).
 //! Black-box tests start the simulator and the service on port 0 and talk HTTP.
 
+mod broken_upstream;
 mod config_docs;
 mod deep_paging;
 mod openapi;
