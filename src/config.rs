@@ -391,8 +391,12 @@ pub struct ScimConfig {
     pub protected_users: Vec<String>,
     /// Allow `DELETE /Groups/{id}` (Java `entitlementDeletionEnabled`).
     pub group_deletion: bool,
-    /// Paging cursors kept for sequential SCIM paging.
+    /// Paging cursors kept for sequential SCIM paging (each a resume point of a few
+    /// hundred bytes).
     pub cursor_cache_size: u64,
+    /// MiB the cursors' buffered pages, calls started ahead and phone listings may
+    /// hold together; a cursor whose buffers were dropped fetches its page again.
+    pub cursor_cache_mib: u64,
     /// How long a paging cursor is kept, seconds (Zoom tokens expire after 15 minutes).
     pub cursor_ttl_s: u64,
     /// How long the phone site list is cached, seconds.
@@ -428,6 +432,7 @@ impl Default for ScimConfig {
             protected_users: Vec::new(),
             group_deletion: true,
             cursor_cache_size: 1024,
+            cursor_cache_mib: 16,
             cursor_ttl_s: 600,
             site_cache_ttl_s: 300,
             phone_per_user_max: 10,

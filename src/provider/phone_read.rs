@@ -49,6 +49,12 @@ struct StoredPhone {
 }
 
 impl PhoneIndex {
+    /// About how many bytes the index holds (for the cursor cache's byte budget).
+    pub(super) fn approx_bytes(&self) -> usize {
+        const PER_VIEW: usize = std::mem::size_of::<StoredPhone>() + 96;
+        (self.views.len() + self.by_email.len()) * PER_VIEW
+    }
+
     /// Adds the view of user `id`.
     pub(super) fn insert(&mut self, id: String, view: PhoneView) {
         let stored = self.store(view);

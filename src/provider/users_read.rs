@@ -117,24 +117,44 @@ pub(super) struct UserState {
 }
 
 /// One position in a walk over Zoom's user lists, kept between SCIM pages.
+///
+/// What resuming needs is small (the list, the Zoom page token and the offset) and is
+/// kept for every walk; what only saves calls (the rest of the current Zoom page, calls
+/// started ahead, the walk's phone listing) is [`Warm`], kept within a byte budget: a
+/// walk whose warm part was dropped fetches its current page again and goes on.
 #[derive(Debug)]
 struct Cursor {
     statuses: Vec<ZoomStatus>,
     role_id: Option<String>,
     /// `total_records` per status (from its first page).
     totals: Vec<u64>,
-    /// First pages fetched for the totals, not consumed yet.
-    first_pages: Vec<Option<(Vec<ZoomUser>, Option<String>)>>,
     /// Index into `statuses` of the list being walked.
     status_index: usize,
-    /// Items of the current Zoom page not handed out yet.
-    buffer: VecDeque<ZoomUser>,
     /// Token of the next Zoom page of the current status (None: none left).
     next_token: Option<String>,
+    /// The current status's first page is still to fetch.
+    fetch_first: bool,
+    /// The token that fetched the current Zoom page (None: the status's first page) and
+    /// how many of its items were handed out or skipped: where a walk resumes when its
+    /// warm part is gone.
+    page_token: Option<String>,
+    page_taken: usize,
+    /// The current page must be fetched again (its warm part was dropped).
+    refetch: bool,
     /// 0-based index of the next item in the whole sequence.
     offset: usize,
     /// 0-based index of the first item of the current status.
     status_start: usize,
+    warm: Warm,
+}
+
+/// The part of a walk that only saves calls.
+#[derive(Debug, Default)]
+struct Warm {
+    /// Items of the current Zoom page not handed out yet.
+    buffer: VecDeque<ZoomUser>,
+    /// First pages of the later statuses, fetched for the totals, not walked yet.
+    first_pages: Vec<Option<(Vec<ZoomUser>, Option<String>)>>,
     /// The phone-user listing read for this walk (joined into every later page).
     phone: Option<Arc<PhoneIndex>>,
     /// Detail calls started ahead for the coming users, by lower-cased e-mail; shared
@@ -146,7 +166,37 @@ struct Cursor {
     drivers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-impl Drop for Cursor {
+/// Bytes a listed user takes in memory, about (the record and its strings).
+const LISTED_USER_BYTES: usize = std::mem::size_of::<ZoomUser>() + 256;
+
+/// Bytes a detail call started ahead takes once answered, about.
+const DETAIL_AHEAD_BYTES: usize = 2 * LISTED_USER_BYTES;
+
+impl Warm {
+    /// About how many bytes this holds (the cache's weight; at least 1).
+    fn weight(&self) -> u32 {
+        let ahead = self.ahead.lock().map(|m| m.len()).unwrap_or_default();
+        let phone = self.phone.as_ref().map_or(0, |p| p.approx_bytes());
+        let next_page = if self.next_page.is_some() {
+            300 * LISTED_USER_BYTES
+        } else {
+            0
+        };
+        let firsts: usize = self
+            .first_pages
+            .iter()
+            .flatten()
+            .map(|(items, _)| items.len())
+            .sum();
+        let bytes = (self.buffer.len() + firsts) * LISTED_USER_BYTES
+            + ahead * DETAIL_AHEAD_BYTES
+            + phone
+            + next_page;
+        u32::try_from(bytes.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+impl Drop for Warm {
     /// An abandoned walk (evicted or expired cursor) stops its calls started ahead.
     fn drop(&mut self) {
         for driver in &self.drivers {
@@ -222,36 +272,67 @@ async fn fetch_list_page(
     Ok((page.items, next, page.total_records.unwrap_or_default()))
 }
 
-/// Cursors kept for sequential SCIM paging, keyed by (query fingerprint, offset).
+/// Cursors kept for sequential SCIM paging, keyed by (query fingerprint, offset): the
+/// resume points by count (`scim.cursor_cache_size`, each a few hundred bytes), their
+/// warm parts by bytes (`scim.cursor_cache_mib`).
 pub(super) struct CursorCache {
-    cache: moka::future::Cache<(u64, usize), Arc<Mutex<Option<Cursor>>>>,
+    points: moka::future::Cache<(u64, usize), Arc<Mutex<Option<Cursor>>>>,
+    warm: moka::future::Cache<(u64, usize), Arc<Mutex<Option<Warm>>>>,
 }
 
 impl std::fmt::Debug for CursorCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CursorCache")
-            .field("entries", &self.cache.entry_count())
+            .field("entries", &self.points.entry_count())
+            .field("warm_bytes", &self.warm.weighted_size())
             .finish()
     }
 }
 
 impl CursorCache {
     pub(super) fn new(config: &ScimConfig) -> Self {
+        let ttl = Duration::from_secs(config.cursor_ttl_s);
         Self {
-            cache: moka::future::Cache::builder()
+            points: moka::future::Cache::builder()
                 .max_capacity(config.cursor_cache_size)
-                .time_to_live(Duration::from_secs(config.cursor_ttl_s))
+                .time_to_live(ttl)
+                .build(),
+            warm: moka::future::Cache::builder()
+                .max_capacity(config.cursor_cache_mib.saturating_mul(1 << 20))
+                .weigher(|_, warm: &Arc<Mutex<Option<Warm>>>| {
+                    warm.lock()
+                        .ok()
+                        .and_then(|w| w.as_ref().map(Warm::weight))
+                        .unwrap_or(1)
+                })
+                .time_to_live(ttl)
                 .build(),
         }
     }
 
     async fn take(&self, key: (u64, usize)) -> Option<Cursor> {
-        let slot = self.cache.remove(&key).await?;
-        slot.lock().ok()?.take()
+        let slot = self.points.remove(&key).await?;
+        let mut cursor = slot.lock().ok()?.take()?;
+        let warm = match self.warm.remove(&key).await {
+            Some(slot) => slot.lock().ok().and_then(|mut w| w.take()),
+            None => None,
+        };
+        // Without its warm part, a walk left mid-page (`refetch`, as stored) fetches
+        // that page again and skips what it had handed out.
+        if let Some(warm) = warm {
+            cursor.warm = warm;
+            cursor.refetch = false;
+        }
+        Some(cursor)
     }
 
-    async fn put(&self, key: (u64, usize), cursor: Cursor) {
-        self.cache
+    async fn put(&self, key: (u64, usize), mut cursor: Cursor) {
+        let warm = std::mem::take(&mut cursor.warm);
+        cursor.refetch = !warm.buffer.is_empty();
+        self.warm
+            .insert(key, Arc::new(Mutex::new(Some(warm))))
+            .await;
+        self.points
             .insert(key, Arc::new(Mutex::new(Some(cursor))))
             .await;
     }
@@ -546,32 +627,39 @@ impl Provider {
     /// pacer never idles between SCIM pages. Without `detail`, only invitees listed
     /// without an id need one. An abandoned walk wastes at most one page of calls.
     fn start_lookahead(&self, cursor: &mut Cursor, count: usize, detail: bool) {
-        cursor.drivers.retain(|d| !d.is_finished());
+        cursor.warm.drivers.retain(|d| !d.is_finished());
         let needs_call = move |user: &ZoomUser| detail || user.id.is_none();
         let mut map = cursor
+            .warm
             .ahead
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut started: Vec<DetailAhead> = Vec::new();
-        for user in cursor.buffer.iter().take(count).filter(|u| needs_call(u)) {
+        for user in cursor
+            .warm
+            .buffer
+            .iter()
+            .take(count)
+            .filter(|u| needs_call(u))
+        {
             if let Entry::Vacant(slot) = map.entry(email_key(user)) {
                 let call = detail_ahead(&self.zoom, &self.lookups, user.clone());
                 started.push(slot.insert(call).clone());
             }
         }
         drop(map);
-        let remaining = count.saturating_sub(cursor.buffer.len());
+        let remaining = count.saturating_sub(cursor.warm.buffer.len());
         let mut page = None;
         if remaining > 0
             && let Some(token) = cursor.next_token.clone()
         {
-            let fetch = match &cursor.next_page {
+            let fetch = match &cursor.warm.next_page {
                 Some((fetched_for, fetch)) if *fetched_for == token => fetch.clone(),
                 _ => {
                     let (zoom, lookups, ahead) = (
                         self.zoom.clone(),
                         self.lookups.clone(),
-                        cursor.ahead.clone(),
+                        cursor.warm.ahead.clone(),
                     );
                     let (page_size, status) = (
                         self.config.zoom.page_size,
@@ -604,7 +692,7 @@ impl Provider {
                     }
                     .boxed()
                     .shared();
-                    cursor.next_page = Some((token, fetch.clone()));
+                    cursor.warm.next_page = Some((token, fetch.clone()));
                     fetch
                 }
             };
@@ -613,9 +701,9 @@ impl Provider {
         if started.is_empty() && page.is_none() {
             return;
         }
-        let ahead = cursor.ahead.clone();
+        let ahead = cursor.warm.ahead.clone();
         let concurrency = self.deep_concurrency();
-        cursor.drivers.push(tokio::spawn(async move {
+        cursor.warm.drivers.push(tokio::spawn(async move {
             if let Some(page) = page
                 && let Some((items, _)) = page.await
             {
@@ -699,23 +787,31 @@ impl Provider {
             totals.push(total);
             first_pages.push(Some((items, next)));
         }
-        let mut cursor = Cursor {
+        // Walked now; the later statuses' first pages are kept with the warm part (a
+        // walk that lost it fetches them again when it reaches them).
+        let (items, next) = first_pages
+            .first_mut()
+            .and_then(Option::take)
+            .unwrap_or_default();
+        Ok(Cursor {
             statuses,
             role_id,
             totals,
-            first_pages,
             status_index: 0,
-            buffer: VecDeque::new(),
-            next_token: None,
+            next_token: next,
+            fetch_first: false,
+            page_token: None,
+            page_taken: 0,
+            refetch: false,
             offset: 0,
             status_start: 0,
-            ahead: Arc::default(),
-            next_page: None,
-            drivers: Vec::new(),
-            phone: None,
-        };
-        cursor.enter_status();
-        Ok(cursor)
+            warm: {
+                let mut warm = Warm::default();
+                warm.buffer = items.into();
+                warm.first_pages = first_pages;
+                warm
+            },
+        })
     }
 
     /// Hands out the next `count` users of the walk, fetching Zoom pages as needed.
@@ -733,17 +829,43 @@ impl Provider {
                 cursor.next_status(status_end);
                 continue;
             }
-            if let Some(user) = cursor.buffer.pop_front() {
+            let status = cursor.statuses[cursor.status_index];
+            if cursor.refetch || cursor.fetch_first {
+                let token = if cursor.fetch_first {
+                    None
+                } else {
+                    cursor.page_token.clone()
+                };
+                let (items, next, _) = self
+                    .fetch_page(status, cursor.role_id.as_deref(), token.as_deref())
+                    .await?;
+                let skip = if cursor.fetch_first {
+                    0
+                } else {
+                    cursor.page_taken
+                };
+                cursor.fetch_first = false;
+                cursor.refetch = false;
+                cursor.page_token = token;
+                cursor.page_taken = skip.min(items.len());
+                cursor.warm.buffer = items.into_iter().skip(skip).collect();
+                cursor.next_token = next;
+                if cursor.warm.buffer.is_empty() && cursor.next_token.is_none() {
+                    cursor.next_status(cursor.offset);
+                }
+                continue;
+            }
+            if let Some(user) = cursor.warm.buffer.pop_front() {
                 if cursor.offset >= skip_to {
                     out.push(user);
                 }
                 cursor.offset += 1;
+                cursor.page_taken += 1;
                 continue;
             }
             match cursor.next_token.take() {
                 Some(token) => {
-                    let status = cursor.statuses[cursor.status_index];
-                    let ahead = match cursor.next_page.take() {
+                    let ahead = match cursor.warm.next_page.take() {
                         Some((fetched_for, fetch)) if fetched_for == token => fetch.await,
                         _ => None,
                     };
@@ -759,8 +881,10 @@ impl Provider {
                     if items.is_empty() {
                         cursor.next_status(cursor.offset);
                     } else {
-                        cursor.buffer.extend(items);
+                        cursor.warm.buffer.extend(items);
                         cursor.next_token = next;
+                        cursor.page_token = Some(token);
+                        cursor.page_taken = 0;
                     }
                 }
                 None => cursor.next_status(cursor.offset),
@@ -780,7 +904,14 @@ impl Provider {
     ) -> Result<ListResponse, ScimError> {
         let fp = fingerprint(&statuses, role_id.as_deref());
         let skip_to = query.start_index.saturating_sub(1);
-        let (mut cursor, continuing) = match self.cursors.take((fp, skip_to)).await {
+        // A cursor may save calls, never change an answer: a walk from the start
+        // (`startIndex=1`) always asks Zoom, so an earlier empty answer is not served.
+        let kept = if skip_to == 0 {
+            None
+        } else {
+            self.cursors.take((fp, skip_to)).await
+        };
+        let (mut cursor, continuing) = match kept {
             Some(cursor) => (cursor, true),
             None => (self.new_cursor(statuses, role_id).await?, false),
         };
@@ -793,6 +924,7 @@ impl Provider {
         // The calls started ahead for this page, by an earlier one.
         let ahead: HashMap<String, DetailAhead> = {
             let mut map = cursor
+                .warm
                 .ahead
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -807,10 +939,16 @@ impl Provider {
             self.start_lookahead(&mut cursor, query.count, needs.detail);
         }
         let (resources, phone) = self
-            .render_page(users, needs, &query.selection, ahead, cursor.phone.clone())
+            .render_page(
+                users,
+                needs,
+                &query.selection,
+                ahead,
+                cursor.warm.phone.clone(),
+            )
             .await?;
         if phone.is_some() {
-            cursor.phone = phone;
+            cursor.warm.phone = phone;
         }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
         // the last, and the cursor still knows the totals.
@@ -1033,23 +1171,30 @@ impl Provider {
 }
 
 impl Cursor {
-    /// Starts walking the current status from its prefetched first page.
-    fn enter_status(&mut self) {
-        if let Some(slot) = self.first_pages.get_mut(self.status_index)
-            && let Some((items, next)) = slot.take()
-        {
-            self.buffer = items.into();
-            self.next_token = next;
-        }
-    }
-
     /// Moves to the next status; `offset` is where it starts in the whole sequence.
     fn next_status(&mut self, offset: usize) {
         self.status_index += 1;
         self.offset = offset;
         self.status_start = offset;
-        self.buffer.clear();
-        self.next_token = None;
-        self.enter_status();
+        self.refetch = false;
+        self.page_token = None;
+        self.page_taken = 0;
+        let first = self
+            .warm
+            .first_pages
+            .get_mut(self.status_index)
+            .and_then(Option::take);
+        match first {
+            Some((items, next)) => {
+                self.warm.buffer = items.into();
+                self.next_token = next;
+                self.fetch_first = false;
+            }
+            None => {
+                self.warm.buffer.clear();
+                self.next_token = None;
+                self.fetch_first = true;
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ mod broken_upstream;
 mod config_docs;
 mod deep_paging;
 mod openapi;
+mod paging_cursors;
 mod scale;
 mod scim_groups;
 mod scim_phone;
