@@ -653,8 +653,15 @@ impl Provider {
             return Ok(());
         }
         for (query, token) in cursors {
+            let mut tokens = HashSet::new();
             let mut token = Some(token);
             while let Some(t) = token.take() {
+                if !tokens.insert(t.clone()) {
+                    return Err(to_scim(
+                        &crate::zoom::paging::repeated_token(),
+                        "list users to check member ids",
+                    ));
+                }
                 if wanted.is_empty() {
                     return Ok(());
                 }

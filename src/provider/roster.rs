@@ -24,6 +24,10 @@ use tokio::sync::Notify;
 
 use crate::zoom::error::ZoomError;
 
+/// The longest a walk may take: Zoom's page tokens expire after 15 minutes (Zoom
+/// "Pagination"), so a walk still under way then cannot be one consistent listing, and
+/// a walk that never ends (an upstream that keeps answering) must not hold the roster.
+const WALK_DEADLINE: Duration = Duration::from_secs(15 * 60);
 /// What a walk builds.
 pub trait Walked: Default + Send + 'static {
     /// What a request learnt of one key.
@@ -215,7 +219,19 @@ impl<D: Walked> Roster<D> {
         let roster = Arc::clone(self);
         let walk = walk();
         tokio::spawn(async move {
-            let result = walk.await;
+            let result = match tokio::time::timeout(WALK_DEADLINE, walk).await {
+                Ok(result) => result,
+                Err(_) => Err(ZoomError::new(
+                    crate::zoom::error::ErrorKind::Unavailable,
+                    "GET",
+                    "-",
+                    format!(
+                        "the {} walk took longer than {} s",
+                        roster.name,
+                        WALK_DEADLINE.as_secs()
+                    ),
+                )),
+            };
             roster.walk_done(started, result);
         });
     }

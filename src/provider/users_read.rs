@@ -3,7 +3,7 @@
 //! Phone join ([`super::phone_read`]).
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -141,6 +141,9 @@ struct Cursor {
     page_taken: usize,
     /// The current page must be fetched again (its warm part was dropped).
     refetch: bool,
+    /// Hashes of the page tokens of the current status: a token seen twice is a loop an
+    /// upstream answer made (8 bytes a Zoom page).
+    tokens_seen: HashSet<u64>,
     /// 0-based index of the next item in the whole sequence.
     offset: usize,
     /// 0-based index of the first item of the current status.
@@ -803,6 +806,7 @@ impl Provider {
             page_token: None,
             page_taken: 0,
             refetch: false,
+            tokens_seen: HashSet::new(),
             offset: 0,
             status_start: 0,
             warm: {
@@ -850,6 +854,7 @@ impl Provider {
                 cursor.page_taken = skip.min(items.len());
                 cursor.warm.buffer = items.into_iter().skip(skip).collect();
                 cursor.next_token = next;
+                cursor.check_next_token()?;
                 if cursor.warm.buffer.is_empty() && cursor.next_token.is_none() {
                     cursor.next_status(cursor.offset);
                 }
@@ -885,6 +890,7 @@ impl Provider {
                         cursor.next_token = next;
                         cursor.page_token = Some(token);
                         cursor.page_taken = 0;
+                        cursor.check_next_token()?;
                     }
                 }
                 None => cursor.next_status(cursor.offset),
@@ -1171,8 +1177,25 @@ impl Provider {
 }
 
 impl Cursor {
+    /// Refuses a next-page token this status's walk has already met (502).
+    fn check_next_token(&mut self) -> Result<(), ScimError> {
+        let Some(next) = &self.next_token else {
+            return Ok(());
+        };
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        next.hash(&mut hasher);
+        if self.tokens_seen.insert(hasher.finish()) {
+            return Ok(());
+        }
+        Err(to_scim(
+            &crate::zoom::paging::repeated_token(),
+            "list users",
+        ))
+    }
+
     /// Moves to the next status; `offset` is where it starts in the whole sequence.
     fn next_status(&mut self, offset: usize) {
+        self.tokens_seen.clear();
         self.status_index += 1;
         self.offset = offset;
         self.status_start = offset;

@@ -7,7 +7,7 @@ mod client;
 pub mod error;
 pub mod limits;
 pub mod model;
-mod paging;
+pub mod paging;
 mod ratelimit;
 mod retry;
 

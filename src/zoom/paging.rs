@@ -93,6 +93,9 @@ where
 {
     Box::pin(async_stream::try_stream! {
         let mut seen: HashSet<String> = HashSet::new();
+        // Tokens of this walk (since its last restart): one seen twice is a loop an
+        // upstream answer made, never Zoom's paging, and would walk forever.
+        let mut tokens: HashSet<String> = HashSet::new();
         let mut token: Option<String> = None;
         let mut yielded_since_restart = 0u64;
         let mut fruitless_restarts = 0u32;
@@ -117,6 +120,7 @@ where
                     );
                     metrics::counter!("zoom_paging_restarts_total").increment(1);
                     token = None;
+                    tokens.clear();
                     yielded_since_restart = 0;
                     continue;
                 }
@@ -131,11 +135,22 @@ where
                 yield item;
             }
             match page.next_page_token {
+                Some(next) if !tokens.insert(next.clone()) => Err(repeated_token())?,
                 Some(next) => token = Some(next),
                 None => break,
             }
         }
     })
+}
+
+/// A listing whose next-page token repeats: an upstream answer the walk cannot use.
+pub(crate) fn repeated_token() -> ZoomError {
+    ZoomError::new(
+        ErrorKind::Decode,
+        "GET",
+        "-",
+        "a list answer repeated an earlier page token; the listing would never end",
+    )
 }
 
 #[cfg(test)]
@@ -276,5 +291,34 @@ mod tests {
             .try_collect()
             .await;
         assert_eq!(result.unwrap_err().kind, ErrorKind::Permission);
+    }
+
+    #[tokio::test]
+    async fn a_repeating_page_token_ends_the_walk_as_an_upstream_error() {
+        let calls = Arc::new(Mutex::new(0u32));
+        let fetch = {
+            let calls = calls.clone();
+            move |token: Option<String>| {
+                *calls.lock().unwrap() += 1;
+                async move {
+                    // "a" -> "b" -> "a" -> ...: each page new items, the tokens a cycle.
+                    let next = if token.as_deref() == Some("a") {
+                        "b"
+                    } else {
+                        "a"
+                    };
+                    Ok(Page {
+                        items: vec![format!("{}-{next}", token.unwrap_or_default())],
+                        next_page_token: Some(next.into()),
+                        total_records: None,
+                    })
+                }
+            }
+        };
+        let result: Result<Vec<String>, _> = paginate(fetch, |s: &String| Some(s.clone()))
+            .try_collect()
+            .await;
+        assert_eq!(result.unwrap_err().kind, ErrorKind::Decode);
+        assert_eq!(*calls.lock().unwrap(), 3);
     }
 }
