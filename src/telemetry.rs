@@ -31,3 +31,24 @@ pub fn init(config: &LogConfig) -> anyhow::Result<()> {
     let _ = result;
     Ok(())
 }
+
+/// `value` with every control character (C0, DEL, C1) and the Unicode line and paragraph
+/// separators written as escapes (`\r`, `\n`, `\t`, `\u{1b}`), so no value can start a
+/// new log line or drive a terminal.
+pub fn escape_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    if !value.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if needs(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

@@ -3,6 +3,7 @@
 
 mod config_docs;
 mod deep_paging;
+mod http_hardening;
 mod openapi;
 mod scale;
 mod scim_groups;

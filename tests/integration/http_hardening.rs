@@ -1,0 +1,70 @@
+//! The HTTP server under hostile or broken clients: bounded metrics labels, timeouts,
+//! the connection cap, capped `Warning` headers, preconditions, readiness, hyper's own
+//! answers and graceful shutdown.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use zoom_scim::config::Config;
+
+use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack};
+
+fn origin(stack: &Stack) -> String {
+    stack.service.scim_base_url.replace("/scim/v2", "")
+}
+
+async fn metrics_text(stack: &Stack) -> String {
+    let response = stack
+        .http
+        .get(format!("{}/metrics", origin(stack)))
+        .send()
+        .await
+        .expect("metrics");
+    response.text().await.expect("metrics text")
+}
+
+#[tokio::test]
+async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
+    let stack = start_stack(sim_settings(3), Config::default()).await;
+    // Label sets this test can create are created once first.
+    let warm = |i: usize| {
+        let stack = &stack;
+        async move {
+            let method = Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+            let url = format!(
+                "{}/Users/{}",
+                stack.service.scim_base_url,
+                "x".repeat(i % 7)
+            );
+            stack
+                .http
+                .request(method, url)
+                .bearer_auth(SCIM_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            let url = format!("{}/no/such/path/{i}", origin(stack));
+            stack.http.get(url).send().await.unwrap();
+        }
+    };
+    for i in 0..5 {
+        warm(i).await;
+    }
+    let before = metrics_text(&stack).await;
+    for i in 5..400 {
+        warm(i).await;
+    }
+    let after = metrics_text(&stack).await;
+    assert!(!after.contains("MADEUP"), "raw methods became labels");
+    assert!(!after.contains("/no/such/path"), "raw paths became labels");
+    assert!(
+        after.contains("method=\"other\""),
+        "unknown methods count as other"
+    );
+    let lines = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("scim_requests_total") && l.contains("method=\"other\""))
+            .count()
+    };
+    assert_eq!(lines(&before), lines(&after), "no new series:\n{after}");
+}
