@@ -2,7 +2,7 @@
 //! the provider and shape the response.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -162,15 +162,10 @@ pub async fn patch_group(
     }
 }
 
-/// 204 with a `Warning` header per change Zoom did not apply.
+/// 204 with `Warning` headers for the changes Zoom did not apply (capped).
 fn no_content(warnings: &[String]) -> Response {
     let mut headers = HeaderMap::new();
-    for warning in warnings {
-        let text = format!("299 zoom-scim \"{}\"", warning.replace('"', "'"));
-        if let Ok(value) = HeaderValue::from_str(&text) {
-            headers.append(header::WARNING, value);
-        }
-    }
+    super::response::append_warnings(&mut headers, warnings);
     (StatusCode::NO_CONTENT, headers).into_response()
 }
 

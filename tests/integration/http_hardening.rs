@@ -68,3 +68,28 @@ async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
     };
     assert_eq!(lines(&before), lines(&after), "no new series:\n{after}");
 }
+
+#[tokio::test]
+async fn many_warnings_become_a_few_headers_and_a_count() {
+    let mut config = Config::default();
+    config.scim.create_action = zoom_scim::config::CreateAction::AutoCreate;
+    let stack = start_stack(sim_settings(3), config).await;
+    let emails: Vec<_> = (0..40)
+        .map(|i| serde_json::json!({"value": format!("alias{i}@example.com"), "type": "other"}))
+        .collect();
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "many.aliases@example.com",
+        "name": {"givenName": "Many", "familyName": "Aliases"},
+        "emails": emails,
+    });
+    let answer = stack.scim(Method::POST, "/Users", Some(body), &[]).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let warnings = answer.warnings();
+    assert_eq!(warnings.len(), 6, "{warnings:?}");
+    assert!(warnings[0].contains("alias"), "{warnings:?}");
+    assert!(
+        warnings[5].contains("more warnings, see the service log"),
+        "{warnings:?}"
+    );
+}
