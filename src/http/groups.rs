@@ -29,7 +29,7 @@ pub async fn get_group(
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().group())?;
     let resource = state.provider.get_group(&id, &selection).await?;
-    if let Some(answer) = not_modified(&headers, resource.etag.as_deref()) {
+    if let Some(answer) = not_modified(&headers, resource.etag.as_deref())? {
         return Ok(answer);
     }
     Ok(resource_response(StatusCode::OK, resource, false))
@@ -118,7 +118,7 @@ pub async fn replace_group(
     let selection = selection(&params, SchemaRegistry::global().group())?;
     let resource = state
         .provider
-        .replace_group(&id, body, &selection, &precondition(&headers))
+        .replace_group(&id, body, &selection, &precondition(&headers)?)
         .await?;
     Ok(resource_response(StatusCode::OK, resource, false))
 }
@@ -153,7 +153,7 @@ pub async fn patch_group(
             &id,
             body,
             wants_body.then_some(&selection),
-            &precondition(&headers),
+            &precondition(&headers)?,
         )
         .await?;
     match outcome.resource {
@@ -183,7 +183,7 @@ pub async fn delete_group(
 ) -> Result<Response, ScimError> {
     state
         .provider
-        .delete_group(&id, &precondition(&headers))
+        .delete_group(&id, &precondition(&headers)?)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

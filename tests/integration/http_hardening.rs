@@ -93,3 +93,64 @@ async fn many_warnings_become_a_few_headers_and_a_count() {
         "{warnings:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_if_match_refuses_the_write() {
+    let stack = start_stack(sim_settings(5), Config::default()).await;
+    let user = stack.sim_members("active").await.remove(0);
+    let id = user["id"].as_str().unwrap().to_owned();
+    let url = format!("{}/Users/{id}", stack.service.scim_base_url);
+    let patch = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Changed Unchecked"}],
+    });
+    for raw in [&b"W/\"caf\xc3\xa9\""[..], b"\xff"] {
+        let value = reqwest::header::HeaderValue::from_bytes(raw).unwrap();
+        for method in [Method::PATCH, Method::DELETE] {
+            let mut request = stack
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(SCIM_TOKEN)
+                .header("if-match", value.clone());
+            if method == Method::PATCH {
+                request = request
+                    .header("content-type", "application/scim+json")
+                    .body(patch.to_string());
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 412, "{method} {raw:?}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["status"], "412", "a SCIM error body: {body}");
+        }
+    }
+    let after = stack.sim_user(&id).await.unwrap();
+    assert_eq!(after["status"], "active", "not deactivated");
+    assert_ne!(after["job_title"], "Changed Unchecked", "not changed");
+
+    // A second If-Match line is part of the condition, not dropped.
+    let response = stack
+        .http
+        .patch(&url)
+        .bearer_auth(SCIM_TOKEN)
+        .header("if-match", "*")
+        .header("if-match", "W/\"stale\"")
+        .header("content-type", "application/scim+json")
+        .body(patch.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "`*` in either line matches");
+
+    let response = stack
+        .http
+        .get(&url)
+        .bearer_auth(SCIM_TOKEN)
+        .header(
+            "if-none-match",
+            reqwest::header::HeaderValue::from_bytes(b"\"\xe9\"").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
