@@ -154,3 +154,46 @@ async fn an_unreadable_if_match_refuses_the_write() {
         .unwrap();
     assert_eq!(response.status(), 400);
 }
+
+#[tokio::test]
+async fn demo_binds_loopback_whatever_server_listen_says() {
+    // The container image sets ZOOM_SCIM_SERVER__LISTEN=0.0.0.0:8080 for `serve`.
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_zoom-scim"))
+        .args(["demo", "--simulator-listen", "127.0.0.1:0", "--users", "3"])
+        .env("ZOOM_SCIM_SERVER__LISTEN", "0.0.0.0:0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("demo starts");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        use tokio::io::AsyncBufReadExt;
+        loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return None;
+            }
+            seen.push_str(&line);
+            if let Some(url) = line.trim().strip_prefix("SCIM base URL:") {
+                return Some(url.trim().to_owned());
+            }
+        }
+    })
+    .await
+    .expect("demo answers within 30 s");
+    match found {
+        // Bound: on loopback port 8080, not on the variable's address.
+        Some(url) => assert_eq!(url, "http://127.0.0.1:8080/scim/v2", "{seen}"),
+        // Port 8080 taken on this machine: the attempt names the loopback address.
+        None => {
+            let output = child.wait_with_output().await.unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains("cannot listen on 127.0.0.1:8080"),
+                "{seen}{stderr}"
+            );
+        }
+    }
+}
