@@ -156,17 +156,17 @@ pub struct JwtConfig {
     /// `HS256`, `RS256` or `ES256`; unset or empty disables JWT validation.
     #[serde(deserialize_with = "deserialize_optional_algorithm")]
     pub algorithm: Option<JwtAlgorithm>,
-    /// HS256 shared secret.
+    /// HS256 shared secret, at least 32 bytes (RFC 7518 section 3.2).
     pub secret: Option<Secret>,
     /// File holding the HS256 secret (takes precedence).
     pub secret_file: Option<PathBuf>,
-    /// RS256/ES256 public key in PEM.
+    /// RS256/ES256 public key in PEM (RSA: at least 2048 bits).
     pub public_key_pem: Option<Secret>,
     /// File holding the PEM public key (takes precedence).
     pub public_key_file: Option<PathBuf>,
     /// Required `iss` claim, if set.
     pub issuer: Option<String>,
-    /// Required `aud` claim, if set.
+    /// Required `aud` claim; must be set when JWT validation is on (`*`: any audience, explicitly).
     pub audience: Option<String>,
     /// Clock skew allowed on `exp`/`nbf`, seconds.
     pub leeway_s: u64,
@@ -716,18 +716,6 @@ impl Config {
                 "scim.delete_transfer.email",
                 "is required when a transfer is enabled",
             ));
-        }
-        if let Some(alg) = self.auth.jwt.algorithm {
-            let (key, present) = match alg {
-                JwtAlgorithm::HS256 => ("auth.jwt.secret", self.auth.jwt.secret.is_some()),
-                _ => (
-                    "auth.jwt.public_key_pem",
-                    self.auth.jwt.public_key_pem.is_some(),
-                ),
-            };
-            if !present {
-                return Err(ConfigError::new(key, format!("is required for {alg:?}")));
-            }
         }
         Ok(())
     }
