@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::http::{AppState, Authenticator, router};
+use crate::http::lifecycle::Lifecycle;
+use crate::http::{AppState, Authenticator, router, server};
 use crate::provider::Provider;
 use crate::zoom::ZoomClient;
 
@@ -72,24 +72,18 @@ impl Service {
         } else {
             None
         };
+        let lifecycle = Arc::new(Lifecycle::default());
+        let limits = server::Limits::of(&config.server);
         let state = AppState {
             provider,
             config,
             base_url: scim_base_url.clone().into(),
             metrics,
+            lifecycle: lifecycle.clone(),
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {
-            // Responses leave at once: without TCP_NODELAY the last small segment of a
-            // large page can wait for the client's delayed ACK (Nagle).
-            let listener = listener.tap_io(|stream| {
-                if let Err(err) = stream.set_nodelay(true) {
-                    tracing::debug!(error = %err, "cannot set TCP_NODELAY");
-                }
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            server::serve(listener, app, limits, lifecycle, shutdown_signal()).await?;
             Ok(())
         });
         Ok(Self {

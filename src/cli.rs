@@ -80,13 +80,11 @@ impl Cli {
         if let Some(level) = &self.log_level {
             figment = figment.merge(Serialized::global("log.level", level));
         }
-        match &self.command {
-            Command::Serve {
-                listen: Some(listen),
-            } => {
-                figment = figment.merge(Serialized::global("server.listen", listen.to_string()));
-            }
-            _ => {}
+        if let Command::Serve {
+            listen: Some(listen),
+        } = &self.command
+        {
+            figment = figment.merge(Serialized::global("server.listen", listen.to_string()));
         }
         figment
     }

@@ -49,8 +49,14 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
         }
         let body = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| {
-                ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+            .map_err(|e| {
+                let source = e.into_inner();
+                if super::server::is_body_timeout(source.as_ref()) {
+                    // RFC 9110 section 15.5.9.
+                    ScimError::new(408, None, source.to_string())
+                } else {
+                    ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+                }
             })?;
         let _ = state;
         parse_json(&body).map(ScimJson)

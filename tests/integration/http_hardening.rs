@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use reqwest::Method;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use zoom_scim::config::Config;
 
 use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack};
@@ -196,4 +198,183 @@ async fn demo_binds_loopback_whatever_server_listen_says() {
             );
         }
     }
+}
+
+fn server_config(change: impl FnOnce(&mut zoom_scim::config::ServerConfig)) -> Config {
+    let mut config = Config::default();
+    change(&mut config.server);
+    config
+}
+
+/// A client that opens a new connection for every request.
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+/// Reads from `stream` until the server closes it; `None` if it stays open `within`.
+async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<String> {
+    let mut received = Vec::new();
+    tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .ok()?;
+    Some(String::from_utf8_lossy(&received).into_owned())
+}
+
+#[tokio::test]
+async fn health_answers_while_the_connection_cap_is_reached() {
+    let config = server_config(|s| {
+        s.max_connections = 4;
+        s.header_read_timeout_s = 60;
+    });
+    let stack = start_stack(sim_settings(3), config).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(TcpStream::connect(stack.service.addr).await.unwrap());
+    }
+    // Let the server accept them all.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let response = fresh_client()
+            .get(format!("{}/healthz", origin(&stack)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "health answers at the cap");
+    }
+    let response = fresh_client()
+        .get(format!("{}/Users", stack.service.scim_base_url))
+        .bearer_auth(SCIM_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        503,
+        "the API waits for a free connection"
+    );
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "503", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("server.max_connections"),
+        "{body}"
+    );
+
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = fresh_client()
+        .get(format!("{}/Users?count=1", stack.service.scim_base_url))
+        .bearer_auth(SCIM_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "served again once connections close"
+    );
+}
+
+#[tokio::test]
+async fn half_sent_headers_are_cut_after_the_header_timeout() {
+    let stack = start_stack(
+        sim_settings(3),
+        server_config(|s| s.header_read_timeout_s = 1),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let mut slow = TcpStream::connect(stack.service.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(stack.service.addr).await.unwrap();
+    assert!(
+        read_until_closed(&mut slow, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "a half-sent head is closed"
+    );
+    assert!(
+        read_until_closed(&mut silent, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "a silent connection is closed"
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_never_comes_is_answered_408_and_closed() {
+    let stack = start_stack(
+        sim_settings(3),
+        server_config(|s| s.body_read_timeout_s = 1),
+    )
+    .await;
+    let mut stream = TcpStream::connect(stack.service.addr).await.unwrap();
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SCIM_TOKEN}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{\"schemas\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("answered and closed within 5 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("urn:ietf:params:scim:api:messages:2.0:Error"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_request_gets_503_and_a_slow_write_still_finishes() {
+    let mut settings = sim_settings(5);
+    settings.latency_ms = 1_500;
+    let stack = start_stack(settings, server_config(|s| s.request_timeout_s = 1)).await;
+    let started = std::time::Instant::now();
+    let answer = stack.scim(Method::GET, "/Users?count=2", None, &[]).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(started.elapsed() < Duration::from_millis(2_900));
+    assert!(answer.header("retry-after").is_some());
+    assert_eq!(
+        answer.body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+
+    let user = stack.sim_members("active").await.remove(0);
+    let id = user["id"].as_str().unwrap();
+    let patch = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Finished Anyway"}],
+    });
+    let answer = stack
+        .scim(Method::PATCH, &format!("/Users/{id}"), Some(patch), &[])
+        .await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(answer.detail().contains("goes on"), "{}", answer.detail());
+    // The write was not cut: it lands in Zoom after the answer.
+    let mut title = serde_json::Value::Null;
+    for _ in 0..50 {
+        title = stack.sim_user(id).await.unwrap()["job_title"].clone();
+        if title == "Finished Anyway" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(title, "Finished Anyway");
 }
