@@ -66,7 +66,11 @@ impl Service {
         let authenticator = Arc::new(Authenticator::new(&config.auth)?);
         let zoom = ZoomClient::new(&config.zoom)?;
         let config = Arc::new(config);
-        let provider = Arc::new(Provider::new(zoom, config.clone(), scim_base_url.clone()));
+        let provider = Arc::new(Provider::new(
+            zoom.clone(),
+            config.clone(),
+            scim_base_url.clone(),
+        ));
         let metrics = if config.server.metrics {
             metrics_handle()
         } else {
@@ -80,6 +84,8 @@ impl Service {
             base_url: scim_base_url.clone().into(),
             metrics,
             lifecycle: lifecycle.clone(),
+            zoom,
+            readiness: Default::default(),
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {

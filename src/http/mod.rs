@@ -43,6 +43,10 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Shutdown state and the writes under way.
     pub lifecycle: Arc<lifecycle::Lifecycle>,
+    /// The Zoom client (for `/readyz`: what its last answer showed).
+    pub zoom: crate::zoom::ZoomClient,
+    /// One readiness check at a time.
+    pub readiness: Arc<health::Readiness>,
 }
 
 impl AppState {

@@ -378,3 +378,57 @@ async fn a_slow_request_gets_503_and_a_slow_write_still_finishes() {
     }
     assert_eq!(title, "Finished Anyway");
 }
+
+async fn readyz(http: &reqwest::Client, origin: &str) -> (u16, serde_json::Value) {
+    let response = http.get(format!("{origin}/readyz")).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn readiness_follows_zoom_answers_without_a_token_per_probe() {
+    let stack = start_stack(sim_settings(3), Config::default()).await;
+    let origin = origin(&stack);
+    assert_eq!(readyz(&stack.http, &origin).await.0, 200);
+
+    // Every API call refused with 401 although a token can be had: not ready.
+    stack
+        .add_fault(serde_json::json!({
+            "method": "GET", "path": "/users", "count": 10, "action": "respond",
+            "status": 401, "body": {"code": 124, "message": "Invalid access token SECRET-TEXT."},
+        }))
+        .await;
+    let answer = stack.scim(Method::GET, "/Users?count=1", None, &[]).await;
+    assert!(answer.status >= 400, "{}", answer.body);
+    let (status, body) = readyz(&stack.http, &origin).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["detail"], "Zoom refuses the service's access tokens");
+    assert!(!body.to_string().contains("SECRET-TEXT"), "{body}");
+
+    // Credentials Zoom refuses: not ready, in fixed words, and probes within the
+    // hold ask for no token each.
+    let mut config = Config::default();
+    config.zoom.api_base_url = stack.sim.api_base_url();
+    config.zoom.token_url = stack.sim.token_url();
+    config.zoom.account_id = "acct".into();
+    config.zoom.client_id = "wrong-client".into();
+    config.zoom.client_secret = Some(zoom_scim::secret::Secret::new("wrong-secret"));
+    config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
+    let refused = zoom_scim::app::Service::start(config, crate::support::free_listener().await)
+        .await
+        .unwrap();
+    let refused_origin = format!("http://{}", refused.addr);
+    stack.reset_sim_stats().await;
+    for _ in 0..5 {
+        let (status, body) = readyz(&stack.http, &refused_origin).await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(
+            body["detail"],
+            "Zoom refuses the service's OAuth credentials (zoom.account_id, zoom.client_id, zoom.client_secret)"
+        );
+        assert!(!body.to_string().contains("Invalid client"), "{body}");
+    }
+    let stats = stack.sim_admin("stats").await;
+    assert_eq!(stats["token_requests"], 1, "{stats}");
+    refused.abort();
+}
