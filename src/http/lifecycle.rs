@@ -1,8 +1,9 @@
 //! The service's life as the HTTP layer sees it: whether it is shutting down, and the
 //! writes under way (a shutdown waits for them).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Notify;
 
@@ -10,32 +11,61 @@ use tokio::sync::Notify;
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     draining: AtomicBool,
-    writes: AtomicUsize,
+    /// The writes under way, each with its request's span (id, method, route).
+    writes: Mutex<BTreeMap<u64, tracing::Span>>,
+    next: AtomicU64,
     idle: Notify,
 }
 
 /// One write under way; dropping it ends it.
 #[derive(Debug)]
-pub struct WriteGuard(Arc<Lifecycle>);
+pub struct WriteGuard(Arc<Lifecycle>, u64);
 
 impl Drop for WriteGuard {
     fn drop(&mut self) {
-        if self.0.writes.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let mut writes = self.0.writes.lock().unwrap_or_else(PoisonError::into_inner);
+        writes.remove(&self.1);
+        if writes.is_empty() {
             self.0.idle.notify_waiters();
         }
     }
 }
 
 impl Lifecycle {
-    /// Records the start of a write.
+    /// Records the start of a write, in the current (request) span.
     pub fn write_started(self: &Arc<Self>) -> WriteGuard {
-        self.writes.fetch_add(1, Ordering::AcqRel);
-        WriteGuard(self.clone())
+        let key = self.next.fetch_add(1, Ordering::Relaxed);
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, tracing::Span::current());
+        WriteGuard(self.clone(), key)
     }
 
     /// Writes under way now.
     pub fn writes(&self) -> usize {
-        self.writes.load(Ordering::Acquire)
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Logs each write under way, in its request's span: a shutdown is about to cut it.
+    pub fn log_cut_writes(&self) {
+        let spans: Vec<tracing::Span> = self
+            .writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for span in spans {
+            span.in_scope(|| {
+                tracing::error!(
+                    "Write cut by the shutdown before it finished; its client got no answer. Read the resource: sending the same request again applies what is missing."
+                );
+            });
+        }
     }
 
     /// The service is shutting down: `/readyz` answers 503 from now on.

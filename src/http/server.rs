@@ -153,6 +153,7 @@ pub async fn serve(
                 writes_under_way = lifecycle.writes(),
                 "The shutdown grace period ended with writes under way; they are cut now."
             );
+            lifecycle.log_cut_writes();
             crate::provider::progress::log_writes_under_way();
         }
     }

@@ -43,10 +43,12 @@ pub struct Progress {
 }
 
 /// A write under way as a shutdown reports it: what it is and the steps applied.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct LiveState {
     what: String,
     applied: Vec<String>,
+    /// The request's span, so the log line carries its id.
+    span: tracing::Span,
 }
 
 /// The writes under way, by a process-unique number.
@@ -68,6 +70,7 @@ impl Live {
         let state = std::sync::Arc::new(std::sync::Mutex::new(LiveState {
             what: what.to_owned(),
             applied: Vec::new(),
+            span: tracing::Span::current(),
         }));
         UNDER_WAY
             .lock()
@@ -107,11 +110,13 @@ pub fn log_writes_under_way() {
         let state = state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        tracing::error!(
-            what = %state.what,
-            applied = ?state.applied,
-            "Write cut by the shutdown: only the steps listed as applied were made in Zoom; sending the same request again applies what is missing."
-        );
+        state.span.in_scope(|| {
+            tracing::error!(
+                what = %state.what,
+                applied = ?state.applied,
+                "The cut write's steps applied in Zoom (the others were not made, or the one under way may or may not have been)."
+            );
+        });
     }
 }
 

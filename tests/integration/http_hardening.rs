@@ -432,3 +432,209 @@ async fn readiness_follows_zoom_answers_without_a_token_per_probe() {
     assert_eq!(stats["token_requests"], 1, "{stats}");
     refused.abort();
 }
+
+/// The real binary's `serve` against `sim`, with its log lines sent to a channel.
+struct Served {
+    child: tokio::process::Child,
+    scim_base: String,
+    log: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+async fn serve_binary(sim: &zoom_scim::simulator::SimHandle, env: &[(&str, &str)]) -> Served {
+    use tokio::io::AsyncBufReadExt;
+    let creds = zoom_scim::simulator::SimCredentials::default();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_zoom-scim"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ZOOM_SCIM_ZOOM__API_BASE_URL", sim.api_base_url())
+        .env("ZOOM_SCIM_ZOOM__TOKEN_URL", sim.token_url())
+        .env("ZOOM_SCIM_ZOOM__ACCOUNT_ID", &creds.account_id)
+        .env("ZOOM_SCIM_ZOOM__CLIENT_ID", &creds.client_id)
+        .env("ZOOM_SCIM_ZOOM__CLIENT_SECRET", &creds.client_secret)
+        .env("ZOOM_SCIM_ZOOM__RATE_SCALE", "0")
+        .env("ZOOM_SCIM_AUTH__TOKENS", SCIM_TOKEN)
+        .env("ZOOM_SCIM_LOG__FORMAT", "human")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("zoom-scim starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (tx, mut log) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let scim_base = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let line = log.recv().await.expect("serve exited early");
+            if let Some((_, rest)) = line.split_once("scim_base=") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+    })
+    .await
+    .expect("serving within 30 s");
+    Served {
+        child,
+        scim_base,
+        log,
+    }
+}
+
+fn sigterm(child: &tokio::process::Child) {
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn new_user(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": format!("{name}@example.com"),
+        "name": {"givenName": "Burst", "familyName": name},
+    })
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_finishes_every_answered_write_and_exits_0() {
+    let mut settings = sim_settings(5);
+    settings.latency_ms = 150;
+    let sim = crate::support::start_simulator(settings).await;
+    let mut served = serve_binary(&sim, &[("ZOOM_SCIM_SCIM__CREATE_ACTION", "autoCreate")]).await;
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut workers = Vec::new();
+    for worker in 0..8 {
+        let base = served.scim_base.clone();
+        let answered = answered.clone();
+        workers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for n in 0..1000 {
+                let name = format!("burst-{worker}-{n}");
+                let sent = http
+                    .post(format!("{base}/Users"))
+                    .bearer_auth(SCIM_TOKEN)
+                    .header("content-type", "application/scim+json")
+                    .body(new_user(&name).to_string())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status().is_success() => {
+                        answered.lock().unwrap().push(format!("{name}@example.com"));
+                    }
+                    // Refused (not listening any more) or cut: the burst ends here.
+                    _ => return,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let before = answered.lock().unwrap().len();
+    sigterm(&served.child);
+    let status = tokio::time::timeout(Duration::from_secs(40), served.child.wait())
+        .await
+        .expect("exits within the grace period")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(before > 0 && answered.len() >= before, "the burst ran");
+    let state: serde_json::Value = reqwest::get(format!("{}/state", sim.admin_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let in_zoom: std::collections::HashSet<&str> = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    for email in &answered {
+        assert!(
+            in_zoom.contains(email.as_str()),
+            "{email} answered 2xx but is not in Zoom"
+        );
+    }
+    let mut log = Vec::new();
+    while let Ok(line) = served.log.try_recv() {
+        log.push(line);
+    }
+    let log = log.join("\n");
+    assert!(log.contains("Stopped accepting"), "{log}");
+    assert!(
+        log.contains("Every request and write under way finished."),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_write_cut_by_the_grace_period_is_logged_with_what_it_applied() {
+    let mut settings = sim_settings(5);
+    settings.latency_ms = 4_000;
+    let sim = crate::support::start_simulator(settings).await;
+    let mut served = serve_binary(
+        &sim,
+        &[
+            ("ZOOM_SCIM_SERVER__SHUTDOWN_GRACE_S", "1"),
+            ("ZOOM_SCIM_SCIM__CREATE_ACTION", "autoCreate"),
+        ],
+    )
+    .await;
+    let base = served.scim_base.clone();
+    let write = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}/Users"))
+            .bearer_auth(SCIM_TOKEN)
+            .header("content-type", "application/scim+json")
+            .body(new_user("slow-one").to_string())
+            .send()
+            .await
+    });
+    // Cut while Zoom holds the create.
+    let stats = format!("{}/stats", sim.admin_url());
+    for _ in 0..100 {
+        let stats: serde_json::Value = reqwest::get(&stats).await.unwrap().json().await.unwrap();
+        if stats["requests"]["POST /users"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sigterm(&served.child);
+    let status = tokio::time::timeout(Duration::from_secs(10), served.child.wait())
+        .await
+        .expect("exits after the grace period")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(write.await.unwrap().is_err(), "the cut write got no answer");
+    let mut log = Vec::new();
+    while let Ok(line) = served.log.try_recv() {
+        log.push(line);
+    }
+    let log = log.join("\n");
+    let cut = log
+        .lines()
+        .find(|l| l.contains("Write cut by the shutdown"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(cut.contains("route=/scim/v2/Users"), "{cut}");
+    let steps = log
+        .lines()
+        .find(|l| l.contains("The cut write's steps applied in Zoom"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        steps.contains("create user slow-one@example.com"),
+        "{steps}"
+    );
+    assert!(steps.contains("applied=[]"), "{steps}");
+}
