@@ -638,3 +638,82 @@ async fn a_write_cut_by_the_grace_period_is_logged_with_what_it_applied() {
     );
     assert!(steps.contains("applied=[]"), "{steps}");
 }
+
+/// Sends `request` raw and returns the status line and the body.
+async fn raw(stack: &Stack, request: &[u8]) -> (String, String) {
+    let mut stream = TcpStream::connect(stack.service.addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("answered and closed");
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn get_with(path: &str, extra_header: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {SCIM_TOKEN}\r\n"
+    )
+    .into_bytes();
+    request.extend_from_slice(extra_header);
+    request.extend_from_slice(b"\r\n");
+    request
+}
+
+#[tokio::test]
+async fn requests_that_reach_the_service_get_scim_bodies_and_hyper_answers_the_rest() {
+    let stack = start_stack(sim_settings(3), Config::default()).await;
+    let scim_body = |body: &str| body.contains("urn:ietf:params:scim:api:messages:2.0:Error");
+    // Reaches the service: a SCIM error body.
+    let long = format!("/scim/v2/Users?filter={}", "a".repeat(20_000));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("20 KB request target", get_with(&long, b""), "414"),
+        (
+            "Authorization not UTF-8",
+            b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer \xff\xfe\r\n\r\n".to_vec(),
+            "401",
+        ),
+        (
+            "Content-Type not UTF-8",
+            [
+                &b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "[..],
+                SCIM_TOKEN.as_bytes(),
+                b"\r\nContent-Type: \xc3\x28\r\nContent-Length: 2\r\n\r\n{}",
+            ]
+            .concat(),
+            "415",
+        ),
+        ("id not UTF-8", get_with("/scim/v2/Users/%ff%fe", b""), "400"),
+        (
+            "broken chunked body",
+            [
+                &b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "[..],
+                SCIM_TOKEN.as_bytes(),
+                b"\r\nContent-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+            ]
+            .concat(),
+            "400",
+        ),
+        ("query not UTF-8", get_with("/scim/v2/Users?filter=%ff", b""), "400"),
+    ];
+    for (what, request, status) in cases {
+        let (line, body) = raw(&stack, &request).await;
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {line}"
+        );
+        assert!(scim_body(&body), "{what}: {body}");
+    }
+    // Refused by hyper before any handler: its bare status (README, "Limits").
+    let huge = format!("/scim/v2/Users?filter={}", "a".repeat(70_000));
+    let (line, body) = raw(&stack, &get_with(&huge, b"")).await;
+    assert!(line.starts_with("HTTP/1.1 414"), "{line}");
+    assert!(body.is_empty(), "{body}");
+    let (line, body) = raw(&stack, &get_with("/scim/v2/Users", b"X-Nul: a\0b\r\n")).await;
+    assert!(line.starts_with("HTTP/1.1 400"), "{line}");
+    assert!(body.is_empty(), "{body}");
+}
