@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::http::{AppState, Authenticator, router};
+use crate::http::lifecycle::Lifecycle;
+use crate::http::{AppState, Authenticator, router, server};
 use crate::provider::Provider;
 use crate::zoom::ZoomClient;
 
@@ -66,30 +66,30 @@ impl Service {
         let authenticator = Arc::new(Authenticator::new(&config.auth)?);
         let zoom = ZoomClient::new(&config.zoom)?;
         let config = Arc::new(config);
-        let provider = Arc::new(Provider::new(zoom, config.clone(), scim_base_url.clone()));
+        let provider = Arc::new(Provider::new(
+            zoom.clone(),
+            config.clone(),
+            scim_base_url.clone(),
+        ));
         let metrics = if config.server.metrics {
             metrics_handle()
         } else {
             None
         };
+        let lifecycle = Arc::new(Lifecycle::default());
+        let limits = server::Limits::of(&config.server);
         let state = AppState {
             provider,
             config,
             base_url: scim_base_url.clone().into(),
             metrics,
+            lifecycle: lifecycle.clone(),
+            zoom,
+            readiness: Default::default(),
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {
-            // Responses leave at once: without TCP_NODELAY the last small segment of a
-            // large page can wait for the client's delayed ACK (Nagle).
-            let listener = listener.tap_io(|stream| {
-                if let Err(err) = stream.set_nodelay(true) {
-                    tracing::debug!(error = %err, "cannot set TCP_NODELAY");
-                }
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            server::serve(listener, app, limits, lifecycle, shutdown_signal()).await?;
             Ok(())
         });
         Ok(Self {

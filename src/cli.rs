@@ -53,7 +53,9 @@ pub enum Command {
     },
     /// Run the simulator and the SCIM service wired to it over HTTP, with seeded data.
     Demo {
-        /// Listen address of the SCIM service, overriding `server.listen`.
+        /// Listen address of the SCIM service (default 127.0.0.1:8080). `server.listen`
+        /// and its variable are not read: the demo serves a well-known token, so it is
+        /// reachable from elsewhere only when this flag says so.
         #[arg(long)]
         listen: Option<SocketAddr>,
         /// Listen address of the simulator (default: any free loopback port).
@@ -78,17 +80,11 @@ impl Cli {
         if let Some(level) = &self.log_level {
             figment = figment.merge(Serialized::global("log.level", level));
         }
-        match &self.command {
-            Command::Serve {
-                listen: Some(listen),
-            }
-            | Command::Demo {
-                listen: Some(listen),
-                ..
-            } => {
-                figment = figment.merge(Serialized::global("server.listen", listen.to_string()));
-            }
-            _ => {}
+        if let Command::Serve {
+            listen: Some(listen),
+        } = &self.command
+        {
+            figment = figment.merge(Serialized::global("server.listen", listen.to_string()));
         }
         figment
     }
@@ -128,11 +124,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             sim.wait().await
         }
         Command::Demo {
+            listen,
             simulator_listen,
             scim_token,
             mut settings,
-            ..
         } => {
+            config.server.listen = listen.unwrap_or(DEMO_LISTEN);
             crate::telemetry::init(&config.log)?;
             // Invitees confirm after a few seconds in the demo, so a newcomer sees the
             // whole lifecycle (pending -> active) unless told otherwise.
@@ -154,11 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
             config.validate(Mode::Demo)?;
-            let listener = bind(
-                config.server.listen,
-                "`server.listen` (env ZOOM_SCIM_SERVER__LISTEN, or --listen)",
-            )
-            .await?;
+            let listener = bind(config.server.listen, "demo --listen").await?;
             let service = crate::app::Service::start(config, listener).await?;
             print_demo_banner(
                 &service.scim_base_url,
@@ -173,6 +166,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+/// Where `demo` listens unless `--listen` says otherwise: loopback, whatever
+/// `server.listen` holds (the container image sets it to `0.0.0.0:8080` for `serve`).
+pub const DEMO_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 
 /// Binds a listen address; a failure names the address and the setting that chose it.
 async fn bind(addr: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::{AuthConfig, JwtAlgorithm};
+use crate::config::{AuthConfig, JwtAlgorithm, JwtConfig};
 use crate::scim::error::ScimError;
 
 /// Validates bearer tokens.
@@ -40,63 +40,143 @@ pub struct AuthSetupError {
     message: String,
 }
 
+/// The shortest HS256 secret accepted: RFC 7518 section 3.2 asks for a key of at least
+/// the hash's size (256 bits).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+/// The smallest RSA modulus accepted, in bits (RFC 7518 section 3.3).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// `auth.jwt.audience` value that accepts a token for any audience.
+pub const ANY_AUDIENCE: &str = "*";
+
+impl AuthSetupError {
+    fn new(key: &'static str, env: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            key,
+            env,
+            message: message.into(),
+        }
+    }
+}
+
+/// The bits of an RSA public key in PEM (SubjectPublicKeyInfo or PKCS#1).
+fn rsa_bits(pem: &str) -> Option<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+
+    let key = rsa::RsaPublicKey::from_public_key_pem(pem.trim())
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem.trim()))
+        .ok()?;
+    Some(key.n().bits())
+}
+
+/// The pinned key and validation rules of the JWT configuration: the one place that
+/// checks it (start-up refuses a weak key or a missing audience, naming the key and its
+/// environment variable).
+fn jwt_validator(
+    config: &JwtConfig,
+    alg: JwtAlgorithm,
+) -> Result<(DecodingKey, Validation), AuthSetupError> {
+    let (key, algorithm) = match alg {
+        JwtAlgorithm::HS256 => {
+            const KEY: &str = "auth.jwt.secret";
+            const ENV: &str = "ZOOM_SCIM_AUTH__JWT__SECRET";
+            let secret = config
+                .secret
+                .as_ref()
+                .ok_or_else(|| AuthSetupError::new(KEY, ENV, "is required for HS256"))?;
+            let len = secret.expose().len();
+            if len < MIN_HS256_SECRET_BYTES {
+                return Err(AuthSetupError::new(
+                    KEY,
+                    ENV,
+                    format!(
+                        "is {len} bytes; HS256 needs a secret of at least {MIN_HS256_SECRET_BYTES} bytes (RFC 7518 section 3.2)"
+                    ),
+                ));
+            }
+            (
+                DecodingKey::from_secret(secret.expose().as_bytes()),
+                Algorithm::HS256,
+            )
+        }
+        JwtAlgorithm::RS256 | JwtAlgorithm::ES256 => {
+            const KEY: &str = "auth.jwt.public_key_pem";
+            const ENV: &str = "ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM";
+            let pem = config
+                .public_key_pem
+                .as_ref()
+                .ok_or_else(|| AuthSetupError::new(KEY, ENV, "is required for RS256/ES256"))?;
+            let bytes = pem.expose().as_bytes();
+            let parsed = if alg == JwtAlgorithm::RS256 {
+                DecodingKey::from_rsa_pem(bytes).map(|k| (k, Algorithm::RS256))
+            } else {
+                DecodingKey::from_ec_pem(bytes).map(|k| (k, Algorithm::ES256))
+            };
+            let parsed = parsed.map_err(|e| {
+                AuthSetupError::new(KEY, ENV, format!("not a usable {alg:?} public key: {e}"))
+            })?;
+            if alg == JwtAlgorithm::RS256 {
+                match rsa_bits(pem.expose()) {
+                    Some(bits) if bits >= MIN_RSA_BITS => {}
+                    Some(bits) => {
+                        return Err(AuthSetupError::new(
+                            KEY,
+                            ENV,
+                            format!(
+                                "is a {bits}-bit RSA key; RS256 needs at least {MIN_RSA_BITS} bits (RFC 7518 section 3.3)"
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(AuthSetupError::new(
+                            KEY,
+                            ENV,
+                            "is not an RSA public key in PEM (SubjectPublicKeyInfo or PKCS#1)",
+                        ));
+                    }
+                }
+            }
+            parsed
+        }
+    };
+    // The algorithm is pinned: a token signed with any other one is refused.
+    let mut validation = Validation::new(algorithm);
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.leeway = config.leeway_s;
+    validation.set_required_spec_claims(&["exp"]);
+    if let Some(iss) = &config.issuer {
+        validation.set_issuer(&[iss]);
+    }
+    // RFC 7519 section 4.1.3: a token minted for another application must not pass, so
+    // the audience is required; `*` says, explicitly, that any audience will do.
+    match config.audience.as_deref().map(str::trim) {
+        None | Some("") => {
+            return Err(AuthSetupError::new(
+                "auth.jwt.audience",
+                "ZOOM_SCIM_AUTH__JWT__AUDIENCE",
+                format!(
+                    "is required with JWT validation (the `aud` this service's tokens carry), or `{ANY_AUDIENCE}` to accept any audience"
+                ),
+            ));
+        }
+        Some(ANY_AUDIENCE) => validation.validate_aud = false,
+        Some(aud) => validation.set_audience(&[aud]),
+    }
+    Ok((key, validation))
+}
+
 impl Authenticator {
-    /// Builds the validator from the configuration.
+    /// Builds the validator from the configuration; refuses a JWT configuration with a
+    /// missing or weak key or no audience.
     pub fn new(config: &AuthConfig) -> Result<Self, AuthSetupError> {
         let static_digests = config.tokens.iter().map(|t| digest(t.expose())).collect();
         let jwt = match config.jwt.algorithm {
             None => None,
-            Some(alg) => {
-                let (key, algorithm) =
-                    match alg {
-                        JwtAlgorithm::HS256 => {
-                            let secret =
-                                config.jwt.secret.as_ref().ok_or_else(|| AuthSetupError {
-                                    key: "auth.jwt.secret",
-                                    env: "ZOOM_SCIM_AUTH__JWT__SECRET",
-                                    message: "is required for HS256".into(),
-                                })?;
-                            (
-                                DecodingKey::from_secret(secret.expose().as_bytes()),
-                                Algorithm::HS256,
-                            )
-                        }
-                        JwtAlgorithm::RS256 | JwtAlgorithm::ES256 => {
-                            let pem = config.jwt.public_key_pem.as_ref().ok_or_else(|| {
-                                AuthSetupError {
-                                    key: "auth.jwt.public_key_pem",
-                                    env: "ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM",
-                                    message: "is required for RS256/ES256".into(),
-                                }
-                            })?;
-                            let bytes = pem.expose().as_bytes();
-                            let parsed = if alg == JwtAlgorithm::RS256 {
-                                DecodingKey::from_rsa_pem(bytes).map(|k| (k, Algorithm::RS256))
-                            } else {
-                                DecodingKey::from_ec_pem(bytes).map(|k| (k, Algorithm::ES256))
-                            };
-                            parsed.map_err(|e| AuthSetupError {
-                                key: "auth.jwt.public_key_pem",
-                                env: "ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM",
-                                message: format!("not a usable {alg:?} public key: {e}"),
-                            })?
-                        }
-                    };
-                // The algorithm is pinned: a token signed with any other one is refused.
-                let mut validation = Validation::new(algorithm);
-                validation.validate_exp = true;
-                validation.validate_nbf = true;
-                validation.leeway = config.jwt.leeway_s;
-                validation.set_required_spec_claims(&["exp"]);
-                if let Some(iss) = &config.jwt.issuer {
-                    validation.set_issuer(&[iss]);
-                }
-                match &config.jwt.audience {
-                    Some(aud) => validation.set_audience(&[aud]),
-                    None => validation.validate_aud = false,
-                }
-                Some((key, validation))
-            }
+            Some(alg) => Some(jwt_validator(&config.jwt, alg)?),
         };
         Ok(Self {
             static_digests,
@@ -177,9 +257,10 @@ pub async fn require_bearer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::JwtConfig;
     use crate::secret::Secret;
     use jsonwebtoken::{EncodingKey, Header, encode};
+
+    const SECRET: &str = "a-jwt-secret-of-thirty-two-bytes";
 
     fn hs_config() -> AuthConfig {
         AuthConfig {
@@ -187,7 +268,7 @@ mod tests {
             tokens_file: None,
             jwt: JwtConfig {
                 algorithm: Some(JwtAlgorithm::HS256),
-                secret: Some(Secret::new("jwt-secret")),
+                secret: Some(Secret::new(SECRET)),
                 issuer: Some("https://idp.example".into()),
                 audience: Some("zoom-scim".into()),
                 ..JwtConfig::default()
@@ -215,7 +296,7 @@ mod tests {
         assert_eq!(auth.check("static-two").unwrap_err().status, 401);
         let good = serde_json::json!({"exp": now() + 60, "iss": "https://idp.example", "aud": "zoom-scim"});
         assert!(
-            auth.check(&token(good.clone(), Algorithm::HS256, "jwt-secret"))
+            auth.check(&token(good.clone(), Algorithm::HS256, SECRET))
                 .is_ok()
         );
         // Wrong secret, wrong issuer, wrong audience, expired, not yet valid, no exp,
@@ -225,44 +306,97 @@ mod tests {
                 .is_err()
         );
         assert!(
-            auth.check(&token(good.clone(), Algorithm::HS384, "jwt-secret"))
+            auth.check(&token(good.clone(), Algorithm::HS384, SECRET))
                 .is_err()
         );
         let mut bad = good.clone();
         bad["iss"] = "https://evil".into();
-        assert!(
-            auth.check(&token(bad, Algorithm::HS256, "jwt-secret"))
-                .is_err()
-        );
+        assert!(auth.check(&token(bad, Algorithm::HS256, SECRET)).is_err());
         let mut bad = good.clone();
         bad["aud"] = "other".into();
-        assert!(
-            auth.check(&token(bad, Algorithm::HS256, "jwt-secret"))
-                .is_err()
-        );
+        assert!(auth.check(&token(bad, Algorithm::HS256, SECRET)).is_err());
         let mut bad = good.clone();
         bad["exp"] = (now() - 120).into();
-        assert!(
-            auth.check(&token(bad, Algorithm::HS256, "jwt-secret"))
-                .is_err()
-        );
+        assert!(auth.check(&token(bad, Algorithm::HS256, SECRET)).is_err());
         let mut bad = good.clone();
         bad["nbf"] = (now() + 600).into();
-        assert!(
-            auth.check(&token(bad, Algorithm::HS256, "jwt-secret"))
-                .is_err()
-        );
+        assert!(auth.check(&token(bad, Algorithm::HS256, SECRET)).is_err());
         let no_exp = serde_json::json!({"iss": "https://idp.example", "aud": "zoom-scim"});
         assert!(
-            auth.check(&token(no_exp, Algorithm::HS256, "jwt-secret"))
+            auth.check(&token(no_exp, Algorithm::HS256, SECRET))
                 .is_err()
         );
+    }
+
+    /// RSA public keys made with `openssl genrsa` and `openssl rsa -pubout`.
+    const RSA_1024: &str = "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDle7cre9/gzN5/gALOUnB/bDBF\nfUzXEu7fTsI+MoVfm9GI8Nmy5B04mnRUTx9vkyRChjqlxsUXwocFVTrLJPOHcq7z\nb2Y7rRpXK7yMwlNRW8qkNxBk6n2TwuBUu1Y9EJjy2wAhjyHMxrdyZG2kfOwRMHNG\nwTuKmlnBXMo2IPBr2QIDAQAB\n-----END PUBLIC KEY-----\n";
+    const RSA_1024_PKCS1: &str = "-----BEGIN RSA PUBLIC KEY-----\nMIGJAoGBAOV7tyt73+DM3n+AAs5ScH9sMEV9TNcS7t9Owj4yhV+b0Yjw2bLkHTia\ndFRPH2+TJEKGOqXGxRfChwVVOssk84dyrvNvZjutGlcrvIzCU1FbyqQ3EGTqfZPC\n4FS7Vj0QmPLbACGPIczGt3JkbaR87BEwc0bBO4qaWcFcyjYg8GvZAgMBAAE=\n-----END RSA PUBLIC KEY-----\n";
+    const RSA_2048: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1BdEhNF4YvJ9pnk3Mio2\ntANCae18dVapyQvcneP7rcJTWQTblfQ2vfNLCvBmtU8mQ4p1uKq21AIEGCUzqTLr\neUgVOVJIJc/8NNEBw7CmNRO77R/zSNRbiF/R/sCv0dUPc4VEjL/cHAYfI3dwHBWf\n/Bx7UPeQbYbOe2eEt5Imqrf8cUzz+Gy5j21EJiaRtxWzGciMxlbnmCgPjbjqdG3s\nCZbXjMEdVYePX5lubwCf5e+XEsvWn9+VPmevmWBdTnmy81ZIXmolCGD/40uHh6b+\nCTBL35U4SmDDuNul25H+f5CVpWBfBbNTwbyr6+gfenqUsMwABh+yy2ZlsbTT210v\nwQIDAQAB\n-----END PUBLIC KEY-----\n";
+
+    fn refused(change: impl FnOnce(&mut JwtConfig)) -> AuthSetupError {
+        let mut config = hs_config();
+        change(&mut config.jwt);
+        Authenticator::new(&config).unwrap_err()
+    }
+
+    #[test]
+    fn weak_keys_and_a_missing_audience_are_refused_at_start_up() {
+        for secret in ["", "short", &SECRET[1..]] {
+            let err = refused(|j| j.secret = Some(Secret::new(secret)));
+            let text = err.to_string();
+            assert!(
+                text.contains("auth.jwt.secret")
+                    && text.contains("ZOOM_SCIM_AUTH__JWT__SECRET")
+                    && text.contains("at least 32 bytes"),
+                "{text}"
+            );
+        }
+        let err = refused(|j| j.secret = None);
+        assert!(err.to_string().contains("is required for HS256"), "{err}");
+        for pem in [RSA_1024, RSA_1024_PKCS1] {
+            let err = refused(|j| {
+                j.algorithm = Some(JwtAlgorithm::RS256);
+                j.public_key_pem = Some(Secret::new(pem));
+            });
+            let text = err.to_string();
+            assert!(
+                text.contains("ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM")
+                    && text.contains("1024-bit RSA key"),
+                "{text}"
+            );
+        }
+        let mut config = hs_config();
+        config.jwt.algorithm = Some(JwtAlgorithm::RS256);
+        config.jwt.public_key_pem = Some(Secret::new(RSA_2048));
+        assert!(Authenticator::new(&config).is_ok());
+        for audience in [None, Some(""), Some("  ")] {
+            let err = refused(|j| j.audience = audience.map(str::to_owned));
+            let text = err.to_string();
+            assert!(
+                text.contains("auth.jwt.audience")
+                    && text.contains("ZOOM_SCIM_AUTH__JWT__AUDIENCE"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_audience_is_checked_unless_it_is_a_star() {
+        let claims = |aud: &str| serde_json::json!({"exp": now() + 60, "iss": "https://idp.example", "aud": aud});
+        let auth = Authenticator::new(&hs_config()).unwrap();
+        let other = token(claims("another-app"), Algorithm::HS256, SECRET);
+        let err = auth.check(&other).unwrap_err();
+        assert!(err.detail.contains("wrong audience"), "{}", err.detail);
+        let mut config = hs_config();
+        config.jwt.audience = Some(ANY_AUDIENCE.into());
+        let any = Authenticator::new(&config).unwrap();
+        assert!(any.check(&other).is_ok());
     }
 
     #[test]
     fn debug_does_not_show_tokens() {
         let auth = Authenticator::new(&hs_config()).unwrap();
         let dump = format!("{auth:?}");
-        assert!(!dump.contains("static-one") && !dump.contains("jwt-secret"));
+        assert!(!dump.contains("static-one") && !dump.contains(SECRET));
     }
 }

@@ -49,12 +49,33 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
         }
         let body = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| {
-                ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+            .map_err(|e| {
+                let source = e.into_inner();
+                if super::server::is_body_timeout(source.as_ref()) {
+                    // RFC 9110 section 15.5.9.
+                    ScimError::new(408, None, source.to_string())
+                } else if is_length_limit(source.as_ref()) {
+                    ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+                } else {
+                    // A broken chunked encoding or a connection cut mid-body.
+                    ScimError::invalid_syntax(format!("request body could not be read: {source}"))
+                }
             })?;
         let _ = state;
         parse_json(&body).map(ScimJson)
     }
+}
+
+/// Whether `err` or one of its sources is the body-size limit's error.
+fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = err.source();
+    }
+    false
 }
 
 fn parse_json(body: &Bytes) -> Result<Value, ScimError> {

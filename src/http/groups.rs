@@ -2,7 +2,7 @@
 //! the provider and shape the response.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -29,7 +29,7 @@ pub async fn get_group(
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().group())?;
     let resource = state.provider.get_group(&id, &selection).await?;
-    if let Some(answer) = not_modified(&headers, resource.etag.as_deref()) {
+    if let Some(answer) = not_modified(&headers, resource.etag.as_deref())? {
         return Ok(answer);
     }
     Ok(resource_response(StatusCode::OK, resource, false))
@@ -118,7 +118,7 @@ pub async fn replace_group(
     let selection = selection(&params, SchemaRegistry::global().group())?;
     let resource = state
         .provider
-        .replace_group(&id, body, &selection, &precondition(&headers))
+        .replace_group(&id, body, &selection, &precondition(&headers)?)
         .await?;
     Ok(resource_response(StatusCode::OK, resource, false))
 }
@@ -153,7 +153,7 @@ pub async fn patch_group(
             &id,
             body,
             wants_body.then_some(&selection),
-            &precondition(&headers),
+            &precondition(&headers)?,
         )
         .await?;
     match outcome.resource {
@@ -162,15 +162,10 @@ pub async fn patch_group(
     }
 }
 
-/// 204 with a `Warning` header per change Zoom did not apply.
+/// 204 with `Warning` headers for the changes Zoom did not apply (capped).
 fn no_content(warnings: &[String]) -> Response {
     let mut headers = HeaderMap::new();
-    for warning in warnings {
-        let text = format!("299 zoom-scim \"{}\"", warning.replace('"', "'"));
-        if let Ok(value) = HeaderValue::from_str(&text) {
-            headers.append(header::WARNING, value);
-        }
-    }
+    super::response::append_warnings(&mut headers, warnings);
     (StatusCode::NO_CONTENT, headers).into_response()
 }
 
@@ -188,7 +183,7 @@ pub async fn delete_group(
 ) -> Result<Response, ScimError> {
     state
         .provider
-        .delete_group(&id, &precondition(&headers))
+        .delete_group(&id, &precondition(&headers)?)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -26,6 +26,43 @@ fn new_request_id() -> String {
     )
 }
 
+/// The route label of every request no route matched.
+const UNMATCHED: &str = "(unmatched)";
+
+/// The method label of every method outside [`STANDARD_METHODS`].
+pub const OTHER_METHOD: &str = "other";
+
+/// The methods of RFC 9110 section 9 and PATCH (RFC 5789): each is its own label.
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The metrics label of `method`: its name when standard, else [`OTHER_METHOD`].
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    STANDARD_METHODS
+        .iter()
+        .find(|m| **m == method.as_str())
+        .copied()
+        .unwrap_or(OTHER_METHOD)
+}
+
+/// The longest raw request value (method, path) written to the log, in characters.
+const MAX_LOGGED_CHARS: usize = 200;
+
+/// A raw request value as the log shows it: clipped, control characters escaped.
+fn log_value(raw: &str) -> String {
+    let clipped = match raw.char_indices().nth(MAX_LOGGED_CHARS) {
+        None => raw,
+        Some((end, _)) => &raw[..end],
+    };
+    let escaped = crate::telemetry::escape_controls(clipped);
+    if clipped.len() < raw.len() {
+        format!("{escaped}... ({} bytes)", raw.len())
+    } else {
+        escaped.into_owned()
+    }
+}
+
 /// Wraps each request in a span with its id, method and route, and logs one line
 /// when it completes (status and duration).
 pub async fn trace_requests(mut request: Request, next: Next) -> Response {
@@ -40,11 +77,17 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
-    // Metrics are labelled by route template only (never raw paths: ids would explode
-    // the label set); the span shows the raw path of unmatched requests.
-    let route_label = matched.clone().unwrap_or_else(|| "(unmatched)".to_owned());
-    let route = matched.unwrap_or_else(|| request.uri().path().to_owned());
-    let method = request.method().clone();
+    // Metrics labels come from closed sets: route templates (every unmatched path is one
+    // label), the standard methods (any other is `other`) and numeric statuses. The log
+    // shows an unmatched request's raw path, clipped and with control characters escaped.
+    let route_label = matched.clone().unwrap_or_else(|| UNMATCHED.to_owned());
+    let route = matched.unwrap_or_else(|| log_value(request.uri().path()));
+    let method_label = method_label(request.method());
+    let method = if method_label == OTHER_METHOD {
+        log_value(request.method().as_str())
+    } else {
+        method_label.to_owned()
+    };
     let span = tracing::info_span!("request", request_id = %request_id, %method, route = %route);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         request.headers_mut().insert(REQUEST_ID.clone(), value);
@@ -59,7 +102,7 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
         } else {
             tracing::info!(status, elapsed_ms, "Request served.");
         }
-        metrics::counter!("scim_requests_total", "method" => method.to_string(), "route" => route_label, "status" => status.to_string()).increment(1);
+        metrics::counter!("scim_requests_total", "method" => method_label, "route" => route_label, "status" => status.to_string()).increment(1);
         metrics::histogram!("scim_request_duration_seconds").record(elapsed_ms / 1000.0);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID.clone(), value);
@@ -114,4 +157,30 @@ pub async fn limit_request_head(request: Request, next: Next) -> Response {
         .into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_labels_are_a_closed_set() {
+        for m in ["GET", "PATCH", "DELETE"] {
+            assert_eq!(method_label(&m.parse().unwrap()), m);
+        }
+        for m in ["FOO", "get", "PROPFIND", "X".repeat(1000).as_str()] {
+            assert_eq!(method_label(&m.parse().unwrap()), OTHER_METHOD);
+        }
+    }
+
+    #[test]
+    fn logged_values_are_clipped_and_escaped() {
+        assert_eq!(log_value("/scim/v2/Users/a"), "/scim/v2/Users/a");
+        assert_eq!(log_value("/a\r\nforged"), "/a\\r\\nforged");
+        let long = log_value(&"x".repeat(10_000));
+        assert!(
+            long.len() < 300 && long.ends_with("... (10000 bytes)"),
+            "{long}"
+        );
+    }
 }

@@ -7,10 +7,12 @@ mod error;
 mod extract;
 mod groups;
 mod health;
+pub mod lifecycle;
 mod middleware;
 pub mod openapi;
 mod response;
 mod search;
+pub mod server;
 mod users;
 
 use std::sync::Arc;
@@ -39,6 +41,12 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Prometheus exporter, when metrics are on.
     pub metrics: Option<PrometheusHandle>,
+    /// Shutdown state and the writes under way.
+    pub lifecycle: Arc<lifecycle::Lifecycle>,
+    /// The Zoom client (for `/readyz`: what its last answer showed).
+    pub zoom: crate::zoom::ZoomClient,
+    /// One readiness check at a time.
+    pub readiness: Arc<health::Readiness>,
 }
 
 impl AppState {
@@ -121,6 +129,8 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .layer(axum::Extension(limit))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(from_fn(middleware::limit_request_head))
+        .layer(from_fn_with_state(state.clone(), server::deadline))
+        .layer(from_fn(server::reserve_gate))
         .layer(from_fn(middleware::trace_requests))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |panic: Box<dyn std::any::Any + Send>| {

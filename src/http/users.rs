@@ -14,13 +14,41 @@ use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
 
-pub(super) fn precondition(headers: &HeaderMap) -> Precondition {
-    Precondition {
-        if_match: headers
-            .get(header::IF_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+/// The values of a conditional header (every field line, joined as one list, RFC 9110
+/// section 5.3); `Err` when one is not visible ASCII (entity tags the service issues
+/// always are, RFC 9110 section 8.8.3).
+fn conditional(headers: &HeaderMap, name: &header::HeaderName) -> Result<Option<String>, ()> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(name) {
+        let bytes = value.as_bytes();
+        if !bytes
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\t')
+        {
+            return Err(());
+        }
+        let text = String::from_utf8_lossy(bytes);
+        match &mut joined {
+            None => joined = Some(text.into_owned()),
+            Some(list) => {
+                list.push(',');
+                list.push_str(&text);
+            }
+        }
     }
+    Ok(joined)
+}
+
+/// The write's `If-Match` condition. One that is not visible ASCII matches no version
+/// the service issues, so the write is refused with 412 and nothing changes (RFC 9110
+/// section 13.1.1), never applied unchecked.
+pub(super) fn precondition(headers: &HeaderMap) -> Result<Precondition, ScimError> {
+    let if_match = conditional(headers, &header::IF_MATCH).map_err(|()| {
+        ScimError::precondition_failed(
+            "If-Match is not a list of entity tags in visible ASCII; it matches no version, nothing changed",
+        )
+    })?;
+    Ok(Precondition { if_match })
 }
 
 pub(super) fn selection(
@@ -39,14 +67,22 @@ pub(super) fn selection(
 /// RFC 7644 section 3.14: a GET with `If-None-Match` equal to the current version
 /// answers 304 Not Modified, which carries the `ETag` it would have sent with a 200
 /// (RFC 9110 section 15.4.5).
-pub(super) fn not_modified(headers: &HeaderMap, etag: Option<&str>) -> Option<Response> {
-    let etag = etag?;
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let value = header::HeaderValue::from_str(etag).ok()?;
-    matches.then(|| (StatusCode::NOT_MODIFIED, [(header::ETAG, value)]).into_response())
+pub(super) fn not_modified(
+    headers: &HeaderMap,
+    etag: Option<&str>,
+) -> Result<Option<Response>, ScimError> {
+    let condition = conditional(headers, &header::IF_NONE_MATCH).map_err(|()| {
+        ScimError::invalid_syntax("If-None-Match is not a list of entity tags in visible ASCII")
+    })?;
+    let Some(etag) = etag else {
+        return Ok(None);
+    };
+    let matches =
+        condition.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let Ok(value) = header::HeaderValue::from_str(etag) else {
+        return Ok(None);
+    };
+    Ok(matches.then(|| (StatusCode::NOT_MODIFIED, [(header::ETAG, value)]).into_response()))
 }
 
 /// `GET /Users/{id}`.
@@ -65,7 +101,7 @@ pub async fn get_user(
 ) -> Result<Response, ScimError> {
     let selection = selection(&params, SchemaRegistry::global().user())?;
     let resource = state.provider.get_user(&id, &selection).await?;
-    if let Some(answer) = not_modified(&headers, resource.etag.as_deref()) {
+    if let Some(answer) = not_modified(&headers, resource.etag.as_deref())? {
         return Ok(answer);
     }
     Ok(resource_response(StatusCode::OK, resource, false))
@@ -154,7 +190,7 @@ pub async fn replace_user(
     let selection = selection(&params, SchemaRegistry::global().user())?;
     match state
         .provider
-        .replace_user(&id, body, &selection, &precondition(&headers))
+        .replace_user(&id, body, &selection, &precondition(&headers)?)
         .await?
     {
         Some(resource) => Ok(resource_response(StatusCode::OK, resource, false)),
@@ -184,7 +220,7 @@ pub async fn patch_user(
     let selection = selection(&params, SchemaRegistry::global().user())?;
     match state
         .provider
-        .patch_user(&id, body, &selection, &precondition(&headers))
+        .patch_user(&id, body, &selection, &precondition(&headers)?)
         .await?
     {
         Some(resource) => Ok(resource_response(StatusCode::OK, resource, false)),
@@ -207,7 +243,7 @@ pub async fn delete_user(
 ) -> Result<Response, ScimError> {
     state
         .provider
-        .delete_user(&id, &precondition(&headers))
+        .delete_user(&id, &precondition(&headers)?)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

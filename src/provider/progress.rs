@@ -38,6 +38,86 @@ pub struct Progress {
     /// How to finish the write after a partial failure, when repeating the same
     /// request would not (a create whose user exists now).
     replay_hint: Option<String>,
+    /// This write in the list of writes under way (for a shutdown that cuts it).
+    live: Live,
+}
+
+/// A write under way as a shutdown reports it: what it is and the steps applied.
+#[derive(Debug)]
+struct LiveState {
+    what: String,
+    applied: Vec<String>,
+    /// The request's span, so the log line carries its id.
+    span: tracing::Span,
+}
+
+/// The writes under way, by a process-unique number.
+static UNDER_WAY: std::sync::Mutex<
+    std::collections::BTreeMap<u64, std::sync::Arc<std::sync::Mutex<LiveState>>>,
+> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Registers a write in [`UNDER_WAY`] while it lives.
+#[derive(Debug)]
+struct Live {
+    key: u64,
+    state: std::sync::Arc<std::sync::Mutex<LiveState>>,
+}
+
+impl Live {
+    fn new(what: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let key = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let state = std::sync::Arc::new(std::sync::Mutex::new(LiveState {
+            what: what.to_owned(),
+            applied: Vec::new(),
+            span: tracing::Span::current(),
+        }));
+        UNDER_WAY
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, state.clone());
+        Live { key, state }
+    }
+
+    fn applied(&self, label: &str) {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .applied
+            .push(label.to_owned());
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        UNDER_WAY
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.key);
+    }
+}
+
+/// Logs every write under way with the steps it applied: a shutdown calls it before it
+/// cuts them.
+pub fn log_writes_under_way() {
+    let under_way: Vec<_> = UNDER_WAY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .values()
+        .cloned()
+        .collect();
+    for state in under_way {
+        let state = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.span.in_scope(|| {
+            tracing::error!(
+                what = %state.what,
+                applied = ?state.applied,
+                "The cut write's steps applied in Zoom (the others were not made, or the one under way may or may not have been)."
+            );
+        });
+    }
 }
 
 /// Why one of several steps run at once failed.
@@ -63,8 +143,10 @@ impl Progress {
     /// Starts a write made of `planned` steps (labels such as `reactivate`,
     /// `profile (name.givenName)`, `add to group Sales`).
     pub fn new(what: impl Into<String>, planned: Vec<String>) -> Self {
+        let what = what.into();
         Progress {
-            what: what.into(),
+            live: Live::new(&what),
+            what,
             planned_set: planned.iter().cloned().collect(),
             planned,
             applied: Vec::new(),
@@ -192,6 +274,7 @@ impl Progress {
         if self.planned_set.insert(label.to_owned()) {
             self.planned.push(label.to_owned());
         }
+        self.live.applied(label);
         self.applied.push(label.to_owned());
     }
 

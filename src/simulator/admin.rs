@@ -56,15 +56,14 @@ pub fn is_allowed_peer(peer: &SocketAddr) -> bool {
     }
 }
 
-/// Refuses non-loopback peers with 403.
+/// Refuses with 403 every peer that is not loopback, and any request whose peer is
+/// unknown (a router served without connection info).
 async fn loopback_only(request: Request, next: Next) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<ConnMeta>>()
         .map(|c| c.0.peer);
-    if let Some(peer) = peer
-        && !is_allowed_peer(&peer)
-    {
+    if !peer.is_some_and(|peer| is_allowed_peer(&peer)) {
         return admin_error(
             StatusCode::FORBIDDEN,
             "The simulator admin API only answers loopback clients.",
@@ -313,6 +312,40 @@ mod tests {
         assert!(!ok("192.168.1.2:5000"));
         assert!(!ok("[2001:db8::1]:5000"));
         assert!(!ok("[::ffff:10.0.0.1]:5000"));
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_known_peer_is_refused() {
+        use tower::ServiceExt;
+
+        let settings = SimSettings::default();
+        let credentials = super::super::SimCredentials::default();
+        let world = seed::generate(&settings, &credentials);
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let sim = Arc::new(Sim::new(
+            "http://127.0.0.1:1".into(),
+            credentials,
+            settings,
+            world,
+            stopped,
+        ));
+        let request = || {
+            axum::http::Request::get("/_sim/stats")
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        let app = routes().with_state(sim);
+        let response = app.clone().oneshot(request()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+        let mut known = request();
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        known.extensions_mut().insert(ConnectInfo(ConnMeta {
+            peer,
+            kill: Default::default(),
+        }));
+        let response = app.oneshot(known).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub async fn token(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    sim.stats().token_requests += 1;
     let mut response = issue_token(&sim, &headers, query.as_deref(), &body);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -31,6 +31,8 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Access tokens issued by `POST /oauth/token`.
     pub tokens_issued: u64,
+    /// Requests to `POST /oauth/token`, refused ones included.
+    pub token_requests: u64,
     /// All API requests.
     pub total: u64,
     /// API requests being handled now (latency included).

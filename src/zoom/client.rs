@@ -271,6 +271,7 @@ struct Inner {
     concurrency: Semaphore,
     retry: RetryPolicy,
     page_size: u32,
+    health: super::health::ZoomHealth,
 }
 
 /// The Zoom REST API v2 client. Cheap to clone; all clones share one connection pool,
@@ -379,6 +380,7 @@ impl ZoomClient {
             concurrency: Semaphore::new(config.max_concurrency.clamp(1, Semaphore::MAX_PERMITS)),
             retry,
             page_size: config.page_size.max(1),
+            health: Default::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -387,7 +389,14 @@ impl ZoomClient {
 
     /// Obtains (or reuses) an access token: proves the credentials work (for `/readyz`).
     pub async fn check_token(&self) -> Result<(), ZoomError> {
-        self.inner.auth.token().await.map(|_| ())
+        let result = self.inner.auth.token().await.map(|_| ());
+        self.inner.health.observe(&result);
+        result
+    }
+
+    /// What the last Zoom exchange showed of the service's access (for `/readyz`).
+    pub fn health(&self) -> &super::health::ZoomHealth {
+        &self.inner.health
     }
 
     // -----------------------------------------------------------------------------
@@ -411,9 +420,12 @@ impl ZoomClient {
             attempt = tracing::field::Empty,
             wait_ms = tracing::field::Empty,
         );
-        self.execute_in_span(req, &span)
+        let result = self
+            .execute_in_span(req, &span)
             .instrument(span.clone())
-            .await
+            .await;
+        self.inner.health.observe(&result);
+        result
     }
 
     async fn execute_in_span(

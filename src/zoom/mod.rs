@@ -5,6 +5,7 @@
 mod auth;
 mod client;
 pub mod error;
+pub mod health;
 pub mod limits;
 pub mod model;
 pub mod paging;

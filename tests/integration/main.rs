@@ -4,6 +4,7 @@
 mod broken_upstream;
 mod config_docs;
 mod deep_paging;
+mod http_hardening;
 mod openapi;
 mod paging_cursors;
 mod scale;
