@@ -7,6 +7,8 @@
 //! the 10,000 current members: only operations that depend on the current list
 //! (replace, remove all, remove by a general filter) require reading it.
 
+use std::collections::HashSet;
+
 use indexmap::IndexSet;
 use serde_json::{Map, Value, json};
 
@@ -489,29 +491,36 @@ pub fn member_changes(
     let before: IndexSet<String> = current.iter().filter_map(value_of).collect();
     // The evolving member list, as JSON so that value filters can be evaluated.
     let mut members: Vec<Value> = current.to_vec();
-    let has =
-        |members: &[Value], id: &str| members.iter().any(|m| value_of(m).as_deref() == Some(id));
+    // Member ids held, so that adds and removals of thousands stay linear.
+    let mut present: HashSet<String> = members.iter().filter_map(value_of).collect();
     for op in ops {
         match op {
             MemberOp::Add(ids) => {
                 for id in ids {
-                    if !has(&members, id) {
+                    if present.insert(id.clone()) {
                         members.push(json!({"value": id, "type": "User"}));
                     }
                 }
             }
             MemberOp::Remove(ids) => {
-                members.retain(|m| value_of(m).is_none_or(|v| !ids.contains(&v)));
+                let removed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+                members.retain(|m| value_of(m).is_none_or(|v| !removed.contains(v.as_str())));
+                present.retain(|v| !removed.contains(v.as_str()));
             }
-            MemberOp::RemoveAll => members.clear(),
+            MemberOp::RemoveAll => {
+                members.clear();
+                present.clear();
+            }
             MemberOp::Replace(ids) => {
                 members = ids
                     .iter()
                     .map(|id| json!({"value": id, "type": "User"}))
                     .collect();
+                present = ids.iter().cloned().collect();
             }
             MemberOp::RemoveMatching(filter) => {
                 members.retain(|m| !filter.matches_value(m, members_attr));
+                present = members.iter().filter_map(value_of).collect();
             }
         }
     }

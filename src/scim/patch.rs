@@ -10,8 +10,8 @@ use super::model::urn;
 use super::path::{PatchPath, as_invalid_path, parse_path};
 use super::schema::{Attribute, Mutability, Resolved, ResourceSchema};
 use super::value::{
-    coerce_attribute, coerce_single, get_ci, is_clear, map_get_ci, normalize_primary, put_ci,
-    same_element, take_ci,
+    ElementIndex, coerce_attribute, coerce_single, get_ci, is_clear, map_get_ci, normalize_primary,
+    put_ci, same_element, take_ci,
 };
 
 /// The PATCH operation kinds (RFC 7644 section 3.5.2).
@@ -34,6 +34,29 @@ pub struct PatchOperation {
     pub path: Option<PatchPath>,
     /// The value (required for add/replace; optional for Entra's legacy member remove).
     pub value: Option<Value>,
+}
+
+/// The most operations one PATCH may carry (RFC 7644 section 3.5.2 sets no limit, and
+/// has no place in `ServiceProviderConfig` to publish one; the README states it).
+pub const MAX_OPERATIONS: usize = 1_000;
+
+/// The most values (elements of arrays, at any depth, in the operations' `value`s) one
+/// PATCH may carry: 10,000 group members or e-mails, well above what Entra, Okta or
+/// midPoint send in one request.
+pub const MAX_VALUES: usize = 10_000;
+
+/// The values an operation's `value` carries: each array element, at any depth, counts
+/// once (an element holding arrays counts their elements instead); a value without
+/// arrays counts once.
+fn values_in(value: Option<&Value>) -> usize {
+    fn elements(v: &Value) -> usize {
+        match v {
+            Value::Array(items) => items.iter().map(|item| elements(item).max(1)).sum(),
+            Value::Object(map) => map.values().map(elements).sum(),
+            _ => 0,
+        }
+    }
+    value.map_or(0, |v| elements(v).max(1))
 }
 
 /// A PatchOp request message.
@@ -80,6 +103,18 @@ impl PatchRequest {
             Some(_) => return Err(ScimError::invalid_syntax("'Operations' must be an array")),
             None => return Err(ScimError::invalid_syntax("'Operations' is missing")),
         };
+        if ops.len() > MAX_OPERATIONS {
+            return Err(ScimError::too_many(format!(
+                "a PATCH may carry at most {MAX_OPERATIONS} operations; this one has {}: send them in several requests",
+                ops.len()
+            )));
+        }
+        let values: usize = ops.iter().map(|op| values_in(get_ci(op, "value"))).sum();
+        if values > MAX_VALUES {
+            return Err(ScimError::too_many(format!(
+                "a PATCH may carry at most {MAX_VALUES} values; this one has {values}: send them in several requests"
+            )));
+        }
         let operations = ops
             .iter()
             .enumerate()
@@ -565,11 +600,21 @@ impl<'s> Engine<'s, '_> {
                 // removes the listed values instead of the whole attribute.
                 if attr.multi_valued && !is_clear(value) {
                     let listed = coerce_attribute(attr, value, label, self.ignored)?;
-                    let listed = listed.as_ref().and_then(Value::as_array);
+                    let listed: &[Value] = listed
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .map_or(&[], Vec::as_slice);
+                    let mut index = ElementIndex::default();
+                    for (i, x) in listed.iter().enumerate() {
+                        index.insert(attr, x, i);
+                    }
                     let remaining: Vec<Value> = elements(current)
                         .into_iter()
                         .filter(|e| {
-                            !listed.is_some_and(|l| l.iter().any(|x| same_element(attr, e, x)))
+                            !index
+                                .candidates(attr, e)
+                                .iter()
+                                .any(|&i| same_element(attr, e, &listed[i]))
                         })
                         .collect();
                     return Ok(non_empty(remaining));
@@ -601,19 +646,28 @@ impl<'s> Engine<'s, '_> {
                     // RFC 7644 section 3.5.2.1: values are added; a value already present
                     // is not duplicated (its sub-attributes are updated).
                     let mut items = elements(current);
+                    let mut filed = ElementIndex::default();
+                    for (i, e) in items.iter().enumerate() {
+                        filed.insert(attr, e, i);
+                    }
                     let mut preferred = None;
                     for new_item in new_items {
-                        let index =
-                            match items.iter().position(|e| same_element(attr, e, &new_item)) {
-                                Some(i) => {
-                                    merge_into(&mut items[i], &new_item);
-                                    i
-                                }
-                                None => {
-                                    items.push(new_item);
-                                    items.len() - 1
-                                }
-                            };
+                        let found = filed
+                            .candidates(attr, &new_item)
+                            .iter()
+                            .copied()
+                            .find(|&i| same_element(attr, &items[i], &new_item));
+                        let index = match found {
+                            Some(i) => {
+                                merge_into(&mut items[i], &new_item);
+                                i
+                            }
+                            None => {
+                                filed.insert(attr, &new_item, items.len());
+                                items.push(new_item);
+                                items.len() - 1
+                            }
+                        };
                         if is_primary(&items[index]) {
                             preferred = Some(index);
                         }
@@ -1107,6 +1161,55 @@ mod tests {
             parsed.ok().map(|p| p.operations[0].op),
             Some(PatchOpKind::Replace)
         );
+    }
+
+    #[test]
+    fn large_multi_valued_changes_are_linear_and_bounded() {
+        // 10,000 e-mails added to a user holding 10,000: a comparison of every pair
+        // would be 10^8 and take seconds; filed by value it is instant.
+        let held: Vec<Value> = (0..10_000)
+            .map(|i| json!({"value": format!("held{i}@example.com"), "type": "work"}))
+            .collect();
+        let mut before = user();
+        before["emails"] = Value::Array(held);
+        let added: Vec<Value> = (0..9_990)
+            .map(|i| json!({"value": format!("NEW{i}@example.com"), "type": "other"}))
+            .chain((0..10).map(|i| json!({"value": format!("HELD{i}@EXAMPLE.COM")})))
+            .collect();
+        let started = std::time::Instant::now();
+        let after = ok(patch_user(
+            before.clone(),
+            ops(json!([{"op": "add", "path": "emails", "value": added}])),
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        // The ten held addresses (other case) matched; the rest were added once.
+        assert_eq!(after["emails"].as_array().unwrap().len(), 19_990);
+        let removed: Vec<Value> = (0..5_000)
+            .map(|i| json!({"value": format!("held{i}@example.com")}))
+            .collect();
+        let after = ok(patch_user(
+            after,
+            ops(json!([{"op": "remove", "path": "emails", "value": removed}])),
+        ));
+        assert_eq!(after["emails"].as_array().unwrap().len(), 14_990);
+
+        // Beyond the bounds: 400 tooMany naming the limit.
+        let too_many: Vec<Value> = (0..=MAX_VALUES)
+            .map(|i| json!({"value": format!("x{i}@example.com")}))
+            .collect();
+        let err = PatchRequest::parse(&ops(
+            json!([{"op": "add", "path": "emails", "value": too_many}]),
+        ))
+        .unwrap_err();
+        assert_eq!(err.scim_type, Some(ScimType::TooMany));
+        assert!(err.detail.contains("10000"), "{}", err.detail);
+        let nested = json!([{"op": "add", "value": {"emails": (0..=MAX_VALUES).map(|i| json!({"value": i})).collect::<Vec<_>>()}}]);
+        assert!(PatchRequest::parse(&ops(nested)).is_err());
+        let many_ops: Vec<Value> = (0..=MAX_OPERATIONS)
+            .map(|_| json!({"op": "replace", "path": "title", "value": "x"}))
+            .collect();
+        let err = PatchRequest::parse(&ops(Value::Array(many_ops))).unwrap_err();
+        assert_eq!(err.scim_type, Some(ScimType::TooMany));
     }
 
     #[test]

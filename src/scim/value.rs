@@ -267,6 +267,51 @@ pub(crate) fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
     values_equal && !types_conflict
 }
 
+/// A key under which every element [`same_element`] could match `v` is filed: the
+/// value as compared (lower-cased unless `caseExact`) for complex attributes with a
+/// `value`, the JSON itself for the others; `None` for a complex element without a
+/// `value` (it can only equal another such element). Lets multi-valued adds and
+/// removals find matches by hash instead of comparing every pair.
+pub(crate) fn element_key(attr: &Attribute, v: &Value) -> Option<String> {
+    let Some(value_attr) = attr.sub_attribute("value").filter(|_| attr.is_complex()) else {
+        return Some(format!("={v}"));
+    };
+    let text = match get_ci(v, &value_attr.name)? {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(if value_attr.case_exact {
+        text
+    } else {
+        text.to_lowercase()
+    })
+}
+
+/// Elements filed by [`element_key`], for matching in time linear in their number.
+#[derive(Debug, Default)]
+pub(crate) struct ElementIndex {
+    keyed: std::collections::HashMap<String, Vec<usize>>,
+    keyless: Vec<usize>,
+}
+
+impl ElementIndex {
+    /// Files element number `index`.
+    pub(crate) fn insert(&mut self, attr: &Attribute, element: &Value, index: usize) {
+        match element_key(attr, element) {
+            Some(key) => self.keyed.entry(key).or_default().push(index),
+            None => self.keyless.push(index),
+        }
+    }
+
+    /// The numbers of the filed elements `v` may be the same element as.
+    pub(crate) fn candidates(&self, attr: &Attribute, v: &Value) -> &[usize] {
+        match element_key(attr, v) {
+            Some(key) => self.keyed.get(&key).map_or(&[], Vec::as_slice),
+            None => &self.keyless,
+        }
+    }
+}
+
 fn is_primary(v: &Value) -> bool {
     get_ci(v, "primary") == Some(&Value::Bool(true))
 }

@@ -7,6 +7,7 @@ mod deep_paging;
 mod http_hardening;
 mod openapi;
 mod paging_cursors;
+mod patch_bounds;
 mod scale;
 mod scim_groups;
 mod scim_phone;
