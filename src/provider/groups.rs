@@ -1052,7 +1052,8 @@ impl Provider {
                 .filter_map(|m| member_json(m, &self.base_url))
                 .collect()
         });
-        let mut changes = member_changes(&patch.member_ops, current.as_deref())?;
+        let mut changes =
+            super::cpu_bound(|| member_changes(&patch.member_ops, current.as_deref()))?;
         let requested = requested_removals(&patch.member_ops);
         self.check_removals(id, &mut changes, &requested, members.as_deref())
             .await?;

@@ -108,3 +108,13 @@ impl Provider {
             .map_err(|e| crate::mapping::error::to_scim(&e, "obtain a Zoom access token"))
     }
 }
+
+/// Runs CPU-bound work (applying a PATCH of thousands of values) so that the runtime's
+/// other tasks, the health probes among them, move to another worker meanwhile. On a
+/// single-threaded runtime (tests) it simply runs.
+pub(crate) fn cpu_bound<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}

@@ -378,12 +378,12 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<Option<ScimResource>, ScimError> {
         let schema = SchemaRegistry::global().user();
-        let patch = PatchRequest::parse(&body)?;
+        let patch = super::cpu_bound(|| PatchRequest::parse(&body))?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
         let state = self.read_user_state(id, false).await?;
         precondition.check(&state.etag)?;
         let mut desired = state.json.clone();
-        let ignored = patch.apply_reporting(&mut desired, schema)?;
+        let ignored = super::cpu_bound(|| patch.apply_reporting(&mut desired, schema))?;
         apply_native_aliases(&mut desired)?;
         if !ignored.is_empty() {
             tracing::info!(attributes = ?ignored, "PATCH named attributes zoom-scim does not publish; ignored");
