@@ -55,9 +55,10 @@ pub struct ApiDoc;
 
 /// Adds the answers operations give without documenting them one by one (unless an
 /// operation documents its own), as shared `components/responses`: 401 without a valid
-/// bearer token; 429 and 503 when Zoom's limits or availability stop a request that
-/// calls Zoom (not discovery), with `Retry-After`, and 502 when Zoom's answer is not
-/// Zoom's; 400, 413 and 415 for requests with a body, 400 for reads of resources.
+/// bearer token; 429 and 503 when Zoom's limits or availability or the request's
+/// deadline stop a request that calls Zoom (not discovery), with `Retry-After`, and 502
+/// when Zoom's answer is not Zoom's; 400, 408, 413 and 415 for requests with a body,
+/// 400 for reads of resources.
 struct CommonResponses;
 
 /// (status, component name, description, has `Retry-After`).
@@ -72,6 +73,12 @@ const COMMON_RESPONSES: &[(&str, &str, &str, bool)] = &[
         "401",
         "Unauthorized",
         "Missing or unknown bearer token (`WWW-Authenticate: Bearer`)",
+        false,
+    ),
+    (
+        "408",
+        "RequestTimeout",
+        "The body did not arrive within `server.body_read_timeout_s`",
         false,
     ),
     (
@@ -101,7 +108,7 @@ const COMMON_RESPONSES: &[(&str, &str, &str, bool)] = &[
     (
         "503",
         "Unavailable",
-        "Zoom is unavailable, or a daily quota of the account is spent",
+        "Zoom is unavailable, a daily quota of the account is spent, or the answer was not ready within `server.request_timeout_s` (a write then still goes on to its end)",
         true,
     ),
 ];
@@ -144,7 +151,7 @@ impl Modify for CommonResponses {
                     let applies = match *status {
                         // A read of Users or Groups refuses a bad `attributes` too.
                         "400" => has_body || (is_read && calls_zoom),
-                        "413" | "415" => has_body,
+                        "408" | "413" | "415" => has_body,
                         "429" | "502" | "503" => calls_zoom,
                         _ => true,
                     };
