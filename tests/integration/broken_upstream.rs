@@ -27,15 +27,7 @@ async fn a_list_without_its_list_is_502_never_an_empty_account() {
         assert_eq!(r.status, 502, "{body}: {}", r.body);
         assert_eq!(r.body["status"], "502", "{}", r.body);
         assert!(r.body.get("totalResults").is_none(), "{}", r.body);
-        stack
-            .http
-            .delete(format!(
-                "{}/faults",
-                stack.sim.admin_url().trim_end_matches('/')
-            ))
-            .send()
-            .await
-            .expect("clear faults");
+        stack.clear_faults().await;
     }
     let r = stack.scim(Method::GET, "/Users?count=10", None, &[]).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -45,14 +37,7 @@ async fn a_list_without_its_list_is_502_never_an_empty_account() {
 #[tokio::test]
 async fn a_success_status_with_a_page_that_is_not_zoom_s_is_no_done_write() {
     let stack = start_stack(sim_settings(20), Config::default()).await;
-    let state = stack.sim_admin("state").await;
-    let user = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["status"] == "active" && u["id"] != state["account"]["owner_id"])
-        .expect("an active member")
-        .clone();
+    let user = stack.active_member().await;
     let id = user["id"].as_str().expect("id");
 
     // The deactivation (the default delete policy) answered 200 with a proxy's page.

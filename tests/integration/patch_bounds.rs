@@ -19,14 +19,7 @@ fn emails(n: usize) -> Vec<Value> {
 #[tokio::test]
 async fn a_patch_beyond_its_bounds_is_refused_before_zoom_and_one_within_answers_readably() {
     let stack = start_stack(sim_settings(10), Config::default()).await;
-    let state = stack.sim_admin("state").await;
-    let user = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["status"] == "active" && u["role_id"] == "2")
-        .expect("an active member")
-        .clone();
+    let user = stack.active_member().await;
     let id = user["id"].as_str().expect("id");
     let patch = |operations: Value| {
         let path = format!("/Users/{id}");

@@ -665,15 +665,7 @@ async fn zoom_faults_during_a_listing_answer_503_with_retry_after() {
     let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after >= 1, "{retry_after}");
     // Zoom answers again: so does the next listing.
-    stack
-        .http
-        .delete(format!(
-            "{}/faults",
-            stack.sim.admin_url().trim_end_matches('/')
-        ))
-        .send()
-        .await
-        .unwrap();
+    stack.clear_faults().await;
     let (status, _) = stack.get("/Users?attributes=userName,active").await;
     assert_eq!(status, 200);
 

@@ -211,6 +211,30 @@ impl Stack {
         assert!(response.status().is_success(), "fault accepted");
     }
 
+    /// Drops the simulator's pending scripted faults (`DELETE /_sim/faults`).
+    pub async fn clear_faults(&self) {
+        let response = self
+            .http
+            .delete(self.sim_admin_url("faults"))
+            .send()
+            .await
+            .expect("clear faults");
+        assert!(response.status().is_success(), "faults cleared");
+    }
+
+    /// A seeded active user with the Member role (not the owner, not an admin: Zoom
+    /// changes their status and groups without refusing), as `/_sim/state` shows it.
+    pub async fn active_member(&self) -> serde_json::Value {
+        let state = self.sim_admin("state").await;
+        state["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["status"] == "active" && u["role_id"] == "2")
+            .expect("an active member")
+            .clone()
+    }
+
     fn sim_admin_url(&self, path: &str) -> String {
         format!("{}/{path}", self.sim.admin_url().trim_end_matches('/'))
     }
