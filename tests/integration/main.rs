@@ -4,6 +4,7 @@
 mod config_docs;
 mod deep_paging;
 mod openapi;
+mod properties;
 mod scale;
 mod scim_groups;
 mod scim_phone;
