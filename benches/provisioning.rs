@@ -9,7 +9,11 @@
 //!
 //! ```sh
 //! cargo bench --bench provisioning -- --users 10000 --scenarios 1,2,3,4,5
+//! cargo bench --bench provisioning -- --soak --minutes 20
 //! ```
+//!
+//! `--soak` runs scenario 3's burst under faults repeatedly instead, sampling the
+//! service's RSS and open descriptors (`provisioning/soak.rs`).
 //!
 //! A harness, not a test: it asserts nothing, it measures and reports against the
 //! issue's targets. See `benches/BENCHMARKS.md` for the latest figures.
@@ -30,6 +34,8 @@ mod import;
 mod overhead;
 #[path = "provisioning/report.rs"]
 mod report;
+#[path = "provisioning/soak.rs"]
+mod soak;
 #[path = "provisioning/stack.rs"]
 mod stack;
 
@@ -120,6 +126,20 @@ struct Args {
     /// Scenario 3 under faults: fraction of Zoom calls answered with a per-second 429.
     #[arg(long, default_value_t = 0.0)]
     throttle_rate: f64,
+    /// Soak instead of the scenarios: scenario 3's burst, under faults (the flags above,
+    /// or 3% 5xx, 2% dropped, 2% lost answers and 2% 429s when none is given), again and
+    /// again against one service for `--minutes`, its RSS and open descriptors sampled.
+    #[arg(long)]
+    soak: bool,
+    /// How long the soak keeps starting bursts, minutes.
+    #[arg(long, default_value_t = 20.0)]
+    minutes: f64,
+    /// The soak's sampling period, seconds.
+    #[arg(long, default_value_t = 5)]
+    sample_s: u64,
+    /// Bursts of the soak whose figures do not count for flatness.
+    #[arg(long, default_value_t = 1)]
+    warmup_bursts: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -418,6 +438,10 @@ async fn run(args: Args) -> Result<Value> {
         cpu: args.service_cpu(),
     };
 
+    if args.soak {
+        return soak(&args, &sim, &service_options, &out_dir, budget).await;
+    }
+
     // Scenarios 1 and 5 (at N).
     let mut import_wall = None;
     let mut memory_at_n = None;
@@ -657,6 +681,79 @@ async fn run(args: Args) -> Result<Value> {
         .iter()
         .any(|(_, s)| matches!(s.outcome, Outcome::Failed(_)));
     Ok(json!({ "failed": failed }))
+}
+
+/// The soak (`--soak`): prints and writes its section alone.
+async fn soak(
+    args: &Args,
+    sim: &Sim,
+    service_options: &ServiceOptions,
+    out_dir: &Path,
+    budget: Budget,
+) -> Result<Value> {
+    let mut faults = burst::Faults {
+        fail_rate: args.fail_rate,
+        drop_rate: args.drop_rate,
+        lost_answer_rate: args.lost_answer_rate,
+        throttle_rate: args.throttle_rate,
+    };
+    if faults == burst::Faults::default() {
+        faults = burst::Faults {
+            fail_rate: 0.03,
+            drop_rate: 0.02,
+            lost_answer_rate: 0.02,
+            throttle_rate: 0.02,
+        };
+    }
+    let plan = soak::Soak {
+        duration: std::time::Duration::from_secs_f64(args.minutes.max(0.0) * 60.0),
+        every: std::time::Duration::from_secs(args.sample_s.max(1)),
+        warmup_bursts: args.warmup_bursts,
+        faults,
+    };
+    println!(
+        "soak: bursts for {} min, faults {:?}, samples every {} s",
+        args.minutes,
+        faults,
+        plan.every.as_secs()
+    );
+    let service = Service::start(
+        sim,
+        &ServiceOptions {
+            env: [
+                service_options.env.clone(),
+                vec![("ZOOM_SCIM_SCIM__DELETE_POLICY".into(), "deactivate".into())],
+            ]
+            .concat(),
+            ..service_options.clone()
+        },
+        &log_path(out_dir, "soak"),
+    )
+    .await?;
+    let section = soak::run(sim, &service, budget, &plan)
+        .await
+        .unwrap_or_else(|e| Section::failed("soak", &e));
+    service.stop().await?;
+    section.print();
+    let document = json!({
+        "generated_at": chrono::Utc::now().to_rfc3339(),
+        "command": format!("cargo bench --bench provisioning -- {}", std::env::args().skip(1).filter(|a| a != "--bench").collect::<Vec<_>>().join(" ")),
+        "machine": machine(),
+        "settings": {
+            "users": args.users,
+            "latency_ms": args.latency_ms,
+            "jitter_ms": args.jitter_ms,
+            "rate_scale": args.rate_scale,
+            "plan": "business",
+            "seed": args.seed,
+        },
+        "soak": section.to_json(),
+    });
+    std::fs::write(&args.json, serde_json::to_vec_pretty(&document)?)
+        .with_context(|| format!("write {:?}", args.json))?;
+    println!();
+    println!("JSON written to {}", args.json.display());
+    Ok(json!({ "failed": matches!(section.outcome, Outcome::Failed(_)) }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -436,6 +436,11 @@ impl Service {
         )
     }
 
+    /// The child's process id (for `/proc/<pid>/...`).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Current `/proc` readings.
     pub fn usage(&self) -> Result<ProcUsage> {
         proc_usage(self.pid)

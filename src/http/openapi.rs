@@ -120,7 +120,7 @@ impl Modify for CommonResponses {
             let mut response = ResponseBuilder::new().description(*description).content(
                 "application/scim+json",
                 ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorDoc")))
+                    .schema(Some(Ref::from_schema_name(ErrorDoc::name())))
                     .build(),
             );
             if *retry_after {

@@ -228,10 +228,13 @@ pub enum Filter {
     },
 }
 
+/// Prints a filter that parses back to the same tree: `or` under `and` in parentheses
+/// (precedence), and a right operand of the same operator too (`and`/`or` chains parse
+/// left-associative, so `a and (b and c)` is another tree than `a and b and c`).
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn child(f: &mut fmt::Formatter<'_>, filter: &Filter, parent_is_and: bool) -> fmt::Result {
-            if parent_is_and && matches!(filter, Filter::Or(..)) {
+        fn child(f: &mut fmt::Formatter<'_>, filter: &Filter, parens: bool) -> fmt::Result {
+            if parens {
                 write!(f, "({filter})")
             } else {
                 write!(f, "{filter}")
@@ -239,11 +242,14 @@ impl fmt::Display for Filter {
         }
         match self {
             Filter::And(a, b) => {
-                child(f, a, true)?;
+                child(f, a, matches!(**a, Filter::Or(..)))?;
                 f.write_str(" and ")?;
-                child(f, b, true)
+                child(f, b, matches!(**b, Filter::Or(..) | Filter::And(..)))
             }
-            Filter::Or(a, b) => write!(f, "{a} or {b}"),
+            Filter::Or(a, b) => {
+                write!(f, "{a} or ")?;
+                child(f, b, matches!(**b, Filter::Or(..)))
+            }
             Filter::Not(inner) => write!(f, "not ({inner})"),
             Filter::Compare { path, op, value } => write!(f, "{path} {} {value}", op.as_str()),
             Filter::Present(path) => write!(f, "{path} pr"),
@@ -1187,6 +1193,46 @@ mod tests {
                 other => panic!("{input}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn numbers_are_read_as_the_nearest_double_and_print_back() {
+        // Found by fuzzing (fuzz/corpus/filter/ keeps the input): without serde_json's
+        // `float_roundtrip` the binary read `-1.2e31` one unit off the nearest double,
+        // so the filter printed as another one. (Test builds get the feature from a
+        // dev-dependency; the fuzz build has the binary's features.)
+        let f = parse("pmi gt -1.2e31");
+        assert_eq!(
+            f,
+            cmp(
+                "pmi",
+                CompareOp::Gt,
+                CompValue::Number(Number::from_f64(-1.2e31).unwrap_or(0.into()))
+            )
+        );
+        assert_eq!(f.to_string(), "pmi gt -1.2e+31");
+        assert_eq!(parse("pmi gt -1.2e+31"), f);
+        assert_eq!(parse("pmi eq 12").to_string(), "pmi eq 12");
+    }
+
+    #[test]
+    fn right_nested_chains_print_with_their_parentheses() {
+        // Found by the round-trip check (fuzz/corpus/filter/ keeps the input): printed
+        // without them, `a and (b and c)` read back as `(a and b) and c`, another tree.
+        for input in [
+            "title pr and (locale pr and timezone pr)",
+            "title pr or (locale pr or timezone pr)",
+            "title pr and (locale pr or timezone pr)",
+            "(title pr or locale pr) and timezone pr",
+        ] {
+            let f = parse(input);
+            assert_eq!(f.to_string(), input);
+            assert_eq!(parse(&f.to_string()), f, "{input}");
+        }
+        assert_eq!(
+            parse("(title pr and locale pr) and timezone pr").to_string(),
+            "title pr and locale pr and timezone pr"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod model;
 pub mod patch;
 pub mod path;
 pub mod projection;
+#[cfg(test)]
+mod properties;
 pub mod query;
 pub mod resource;
 pub mod schema;

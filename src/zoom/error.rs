@@ -321,11 +321,12 @@ impl ZoomError {
         };
         let retry_at = header("retry-after")
             .and_then(parse_retry_after)
-            .map(|r| match r {
-                RetryAfter::At(at) => at,
-                RetryAfter::Delay(d) => {
-                    now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
-                }
+            .and_then(|r| match r {
+                RetryAfter::At(at) => Some(at),
+                // A delay past chrono's last date is no usable time (and `+` would panic).
+                RetryAfter::Delay(d) => now.checked_add_signed(
+                    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()),
+                ),
             })
             .or_else(|| {
                 // A daily 429 without a usable Retry-After: Zoom's daily quotas reset at
@@ -855,6 +856,23 @@ mod tests {
         );
         assert_eq!(qps.kind, ErrorKind::RateLimited { daily: false });
         assert_eq!(qps.retry_at, Some(now() + chrono::Duration::seconds(1)));
+
+        // Found by fuzzing (fuzz/ target `zoom_error`): delays too large for a Duration
+        // or for a date panicked; they are no usable time, as if absent.
+        for absurd in ["1e30", "9000000000000000"] {
+            let qps = answer(429, &[("retry-after", absurd)], "{}");
+            assert_eq!(qps.retry_at, None, "{absurd}");
+            let daily = answer(
+                429,
+                &[(RATE_TYPE_HEADER, "Daily-limit"), ("retry-after", absurd)],
+                "{}",
+            );
+            assert_eq!(
+                daily.retry_at.map(|at| at.to_rfc3339()).as_deref(),
+                Some("2026-02-08T00:00:00+00:00"),
+                "{absurd}"
+            );
+        }
 
         // No headers at all: the message decides, and the daily reset defaults to midnight UTC.
         let bare = answer(

@@ -28,7 +28,7 @@ pub struct Page<T> {
 
 impl<T: DeserializeOwned> Page<T> {
     /// Reads a Zoom list envelope whose items are under `items_key`.
-    pub(crate) fn from_body(
+    pub fn from_body(
         body: &[u8],
         items_key: &str,
         method: &'static str,

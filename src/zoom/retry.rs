@@ -98,10 +98,12 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<RetryAfter> {
         return Some(RetryAfter::Delay(Duration::from_secs(seconds)));
     }
     if let Ok(seconds) = value.parse::<f64>()
-        && seconds.is_finite()
         && seconds >= 0.0
     {
-        return Some(RetryAfter::Delay(Duration::from_secs_f64(seconds)));
+        // Infinite, NaN or past `Duration`'s range (`1e30`): no usable delay.
+        return Duration::try_from_secs_f64(seconds)
+            .ok()
+            .map(RetryAfter::Delay);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(value) {
         return Some(RetryAfter::At(at.with_timezone(&Utc)));

@@ -8,6 +8,7 @@ mod http_hardening;
 mod openapi;
 mod paging_cursors;
 mod patch_bounds;
+mod properties;
 mod scale;
 mod scim_groups;
 mod scim_phone;

@@ -9,6 +9,22 @@ use crate::support::start_stack;
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/zoom-scim.json");
 
+/// Every `$ref` value in `node`.
+fn collect_refs(node: &serde_json::Value, out: &mut Vec<String>) {
+    match node {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(value, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 #[test]
 fn committed_document_matches_the_code() {
     let generated = document_json();
@@ -48,6 +64,20 @@ fn committed_document_matches_the_code() {
                 assert!(responses.contains_key("400"), "{method} {path}");
             }
         }
+    }
+    // Every `$ref` names a component the document defines (a dangling one made the
+    // shared error answers unreadable to OpenAPI tools).
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for reference in refs {
+        let target = reference
+            .strip_prefix("#/")
+            .map(|p| p.split('/').fold(&doc, |node, key| &node[key]));
+        assert!(
+            target.is_some_and(|t| t.is_object()),
+            "dangling $ref {reference}"
+        );
     }
     // `meta` documents what is returned: Zoom keeps no modification time, and no
     // creation time for groups.
