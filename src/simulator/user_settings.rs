@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::error::{FieldError, ZoomError};
 use super::state::User;
 
-/// The `option` values of the settings endpoints ([U]).
+/// The `option` values of the settings endpoints (contract section 3.9).
 pub const OPTIONS: [&str; 3] = [
     "meeting_authentication",
     "recording_authentication",

@@ -1,4 +1,4 @@
-//! Drift test for the configuration docs (issue #2): the README's configuration table and
+//! Drift test for the configuration docs: the README's configuration table and
 //! `docker/zoom-scim.example.toml` must name every key of [`Config::documented_keys`], no
 //! other key, the right environment variable, and the code's default value.
 
