@@ -68,7 +68,7 @@ fn group_seq(world: &World, id: &str) -> Result<u64, ZoomError> {
 }
 
 /// An opaque, stable membership id shaped like the recorded ones (64 URL-safe
-/// characters; zoom-fixtures `groups.*.members.page1.json` `member_id`).
+/// characters; fixture member pages' `member_id`, contract 4).
 fn member_id(group_id: &str, user_id: &str) -> String {
     let pair = Sha256::digest(format!("{group_id}:{user_id}"));
     let user = Sha256::digest(user_id);

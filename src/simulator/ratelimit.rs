@@ -156,8 +156,8 @@ pub fn limits(plan: Plan, family: Family, category: Category) -> CategoryLimits 
 
 /// The family and category of an endpoint, by method and path template (without `/v2`).
 ///
-/// Labels from each operation's "Rate Limit Label" in zoom-users-api.endpoints.json and
-/// zoom-accounts-api.endpoints.json (spellings vary; compared case-insensitively there).
+/// Labels from each operation's "Rate Limit Label" in the Users and Accounts specs
+/// (contract section 7.2; spellings vary, compared case-insensitively there).
 /// Unknown phone paths default to Light in the Phone family, other unknown paths to
 /// Light: the later phone endpoints add their own rows here.
 pub fn endpoint_category(method: &Method, template: &str) -> (Family, Category) {

@@ -1,4 +1,4 @@
-//! Zoom's Roles endpoints (zoom-accounts-api `/roles*`): list and read roles, list,
+//! Zoom's Roles endpoints (contract section 10): list and read roles, list,
 //! assign and withdraw role members. A user holds exactly one role; withdrawing a role
 //! puts the user back to Member (`2`).
 

@@ -1,5 +1,5 @@
 //! `GET/PATCH /users/{userId}/settings`: a realistic minimal settings object shaped like
-//! the recorded response (zoom-fixtures/jupiterone-graph-zoom/users.*.settings.json),
+//! the recorded response (fixtures `users.*.settings.json`, contract 3.9),
 //! with per-user overrides and `feature.zoom_phone` backed by the user's phone flag.
 
 use serde_json::{Map, Value, json};

@@ -106,7 +106,7 @@ struct AttributeItem<'a> {
 
 /// A `GET /users` item, borrowed from the state and serialized directly (listing
 /// 100,000 users must not build a `Value` tree per user). Field order follows the live
-/// recording (zoom-fixtures `users.page1.json`).
+/// recording (fixture `users.page1.json`, contract 3.1).
 #[derive(Serialize)]
 struct ListItem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
