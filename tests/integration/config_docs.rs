@@ -1,6 +1,8 @@
 //! Drift test for the configuration docs: the README's configuration table and
 //! `docker/zoom-scim.example.toml` must name every key of [`Config::documented_keys`], no
 //! other key, the right environment variable, and the code's default value.
+//! And every relative link in the Markdown docs (README, changelog, benchmarks,
+//! `docs/`) must name a file, and a heading, that exists.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -355,5 +357,169 @@ fn the_checks_catch_drift() {
         problems
             .iter()
             .any(|p| p.contains("names env `ZOOM_SCIM_MAX_COUNT`"))
+    );
+}
+
+// ----- Relative links in the Markdown docs ---------------------------------------------
+
+/// The Markdown files whose relative links must resolve: the README, the changelog, the
+/// benchmark report and every file in `docs/`.
+fn markdown_files() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["README.md", "CHANGELOG.md", "benches/BENCHMARKS.md"]
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
+    let docs = std::fs::read_dir(root.join("docs")).expect("docs/ exists");
+    let mut in_docs: Vec<_> = docs
+        .map(|entry| entry.expect("docs/ entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    in_docs.sort();
+    files.extend(in_docs);
+    files
+}
+
+/// GitHub's anchor of a heading: lower case, only letters, digits, `-`, `_` and spaces
+/// kept, spaces made `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a Markdown text's headings (outside fenced code).
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut fenced = false;
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            found.insert(anchor_of(line.trim_start_matches('#')));
+        }
+    }
+    found
+}
+
+/// The link targets of a Markdown text, with their line numbers: every `](target)`
+/// outside fenced code and inline code spans.
+fn link_targets(text: &str) -> Vec<(usize, String)> {
+    let mut fenced = false;
+    let mut targets = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        // Inline code spans out: their brackets are not links.
+        let mut prose = String::new();
+        for (i, part) in line.split('`').enumerate() {
+            if i % 2 == 0 {
+                prose.push_str(part);
+            }
+        }
+        let mut rest = prose.as_str();
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find(')') else { break };
+            targets.push((index + 1, after[..end].trim().to_owned()));
+            rest = &after[end..];
+        }
+    }
+    targets
+}
+
+/// Every relative link of `text` (the file at `path`) that names a missing file or a
+/// missing heading of a Markdown file, one line each.
+fn broken_links(path: &Path, text: &str) -> Vec<String> {
+    let dir = path.parent().expect("a file has a directory");
+    let mut problems = Vec::new();
+    for (line, target) in link_targets(text) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (file, anchor) = match target.split_once('#') {
+            Some((file, anchor)) => (file, Some(anchor)),
+            None => (target.as_str(), None),
+        };
+        let at = format!("{}:{line}", path.display());
+        let resolved = if file.is_empty() {
+            path.to_path_buf()
+        } else {
+            dir.join(file)
+        };
+        if !file.is_empty() && !resolved.exists() {
+            problems.push(format!("{at}: `{target}` names a file that does not exist"));
+            continue;
+        }
+        if let Some(anchor) = anchor
+            && resolved.extension().is_some_and(|e| e == "md")
+        {
+            let headings = if file.is_empty() {
+                anchors(text)
+            } else {
+                anchors(&std::fs::read_to_string(&resolved).expect("read the linked file"))
+            };
+            if !headings.contains(anchor) {
+                problems.push(format!(
+                    "{at}: `{target}` names a heading that does not exist"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    let files = markdown_files();
+    assert!(
+        files.len() >= 8,
+        "expected README, CHANGELOG, BENCHMARKS and the docs/ files: {files:?}"
+    );
+    let mut links = 0;
+    let mut problems = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        links += link_targets(&text).len();
+        problems.extend(broken_links(path, &text));
+    }
+    assert!(links > 50, "only {links} links found: the parser is broken");
+    assert!(
+        problems.is_empty(),
+        "broken links in the docs:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_link_check_catches_broken_links() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/example.md");
+    let text = "# Title\n\n## A section (`PATCH /Users`)\n\n\
+        [ok](architecture.md) [ok anchor](#a-section-patch-users) [ok file anchor](../README.md#configuration)\n\
+        [web](https://example.com/missing.md) `[code](missing-in-code.md)`\n\
+        ```\n[fenced](missing-in-fence.md)\n```\n\
+        [gone](no-such-file.md) [bad anchor](behaviour.md#no-such-heading) [bad local](#nowhere)\n";
+    let problems = broken_links(&path, text);
+    let named = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(named("`no-such-file.md` names a file"), "{problems:?}");
+    assert!(
+        named("`behaviour.md#no-such-heading` names a heading"),
+        "{problems:?}"
+    );
+    assert!(named("`#nowhere` names a heading"), "{problems:?}");
+    assert_eq!(
+        problems.len(),
+        3,
+        "only the three broken links: {problems:?}"
     );
 }
