@@ -2,7 +2,8 @@
 //! `docker/zoom-scim.example.toml` must name every key of [`Config::documented_keys`], no
 //! other key, the right environment variable, and the code's default value.
 //! And every relative link in the Markdown docs (README, changelog, benchmarks,
-//! `docs/`) must name a file, and a heading, that exists.
+//! `docs/`) must name a file, and a heading, that exists; every section a code comment
+//! cites ("contract section 3.10", "docs/clients.md section 1.2") must exist.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -522,4 +523,131 @@ fn the_link_check_catches_broken_links() {
         3,
         "only the three broken links: {problems:?}"
     );
+}
+
+// ----- Section citations in code comments ----------------------------------------------
+
+/// The section numbers of a Markdown file's headings (`## 3.` / `### 3.10 ...` -> `3`,
+/// `3.10`).
+fn section_numbers(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|line| line.starts_with('#'))
+        .filter_map(|line| {
+            let title = line.trim_start_matches('#').trim();
+            let number = title.split(' ').next()?.trim_end_matches('.');
+            let numeric =
+                !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+            numeric.then(|| number.to_owned())
+        })
+        .collect()
+}
+
+/// The section numbers cited after `marker` (e.g. `contract `, optionally followed by
+/// `section ` or `sections `) in the comment lines of `source`, with their line numbers.
+fn cited_sections(source: &str, marker: &str) -> Vec<(usize, String)> {
+    let mut cited = Vec::new();
+    for (index, line) in source.lines().enumerate() {
+        if !line.trim_start().starts_with("//") {
+            continue;
+        }
+        let lower = line.to_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find(marker) {
+            rest = &rest[at + marker.len()..];
+            let after = rest
+                .strip_prefix("sections ")
+                .or_else(|| rest.strip_prefix("section "))
+                .unwrap_or(rest);
+            let number: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let number = number.trim_end_matches('.');
+            if !number.is_empty() {
+                cited.push((index + 1, number.to_owned()));
+            }
+        }
+    }
+    cited
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The citation markers of the docs code comments cite, and the file each names.
+const CITED_DOCS: [(&str, &str); 4] = [
+    ("contract ", "docs/zoom-contract.md"),
+    ("docs/zoom-contract.md ", "docs/zoom-contract.md"),
+    ("docs/clients.md ", "docs/clients.md"),
+    ("docs/java-connector.md ", "docs/java-connector.md"),
+];
+
+#[test]
+fn section_citations_in_comments_name_existing_sections() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut citations = 0;
+    let mut problems = Vec::new();
+    for (marker, doc) in CITED_DOCS {
+        let sections = section_numbers(&read(&root.join(doc).to_string_lossy()));
+        assert!(sections.len() > 5, "{doc} has numbered sections");
+        for file in &files {
+            let source = read(&file.to_string_lossy());
+            for (line, number) in cited_sections(&source, marker) {
+                citations += 1;
+                if !sections.contains(&number) {
+                    problems.push(format!(
+                        "{}:{line}: cites {doc} section {number}, which does not exist",
+                        file.strip_prefix(root).unwrap_or(file).display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        citations > 100,
+        "only {citations} citations found: the scan is broken"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_citation_scan_reads_every_form() {
+    // Built from pieces so that no line of this file is itself a citing comment.
+    let source = [
+        "// contract section 3.10, Contract 7.2: and contract sections 3.1-3.4.",
+        "let contract_9 = 5; // not a comment line: contract 9 is not read",
+        "    /// docs/clients.md section 1.3; docs/java-connector.md 5.3.",
+        "    /// docs/zoom-contract.md section 12",
+    ]
+    .join("\n");
+    let source = source.as_str();
+    let numbers = |marker| -> Vec<String> {
+        cited_sections(source, marker)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
+    };
+    assert_eq!(numbers("contract "), ["3.10", "7.2", "3.1"]);
+    assert_eq!(numbers("docs/clients.md "), ["1.3"]);
+    assert_eq!(numbers("docs/java-connector.md "), ["5.3"]);
+    assert_eq!(numbers("docs/zoom-contract.md "), ["12"]);
+    let sections = section_numbers(&read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/zoom-contract.md"
+    )));
+    assert!(sections.contains("3.10") && sections.contains("7.2"));
+    assert!(!sections.contains("12"), "a missing section is reported");
 }
