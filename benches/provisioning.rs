@@ -1,4 +1,4 @@
-//! The provisioning benchmark (issue #8): the SCIM service (the built `zoom-scim` binary,
+//! The provisioning benchmark (benches/BENCHMARKS.md): the SCIM service (the `zoom-scim` binary,
 //! a child process) against the Zoom simulator over loopback HTTP, Business plan limits.
 //!
 //! Scenarios: 1 full deep import at the rate-limit floor; 2 the Java connector's

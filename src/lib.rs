@@ -5,6 +5,10 @@
 //! [`mapping`] (pure SCIM <-> Zoom translation) and [`scim`] (pure protocol) ->
 //! [`zoom`] (the only code that knows Zoom URLs and JSON). [`simulator`] is an
 //! independent Zoom API simulator used by `demo`, the tests and the benchmarks.
+//!
+//! `docs/architecture.md` walks a request through these layers. Comments cite
+//! `docs/zoom-contract.md` as "contract section N" and name `docs/clients.md` and
+//! `docs/java-connector.md` with their sections.
 
 pub mod app;
 pub mod cli;

@@ -1,6 +1,6 @@
 //! Scenario 2: the same import done the Java connector's way, straight against the
 //! simulator (a mode of the benchmark, not of the product). From
-//! exclamation-labs-connector.md:
+//! docs/java-connector.md:
 //!
 //! - section 5.4: batch import walks `status=active` then `status=inactive` with the
 //!   deprecated `page_number` paging and `page_size` = `importBatchSize` (default 50);
@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::report::{Section, round, seconds};
 use crate::stack::{CallStats, Census, Sim};
 
-/// `results.importBatchSize` default (connector doc section 2).
+/// `results.importBatchSize` default (docs/java-connector.md section 2).
 pub const JAVA_PAGE_SIZE: u32 = 50;
 
 /// The baseline's results.
@@ -202,7 +202,7 @@ pub async fn run(sim: &Sim, census: &Census, limit: u64) -> Result<BaselineRun> 
                         phone_simulated = false;
                         continue;
                     }
-                    // First page only, Zoom's default page size (connector section 5.3).
+                    // First page only, Zoom's default page size (docs/java-connector.md 5.3).
                     let (code, body) = call(&http, &format!("{base}/phone/sites"), &token).await?;
                     if endpoint_unknown(code, &body) {
                         phone_simulated = false;

@@ -135,7 +135,7 @@ impl Kind {
         }
     }
 
-    /// The one Zoom call the operation needs at least (zoom-api-contract.md sections 3
+    /// The one Zoom call the operation needs at least (docs/zoom-contract.md sections 3
     /// and 4: create, update, deactivate are Light; adding members is Medium).
     fn minimum_endpoint(self) -> &'static str {
         match self {
@@ -209,7 +209,7 @@ impl Op {
     }
 
     /// The same change made straight to Zoom (the simulator), for [`self_check`]
-    /// (zoom-api-contract.md sections 3.2, 3.4, 3.6 and 4).
+    /// (docs/zoom-contract.md sections 3.2, 3.4, 3.6 and 4).
     fn zoom_request(
         &self,
         http: &reqwest::Client,

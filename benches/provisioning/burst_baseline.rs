@@ -1,6 +1,6 @@
 //! Scenario 7: scenario 3's burst done the Java connector's way, straight against the
 //! simulator (a mode of the benchmark, not of the product). The calls per operation
-//! follow exclamation-labs-connector.md:
+//! follow docs/java-connector.md:
 //!
 //! - section 5.2, create: `POST /users` with `action=create`, the id from the 201;
 //! - section 5.6, update of a title: `PATCH /users/{id}` (always sent), then

@@ -3,7 +3,7 @@
 //! `budget_share` x `rate_scale`); the floor is the largest of those (the categories are
 //! paced independently, so they overlap).
 //!
-//! Rates: Zoom "Rate limits" (zoom-api-contract.md section 7.1) through
+//! Rates: Zoom "Rate limits" (docs/zoom-contract.md section 7.1) through
 //! [`zoom_scim::zoom::limits::rate_limit`]; endpoint categories: section 7.2 through the
 //! simulator's [`zoom_scim::simulator::endpoint_category`].
 

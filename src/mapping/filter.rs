@@ -240,7 +240,7 @@ pub struct PhoneScope {
     /// `siteCode eq` (resolved to a site id through the site list).
     pub site_code: Option<i64>,
     /// `extensionNumber eq`: `keyword=` ("partial string of user's name, extension
-    /// number, or phone number", [P] `listPhoneUsers`).
+    /// number, or phone number", contract section 5).
     pub extension: Option<String>,
     /// `zoomPhoneNumbers eq`: `keyword=` with the number's digits.
     pub number: Option<String>,

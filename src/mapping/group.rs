@@ -237,7 +237,7 @@ pub struct GroupPatch {
 
 impl GroupPatch {
     /// Interprets a PATCH request against the group's id and current name, in every
-    /// dialect of scim-clients.md: Entra (`Add`/`Remove` on `members` with value arrays,
+    /// dialect of docs/clients.md: Entra (`Add`/`Remove` on `members` with value arrays,
     /// `Replace` of `displayName`), Okta (no-path `replace` of `{id, displayName}`,
     /// `remove` by `members[value eq "..."]`, full `replace` of `members`), ConnId
     /// (no-path `replace` of the whole group, `members` value arrays).

@@ -11,7 +11,7 @@ use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
 use crate::zoom::model::AccountCallingPlan;
 
-/// [P] `GET /phone/users` item `phone_numbers` "maxItems: 10" (and `POST
+/// `GET /phone/users` items hold at most 10 `phone_numbers` (contract section 5; `POST
 /// /phone/users/{userId}/phone_numbers` takes at most 10): the numbers a user holds.
 pub const MAX_NUMBERS_PER_USER: usize = 10;
 

@@ -61,7 +61,7 @@ pub struct PhoneView {
 }
 
 /// A phone number as E.164: Zoom's phone API prints some without the `+`
-/// ([P] `phone_numbers[].number` example `14232058798`).
+/// (example `14232058798`, contract section 5).
 fn e164(number: &str) -> String {
     let number = number.trim();
     if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
@@ -364,7 +364,7 @@ mod tests {
     use super::*;
 
     fn fixture_user() -> ZoomUser {
-        // The shape of /work/shared/zoom-fixtures/jupiterone-graph-zoom/users.me.json.
+        // The shape of the recorded `users.me.json` (contract section 3.3).
         serde_json::from_value(json!({
             "id": "H9Yx0-O8QUCXVIseYAsjaA", "first_name": "JupiterOne", "last_name": "Development",
             "display_name": "JupiterOne Development", "email": "development@jupiterone.dev", "type": 2,
@@ -498,7 +498,7 @@ mod tests {
 
     #[test]
     fn phone_views_from_zoom_shapes() {
-        // [P] `GET /phone/users/{userId}` (numbers as its example prints them).
+        // `GET /phone/users/{userId}` (contract section 5) (numbers as its example prints them).
         let profile: PhoneUserProfile = serde_json::from_value(json!({
             "id": "u1", "extension_number": 20001, "site_id": "s2", "status": "activate",
             "calling_plans": [{"type": 202, "name": "UK/Ireland Unlimited Calling Plan"}],
@@ -522,7 +522,7 @@ mod tests {
         // Without the site list, no name or code (never guessed).
         let bare = PhoneView::from_profile(&profile, None);
         assert_eq!((bare.site_name, bare.site_code), (None, None));
-        // [P] `GET /phone/users` item: the site name is in the item.
+        // `GET /phone/users` item (contract section 5): the site name is in the item.
         let listed: PhoneUser = serde_json::from_value(json!({
             "id": "u1", "extension_number": 20001, "status": "deactivate",
             "site": {"id": "s2", "name": "London"}, "calling_plans": [{"type": 202}],

@@ -28,7 +28,7 @@ const NAMES_TTL: Duration = Duration::from_secs(60);
 const IDS_BY_EMAIL_CAPACITY: u64 = 10_000;
 /// The account's Zoom Phone sites (every page of `GET /phone/sites`), by id, name and
 /// code. Also says whether the account has Zoom Phone at all: the phone API answers
-/// 403 when it has not ([PHONEDOC], contract section 5).
+/// 403 when it has not (contract section 5).
 #[derive(Debug, Default)]
 pub struct SiteDirectory {
     phone_enabled: bool,

@@ -18,7 +18,7 @@ use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{ListPhoneUsersQuery, ZoomUser};
 
-/// `GET /phone/users` allows 100 per page ([P] `listPhoneUsers` `page_size` maximum).
+/// `GET /phone/users` allows 100 per page (contract section 2).
 const PHONE_PAGE: u32 = 100;
 
 /// Phone views of a set of users, by Zoom user id: a user absent from it has no phone
@@ -142,7 +142,7 @@ impl PhoneIndex {
 
 /// Whether the phone profile of `user` must be read: pending users cannot have one
 /// (contract section 3.10). Zoom's user records carry no `feature` object (Java
-/// connector doc 5.3: `GET /users/{id}` has no `feature.zoom_phone`), so everyone else
+/// connector, docs/java-connector.md 5.3; contract section 3.3), so everyone else
 /// may have one.
 pub(super) fn may_have_phone(user: &ZoomUser) -> bool {
     user.status.as_deref() != Some("pending")
@@ -177,7 +177,7 @@ impl Provider {
     }
 
     /// `GET /phone/users/{id}` as a phone view, correcting the roster with the answer;
-    /// `None` when the user has no Zoom Phone (404 code 1001, Java connector doc 5.3)
+    /// `None` when the user has no Zoom Phone (404 code 1001, docs/java-connector.md 5.3)
     /// or the account has none (no call then, or 403).
     pub(super) async fn phone_profile(
         &self,

@@ -2,7 +2,7 @@
 //! phone profile only when there is one, and asks for it at the same time as the user's
 //! record when the roster lists the user.
 //!
-//! Zoom's user record does not say whether the user has Zoom Phone (Java connector doc
+//! Zoom's user record does not say whether the user has Zoom Phone (docs/java-connector.md
 //! 5.3: `GET /users/{id}` has no `feature.zoom_phone`), so without a roster every
 //! `GET /Users/{id}` costs a `GET /phone/users/{id}` too: a Light call of the phone API,
 //! whose budget is half the user API's (contract section 7.1), answered 404 for every

@@ -568,7 +568,7 @@ impl Provider {
                 user.email
             )));
         }
-        // Section "Pending users" of issue #5: Zoom accepts changes to a pending user
+        // Pending users (docs/behaviour.md): Zoom accepts changes to a pending user
         // and silently drops them (contract 3.10), so they are never sent as if done.
         if pending {
             let dropped = changes.dropped_for_pending();
@@ -623,7 +623,7 @@ impl Provider {
                 let (role_id, name) = self.resolve_role(role).await?;
                 match user.role_id.as_deref() {
                     Some(held) if held == role_id => {}
-                    // [A] `AddRoleMembers` 400: "Can't delete or add members for
+                    // `AddRoleMembers` 400 (contract section 10): "Can't delete or add members for
                     // Normal/Owner roles."; `roleMemberDelete` 204: "Role withdrawn from
                     // user." A user without their role holds Member, the default.
                     Some(held) if role_id == MEMBER_ROLE_ID => steps.push(Step::RoleToMember {

@@ -1529,7 +1529,7 @@ mod tests {
     #[test]
     fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
         // Entra's default mappings: externalId <- mailNickname, work address, and
-        // scim-clients.md's "Add nickName"; the title in the same PATCH still applies.
+        // docs/clients.md section 1.3, "Add nickName"; the title in the same PATCH still applies.
         let mut resource = user();
         let ignored = PatchRequest::parse(&ops(json!([
             {"op": "Replace", "path": "externalId", "value": "jdoe"},

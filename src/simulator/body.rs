@@ -1,5 +1,5 @@
 //! Reading request bodies the way Zoom does: a JSON object or a code 300 error, and field
-//! checks that collect every problem into one "Validation Failed." answer ([ERR]).
+//! checks that collect every problem into one "Validation Failed." answer (contract section 1).
 
 use serde_json::{Map, Value};
 
@@ -196,7 +196,7 @@ impl Validator {
 }
 
 /// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no
-/// spaces, at most 128 characters ([U] `user_info.email` maxLength 128).
+/// spaces, at most 128 characters (`user_info.email`, contract section 3.2).
 pub fn is_valid_email(email: &str) -> bool {
     if email.chars().count() > 128 || email.chars().any(char::is_whitespace) {
         return false;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Zoom's JSON content type, as recorded on live responses
-/// (`application/json;charset=UTF-8`, /work/shared/zoom-fixtures/index.json).
+/// (`application/json;charset=UTF-8`, contract section 1).
 pub const ZOOM_JSON: &str = "application/json;charset=UTF-8";
 
 /// One entry of a validation error's `errors` array.
@@ -61,7 +61,7 @@ impl ZoomError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    /// Zoom [ERR]: 400 code 300 "Validation Failed." with an `errors` array.
+    /// Zoom (contract section 1): 400 code 300 "Validation Failed." with an `errors` array.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut e = Self::bad_request(300, "Validation Failed.");
         e.errors = errors;
@@ -78,7 +78,7 @@ impl ZoomError {
         Self::invalid("Request Body should be a valid JSON object.")
     }
 
-    /// [U] `GET /users/{userId}` 404: code 1001 `User does not exist: $userId.`
+    /// `GET /users/{userId}` 404 (contract section 3.3): code 1001 `User does not exist: $userId.`
     pub fn user_not_found(key: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -87,7 +87,7 @@ impl ZoomError {
         )
     }
 
-    /// [U] groups 404: code 4130 "A group with this {groupId} does not exist."
+    /// Groups 404 (contract section 4): code 4130 "A group with this {groupId} does not exist."
     pub fn group_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -96,12 +96,12 @@ impl ZoomError {
         )
     }
 
-    /// [A] roles 400: code 1034 "Provided `role_id` does not exist."
+    /// Roles 400 (contract section 10): code 1034 "Provided `role_id` does not exist."
     pub fn role_not_found() -> Self {
         Self::bad_request(1034, "Provided `role_id` does not exist.")
     }
 
-    /// [U] groups 400 code 200 on free accounts.
+    /// Groups: 400 code 200 on free accounts (contract section 4).
     pub fn paid_only() -> Self {
         Self::bad_request(200, "Only available for Paid account.")
     }

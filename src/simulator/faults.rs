@@ -223,11 +223,11 @@ pub fn server_fault(pick: u32) -> Response {
     }
 }
 
-/// Zoom's per-second 429 body ([RL] error table).
+/// Zoom's per-second 429 body (contract section 7.3).
 pub const QPS_MESSAGE: &str =
     "You have reached the maximum per-second rate limit for this API. Try again later.";
 
-/// Zoom's daily 429 body ([RL] error table).
+/// Zoom's daily 429 body (contract section 7.3).
 pub const DAILY_MESSAGE: &str = "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.";
 
 #[cfg(test)]

@@ -212,7 +212,7 @@ pub async fn api_gate(
     let now = Instant::now();
     let wall = Utc::now();
 
-    // Authentication: an unknown, expired or revoked token is 401 code 124 ([DF-124]).
+    // Authentication: an unknown, expired or revoked token is 401 code 124 (contract section 1).
     let authorized = bearer(request.headers()).is_some_and(|t| sim.tokens().is_valid(t, now));
     if !authorized {
         let quota = sim.limiter().peek(

@@ -1,4 +1,4 @@
-//! Zoom's Groups endpoints (zoom-api-contract.md section 4): groups and their members,
+//! Zoom's Groups endpoints (docs/zoom-contract.md section 4): groups and their members,
 //! with users' `group_ids` kept consistent in every direction.
 
 use std::collections::HashMap;
@@ -24,15 +24,15 @@ use super::state::{Group, Sim, UserStatus, World};
 use super::users::timestamp;
 use crate::config::Plan;
 
-/// [U] `POST /groups`: "a maximum of 100 groups in one account per day".
+/// `POST /groups` (contract section 4): "a maximum of 100 groups in one account per day".
 const GROUP_CREATES_PER_DAY: u64 = 100;
-/// [U] `POST /groups`: "a maximum of 5000 groups in one account".
+/// `POST /groups` (contract section 4): "a maximum of 5000 groups in one account".
 const MAX_GROUPS: usize = 5000;
-/// [U] `GET /groups` `page_size` maximum.
+/// `GET /groups` `page_size` maximum (contract section 2).
 const MAX_GROUP_PAGE: u32 = 300;
-/// [U] `GET /groups/{groupId}/members` `page_size` maximum.
+/// `GET /groups/{groupId}/members` `page_size` maximum (contract section 2).
 const MAX_MEMBER_PAGE: u32 = 2000;
-/// [U] `POST /groups/{groupId}/members` `members` maximum.
+/// `POST /groups/{groupId}/members` `members` maximum (contract section 4).
 const MAX_MEMBERS_PER_CALL: usize = 30;
 
 /// The group routes.
@@ -68,7 +68,7 @@ fn group_seq(world: &World, id: &str) -> Result<u64, ZoomError> {
 }
 
 /// An opaque, stable membership id shaped like the recorded ones (64 URL-safe
-/// characters; zoom-fixtures `groups.*.members.page1.json` `member_id`).
+/// characters; fixture member pages' `member_id`, contract 4).
 fn member_id(group_id: &str, user_id: &str) -> String {
     let pair = Sha256::digest(format!("{group_id}:{user_id}"));
     let user = Sha256::digest(user_id);
@@ -89,7 +89,7 @@ fn group_json(group: &Group) -> Value {
     })
 }
 
-/// Checks a group name: required, a string, not blank, under 128 characters ([U]).
+/// Checks a group name: required, a string, not blank, under 128 characters (contract section 4).
 fn check_name(body: &Map<String, Value>) -> Result<String, ZoomError> {
     let o = Obj::new(body, "");
     let mut v = Validator::default();
@@ -102,7 +102,7 @@ fn check_name(body: &Map<String, Value>) -> Result<String, ZoomError> {
     Ok(name.trim().to_owned())
 }
 
-/// [U] `POST /groups` 409: `The group name "{groupName}" is already in use.`
+/// `POST /groups` 409 (contract section 4): `The group name "{groupName}" is already in use.`
 fn name_taken(name: &str) -> ZoomError {
     ZoomError::new(
         StatusCode::CONFLICT,
@@ -111,7 +111,7 @@ fn name_taken(name: &str) -> ZoomError {
     )
 }
 
-/// [U] `PATCH /groups/{groupId}` 409: `Group name {groupName} is already in use.`
+/// `PATCH /groups/{groupId}` 409 (contract section 4): `Group name {groupName} is already in use.`
 fn rename_taken(name: &str) -> ZoomError {
     ZoomError::new(
         StatusCode::CONFLICT,
@@ -154,7 +154,7 @@ async fn list_groups(
         }
         None => String::new(),
     };
-    // [U]: `{groups[], total_records, next_page_token}`, no page_count/page_number.
+    // contract section 4: `{groups[], total_records, next_page_token}`, no page_count/page_number.
     Ok(json_response(
         StatusCode::OK,
         &json!({"total_records": total, "groups": page.items, "next_page_token": next}),
@@ -296,7 +296,7 @@ async fn list_members(
 }
 
 /// The envelope of member listings: like `GET /users`, pages fetched with a token
-/// carry no `page_count`/`page_number` ([DF-PAG]).
+/// carry no `page_count`/`page_number` (contract section 2).
 pub fn member_page(
     by_token: bool,
     total: usize,
@@ -318,7 +318,7 @@ pub fn member_page(
 }
 
 /// Reads `{"members": [{"id"?, "email"?}]}` (at most 30) and resolves every entry;
-/// "If the user ID is given then the user email should be ignored." ([U]). An unknown
+/// "If the user ID is given then the user email should be ignored." (contract 4). An unknown
 /// user fails the whole call with 404 code 1001.
 pub fn resolve_members(world: &World, body: &Map<String, Value>) -> Result<Vec<u64>, ZoomError> {
     let o = Obj::new(body, "");
@@ -389,8 +389,8 @@ async fn add_members(
             continue;
         };
         ids.push(user.id().to_owned());
-        // [SAIL]: group entitlements added while a user is pending "succeed but are not
-        // reflected" (knob `pending_group_adds_ignored`).
+        // Contract section 3.10: group entitlements added while a user is pending "succeed but are
+        // not reflected" (knob `pending_group_adds_ignored`).
         if ignore_pending && user.status() == UserStatus::Pending {
             continue;
         }
@@ -421,7 +421,7 @@ async fn remove_member(
 }
 
 /// `PATCH /groups/{groupId}/members/{memberId}`: `{"action": "move" | "set_primary",
-/// "target_group_id"}` ([U] `updateAGroupMember`).
+/// "target_group_id"}` (`updateAGroupMember`, contract section 4).
 async fn update_member(
     State(sim): State<Arc<Sim>>,
     Path((id, member)): Path<(String, String)>,

@@ -40,7 +40,7 @@
 //!   a pending user: 204 and nothing applied except `group_id`.
 //! - `POST /groups/{id}/members` with a pending user: 201, user not added (knob
 //!   `pending_group_adds_ignored`).
-//! - `POST`/`DELETE` role members of Owner (`0`) or Member (`2`): 400 code 300 ([A]);
+//! - `POST`/`DELETE` role members of Owner (`0`) or Member (`2`): 400 code 300 (contract 10);
 //!   `DELETE` from another role makes the user a Member.
 //! - Seeded pending users never confirm on their own; users invited through the API
 //!   confirm after `activate_pending_after_s` if set.

@@ -1,10 +1,10 @@
 //! `POST /oauth/token`: Zoom's Server-to-Server OAuth `account_credentials` grant, and
 //! the store of issued access tokens.
 //!
-//! [S2S]: HTTP Basic client credentials; `grant_type=account_credentials` and
+//! contract section 6: HTTP Basic client credentials; `grant_type=account_credentials` and
 //! `account_id` in a form body or the query string; "You can generate and use multiple
 //! access tokens"; no refresh token. Error bodies are OAuth-style
-//! (`{"reason", "error"}`), not Zoom's `{code, message}` (zoom-api-contract.md section 6).
+//! (`{"reason", "error"}`), not Zoom's `{code, message}` (docs/zoom-contract.md section 6).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Zoom's paging: `page_size` parsing and clamping, and opaque `next_page_token`s that
 //! expire and are tied to the query that produced them.
 //!
-//! [PAG], [U] `GET /users`: "The expiration period for this token is 15 minutes"; an
+//! contract section 2, `GET /users`: "The expiration period for this token is 15 minutes"; an
 //! invalid or expired token answers 400 code 300 "The next page token is invalid or
 //! expired." A cursor remembers the last item's sequence number, so walking a list by
 //! token costs O(page) per page, not O(n).

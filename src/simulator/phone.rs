@@ -1,16 +1,16 @@
-//! Zoom Phone endpoints (zoom-api-contract.md section 5, [P] = ZoomPhoneAPISpec.json):
+//! Zoom Phone endpoints (contract section 5, the Phone spec):
 //! phone users and their profile, calling plans, phone numbers, sites, the account's
 //! number pool and calling-plan subscriptions. The data and its rules live in
 //! [`super::phone_book`]; this module parses requests and renders Zoom's JSON.
 //!
 //! Every route answers 403 code 2031 "Zoom Phone has not been enabled for this
-//! account." while the account setting `phone_enabled` is off ([PHONEDOC]; code from
-//! [P] `GET /phone/settings`). Page tokens follow [`super::paging`], but an invalid
-//! or expired one is 400 code 400 on the phone API ([P] `GET /phone/users` 400).
+//! account." while the account setting `phone_enabled` is off (contract section 5; code from
+//! `GET /phone/settings`). Page tokens follow [`super::paging`], but an invalid
+//! or expired one is 400 code 400 on the phone API (contract section 2).
 //!
-//! Choices where [P] is silent:
+//! Choices where the Phone spec is silent:
 //! - `GET /phone/users?site_id=` and `GET /phone/numbers?site_id=` with an unknown
-//!   site: 400 code 400 "Site does not exist: {id}" (as [P] `GET
+//!   site: 400 code 400 "Site does not exist: {id}" (contract section 5.1, as `GET
 //!   /phone/emergency_addresses`).
 //! - `GET /phone/users?status=pending` ("assigned the Zoom Workplace license, but not
 //!   been assigned Zoom Phone feature") lists nobody: licences without the feature are
@@ -40,15 +40,15 @@ use super::paging::{self, cut};
 use super::phone_book::{NumberKey, PhoneBook, Profile, derived_id};
 use super::state::{Sim, User, UserStatus, World};
 
-/// [P] `GET /phone/users` `page_size` maximum.
+/// `GET /phone/users` `page_size` maximum (contract section 2).
 const MAX_USER_PAGE: u32 = 100;
-/// [P] `GET /phone/sites` `page_size` maximum.
+/// `GET /phone/sites` `page_size` maximum (contract section 2).
 const MAX_SITE_PAGE: u32 = 300;
-/// [P] `GET /phone/numbers` `page_size` maximum.
+/// `GET /phone/numbers` `page_size` maximum (contract section 2).
 const MAX_NUMBER_PAGE: u32 = 100;
-/// [P] `POST /phone/users/{userId}/calling_plans` `calling_plans` `maxItems`.
+/// `POST /phone/users/{userId}/calling_plans` `maxItems` (contract section 5).
 const MAX_PLANS_PER_CALL: usize = 150;
-/// [P] `POST /phone/users/{userId}/phone_numbers` `phone_numbers` `maxItems`.
+/// `POST /phone/users/{userId}/phone_numbers` `maxItems` (contract section 5).
 const MAX_NUMBERS_PER_CALL: usize = 10;
 
 /// The phone routes, behind the account's phone switch.
@@ -75,7 +75,7 @@ pub fn routes(sim: Arc<Sim>) -> Router<Arc<Sim>> {
         .route_layer(middleware::from_fn_with_state(sim, phone_enabled))
 }
 
-/// [PHONEDOC]: "Zoom Phone must be enabled on the account", else 403.
+/// Zoom Phone must be enabled on the account, else 403 (contract section 5).
 async fn phone_enabled(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
     if !sim.settings().phone_enabled {
         return ZoomError::new(
@@ -88,13 +88,13 @@ async fn phone_enabled(State(sim): State<Arc<Sim>>, request: Request, next: Next
     next.run(request).await
 }
 
-/// The phone API's answer to a bad page token: 400 code 400 ([P] `GET /phone/users`).
+/// The phone API's answer to a bad page token: 400 code 400 (contract section 2).
 fn phone_token_error(error: ZoomError) -> ZoomError {
     ZoomError::bad_request(400, error.message)
 }
 
 /// A phone user by id or e-mail: 404 code 1001 when the user does not exist or has no
-/// phone profile (the Java connector doc, section 5.3: Zoom answers a non-phone user
+/// phone profile (docs/java-connector.md section 5.3: Zoom answers a non-phone user
 /// with 404 code 1001).
 fn phone_user_seq(world: &World, key: &str) -> Result<u64, ZoomError> {
     world
@@ -103,7 +103,7 @@ fn phone_user_seq(world: &World, key: &str) -> Result<u64, ZoomError> {
         .ok_or_else(|| ZoomError::user_not_found(key))
 }
 
-/// `activate` or `deactivate` ([P] profile `status`): deactivated Zoom users keep their
+/// `activate` or `deactivate` (profile `status`, contract section 5): deactivated users keep their
 /// profile but cannot call.
 fn phone_status(user: &User) -> &'static str {
     if user.status() == UserStatus::Inactive {
@@ -155,7 +155,7 @@ fn list_item(book: &PhoneBook, user: &User, profile: &Profile) -> Value {
     })
 }
 
-/// `GET /phone/users/{userId}`. `calling_plans[].name` is returned live ([FOLIO]).
+/// `GET /phone/users/{userId}`. `calling_plans[].name` is returned live (contract section 8).
 fn profile_json(book: &PhoneBook, user: &User, profile: &Profile) -> Value {
     json!({
         "id": user.id(),
@@ -405,7 +405,7 @@ async fn list_users(
         (total, page)
     };
     let next = next_token(&mut world, scope, page.more_after, now, ttl);
-    // [P]: `{next_page_token, page_size, total_records, users[]}`.
+    // contract section 5: `{next_page_token, page_size, total_records, users[]}`.
     Ok(json_response(
         StatusCode::OK,
         &json!({"next_page_token": next, "page_size": page_size,
@@ -425,7 +425,7 @@ async fn get_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> ApiRe
     ))
 }
 
-/// `extension_number` as [P] types it (a string), also accepted as a JSON integer.
+/// `extension_number` as the Phone spec types it, a string (contract section 5), or a JSON integer.
 fn extension_field(v: &mut Validator, o: &Obj<'_>) -> Option<String> {
     match o.get("extension_number")? {
         Value::String(s) => Some(s.trim().to_owned()),
@@ -492,7 +492,7 @@ async fn assign_plans(
     }
     v.finish()?;
     world.phone_mut().assign_plans(seq, &types)?;
-    // [FOLIO]: "POST /phone/users/{userId}/calling_plans return 201, not 200".
+    // Live answer 201, not the spec's 200 (contract section 8).
     Ok(empty_response(StatusCode::CREATED))
 }
 
@@ -552,7 +552,7 @@ async fn assign_numbers(
         .filter_map(|n| book.number(*n))
         .map(|n| json!({"id": n.id(), "number": n.number()}))
         .collect();
-    // [FOLIO]: "POST /phone/users/{userId}/phone_numbers return 201, not 200".
+    // Live answer 201, not the spec's 200 (contract section 8).
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "phone_numbers": assigned }),
@@ -601,7 +601,7 @@ async fn list_sites(
                     "extension_number": s.extension(0),
                 }),
             );
-            // [FOLIO]: sites carry `level` ("main") live.
+            // contract section 8: sites carry `level` ("main") live.
             if s.main {
                 item.insert("level".into(), json!("main"));
             }

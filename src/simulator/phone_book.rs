@@ -5,7 +5,7 @@
 //!
 //! # Model (choices where Zoom's documents are silent are marked *choice*)
 //!
-//! - A full extension is the site code followed by a 4-digit short extension ([P]
+//! - A full extension is the site code followed by a 4-digit short extension (contract section 5,
 //!   `PATCH /phone/users/{userId}` `extension_number`: "The number must be complete
 //!   (i.e. site number + short extension)"), e.g. site code 1, short 0001 -> `10001`.
 //!   Short `0000` belongs to the site's main auto receptionist (*choice*).
@@ -30,11 +30,11 @@ use super::error::ZoomError;
 const SHORT_SPAN: u64 = 10_000;
 /// The largest short extension.
 const MAX_SHORT: u16 = 9_999;
-/// [P] `POST /phone/users/{userId}/phone_numbers` `phone_numbers` `maxItems: 10`; the
+/// `POST /phone/users/{userId}/phone_numbers` takes at most 10 (contract section 5); the
 /// profile's `phone_numbers` has the same bound, so a user holds at most 10 (*choice*).
 pub const MAX_NUMBERS_PER_USER: usize = 10;
 
-/// A phone site ([P] `GET /phone/sites` item).
+/// A phone site (`GET /phone/sites` item, contract section 5).
 #[derive(Debug, Clone)]
 pub struct Site {
     /// Site id (22 characters).
@@ -47,7 +47,7 @@ pub struct Site {
     pub country_code: &'static str,
     /// Country name.
     pub country_name: &'static str,
-    /// Whether this is the account's main site (`level: "main"`, [FOLIO]).
+    /// Whether this is the account's main site (`level: "main"`, contract section 8).
     pub main: bool,
     /// Id of the site's main auto receptionist.
     pub receptionist_id: String,
@@ -62,7 +62,7 @@ impl Site {
     }
 }
 
-/// One number of the account's pool ([P] `GET /phone/numbers` item). Stored inline
+/// One number of the account's pool (`GET /phone/numbers` item, contract section 5). Stored inline
 /// (16 id bytes, the digits as an integer): a pool of tens of thousands of numbers
 /// costs no heap allocation per number.
 #[derive(Debug, Clone)]
@@ -98,10 +98,10 @@ fn id_bytes(text: &str) -> Option<[u8; 16]> {
     URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
 }
 
-/// A calling-plan subscription of the account ([P] `GET /phone/calling_plans` item).
+/// A calling-plan subscription of the account (`GET /phone/calling_plans`, contract section 5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanPool {
-    /// Plan code ([PLANS]).
+    /// Plan code (contract section 5).
     pub plan_type: i64,
     /// Plan name.
     pub name: &'static str,
@@ -185,7 +185,7 @@ impl From<PhoneRefusal> for ZoomError {
     fn from(refusal: PhoneRefusal) -> Self {
         use PhoneRefusal::*;
         match refusal {
-            // Contract 3.9: "No licence available gives 404 code 1102" ([U] `POST /users`).
+            // No phone licence left: 404 code 1102 (`POST /users`, contract section 3.9).
             NoLicence => ZoomError::new(
                 StatusCode::NOT_FOUND,
                 1102,
@@ -196,17 +196,17 @@ impl From<PhoneRefusal> for ZoomError {
                 300,
                 format!("No extension number is available at site {name}."),
             ),
-            // [P] `GET /phone/users/{userId}` 404 code 404 "Site does not exist.".
+            // contract section 5.1: 404 code 404 "Site does not exist.".
             UnknownSite => ZoomError::new(StatusCode::NOT_FOUND, 404, "Site does not exist."),
-            // [P] `POST /phone/call_queues` 400 code 300 "{extensionNumber} is out of range".
+            // contract section 5.1: 400 code 300 "{extensionNumber} is out of range".
             ExtensionOutOfRange(ext) => {
                 ZoomError::bad_request(300, format!("{ext} is out of range"))
             }
-            // [P] `POST /phone/call_queues`, shared line groups: 400 code 400.
+            // contract section 5.1: 400 code 400.
             ExtensionTaken(ext) => {
                 ZoomError::bad_request(400, format!("Extension number {ext} is already used."))
             }
-            // [P] `POST /phone/rooms` 400 code 404 "Unknown or invalid calling plan: {type}.".
+            // contract section 5.1: 400 code 404 "Unknown or invalid calling plan: {type}.".
             UnknownPlan(t) => {
                 ZoomError::bad_request(404, format!("Unknown or invalid calling plan: {t}."))
             }
@@ -219,9 +219,9 @@ impl From<PhoneRefusal> for ZoomError {
                 300,
                 format!("There are not enough licenses for the calling plan {name} ({t})."),
             ),
-            // [P] `DELETE /phone/users/{userId}/calling_plans/{planType}` 400 code 400.
+            // contract section 5.1: 400 code 400.
             PlanNotHeld => ZoomError::bad_request(400, "Invalid field."),
-            // [P] `POST /phone/rooms/{roomId}/phone_numbers` 400: code 404 "Phone number
+            // contract section 5.1: 400 code 404 "Phone number
             // does not exist.", code 409 "Phone number already in use.".
             UnknownNumber => ZoomError::bad_request(404, "Phone number does not exist."),
             NumberTaken => ZoomError::bad_request(409, "Phone number already in use."),
@@ -229,7 +229,7 @@ impl From<PhoneRefusal> for ZoomError {
                 300,
                 format!("A user can have at most {MAX_NUMBERS_PER_USER} phone numbers."),
             ),
-            // [P] `DELETE /phone/users/{userId}/phone_numbers/{phoneNumberId}` 404 code 400.
+            // contract section 5.1: 404 code 400.
             NumberNotHeld => ZoomError::new(
                 StatusCode::NOT_FOUND,
                 400,
@@ -547,7 +547,7 @@ impl PhoneBook {
     }
 
     /// Removes `user`'s profile: "All numbers and phones assigned to the users will
-    /// become unassigned" ([U] `PATCH /users/{userId}` `feature.zoom_phone`); plans go
+    /// become unassigned" (contract section 3.9); plans go
     /// back to their pools, the extension and the licence are freed.
     pub fn disable(&mut self, user: u64) {
         let Some(profile) = self.profiles.remove(&user) else {

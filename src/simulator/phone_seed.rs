@@ -13,7 +13,7 @@ use super::settings::SimSettings;
 use super::state::{World, random_id};
 
 /// Site places: city, ISO country, country name, calling code, area code. India is
-/// left out on purpose: its calling plans need billing accounts ([P]), not modelled.
+/// left out on purpose: its calling plans need billing accounts (contract section 5), not modelled.
 const PLACES: &[(&str, &str, &str, &str, &str)] = &[
     ("San Jose", "US", "United States", "1", "408"),
     ("New York", "US", "United States", "1", "212"),
@@ -31,7 +31,7 @@ const PLACES: &[(&str, &str, &str, &str, &str)] = &[
     ("Sao Paulo", "BR", "Brazil", "55", "11"),
 ];
 
-/// Calling plans the account subscribes to ([PLANS] codes).
+/// Calling plans the account subscribes to (codes of contract section 5).
 pub const PLANS: &[(i64, &str)] = &[
     (100, "US/CA Metered Calling Plan"),
     (200, "US/CA Unlimited Calling Plan"),

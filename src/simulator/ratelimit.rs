@@ -1,7 +1,7 @@
 //! Zoom's account-wide rate limits: the per-plan table, the category of every simulated
 //! endpoint, per-second token buckets and UTC-day quotas, and the headers Zoom sends.
 //!
-//! Source: Zoom "Rate limits" page ([RL], zoom-api-contract.md section 7). Limits are per
+//! Source: Zoom "Rate limits" page (contract section 7). Limits are per
 //! account, shared by every app. Each endpoint's category is the "Rate Limit Label" of
 //! its operation in the OpenAPI documents (section 7.2).
 
@@ -110,7 +110,7 @@ const fn per_minute(rate: u32, daily: Option<(u32, DailyPool)>) -> CategoryLimit
     }
 }
 
-/// Zoom's limits for `plan`, `family` and `category` ([RL] section 7.1).
+/// Zoom's limits for `plan`, `family` and `category` (contract section 7.1).
 ///
 /// The Phone table has no Free column; a Free account (which cannot buy Zoom Phone)
 /// gets the Pro figures.
@@ -156,8 +156,8 @@ pub fn limits(plan: Plan, family: Family, category: Category) -> CategoryLimits 
 
 /// The family and category of an endpoint, by method and path template (without `/v2`).
 ///
-/// Labels from each operation's "Rate Limit Label" in zoom-users-api.endpoints.json and
-/// zoom-accounts-api.endpoints.json (spellings vary; compared case-insensitively there).
+/// Labels from each operation's "Rate Limit Label" in the Users and Accounts specs
+/// (contract section 7.2; spellings vary, compared case-insensitively there).
 /// Unknown phone paths default to Light in the Phone family, other unknown paths to
 /// Light: the later phone endpoints add their own rows here.
 pub fn endpoint_category(method: &Method, template: &str) -> (Family, Category) {
@@ -507,8 +507,8 @@ impl RateLimiter {
     }
 }
 
-/// Zoom's per-day limit on `POST /users` with `action=create` ([U] operation
-/// description): 50 Free, 1,500 Pro, 10,000 Business+.
+/// Zoom's per-day limit on `POST /users` with `action=create` (contract section
+/// 7.1): 50 Free, 1,500 Pro, 10,000 Business+.
 pub fn user_create_daily_limit(plan: Plan) -> u32 {
     match plan {
         Plan::Free => 50,

@@ -1,4 +1,4 @@
-//! Zoom's Roles endpoints (zoom-accounts-api `/roles*`): list and read roles, list,
+//! Zoom's Roles endpoints (contract section 10): list and read roles, list,
 //! assign and withdraw role members. A user holds exactly one role; withdrawing a role
 //! puts the user back to Member (`2`).
 
@@ -23,7 +23,7 @@ use super::state::{MEMBER_ROLE, OWNER_ROLE, Role, Sim, World};
 use super::users::timestamp;
 use crate::config::Plan;
 
-/// [A] `GET /roles/{roleId}/members` `page_size` maximum.
+/// `GET /roles/{roleId}/members` `page_size` maximum (contract section 2).
 const MAX_MEMBER_PAGE: u32 = 300;
 
 /// The role routes.
@@ -41,7 +41,7 @@ pub fn routes() -> Router<Arc<Sim>> {
         )
 }
 
-/// [A]: roles need "Pro or higher plan".
+/// contract section 10: roles need "Pro or higher plan".
 fn require_paid(sim: &Sim) -> Result<(), ZoomError> {
     if sim.settings().plan == Plan::Free {
         Err(ZoomError::bad_request(
@@ -67,7 +67,7 @@ fn role_json(role: &Role) -> Value {
     })
 }
 
-/// [A] `AddRoleMembers` 400 code 300: "Can't delete or add members for Normal/Owner
+/// `AddRoleMembers` 400 code 300 (contract 10): "Can't delete or add members for Normal/Owner
 /// roles." Members leave a custom or Admin role by `DELETE`, which makes them Members.
 fn fixed_role_error() -> ZoomError {
     ZoomError::invalid("Can't delete or add members for Normal/Owner roles.")
@@ -183,7 +183,7 @@ async fn add_members(
         }
         world.set_role(seq, &id);
     }
-    // [A] `AddRoleMembers` 201: `{ids, add_at}` (sic).
+    // `AddRoleMembers` 201 (contract section 10): `{ids, add_at}` (sic).
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"ids": ids.join(","), "add_at": timestamp(Utc::now())}),

@@ -45,7 +45,7 @@ pub const ADMIN_ROLE: &str = "1";
 /// The id of the Member role.
 pub const MEMBER_ROLE: &str = "2";
 
-/// A user's status ([U] `GET /users` `status`).
+/// A user's status (`GET /users` `status`, contract section 3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserStatus {
     /// Active.
@@ -318,7 +318,7 @@ impl User {
 }
 
 /// "If display_name is empty, the API endpoint derives the display_name from the
-/// first_name and last_name values." ([U] `PATCH /users/{userId}`)
+/// first_name and last_name values." (contract section 3.4)
 pub fn derive_display_name(first: &str, last: &str) -> String {
     match (first.is_empty(), last.is_empty()) {
         (false, false) => format!("{first} {last}"),
@@ -473,7 +473,7 @@ impl World {
     }
 
     /// Resolves a path `{userId}`: a user id, an e-mail (case-insensitive) or `me`
-    /// (the token is the owner's, [S2S]).
+    /// (the token is the owner's, contract section 6).
     pub fn resolve_user(&self, key: &str) -> Option<u64> {
         if key == "me" {
             return self.owner;
@@ -585,7 +585,7 @@ impl World {
     /// profile at the main site with the lowest free extension, taking a licence
     /// (refused when none is left). Off: "If the value is set to false, will remove
     /// user from Zoom Phone. All numbers and phones assigned to the users will become
-    /// unassigned." ([U] `PATCH /users/{userId}`): numbers and plans go back to their
+    /// unassigned." (contract section 3.9): numbers and plans go back to their
     /// pools, the extension and the licence are freed. Pending users only record the
     /// wish: they get the profile when they confirm ([`Self::set_status`]).
     pub fn set_zoom_phone(&mut self, seq: u64, enabled: bool) -> Result<(), PhoneRefusal> {

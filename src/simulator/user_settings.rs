@@ -1,5 +1,5 @@
 //! `GET/PATCH /users/{userId}/settings`: a realistic minimal settings object shaped like
-//! the recorded response (zoom-fixtures/jupiterone-graph-zoom/users.*.settings.json),
+//! the recorded response (fixtures `users.*.settings.json`, contract 3.9),
 //! with per-user overrides and `feature.zoom_phone` backed by the user's phone flag.
 
 use serde_json::{Map, Value, json};
@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::error::{FieldError, ZoomError};
 use super::state::User;
 
-/// The `option` values of the settings endpoints ([U]).
+/// The `option` values of the settings endpoints (contract section 3.9).
 pub const OPTIONS: [&str; 3] = [
     "meeting_authentication",
     "recording_authentication",

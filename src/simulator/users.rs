@@ -1,4 +1,4 @@
-//! Zoom's Users endpoints (zoom-api-contract.md sections 3.1-3.10): list, create, get,
+//! Zoom's Users endpoints (docs/zoom-contract.md sections 3.1-3.10): list, create, get,
 //! update, delete, status, e-mail, logout and settings, with Zoom's rules for pending
 //! and deactivated users, the owner and admins.
 
@@ -44,15 +44,15 @@ pub fn routes() -> Router<Arc<Sim>> {
         )
 }
 
-/// Zoom's timestamp form, `yyyy-MM-ddTHH:mm:ssZ` ([USING] "Time in Zoom API").
+/// Zoom's timestamp form, `yyyy-MM-ddTHH:mm:ssZ` (contract section 1).
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The user types of [U] (`99` only with `ssoCreate`).
+/// Zoom's user types (`99` only with `ssoCreate`; contract section 3.8).
 const USER_TYPES: [u64; 4] = [1, 2, 4, 99];
 
-/// `plan_united_type` values of [U].
+/// `plan_united_type` values (contract section 3.8).
 const PLAN_UNITED_TYPES: [&str; 18] = [
     "1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "1024", "2048", "4096", "8192",
     "16384", "32768", "65536", "131072",
@@ -106,7 +106,7 @@ struct AttributeItem<'a> {
 
 /// A `GET /users` item, borrowed from the state and serialized directly (listing
 /// 100,000 users must not build a `Value` tree per user). Field order follows the live
-/// recording (zoom-fixtures `users.page1.json`).
+/// recording (fixture `users.page1.json`, contract 3.1).
 #[derive(Serialize)]
 struct ListItem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,7 +142,7 @@ struct ListItem<'a> {
     host_key: Option<&'a str>,
 }
 
-/// A `GET /users` item. Pending users are listed without `id` ([U]: "The API does not
+/// A `GET /users` item. Pending users are listed without `id` (contract 3.1: "The API does not
 /// return this value for users with the `pending` status"), and their `created_at` is
 /// the time of the call.
 fn list_item<'a>(
@@ -193,7 +193,7 @@ fn list_item<'a>(
     }
 }
 
-/// The `GET /users` envelope. [DF-PAG]: pages fetched with a token carry no
+/// The `GET /users` envelope. contract section 2: pages fetched with a token carry no
 /// `page_count`/`page_number`.
 #[derive(Serialize)]
 struct UsersPage<'a> {
@@ -209,7 +209,7 @@ struct UsersPage<'a> {
 
 /// A `GET /users/{userId}` body, shaped like the recorded `users.me.json` plus the
 /// fields the contract lists. Pending users return little data, `id` included, with
-/// `created_at` = the time of the call ([U], [DF-PEND]).
+/// `created_at` = the time of the call (contract section 3.3).
 fn detail(world: &World, user: &User, now: DateTime<Utc>) -> Value {
     let pending = user.status() == UserStatus::Pending;
     let role_name = world
@@ -607,7 +607,7 @@ fn phone_licence_error() -> ZoomError {
 // ----- GET /users/email ---------------------------------------------------------------
 
 /// `GET /users/email?email=`: only users "who signed up via email" count, so SSO users
-/// answer `false` ([U]).
+/// answer `false` (contract section 3.7).
 async fn email_exists(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
@@ -642,7 +642,7 @@ async fn get_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> ApiRe
 
 // ----- PATCH /users/{userId} ----------------------------------------------------------
 
-/// A checked `PATCH /users/{userId}` body ([U] `userUpdate`; contract section 3.4).
+/// A checked `PATCH /users/{userId}` body (`userUpdate`; contract section 3.4).
 #[derive(Debug, Default)]
 struct UserPatch {
     first_name: Option<String>,
@@ -812,8 +812,8 @@ fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, ZoomError> {
     let _ = v.array(&o, "division_ids", 1);
     let _ = v.array(&o, "license_info_list", 2);
     v.finish()?;
-    // [U]: "You can't change the 'type' or 'plan_united_type' or 'zoom_one_type' at the
-    // same time".
+    // Contract section 3.4: "You can't change the 'type' or 'plan_united_type' or 'zoom_one_type'
+    // at the same time".
     let licence_fields = [
         p.user_type.is_some(),
         p.plan_united_type.is_some(),
@@ -930,11 +930,11 @@ async fn update_user(
     let patch = check_user_patch(&body)?;
     let status = world.user(seq).map(User::status);
     match status {
-        // Java connector doc section 8: Zoom refuses updates to deactivated users with
-        // code 1053 (PR #35 names it USER_DISABLE).
+        // docs/java-connector.md section 8: Zoom refuses updates to deactivated users with
+        // code 1053 (its pull request 35 names it USER_DISABLE).
         Some(UserStatus::Inactive) => Err(ZoomError::bad_request(1053, "User is deactivated.")),
-        // [U] `group_id` adds a pending user to a group; [SAIL]: other updates to pending
-        // users "succeed but are not reflected".
+        // `group_id` adds a pending user to a group; other updates to pending users
+        // "succeed but are not reflected" (contract section 3.10).
         Some(UserStatus::Pending) => {
             if let Some(group_id) = &patch.group_id {
                 let group = world.resolve_group(group_id).ok_or_else(|| {
@@ -1002,7 +1002,7 @@ async fn delete_user(
         .ok_or_else(|| ZoomError::user_not_found(&key))?;
     let pending = user.status() == UserStatus::Pending;
     if pending && action == "delete" {
-        // [U]: "Note: To delete pending user in the account, use `disassociate`."
+        // contract section 3.5: "Note: To delete pending user in the account, use `disassociate`."
         return Err(ZoomError::invalid(
             "To delete pending user in the account, use disassociate",
         ));
@@ -1104,7 +1104,7 @@ async fn update_status(
 
 // ----- PUT /users/{userId}/email ------------------------------------------------------
 
-/// "A user's email address can be changed up to 3 times in any 24 hour period." ([U])
+/// "A user's email address can be changed up to 3 times in any 24 hour period." (contract 3.7)
 const EMAIL_CHANGES_PER_DAY: usize = 3;
 
 async fn update_email(
@@ -1135,7 +1135,7 @@ async fn update_email(
     if user.email() == email {
         return Ok(empty_response(StatusCode::NO_CONTENT));
     }
-    // [U]: "Managed domain must be enabled" for e-mail changes.
+    // contract section 3.7: "Managed domain must be enabled" for e-mail changes.
     if !world
         .account
         .managed_domains

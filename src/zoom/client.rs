@@ -527,7 +527,7 @@ impl ZoomClient {
 
             if err.is_token_rejected() {
                 // Zoom invalidates a token when another one is issued for the same app
-                // (peers.md, "S2S token invalidation"): fetch a new one and replay once.
+                // (contract section 6.1): fetch a new one and replay once.
                 inner.auth.invalidate(&token);
                 if !token_replayed {
                     token_replayed = true;

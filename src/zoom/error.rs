@@ -70,7 +70,7 @@ pub enum ErrorKind {
     /// 4130, 4131, 1034).
     NotFound,
     /// The email or group name is taken (409 codes 1005 and 4132, role code 1224, and 412
-    /// as the Java connector's README says Zoom answers).
+    /// as the Java connector's README says Zoom answers; contract section 3.2).
     Duplicate,
     /// The email holds an active account in another Zoom account (code 1009).
     AlreadyActiveElsewhere,
@@ -501,10 +501,10 @@ pub(crate) fn classify(
         // "You can not access settings of users that are still in pending state."
         Some(1000) if lower.contains("pending") => return ErrorKind::PendingUser,
         Some(1053) => return ErrorKind::InactiveUser,
-        // No licence left to enable Zoom Phone (404 code 1102, [U] `POST /users`): the
+        // No licence left to enable Zoom Phone (404 code 1102, contract section 3.9): the
         // account's pools are spent, nothing is missing.
         Some(1102) => return ErrorKind::Conflict,
-        // Phone API: "Phone number already in use." is 400 code 409 ([P]).
+        // Phone API: "Phone number already in use." is 400 code 409 (contract section 5.1).
         Some(409) if status == 400 => return ErrorKind::Conflict,
         Some(200) => return ErrorKind::Permission,
         Some(300) => return ErrorKind::Validation,

@@ -2,7 +2,7 @@
 //! labels Zoom uses in docs and in the `X-RateLimit-Category` header.
 //!
 //! Source: Zoom "Rate limits" page (developers.zoom.us/docs/api/rate-limits/, snapshot
-//! 2026-02-07), transcribed in `shared/reference/zoom-api-contract.md` section 7.1.
+//! 2026-02-07), transcribed in docs/zoom-contract.md section 7.1.
 
 use std::fmt;
 use std::time::Duration;
@@ -51,8 +51,8 @@ impl Category {
     ];
 
     /// Parses a label as Zoom spells it anywhere (`LIGHT`, `Light`, `Resource-intensive`,
-    /// `RESOURCE_INTENSIVE`...). Contract section 7.2: "Spellings vary (LIGHT/Light) and
-    /// should be treated as case-insensitive."
+    /// `RESOURCE_INTENSIVE`...). Contract section 7.2: the spellings vary, so labels
+    /// are compared without regard to case.
     pub fn from_label(label: &str) -> Option<Self> {
         let normalized: String = label
             .trim()

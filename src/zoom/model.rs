@@ -2,8 +2,8 @@
 //! are ignored, missing fields default, and numbers Zoom sometimes sends as strings (or
 //! strings as numbers) are accepted either way. Request bodies skip unset fields.
 //!
-//! Field names follow Zoom's OpenAPI documents in `shared/zoom-api/` (Users, Accounts,
-//! Phone) and the recorded responses in `shared/zoom-fixtures/`.
+//! Field names follow Zoom's OpenAPI documents (Users, Accounts, Phone) and recorded
+//! answers, as docs/zoom-contract.md lists them (sections 3 to 5 and 10, Sources).
 
 use std::fmt;
 
@@ -852,7 +852,7 @@ pub struct AccountCallingPlan {
     pub billing_account_name: Option<String>,
 }
 
-/// Query of `GET /phone/users` ([P] `listPhoneUsers` parameters).
+/// Query of `GET /phone/users` (`listPhoneUsers` parameters, contract section 5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListPhoneUsersQuery {
     /// Only users of this site.
@@ -870,7 +870,7 @@ mod tests {
     use super::*;
 
     /// Recorded `GET /users/me` (JupiterOne/graph-zoom, 2023-07-12; see
-    /// `shared/zoom-fixtures/jupiterone-graph-zoom/users.me.json`).
+    /// `users.me.json` in contract section 3.3 and Sources).
     const RECORDED_ME: &str = r#"{
   "id": "H9Yx0-O8QUCXVIseYAsjaA",
   "first_name": "JupiterOne",

@@ -1,6 +1,9 @@
-//! Drift test for the configuration docs (issue #2): the README's configuration table and
+//! Drift test for the configuration docs: the README's configuration table and
 //! `docker/zoom-scim.example.toml` must name every key of [`Config::documented_keys`], no
 //! other key, the right environment variable, and the code's default value.
+//! And every relative link in the Markdown docs (README, changelog, benchmarks,
+//! `docs/`) must name a file, and a heading, that exists; every section a code comment
+//! cites ("contract section 3.10", "docs/clients.md section 1.2") must exist.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -356,4 +359,295 @@ fn the_checks_catch_drift() {
             .iter()
             .any(|p| p.contains("names env `ZOOM_SCIM_MAX_COUNT`"))
     );
+}
+
+// ----- Relative links in the Markdown docs ---------------------------------------------
+
+/// The Markdown files whose relative links must resolve: the README, the changelog, the
+/// benchmark report and every file in `docs/`.
+fn markdown_files() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["README.md", "CHANGELOG.md", "benches/BENCHMARKS.md"]
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
+    let docs = std::fs::read_dir(root.join("docs")).expect("docs/ exists");
+    let mut in_docs: Vec<_> = docs
+        .map(|entry| entry.expect("docs/ entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    in_docs.sort();
+    files.extend(in_docs);
+    files
+}
+
+/// GitHub's anchor of a heading: lower case, only letters, digits, `-`, `_` and spaces
+/// kept, spaces made `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a Markdown text's headings (outside fenced code).
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut fenced = false;
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            found.insert(anchor_of(line.trim_start_matches('#')));
+        }
+    }
+    found
+}
+
+/// The link targets of a Markdown text, with their line numbers: every `](target)`
+/// outside fenced code and inline code spans.
+fn link_targets(text: &str) -> Vec<(usize, String)> {
+    let mut fenced = false;
+    let mut targets = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        // Inline code spans out: their brackets are not links.
+        let mut prose = String::new();
+        for (i, part) in line.split('`').enumerate() {
+            if i % 2 == 0 {
+                prose.push_str(part);
+            }
+        }
+        let mut rest = prose.as_str();
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find(')') else { break };
+            targets.push((index + 1, after[..end].trim().to_owned()));
+            rest = &after[end..];
+        }
+    }
+    targets
+}
+
+/// Every relative link of `text` (the file at `path`) that names a missing file or a
+/// missing heading of a Markdown file, one line each.
+fn broken_links(path: &Path, text: &str) -> Vec<String> {
+    let dir = path.parent().expect("a file has a directory");
+    let mut problems = Vec::new();
+    for (line, target) in link_targets(text) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (file, anchor) = match target.split_once('#') {
+            Some((file, anchor)) => (file, Some(anchor)),
+            None => (target.as_str(), None),
+        };
+        let at = format!("{}:{line}", path.display());
+        let resolved = if file.is_empty() {
+            path.to_path_buf()
+        } else {
+            dir.join(file)
+        };
+        if !file.is_empty() && !resolved.exists() {
+            problems.push(format!("{at}: `{target}` names a file that does not exist"));
+            continue;
+        }
+        if let Some(anchor) = anchor
+            && resolved.extension().is_some_and(|e| e == "md")
+        {
+            let headings = if file.is_empty() {
+                anchors(text)
+            } else {
+                anchors(&std::fs::read_to_string(&resolved).expect("read the linked file"))
+            };
+            if !headings.contains(anchor) {
+                problems.push(format!(
+                    "{at}: `{target}` names a heading that does not exist"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    let files = markdown_files();
+    assert!(
+        files.len() >= 8,
+        "expected README, CHANGELOG, BENCHMARKS and the docs/ files: {files:?}"
+    );
+    let mut links = 0;
+    let mut problems = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        links += link_targets(&text).len();
+        problems.extend(broken_links(path, &text));
+    }
+    assert!(links > 50, "only {links} links found: the parser is broken");
+    assert!(
+        problems.is_empty(),
+        "broken links in the docs:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_link_check_catches_broken_links() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/example.md");
+    let text = "# Title\n\n## A section (`PATCH /Users`)\n\n\
+        [ok](architecture.md) [ok anchor](#a-section-patch-users) [ok file anchor](../README.md#configuration)\n\
+        [web](https://example.com/missing.md) `[code](missing-in-code.md)`\n\
+        ```\n[fenced](missing-in-fence.md)\n```\n\
+        [gone](no-such-file.md) [bad anchor](behaviour.md#no-such-heading) [bad local](#nowhere)\n";
+    let problems = broken_links(&path, text);
+    let named = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(named("`no-such-file.md` names a file"), "{problems:?}");
+    assert!(
+        named("`behaviour.md#no-such-heading` names a heading"),
+        "{problems:?}"
+    );
+    assert!(named("`#nowhere` names a heading"), "{problems:?}");
+    assert_eq!(
+        problems.len(),
+        3,
+        "only the three broken links: {problems:?}"
+    );
+}
+
+// ----- Section citations in code comments ----------------------------------------------
+
+/// The section numbers of a Markdown file's headings (`## 3.` / `### 3.10 ...` -> `3`,
+/// `3.10`).
+fn section_numbers(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|line| line.starts_with('#'))
+        .filter_map(|line| {
+            let title = line.trim_start_matches('#').trim();
+            let number = title.split(' ').next()?.trim_end_matches('.');
+            let numeric =
+                !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+            numeric.then(|| number.to_owned())
+        })
+        .collect()
+}
+
+/// The section numbers cited after `marker` (e.g. `contract `, optionally followed by
+/// `section ` or `sections `) in the comment lines of `source`, with their line numbers.
+fn cited_sections(source: &str, marker: &str) -> Vec<(usize, String)> {
+    let mut cited = Vec::new();
+    for (index, line) in source.lines().enumerate() {
+        if !line.trim_start().starts_with("//") {
+            continue;
+        }
+        let lower = line.to_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find(marker) {
+            rest = &rest[at + marker.len()..];
+            let after = rest
+                .strip_prefix("sections ")
+                .or_else(|| rest.strip_prefix("section "))
+                .unwrap_or(rest);
+            let number: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let number = number.trim_end_matches('.');
+            if !number.is_empty() {
+                cited.push((index + 1, number.to_owned()));
+            }
+        }
+    }
+    cited
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The citation markers of the docs code comments cite, and the file each names.
+const CITED_DOCS: [(&str, &str); 4] = [
+    ("contract ", "docs/zoom-contract.md"),
+    ("docs/zoom-contract.md ", "docs/zoom-contract.md"),
+    ("docs/clients.md ", "docs/clients.md"),
+    ("docs/java-connector.md ", "docs/java-connector.md"),
+];
+
+#[test]
+fn section_citations_in_comments_name_existing_sections() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut citations = 0;
+    let mut problems = Vec::new();
+    for (marker, doc) in CITED_DOCS {
+        let sections = section_numbers(&read(&root.join(doc).to_string_lossy()));
+        assert!(sections.len() > 5, "{doc} has numbered sections");
+        for file in &files {
+            let source = read(&file.to_string_lossy());
+            for (line, number) in cited_sections(&source, marker) {
+                citations += 1;
+                if !sections.contains(&number) {
+                    problems.push(format!(
+                        "{}:{line}: cites {doc} section {number}, which does not exist",
+                        file.strip_prefix(root).unwrap_or(file).display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        citations > 100,
+        "only {citations} citations found: the scan is broken"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_citation_scan_reads_every_form() {
+    // Built from pieces so that no line of this file is itself a citing comment.
+    let source = [
+        "// contract section 3.10, Contract 7.2: and contract sections 3.1-3.4.",
+        "let contract_9 = 5; // not a comment line: contract 9 is not read",
+        "    /// docs/clients.md section 1.3; docs/java-connector.md 5.3.",
+        "    /// docs/zoom-contract.md section 12",
+    ]
+    .join("\n");
+    let source = source.as_str();
+    let numbers = |marker| -> Vec<String> {
+        cited_sections(source, marker)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
+    };
+    assert_eq!(numbers("contract "), ["3.10", "7.2", "3.1"]);
+    assert_eq!(numbers("docs/clients.md "), ["1.3"]);
+    assert_eq!(numbers("docs/java-connector.md "), ["5.3"]);
+    assert_eq!(numbers("docs/zoom-contract.md "), ["12"]);
+    let sections = section_numbers(&read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/zoom-contract.md"
+    )));
+    assert!(sections.contains("3.10") && sections.contains("7.2"));
+    assert!(!sections.contains("12"), "a missing section is reported");
 }

@@ -1,5 +1,5 @@
 //! Black-box tests of SCIM Groups: the service and the simulator on port 0, requests in
-//! the shapes Entra, Okta and midPoint/ConnId send (scim-clients.md sections 1-3),
+//! the shapes Entra, Okta and midPoint/ConnId send (docs/clients.md sections 1-3),
 //! assertions on the SCIM answer, the simulator's final state (`/_sim/state`) and the
 //! Zoom calls made (`/_sim/stats`).
 

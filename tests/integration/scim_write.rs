@@ -95,7 +95,7 @@ async fn custom_role(stack: &Stack) -> String {
 }
 
 fn entra_create(email: &str) -> Value {
-    // The shape Entra ID sends (scim-clients.md section 1).
+    // The shape Entra ID sends (docs/clients.md section 1).
     json!({
         "schemas": [USER, ENTERPRISE],
         "externalId": "0a1b2c",
@@ -1164,7 +1164,7 @@ async fn concurrent_patches_to_one_user_lose_nothing() {
     }
 }
 
-// ----- role and group filters (issue #7: pushed down to Zoom) -------------------------
+// ----- role and group filters (pushed down to Zoom) -----------------------------------
 
 #[tokio::test]
 async fn role_and_group_filters_are_answered_by_zoom_queries() {
@@ -1358,7 +1358,7 @@ async fn an_entra_create_with_empty_roles_asks_for_member_without_a_warning() {
         let mut config = config();
         config.scim.create_action = action;
         let stack = start_stack(sim_settings(40), config).await;
-        // scim-clients.md section 1.2: Entra's create carries `roles: []`.
+        // docs/clients.md section 1.2: Entra's create carries `roles: []`.
         let body = json!({
             "schemas": [USER, ENTERPRISE],
             "externalId": "0a1b2c",

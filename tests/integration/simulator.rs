@@ -362,7 +362,7 @@ async fn users_are_listed_in_pages_with_tokens() {
             .get(&format!("/users?page_size=30&next_page_token={token}"))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        // [DF-PAG]: token pages carry no page_count/page_number.
+        // contract section 2: token pages carry no page_count/page_number.
         assert!(r.body.get("page_count").is_none());
         assert!(r.body.get("page_number").is_none());
         assert_eq!(r.body["total_records"], active);

@@ -290,7 +290,7 @@ async fn token_response_matches_the_recording() {
         .expect("json");
     let recorded = fixture("jupiterone-graph-zoom/oauth.token.account_credentials.json");
     assert_core_fields("token response", &body, &recorded, &[]);
-    // `api_url` is in Zoom's documented example ([WH]) but not in the 2023 recording.
+    // `api_url` is in Zoom's documented example (contract section 6) but not in the 2023 recording.
     let documented = json!({"api_url": "https://api.zoom.us"});
     assert_fields_known("token response", &body, &json!({}), &[recorded, documented]);
     assert_eq!(body["token_type"], "bearer");

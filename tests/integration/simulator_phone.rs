@@ -921,7 +921,7 @@ fn phone_spec() -> &'static Value {
     SPEC.get_or_init(|| read_json("zoom-api/ZoomPhoneAPISpec.json"))
 }
 
-/// Fields seen live but missing from [P], as [FOLIO] documents them.
+/// Fields seen live but missing from the Phone spec (contract section 8).
 fn folio_extras() -> Vec<Value> {
     vec![
         json!({"calling_plans": [{"name": "US/CA Unlimited Calling Plan"}]}),
@@ -986,7 +986,7 @@ async fn phone_answers_match_the_phone_spec() {
         "200",
         &plans,
     );
-    // POST numbers: [FOLIO] moves the 200 schema to 201.
+    // POST numbers: live 201, not the spec's 200 (contract section 8).
     let free = zoom.get("/phone/numbers?type=unassigned").await;
     let id = list["users"][0]["id"].as_str().expect("id");
     let r = zoom
