@@ -446,7 +446,7 @@ impl Default for ScimConfig {
             protected_users: Vec::new(),
             group_deletion: true,
             cursor_cache_size: 1024,
-            cursor_cache_mib: 16,
+            cursor_cache_mib: 8,
             cursor_ttl_s: 600,
             site_cache_ttl_s: 300,
             phone_per_user_max: 10,

@@ -99,14 +99,6 @@ impl Provider {
             locks: ResourceLocks::default(),
         }
     }
-
-    /// Readiness: a Zoom access token can be obtained.
-    pub async fn ready(&self) -> Result<(), ScimError> {
-        self.zoom
-            .check_token()
-            .await
-            .map_err(|e| crate::mapping::error::to_scim(&e, "obtain a Zoom access token"))
-    }
 }
 
 /// Runs CPU-bound work (applying a PATCH of thousands of values) so that the runtime's
