@@ -1,12 +1,16 @@
 //! Request extractors that answer in SCIM's error format: JSON bodies (either SCIM or
-//! plain JSON media type, RFC 7644 section 3.8) with a size limit.
+//! plain JSON media type, RFC 7644 section 3.8) with a size limit, and the request
+//! parts every resource handler reads: conditional headers and attribute selection.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::provider::Precondition;
 use crate::scim::error::{ScimError, clip};
+use crate::scim::projection::AttributeSelection;
 
 /// The largest body accepted, set per router from `server.max_body_bytes`.
 #[derive(Debug, Clone, Copy)]
@@ -140,4 +144,76 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ResourceId {
         }
         Ok(ResourceId(id))
     }
+}
+
+/// The values of a conditional header (every field line, joined as one list, RFC 9110
+/// section 5.3); `Err` when one is not visible ASCII (entity tags the service issues
+/// always are, RFC 9110 section 8.8.3).
+fn conditional(headers: &HeaderMap, name: &header::HeaderName) -> Result<Option<String>, ()> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(name) {
+        let bytes = value.as_bytes();
+        if !bytes
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\t')
+        {
+            return Err(());
+        }
+        let text = String::from_utf8_lossy(bytes);
+        match &mut joined {
+            None => joined = Some(text.into_owned()),
+            Some(list) => {
+                list.push(',');
+                list.push_str(&text);
+            }
+        }
+    }
+    Ok(joined)
+}
+
+/// The write's `If-Match` condition. One that is not visible ASCII matches no version
+/// the service issues, so the write is refused with 412 and nothing changes (RFC 9110
+/// section 13.1.1), never applied unchecked.
+pub(super) fn precondition(headers: &HeaderMap) -> Result<Precondition, ScimError> {
+    let if_match = conditional(headers, &header::IF_MATCH).map_err(|()| {
+        ScimError::precondition_failed(
+            "If-Match is not a list of entity tags in visible ASCII; it matches no version, nothing changed",
+        )
+    })?;
+    Ok(Precondition { if_match })
+}
+
+/// The `attributes` and `excludedAttributes` of a request (RFC 7644 section 3.9).
+pub(super) fn selection(
+    params: &[(String, String)],
+    schema: &crate::scim::schema::ResourceSchema,
+) -> Result<AttributeSelection, ScimError> {
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    AttributeSelection::parse(get("attributes"), get("excludedAttributes"), schema)
+}
+
+/// RFC 7644 section 3.14: a GET with `If-None-Match` equal to the current version
+/// answers 304 Not Modified, which carries the `ETag` it would have sent with a 200
+/// (RFC 9110 section 15.4.5).
+pub(super) fn not_modified(
+    headers: &HeaderMap,
+    etag: Option<&str>,
+) -> Result<Option<Response>, ScimError> {
+    let condition = conditional(headers, &header::IF_NONE_MATCH).map_err(|()| {
+        ScimError::invalid_syntax("If-None-Match is not a list of entity tags in visible ASCII")
+    })?;
+    let Some(etag) = etag else {
+        return Ok(None);
+    };
+    let matches =
+        condition.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let Ok(value) = header::HeaderValue::from_str(etag) else {
+        return Ok(None);
+    };
+    Ok(matches.then(|| (StatusCode::NOT_MODIFIED, [(header::ETAG, value)]).into_response()))
 }

@@ -6,9 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::extract::{Params, ResourceId, ScimJson};
+use super::extract::{Params, ResourceId, ScimJson, not_modified, precondition, selection};
 use super::response::{resource_response, scim_json};
-use super::users::{not_modified, precondition, selection};
 use crate::scim::error::ScimError;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;

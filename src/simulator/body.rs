@@ -3,13 +3,13 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{FieldError, ZoomError};
+use super::error::{SimError, SimFieldError};
 
 /// Parses a JSON object body; anything else is 400 code 300.
-pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ZoomError> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, SimError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ZoomError::bad_json()),
+        _ => Err(SimError::bad_json()),
     }
 }
 
@@ -44,13 +44,14 @@ impl<'a> Obj<'a> {
 /// Collects field errors.
 #[derive(Debug, Default)]
 pub struct Validator {
-    errors: Vec<FieldError>,
+    errors: Vec<SimFieldError>,
 }
 
 impl Validator {
     /// Records an error on `field` of `obj`.
     pub fn error(&mut self, obj: &Obj<'_>, key: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(obj.field(key), message));
+        self.errors
+            .push(SimFieldError::new(obj.field(key), message));
     }
 
     /// An optional string of at most `max` characters.
@@ -186,11 +187,11 @@ impl Validator {
     }
 
     /// `Ok` or the collected "Validation Failed." error.
-    pub fn finish(self) -> Result<(), ZoomError> {
+    pub fn finish(self) -> Result<(), SimError> {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ZoomError::validation(self.errors))
+            Err(SimError::validation(self.errors))
         }
     }
 }

@@ -11,14 +11,14 @@ pub const ZOOM_JSON: &str = "application/json;charset=UTF-8";
 
 /// One entry of a validation error's `errors` array.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
+pub struct SimFieldError {
     /// The offending field, dotted (`user_info.email`).
     pub field: String,
     /// What is wrong with it.
     pub message: String,
 }
 
-impl FieldError {
+impl SimFieldError {
     /// A field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
@@ -31,7 +31,7 @@ impl FieldError {
 /// An error answer: HTTP status, Zoom body code and message, optional field errors and
 /// extra headers (e.g. `Retry-After`).
 #[derive(Debug, Clone)]
-pub struct ZoomError {
+pub struct SimError {
     /// HTTP status.
     pub status: StatusCode,
     /// Zoom's body `code`.
@@ -39,12 +39,12 @@ pub struct ZoomError {
     /// Zoom's body `message`.
     pub message: String,
     /// Field errors (`errors` array; omitted when empty).
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<SimFieldError>,
     /// Extra response headers.
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-impl ZoomError {
+impl SimError {
     /// An error with `status`, `code` and `message`.
     pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
         Self {
@@ -62,7 +62,7 @@ impl ZoomError {
     }
 
     /// Zoom (contract section 1): 400 code 300 "Validation Failed." with an `errors` array.
-    pub fn validation(errors: Vec<FieldError>) -> Self {
+    pub fn validation(errors: Vec<SimFieldError>) -> Self {
         let mut e = Self::bad_request(300, "Validation Failed.");
         e.errors = errors;
         e
@@ -128,7 +128,7 @@ impl ZoomError {
     }
 }
 
-impl IntoResponse for ZoomError {
+impl IntoResponse for SimError {
     fn into_response(self) -> Response {
         let mut response = json_response(self.status, &self.body());
         let headers = response.headers_mut();
@@ -140,7 +140,7 @@ impl IntoResponse for ZoomError {
 }
 
 /// Result of an API handler.
-pub type ApiResult = Result<Response, ZoomError>;
+pub type ApiResult = Result<Response, SimError>;
 
 /// A JSON answer with Zoom's content type.
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -168,7 +168,10 @@ mod tests {
 
     #[test]
     fn validation_error_has_zoom_shape() {
-        let e = ZoomError::validation(vec![FieldError::new("user_info.email", "Invalid field.")]);
+        let e = SimError::validation(vec![SimFieldError::new(
+            "user_info.email",
+            "Invalid field.",
+        )]);
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert_eq!(
             e.body(),
@@ -179,7 +182,7 @@ mod tests {
 
     #[test]
     fn plain_error_has_no_errors_array() {
-        let e = ZoomError::user_not_found("abc");
+        let e = SimError::user_not_found("abc");
         assert_eq!(
             e.body(),
             json!({"code": 1001, "message": "User does not exist: abc."})

@@ -15,7 +15,7 @@ use rand::Rng;
 use tokio::time::Instant;
 
 use super::conn::ConnMeta;
-use super::error::ZoomError;
+use super::error::SimError;
 use super::faults::{DAILY_MESSAGE, FaultAction, FaultSpec, QPS_MESSAGE, server_fault};
 use super::ratelimit::{Category, Decision, Quota, ThrottleKind, endpoint_category};
 use super::settings::SimSettings;
@@ -80,7 +80,7 @@ pub fn throttled_response(kind: ThrottleKind) -> Response {
         ThrottleKind::Qps => QPS_MESSAGE,
         ThrottleKind::Daily => DAILY_MESSAGE,
     };
-    ZoomError::new(StatusCode::TOO_MANY_REQUESTS, 429, message).into_response()
+    SimError::new(StatusCode::TOO_MANY_REQUESTS, 429, message).into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -224,7 +224,7 @@ pub async fn api_gate(
             wall,
         );
         let response =
-            ZoomError::new(StatusCode::UNAUTHORIZED, 124, "Invalid access token.").into_response();
+            SimError::new(StatusCode::UNAUTHORIZED, 124, "Invalid access token.").into_response();
         return finish(response, category, quota, None);
     }
 

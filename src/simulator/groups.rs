@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::body::{Obj, Validator, parse_object};
-use super::error::{ApiResult, ZoomError, empty_response, json_response};
+use super::error::{ApiResult, SimError, empty_response, json_response};
 use super::paging::{self, cut, page_count};
 use super::state::{Group, Sim, UserStatus, World};
 use super::users::timestamp;
@@ -53,18 +53,18 @@ pub fn routes() -> Router<Arc<Sim>> {
         )
 }
 
-fn require_paid(sim: &Sim) -> Result<(), ZoomError> {
+fn require_paid(sim: &Sim) -> Result<(), SimError> {
     if sim.settings().plan == Plan::Free {
-        Err(ZoomError::paid_only())
+        Err(SimError::paid_only())
     } else {
         Ok(())
     }
 }
 
-fn group_seq(world: &World, id: &str) -> Result<u64, ZoomError> {
+fn group_seq(world: &World, id: &str) -> Result<u64, SimError> {
     world
         .resolve_group(id)
-        .ok_or_else(|| ZoomError::group_not_found(id))
+        .ok_or_else(|| SimError::group_not_found(id))
 }
 
 /// An opaque, stable membership id shaped like the recorded ones (64 URL-safe
@@ -90,21 +90,21 @@ fn group_json(group: &Group) -> Value {
 }
 
 /// Checks a group name: required, a string, not blank, under 128 characters (contract section 4).
-fn check_name(body: &Map<String, Value>) -> Result<String, ZoomError> {
+fn check_name(body: &Map<String, Value>) -> Result<String, SimError> {
     let o = Obj::new(body, "");
     let mut v = Validator::default();
     let name = v.required_string(&o, "name", 127);
     v.finish()?;
     let name = name.unwrap_or_default();
     if name.trim().is_empty() {
-        return Err(ZoomError::invalid("Invalid parameter: name."));
+        return Err(SimError::invalid("Invalid parameter: name."));
     }
     Ok(name.trim().to_owned())
 }
 
 /// `POST /groups` 409 (contract section 4): `The group name "{groupName}" is already in use.`
-fn name_taken(name: &str) -> ZoomError {
-    ZoomError::new(
+fn name_taken(name: &str) -> SimError {
+    SimError::new(
         StatusCode::CONFLICT,
         4132,
         format!("The group name \"{name}\" is already in use."),
@@ -112,8 +112,8 @@ fn name_taken(name: &str) -> ZoomError {
 }
 
 /// `PATCH /groups/{groupId}` 409 (contract section 4): `Group name {groupName} is already in use.`
-fn rename_taken(name: &str) -> ZoomError {
-    ZoomError::new(
+fn rename_taken(name: &str) -> SimError {
+    SimError::new(
         StatusCode::CONFLICT,
         4132,
         format!("Group name {name} is already in use."),
@@ -170,7 +170,7 @@ async fn create_group(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
         return Err(name_taken(&name));
     }
     if world.group_count() >= MAX_GROUPS {
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "It has reached the maximum number of groups. You can clean up some groups then add.",
         ));
     }
@@ -178,7 +178,7 @@ async fn create_group(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
         .group_creates
         .try_take(GROUP_CREATES_PER_DAY, Utc::now())
     {
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "It has reached the maximum number of groups that can be created today (100). Try again tomorrow.",
         ));
     }
@@ -196,7 +196,7 @@ async fn get_group(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> ApiRe
     let seq = group_seq(&world, &id)?;
     let group = world
         .group(seq)
-        .ok_or_else(|| ZoomError::group_not_found(&id))?;
+        .ok_or_else(|| SimError::group_not_found(&id))?;
     Ok(json_response(
         StatusCode::OK,
         &json!({"id": group.id, "name": group.name, "total_members": group.members().len()}),
@@ -260,7 +260,7 @@ async fn list_members(
     };
     let group = world
         .group(gseq)
-        .ok_or_else(|| ZoomError::group_not_found(&id))?;
+        .ok_or_else(|| SimError::group_not_found(&id))?;
     let total = group.members().len();
     let items = group
         .members()
@@ -320,7 +320,7 @@ pub fn member_page(
 /// Reads `{"members": [{"id"?, "email"?}]}` (at most 30) and resolves every entry;
 /// "If the user ID is given then the user email should be ignored." (contract 4). An unknown
 /// user fails the whole call with 404 code 1001.
-pub fn resolve_members(world: &World, body: &Map<String, Value>) -> Result<Vec<u64>, ZoomError> {
+pub fn resolve_members(world: &World, body: &Map<String, Value>) -> Result<Vec<u64>, SimError> {
     let o = Obj::new(body, "");
     let mut v = Validator::default();
     let items = if o.has("members") {
@@ -332,15 +332,14 @@ pub fn resolve_members(world: &World, body: &Map<String, Value>) -> Result<Vec<u
     v.finish()?;
     let items = items.map(Vec::as_slice).unwrap_or_default();
     if items.len() > MAX_MEMBERS_PER_CALL {
-        return Err(ZoomError::invalid(format!(
+        return Err(SimError::invalid(format!(
             "Validation Failed. At most {MAX_MEMBERS_PER_CALL} members can be added at a time."
         )));
     }
     if items.is_empty() {
-        return Err(ZoomError::validation(vec![super::error::FieldError::new(
-            "members",
-            "At least one member is required.",
-        )]));
+        return Err(SimError::validation(vec![
+            super::error::SimFieldError::new("members", "At least one member is required."),
+        ]));
     }
     let mut seqs = Vec::with_capacity(items.len());
     let mut v = Validator::default();
@@ -364,7 +363,7 @@ pub fn resolve_members(world: &World, body: &Map<String, Value>) -> Result<Vec<u
     for key in keys {
         let seq = world
             .resolve_user(&key)
-            .ok_or_else(|| ZoomError::user_not_found(&key))?;
+            .ok_or_else(|| SimError::user_not_found(&key))?;
         if !seqs.contains(&seq) {
             seqs.push(seq);
         }
@@ -402,8 +401,8 @@ async fn add_members(
     ))
 }
 
-fn member_not_found() -> ZoomError {
-    ZoomError::new(StatusCode::NOT_FOUND, 4131, "Group member does not exist.")
+fn member_not_found() -> SimError {
+    SimError::new(StatusCode::NOT_FOUND, 4131, "Group member does not exist.")
 }
 
 async fn remove_member(
@@ -452,7 +451,7 @@ async fn update_member(
         Some("move") => {
             let target = target
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| ZoomError::invalid("The target_group_id can not be empty."))?;
+                .ok_or_else(|| SimError::invalid("The target_group_id can not be empty."))?;
             let tseq = group_seq(&world, &target)?;
             world.remove_member(gseq, useq);
             world.add_member(tseq, useq);

@@ -79,7 +79,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::conn::{ConnMeta, SimListener};
-use self::error::ZoomError;
+use self::error::SimError;
 use self::state::Sim;
 
 pub use self::faults::{FaultAction, FaultSpec};
@@ -138,7 +138,7 @@ impl Drop for SimHandle {
 
 /// Answer for paths that do not exist.
 async fn not_found() -> Response {
-    let mut response = ZoomError::new(
+    let mut response = SimError::new(
         StatusCode::NOT_FOUND,
         2300,
         "This API endpoint is not recognized.",

@@ -13,7 +13,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::time::Instant;
 
-use super::error::ZoomError;
+use super::error::SimError;
 
 /// Zoom's default `page_size`.
 pub const DEFAULT_PAGE_SIZE: u32 = 30;
@@ -78,12 +78,12 @@ impl PageCursors {
         scope: &str,
         now: Instant,
         ttl: Duration,
-    ) -> Result<Cursor, ZoomError> {
+    ) -> Result<Cursor, SimError> {
         match self.cursors.get(token) {
             Some(c) if c.scope == scope && now.saturating_duration_since(c.issued) <= ttl => {
                 Ok(c.clone())
             }
-            _ => Err(ZoomError::invalid(
+            _ => Err(SimError::invalid(
                 "The next page token is invalid or expired.",
             )),
         }
@@ -92,24 +92,24 @@ impl PageCursors {
 
 /// Parses `page_size`: absent means the default; values above `max` are clamped to it,
 /// values below 1 to 1; a non-number is a code 300 error.
-pub fn page_size(raw: Option<&String>, max: u32) -> Result<usize, ZoomError> {
+pub fn page_size(raw: Option<&String>, max: u32) -> Result<usize, SimError> {
     let value = match raw.map(|s| s.trim()) {
         None | Some("") => DEFAULT_PAGE_SIZE,
         Some(s) => match s.parse::<i64>() {
             Ok(n) => n.clamp(1, i64::from(u32::MAX)) as u32,
-            Err(_) => return Err(ZoomError::invalid("Invalid parameter: page_size.")),
+            Err(_) => return Err(SimError::invalid("Invalid parameter: page_size.")),
         },
     };
     Ok(value.clamp(1, max.max(1)) as usize)
 }
 
 /// Parses the deprecated `page_number` (default 1).
-pub fn page_number(raw: Option<&String>) -> Result<u32, ZoomError> {
+pub fn page_number(raw: Option<&String>) -> Result<u32, SimError> {
     match raw.map(|s| s.trim()) {
         None | Some("") => Ok(1),
         Some(s) => match s.parse::<i64>() {
             Ok(n) => Ok(n.clamp(1, i64::from(u32::MAX)) as u32),
-            Err(_) => Err(ZoomError::invalid("Invalid parameter: page_number.")),
+            Err(_) => Err(SimError::invalid("Invalid parameter: page_number.")),
         },
     }
 }

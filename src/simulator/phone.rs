@@ -35,7 +35,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::body::{Obj, Validator, parse_object};
-use super::error::{ApiResult, ZoomError, empty_response, json_response};
+use super::error::{ApiResult, SimError, empty_response, json_response};
 use super::paging::{self, cut};
 use super::phone_book::{NumberKey, PhoneBook, Profile, derived_id};
 use super::state::{Sim, User, UserStatus, World};
@@ -78,7 +78,7 @@ pub fn routes(sim: Arc<Sim>) -> Router<Arc<Sim>> {
 /// Zoom Phone must be enabled on the account, else 403 (contract section 5).
 async fn phone_enabled(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
     if !sim.settings().phone_enabled {
-        return ZoomError::new(
+        return SimError::new(
             StatusCode::FORBIDDEN,
             2031,
             "Zoom Phone has not been enabled for this account.",
@@ -89,18 +89,18 @@ async fn phone_enabled(State(sim): State<Arc<Sim>>, request: Request, next: Next
 }
 
 /// The phone API's answer to a bad page token: 400 code 400 (contract section 2).
-fn phone_token_error(error: ZoomError) -> ZoomError {
-    ZoomError::bad_request(400, error.message)
+fn phone_token_error(error: SimError) -> SimError {
+    SimError::bad_request(400, error.message)
 }
 
 /// A phone user by id or e-mail: 404 code 1001 when the user does not exist or has no
 /// phone profile (docs/java-connector.md section 5.3: Zoom answers a non-phone user
 /// with 404 code 1001).
-fn phone_user_seq(world: &World, key: &str) -> Result<u64, ZoomError> {
+fn phone_user_seq(world: &World, key: &str) -> Result<u64, SimError> {
     world
         .resolve_user(key)
         .filter(|seq| world.phone().profile(*seq).is_some())
-        .ok_or_else(|| ZoomError::user_not_found(key))
+        .ok_or_else(|| SimError::user_not_found(key))
 }
 
 /// `activate` or `deactivate` (profile `status`, contract section 5): deactivated users keep their
@@ -226,13 +226,13 @@ fn query_value<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str>
 }
 
 /// Resolves a `site_id` query value (see the module's choices for unknown ones).
-fn query_site(book: &PhoneBook, site_id: Option<&str>) -> Result<Option<u64>, ZoomError> {
+fn query_site(book: &PhoneBook, site_id: Option<&str>) -> Result<Option<u64>, SimError> {
     match site_id {
         None => Ok(None),
         Some(id) => book
             .resolve_site(id)
             .map(Some)
-            .ok_or_else(|| ZoomError::bad_request(400, format!("Site does not exist: {id}"))),
+            .ok_or_else(|| SimError::bad_request(400, format!("Site does not exist: {id}"))),
     }
 }
 
@@ -243,7 +243,7 @@ fn resume_after(
     scope: &str,
     now: Instant,
     ttl: Duration,
-) -> Result<u64, ZoomError> {
+) -> Result<u64, SimError> {
     match query_value(q, "next_page_token") {
         Some(token) => world
             .cursors
@@ -282,19 +282,19 @@ struct UserFilter {
 }
 
 impl UserFilter {
-    fn parse(book: &PhoneBook, q: &HashMap<String, String>) -> Result<Self, ZoomError> {
+    fn parse(book: &PhoneBook, q: &HashMap<String, String>) -> Result<Self, SimError> {
         let site = query_site(book, query_value(q, "site_id"))?;
         let calling_type = match query_value(q, "calling_type") {
             None => None,
             Some(t) => Some(
                 t.parse::<i64>()
-                    .map_err(|_| ZoomError::invalid("Invalid parameter: calling_type."))?,
+                    .map_err(|_| SimError::invalid("Invalid parameter: calling_type."))?,
             ),
         };
         let status = match query_value(q, "status") {
             None => None,
             Some(s @ ("activate" | "deactivate" | "pending")) => Some(s.to_owned()),
-            Some(_) => return Err(ZoomError::invalid("Invalid parameter: status.")),
+            Some(_) => return Err(SimError::invalid("Invalid parameter: status.")),
         };
         let lower = |key: &str| query_value(q, key).map(str::to_lowercase);
         Ok(Self {
@@ -417,7 +417,7 @@ async fn get_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> ApiRe
     let world = sim.world();
     let seq = phone_user_seq(&world, &key)?;
     let (Some(user), Some(profile)) = (world.user(seq), world.phone().profile(seq)) else {
-        return Err(ZoomError::user_not_found(&key));
+        return Err(SimError::user_not_found(&key));
     };
     Ok(json_response(
         StatusCode::OK,
@@ -505,7 +505,7 @@ async fn unassign_plan(
     let plan_type = plan_type
         .trim()
         .parse::<i64>()
-        .map_err(|_| ZoomError::bad_request(400, "Invalid field."))?;
+        .map_err(|_| SimError::bad_request(400, "Invalid field."))?;
     world.phone_mut().unassign_plan(seq, plan_type)?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
@@ -629,14 +629,14 @@ async fn list_numbers(
     let kind = match query_value(&q, "type") {
         None => "all",
         Some(t @ ("assigned" | "unassigned" | "byoc" | "all")) => t,
-        Some(_) => return Err(ZoomError::invalid("Invalid parameter: type.")),
+        Some(_) => return Err(SimError::invalid("Invalid parameter: type.")),
     };
     let extension_type = query_value(&q, "extension_type");
     let toll_free = match query_value(&q, "number_type") {
         None => None,
         Some("toll") => Some(false),
         Some("tollfree") => Some(true),
-        Some(_) => return Err(ZoomError::invalid("Invalid parameter: number_type.")),
+        Some(_) => return Err(SimError::invalid("Invalid parameter: number_type.")),
     };
     let mut world = sim.world();
     let site = query_site(world.phone(), query_value(&q, "site_id"))?;

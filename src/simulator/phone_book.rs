@@ -24,7 +24,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::error::ZoomError;
+use super::error::SimError;
 
 /// `10^4`: the span of the 4-digit short extensions of one site.
 const SHORT_SPAN: u64 = 10_000;
@@ -181,56 +181,56 @@ pub enum PhoneRefusal {
     NumberNotHeld,
 }
 
-impl From<PhoneRefusal> for ZoomError {
+impl From<PhoneRefusal> for SimError {
     fn from(refusal: PhoneRefusal) -> Self {
         use PhoneRefusal::*;
         match refusal {
             // No phone licence left: 404 code 1102 (`POST /users`, contract section 3.9).
-            NoLicence => ZoomError::new(
+            NoLicence => SimError::new(
                 StatusCode::NOT_FOUND,
                 1102,
                 "You cannot enable the Zoom Phone feature because you do not have any available licenses.",
             ),
             // *choice*: Zoom documents no answer for a full site.
-            SiteFull(name) => ZoomError::bad_request(
+            SiteFull(name) => SimError::bad_request(
                 300,
                 format!("No extension number is available at site {name}."),
             ),
             // contract section 5.1: 404 code 404 "Site does not exist.".
-            UnknownSite => ZoomError::new(StatusCode::NOT_FOUND, 404, "Site does not exist."),
+            UnknownSite => SimError::new(StatusCode::NOT_FOUND, 404, "Site does not exist."),
             // contract section 5.1: 400 code 300 "{extensionNumber} is out of range".
             ExtensionOutOfRange(ext) => {
-                ZoomError::bad_request(300, format!("{ext} is out of range"))
+                SimError::bad_request(300, format!("{ext} is out of range"))
             }
             // contract section 5.1: 400 code 400.
             ExtensionTaken(ext) => {
-                ZoomError::bad_request(400, format!("Extension number {ext} is already used."))
+                SimError::bad_request(400, format!("Extension number {ext} is already used."))
             }
             // contract section 5.1: 400 code 404 "Unknown or invalid calling plan: {type}.".
             UnknownPlan(t) => {
-                ZoomError::bad_request(404, format!("Unknown or invalid calling plan: {t}."))
+                SimError::bad_request(404, format!("Unknown or invalid calling plan: {t}."))
             }
             // *choice*: Zoom documents no answer for a plan held twice.
             PlanHeld(t) => {
-                ZoomError::bad_request(300, format!("The user already has the calling plan {t}."))
+                SimError::bad_request(300, format!("The user already has the calling plan {t}."))
             }
             // *choice*: Zoom documents no answer for exhausted plan seats.
-            NoPlanSeats(t, name) => ZoomError::bad_request(
+            NoPlanSeats(t, name) => SimError::bad_request(
                 300,
                 format!("There are not enough licenses for the calling plan {name} ({t})."),
             ),
             // contract section 5.1: 400 code 400.
-            PlanNotHeld => ZoomError::bad_request(400, "Invalid field."),
+            PlanNotHeld => SimError::bad_request(400, "Invalid field."),
             // contract section 5.1: 400 code 404 "Phone number
             // does not exist.", code 409 "Phone number already in use.".
-            UnknownNumber => ZoomError::bad_request(404, "Phone number does not exist."),
-            NumberTaken => ZoomError::bad_request(409, "Phone number already in use."),
-            TooManyNumbers => ZoomError::bad_request(
+            UnknownNumber => SimError::bad_request(404, "Phone number does not exist."),
+            NumberTaken => SimError::bad_request(409, "Phone number already in use."),
+            TooManyNumbers => SimError::bad_request(
                 300,
                 format!("A user can have at most {MAX_NUMBERS_PER_USER} phone numbers."),
             ),
             // contract section 5.1: 404 code 400.
-            NumberNotHeld => ZoomError::new(
+            NumberNotHeld => SimError::new(
                 StatusCode::NOT_FOUND,
                 400,
                 "Invalid query parameter \"phone_number\".",

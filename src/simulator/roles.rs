@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::body::parse_object;
-use super::error::{ApiResult, ZoomError, empty_response, json_response};
+use super::error::{ApiResult, SimError, empty_response, json_response};
 use super::groups::{member_page, resolve_members};
 use super::paging::{self, cut};
 use super::state::{MEMBER_ROLE, OWNER_ROLE, Role, Sim, World};
@@ -42,9 +42,9 @@ pub fn routes() -> Router<Arc<Sim>> {
 }
 
 /// contract section 10: roles need "Pro or higher plan".
-fn require_paid(sim: &Sim) -> Result<(), ZoomError> {
+fn require_paid(sim: &Sim) -> Result<(), SimError> {
     if sim.settings().plan == Plan::Free {
-        Err(ZoomError::bad_request(
+        Err(SimError::bad_request(
             200,
             "Only available for Paid account.",
         ))
@@ -53,8 +53,8 @@ fn require_paid(sim: &Sim) -> Result<(), ZoomError> {
     }
 }
 
-fn role<'a>(world: &'a World, id: &str) -> Result<&'a Role, ZoomError> {
-    world.role(id).ok_or_else(ZoomError::role_not_found)
+fn role<'a>(world: &'a World, id: &str) -> Result<&'a Role, SimError> {
+    world.role(id).ok_or_else(SimError::role_not_found)
 }
 
 fn role_json(role: &Role) -> Value {
@@ -69,8 +69,8 @@ fn role_json(role: &Role) -> Value {
 
 /// `AddRoleMembers` 400 code 300 (contract 10): "Can't delete or add members for Normal/Owner
 /// roles." Members leave a custom or Admin role by `DELETE`, which makes them Members.
-fn fixed_role_error() -> ZoomError {
-    ZoomError::invalid("Can't delete or add members for Normal/Owner roles.")
+fn fixed_role_error() -> SimError {
+    SimError::invalid("Can't delete or add members for Normal/Owner roles.")
 }
 
 async fn list_roles(
@@ -83,7 +83,7 @@ async fn list_roles(
     let roles: Vec<Value> = match kind {
         "" | "common" => world.roles().iter().map(role_json).collect(),
         "iq" => Vec::new(),
-        _ => return Err(ZoomError::invalid("Invalid parameter: type.")),
+        _ => return Err(SimError::invalid("Invalid parameter: type.")),
     };
     Ok(json_response(
         StatusCode::OK,
@@ -172,7 +172,7 @@ async fn add_members(
     let body = parse_object(&body)?;
     let seqs = resolve_members(&world, &body)?;
     if seqs.iter().any(|s| world.owner() == Some(*s)) {
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "The account owner's role cannot be changed.",
         ));
     }
@@ -202,9 +202,9 @@ async fn remove_member(
     }
     let seq = world
         .resolve_user(&member)
-        .ok_or_else(|| ZoomError::user_not_found(&member))?;
+        .ok_or_else(|| SimError::user_not_found(&member))?;
     if world.user(seq).is_none_or(|u| u.role_id() != id) {
-        return Err(ZoomError::invalid(format!(
+        return Err(SimError::invalid(format!(
             "The user {member} does not have this role."
         )));
     }

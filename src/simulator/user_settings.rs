@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::error::{FieldError, ZoomError};
+use super::error::{SimError, SimFieldError};
 use super::state::User;
 
 /// The `option` values of the settings endpoints (contract section 3.9).
@@ -185,7 +185,7 @@ fn filter_patch(
     template: &Map<String, Value>,
     patch: &Map<String, Value>,
     path: &str,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Vec<SimFieldError>,
 ) -> Map<String, Value> {
     let mut kept = Map::new();
     for (key, value) in patch {
@@ -198,7 +198,7 @@ fn filter_patch(
             format!("{path}.{key}")
         };
         if !same_kind(expected, value) {
-            errors.push(FieldError::new(field, "Invalid field."));
+            errors.push(SimFieldError::new(field, "Invalid field."));
             continue;
         }
         match (expected, value) {
@@ -230,14 +230,14 @@ pub fn check_patch(
     user: &User,
     option: Option<&str>,
     patch: &Map<String, Value>,
-) -> Result<SettingsPatch, ZoomError> {
+) -> Result<SettingsPatch, SimError> {
     let template = template(option, user);
     let empty = Map::new();
     let template = template.as_object().unwrap_or(&empty);
     let mut errors = Vec::new();
     let mut overrides = filter_patch(template, patch, "", &mut errors);
     if !errors.is_empty() {
-        return Err(ZoomError::validation(errors));
+        return Err(SimError::validation(errors));
     }
     let mut zoom_phone = None;
     if option.is_none()

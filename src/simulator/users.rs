@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::body::{Obj, Validator, email_domain, is_valid_email, parse_object};
-use super::error::{ApiResult, ZoomError, empty_response, json_bytes_response, json_response};
+use super::error::{ApiResult, SimError, empty_response, json_bytes_response, json_response};
 use super::paging::{self, cut, page_count};
 use super::ratelimit::{ThrottleKind, user_create_daily_limit};
 use super::state::{
@@ -65,10 +65,10 @@ struct Include {
     host_key: bool,
 }
 
-fn get_user_seq(world: &World, key: &str) -> Result<u64, ZoomError> {
+fn get_user_seq(world: &World, key: &str) -> Result<u64, SimError> {
     world
         .resolve_user(key)
-        .ok_or_else(|| ZoomError::user_not_found(key))
+        .ok_or_else(|| SimError::user_not_found(key))
 }
 
 fn legacy_phone_number(user: &User) -> String {
@@ -342,7 +342,7 @@ async fn list_users(
     let status = match q.get("status").map(|s| s.trim()) {
         None | Some("") => UserStatus::Active,
         Some(s) => {
-            UserStatus::parse(s).ok_or_else(|| ZoomError::invalid("Invalid parameter: status."))?
+            UserStatus::parse(s).ok_or_else(|| SimError::invalid("Invalid parameter: status."))?
         }
     };
     let page_size = paging::page_size(q.get("page_size"), settings.max_page_size)?;
@@ -429,8 +429,8 @@ async fn list_users(
     Ok(json_bytes_response(StatusCode::OK, bytes))
 }
 
-fn server_error() -> ZoomError {
-    ZoomError::new(
+fn server_error() -> SimError {
+    SimError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         500,
         "Internal Server Error",
@@ -498,7 +498,7 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
     }
     v.finish()?;
     let (Some(action), Some(email), Some(user_type)) = (action, email, user_type) else {
-        return Err(ZoomError::validation(Vec::new()));
+        return Err(SimError::validation(Vec::new()));
     };
 
     let mut world = sim.world();
@@ -506,7 +506,7 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
         // Zoom's spec: 409 code 1005; some deployments see 412 (knob).
         let status =
             StatusCode::from_u16(settings.duplicate_status).unwrap_or(StatusCode::CONFLICT);
-        return Err(ZoomError::new(
+        return Err(SimError::new(
             status,
             1005,
             format!("Email \"{email}\" has already been used."),
@@ -519,7 +519,7 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
             .managed_domains
             .contains(&email_domain(&email))
     {
-        return Err(ZoomError::bad_request(
+        return Err(SimError::bad_request(
             1116,
             format!("Email address {email} doesn't match limited domains."),
         ));
@@ -537,7 +537,7 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
             sim.limiter()
                 .try_special("user_create", plan_limit, settings.rate_scale, Utc::now())
         {
-            return Err(ZoomError::new(
+            return Err(SimError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 429,
                 format!(
@@ -596,8 +596,8 @@ async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
     ))
 }
 
-fn phone_licence_error() -> ZoomError {
-    ZoomError::new(
+fn phone_licence_error() -> SimError {
+    SimError::new(
         StatusCode::NOT_FOUND,
         1102,
         "You cannot enable the Zoom Phone feature because you do not have any available licenses.",
@@ -616,7 +616,7 @@ async fn email_exists(
         .get("email")
         .map(|e| e.trim())
         .filter(|e| !e.is_empty())
-        .ok_or_else(|| ZoomError::invalid("Email is required."))?;
+        .ok_or_else(|| SimError::invalid("Email is required."))?;
     let world = sim.world();
     let existed = world
         .find_by_email(email)
@@ -635,7 +635,7 @@ async fn get_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> ApiRe
     let seq = get_user_seq(&world, &key)?;
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     let body = detail(&world, user, Utc::now());
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -701,7 +701,7 @@ const ZOOM_ONE_TYPES: [u64; 24] = [
     144_115_188_075_855_872,
 ];
 
-fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, ZoomError> {
+fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, SimError> {
     let o = Obj::new(body, "");
     let mut v = Validator::default();
     let mut p = UserPatch {
@@ -820,7 +820,7 @@ fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, ZoomError> {
         p.zoom_one_type.is_some(),
     ];
     if licence_fields.iter().filter(|x| **x).count() > 1 {
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "You can't change the 'type' or 'plan_united_type' or 'zoom_one_type' at the same time",
         ));
     }
@@ -829,7 +829,7 @@ fn check_user_patch(body: &Map<String, Value>) -> Result<UserPatch, ZoomError> {
 
 /// Applies a checked patch. The phone feature goes first: when it is refused (no
 /// licence left), nothing else is applied.
-fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) -> Result<(), ZoomError> {
+fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) -> Result<(), SimError> {
     if let Some(z) = p.zoom_phone {
         world.set_zoom_phone(seq, z)?;
     }
@@ -932,13 +932,13 @@ async fn update_user(
     match status {
         // docs/java-connector.md section 8: Zoom refuses updates to deactivated users with
         // code 1053 (its pull request 35 names it USER_DISABLE).
-        Some(UserStatus::Inactive) => Err(ZoomError::bad_request(1053, "User is deactivated.")),
+        Some(UserStatus::Inactive) => Err(SimError::bad_request(1053, "User is deactivated.")),
         // `group_id` adds a pending user to a group; other updates to pending users
         // "succeed but are not reflected" (contract section 3.10).
         Some(UserStatus::Pending) => {
             if let Some(group_id) = &patch.group_id {
                 let group = world.resolve_group(group_id).ok_or_else(|| {
-                    ZoomError::new(
+                    SimError::new(
                         StatusCode::NOT_FOUND,
                         4130,
                         format!("Group does not exist: {group_id}."),
@@ -962,11 +962,11 @@ async fn update_user(
 
 // ----- DELETE /users/{userId} ---------------------------------------------------------
 
-fn query_bool(q: &HashMap<String, String>, key: &str) -> Result<bool, ZoomError> {
+fn query_bool(q: &HashMap<String, String>, key: &str) -> Result<bool, SimError> {
     match q.get(key).map(|s| s.trim()) {
         None | Some("") | Some("false") => Ok(false),
         Some("true") => Ok(true),
-        Some(_) => Err(ZoomError::invalid(format!("Invalid parameter: {key}."))),
+        Some(_) => Err(SimError::invalid(format!("Invalid parameter: {key}."))),
     }
 }
 
@@ -991,7 +991,7 @@ async fn delete_user(
     let action = match q.get("action").map(|a| a.trim()) {
         None | Some("") | Some("disassociate") => "disassociate",
         Some("delete") => "delete",
-        Some(_) => return Err(ZoomError::invalid("Invalid parameter: action.")),
+        Some(_) => return Err(SimError::invalid("Invalid parameter: action.")),
     };
     let mut any_transfer = false;
     for t in TRANSFERS {
@@ -999,22 +999,22 @@ async fn delete_user(
     }
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     let pending = user.status() == UserStatus::Pending;
     if pending && action == "delete" {
         // contract section 3.5: "Note: To delete pending user in the account, use `disassociate`."
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "To delete pending user in the account, use disassociate",
         ));
     }
     if world.owner() == Some(seq) || user.role_id() == OWNER_ROLE {
-        return Err(ZoomError::bad_request(
+        return Err(SimError::bad_request(
             200,
             "The account owner cannot be deleted or disassociated.",
         ));
     }
     if action == "disassociate" && !pending && user.role_id() == ADMIN_ROLE {
-        return Err(ZoomError::bad_request(
+        return Err(SimError::bad_request(
             1117,
             "You can not disassociate an Admin user",
         ));
@@ -1026,18 +1026,18 @@ async fn delete_user(
     match transfer_email {
         Some(target) => {
             if target.eq_ignore_ascii_case(user.email()) {
-                return Err(ZoomError::invalid(
+                return Err(SimError::invalid(
                     "The transfer-to email address cannot be the same as the unlinked or deleted user's email address.",
                 ));
             }
             if world.find_by_email(target).is_none() {
-                return Err(ZoomError::invalid(format!(
+                return Err(SimError::invalid(format!(
                     "Invalid parameter: transfer_email. User does not exist: {target}."
                 )));
             }
         }
         None if any_transfer => {
-            return Err(ZoomError::invalid(
+            return Err(SimError::invalid(
                 "transfer_email is required to transfer the user's data.",
             ));
         }
@@ -1074,10 +1074,10 @@ async fn update_status(
     let action = action.unwrap_or_default();
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     if user.status() == UserStatus::Pending {
         // Simulator choice (documented): a pending invitation cannot change status.
-        return Err(ZoomError::invalid(
+        return Err(SimError::invalid(
             "The user has not accepted the invitation yet: a pending user cannot be activated or deactivated.",
         ));
     }
@@ -1090,7 +1090,7 @@ async fn update_status(
     };
     if let Some(target) = target {
         if protected {
-            return Err(ZoomError::bad_request(
+            return Err(SimError::bad_request(
                 200,
                 "Zoom Room and Admin users' status cannot be activated or deactivated.",
             ));
@@ -1127,7 +1127,7 @@ async fn update_email(
     let email = email.unwrap_or_default();
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     if user.status() == UserStatus::Pending {
         // Like other updates to pending users: accepted, not applied.
         return Ok(empty_response(StatusCode::NO_CONTENT));
@@ -1141,7 +1141,7 @@ async fn update_email(
         .managed_domains
         .contains(&email_domain(&email))
     {
-        return Err(ZoomError::bad_request(
+        return Err(SimError::bad_request(
             1116,
             format!("Email address {email} doesn't match limited domains."),
         ));
@@ -1149,7 +1149,7 @@ async fn update_email(
     if let Some(other) = world.find_by_email(&email)
         && other != seq
     {
-        return Err(ZoomError::new(
+        return Err(SimError::new(
             StatusCode::CONFLICT,
             1005,
             format!("Email \"{email}\" has already been used."),
@@ -1158,14 +1158,14 @@ async fn update_email(
     let now = Utc::now();
     let window = chrono::Duration::hours(24);
     let Some(user) = world.user_mut(seq) else {
-        return Err(ZoomError::user_not_found(&key));
+        return Err(SimError::user_not_found(&key));
     };
     let recent = &mut user.extras_mut().recent_email_changes;
     recent.retain(|t| now - *t < window);
     if recent.len() >= EMAIL_CHANGES_PER_DAY {
         let oldest = recent.iter().min().copied().unwrap_or(now);
         let retry = timestamp(oldest + window);
-        return Err(ZoomError::new(
+        return Err(SimError::new(
             StatusCode::TOO_MANY_REQUESTS,
             429,
             "You have exceeded the daily rate limit (3) of Update User Email API requests permitted for this particular user. You may resume these requests after 24 hours.",
@@ -1195,19 +1195,19 @@ async fn logout(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> ApiResu
 
 // ----- GET/PATCH /users/{userId}/settings ---------------------------------------------
 
-fn settings_option(q: &HashMap<String, String>) -> Result<Option<&'static str>, ZoomError> {
+fn settings_option(q: &HashMap<String, String>) -> Result<Option<&'static str>, SimError> {
     match q.get("option").map(|s| s.trim()) {
         None | Some("") => Ok(None),
         Some(o) => user_settings::OPTIONS
             .iter()
             .find(|x| **x == o)
             .map(|x| Some(*x))
-            .ok_or_else(|| ZoomError::invalid("Invalid parameter: option.")),
+            .ok_or_else(|| SimError::invalid("Invalid parameter: option.")),
     }
 }
 
-fn pending_settings_error() -> ZoomError {
-    ZoomError::bad_request(
+fn pending_settings_error() -> SimError {
+    SimError::bad_request(
         1000,
         "You can not access settings of users that are still in pending state.",
     )
@@ -1223,7 +1223,7 @@ async fn get_settings(
     let seq = get_user_seq(&world, &key)?;
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     if user.status() == UserStatus::Pending {
         return Err(pending_settings_error());
     }
@@ -1246,7 +1246,7 @@ async fn update_settings(
     let body = parse_object(&body)?;
     let user = world
         .user(seq)
-        .ok_or_else(|| ZoomError::user_not_found(&key))?;
+        .ok_or_else(|| SimError::user_not_found(&key))?;
     if user.status() == UserStatus::Pending {
         return Err(pending_settings_error());
     }

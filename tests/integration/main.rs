@@ -14,7 +14,7 @@ mod scim_groups;
 mod scim_phone;
 mod scim_phone_write;
 mod scim_read;
-mod scim_read_more;
+mod scim_read_edges;
 mod scim_write;
 mod simulator;
 mod simulator_conformance;

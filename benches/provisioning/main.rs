@@ -13,30 +13,20 @@
 //! ```
 //!
 //! `--soak` runs scenario 3's burst under faults repeatedly instead, sampling the
-//! service's RSS and open descriptors (`provisioning/soak.rs`).
+//! service's RSS and open descriptors (`soak.rs`).
 //!
 //! A harness, not a test: it asserts nothing, it measures and reports against the
 //! issue's targets. See `benches/BENCHMARKS.md` for the latest figures.
 
-#[path = "provisioning/baseline.rs"]
 mod baseline;
-#[path = "provisioning/burst.rs"]
 mod burst;
-#[path = "provisioning/burst_baseline.rs"]
 mod burst_baseline;
-#[path = "provisioning/floor.rs"]
 mod floor;
-#[path = "provisioning/group_push.rs"]
 mod group_push;
-#[path = "provisioning/import.rs"]
 mod import;
-#[path = "provisioning/overhead.rs"]
 mod overhead;
-#[path = "provisioning/report.rs"]
 mod report;
-#[path = "provisioning/soak.rs"]
 mod soak;
-#[path = "provisioning/stack.rs"]
 mod stack;
 
 use std::path::{Path, PathBuf};

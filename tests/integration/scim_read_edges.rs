@@ -1,5 +1,5 @@
-//! More black-box tests of the SCIM read path (service + simulator on port 0): attribute
-//! projection incl. extensions and sub-attributes, the per-user detail calls deep and
+//! Black-box tests of the SCIM read path at its edges (service + simulator on port 0):
+//! attribute projection incl. extensions and sub-attributes, the per-user detail calls deep and
 //! shallow listings make, paging over more than 1,000 users, paging edge cases, absurd
 //! filters, oversized requests, and Zoom faults during a listing.
 
