@@ -47,6 +47,7 @@ use crate::scim::schema::{ResourceSchema, SchemaRegistry};
 use crate::zoom::model::{
     Group, GroupCreate, ListUsersQuery, Member, UpdateUser, UserStatus, ZoomUser,
 };
+use crate::zoom::paging::PageTokens;
 use crate::zoom::same_group_name;
 
 /// "Add members ... up to 30" per `POST /groups/{groupId}/members` (Zoom Users API,
@@ -653,15 +654,12 @@ impl Provider {
             return Ok(());
         }
         for (query, token) in cursors {
-            let mut tokens = HashSet::new();
+            let mut tokens = PageTokens::default();
             let mut token = Some(token);
             while let Some(t) = token.take() {
-                if !tokens.insert(t.clone()) {
-                    return Err(to_scim(
-                        &crate::zoom::paging::repeated_token(),
-                        "list users to check member ids",
-                    ));
-                }
+                tokens
+                    .meet(&t)
+                    .map_err(|e| to_scim(&e, "list users to check member ids"))?;
                 if wanted.is_empty() {
                     return Ok(());
                 }

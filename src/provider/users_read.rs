@@ -3,7 +3,7 @@
 //! Phone join ([`super::phone_read`]).
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,6 +32,7 @@ use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::ZoomClient;
 use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, ZoomUser};
+use crate::zoom::paging::PageTokens;
 
 /// A phone-first search (a filter pinning phone attributes) reads the matching users'
 /// records one by one (`GET /users/{id}`, Light) when at most this many phone users
@@ -141,9 +142,8 @@ struct Cursor {
     page_taken: usize,
     /// The current page must be fetched again (its warm part was dropped).
     refetch: bool,
-    /// Hashes of the page tokens of the current status: a token seen twice is a loop an
-    /// upstream answer made (8 bytes a Zoom page).
-    tokens_seen: HashSet<u64>,
+    /// The page tokens of the current status met so far.
+    tokens_seen: PageTokens,
     /// 0-based index of the next item in the whole sequence.
     offset: usize,
     /// 0-based index of the first item of the current status.
@@ -808,7 +808,7 @@ impl Provider {
             page_token: None,
             page_taken: 0,
             refetch: false,
-            tokens_seen: HashSet::new(),
+            tokens_seen: PageTokens::default(),
             offset: 0,
             status_start: 0,
             warm: {
@@ -855,8 +855,12 @@ impl Provider {
                 cursor.page_token = token;
                 cursor.page_taken = skip.min(items.len());
                 cursor.warm.buffer = items.into_iter().skip(skip).collect();
+                // The page fetched again may carry the next token already met.
+                let known = next.is_some() && next == cursor.next_token;
                 cursor.next_token = next;
-                cursor.check_next_token()?;
+                if !known {
+                    cursor.check_next_token()?;
+                }
                 if cursor.warm.buffer.is_empty() && cursor.next_token.is_none() {
                     cursor.next_status(cursor.offset);
                 }
@@ -1181,18 +1185,13 @@ impl Provider {
 impl Cursor {
     /// Refuses a next-page token this status's walk has already met (502).
     fn check_next_token(&mut self) -> Result<(), ScimError> {
-        let Some(next) = &self.next_token else {
-            return Ok(());
-        };
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        next.hash(&mut hasher);
-        if self.tokens_seen.insert(hasher.finish()) {
-            return Ok(());
+        match &self.next_token {
+            Some(next) => self
+                .tokens_seen
+                .meet(next)
+                .map_err(|e| to_scim(&e, "list users")),
+            None => Ok(()),
         }
-        Err(to_scim(
-            &crate::zoom::paging::repeated_token(),
-            "list users",
-        ))
     }
 
     /// Moves to the next status; `offset` is where it starts in the whole sequence.

@@ -19,7 +19,7 @@
 //! | Method and path | What it does |
 //! |---|---|
 //! | `GET /_sim/state` | The whole state: `{"account", "users": [...], "groups": [{id, name, member_ids}], "roles": [{id, name, member_count}], "phone": {enabled, licences, numbers, calling_plans, sites}}`; users carry `zoom_phone`, `phone` (`null` or `{extension_number, site_id, site_name, calling_plans, phone_numbers}`), `email_change_count`, `logged_out_count`. |
-//! | `GET /_sim/stats` | Counters: `requests` by `"METHOD /template"`, `by_category`, `throttled` (`QPS`, `Daily-limit`), `faults_injected`, `tokens_issued`, `token_requests` (refused ones too), `total`, `in_flight` and `peak_in_flight` (API requests being handled now, and the most at once). |
+//! | `GET /_sim/stats` | Counters: `requests` by `"METHOD /template"`, `by_category`, `throttled` (`QPS`, `Daily-limit`), `faults_injected`, `tokens_issued`, `token_requests` (refused ones too), `total`, `in_flight` and `peak_in_flight` (API requests being handled now, and the most at once), and `recent_requests` (the latest 10,000 requests as `"METHOD /raw/path"`, before routing). |
 //! | `DELETE /_sim/stats` | Zeroes the counters. |
 //! | `POST /_sim/reset` | Re-seeds from the current settings; clears stats, scripted faults, rate-limit counters and page tokens. Issued access tokens stay valid. |
 //! | `GET /_sim/config` | The current [`SimSettings`]. |

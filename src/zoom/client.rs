@@ -88,6 +88,14 @@ fn unusable_path(path: &str) -> Option<&'static str> {
         .err()
 }
 
+/// The answer to a call that names no Zoom resource and is not sent: what Zoom answers
+/// an unknown id (404).
+fn unsent_not_found(op: Op, why: &'static str) -> ZoomError {
+    let mut err = ZoomError::new(ErrorKind::NotFound, op.method, op.path, why);
+    err.detail_mut().status = Some(404);
+    err
+}
+
 /// A Zoom operation: method, path template and rate-limit category (each operation's
 /// "Rate Limit Label" in Zoom's OpenAPI documents; contract section 7.2).
 #[derive(Debug, Clone, Copy)]
@@ -407,9 +415,7 @@ impl ZoomClient {
     async fn execute(&self, req: &Request<'_>) -> Result<Response, ZoomError> {
         let op = req.op;
         if let Some(why) = unusable_path(&req.path) {
-            let mut err = ZoomError::new(ErrorKind::NotFound, op.method, op.path, why);
-            err.detail_mut().status = Some(404);
-            return Err(err);
+            return Err(unsent_not_found(op, why));
         }
         let span = tracing::debug_span!(
             "zoom_call",
@@ -657,16 +663,7 @@ impl ZoomClient {
                     .strip_prefix(self.inner.api_base_path.as_str())
                     .is_some_and(|rest| rest == req.path)
             })
-            .ok_or_else(|| {
-                let mut err = ZoomError::new(
-                    ErrorKind::NotFound,
-                    op.method,
-                    op.path,
-                    "the URL would not keep the path as built",
-                );
-                err.detail_mut().status = Some(404);
-                err
-            })?;
+            .ok_or_else(|| unsent_not_found(op, "the URL would not keep the path as built"))?;
         let mut builder = self
             .inner
             .http

@@ -93,9 +93,8 @@ where
 {
     Box::pin(async_stream::try_stream! {
         let mut seen: HashSet<String> = HashSet::new();
-        // Tokens of this walk (since its last restart): one seen twice is a loop an
-        // upstream answer made, never Zoom's paging, and would walk forever.
-        let mut tokens: HashSet<String> = HashSet::new();
+        // Tokens of this walk since its last restart.
+        let mut tokens = PageTokens::default();
         let mut token: Option<String> = None;
         let mut yielded_since_restart = 0u64;
         let mut fruitless_restarts = 0u32;
@@ -135,22 +134,43 @@ where
                 yield item;
             }
             match page.next_page_token {
-                Some(next) if !tokens.insert(next.clone()) => Err(repeated_token())?,
-                Some(next) => token = Some(next),
+                Some(next) => {
+                    tokens.meet(&next)?;
+                    token = Some(next);
+                }
                 None => break,
             }
         }
     })
 }
 
-/// A listing whose next-page token repeats: an upstream answer the walk cannot use.
-pub(crate) fn repeated_token() -> ZoomError {
-    ZoomError::new(
-        ErrorKind::Decode,
-        "GET",
-        "-",
-        "a list answer repeated an earlier page token; the listing would never end",
-    )
+/// The next-page tokens one walk has met (8 bytes each): a token met twice is a loop an
+/// upstream answer made, never Zoom's paging, and would walk forever. Every walk over
+/// Zoom's pages keeps one: [`paginate`], the SCIM paging cursors, the member-id checks.
+#[derive(Debug, Clone, Default)]
+pub struct PageTokens(HashSet<u64>);
+
+impl PageTokens {
+    /// Records `token`; an upstream error (502 for the SCIM client) when it was met
+    /// before in this walk.
+    pub fn meet(&mut self, token: &str) -> Result<(), ZoomError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(token, &mut hasher);
+        if self.0.insert(std::hash::Hasher::finish(&hasher)) {
+            return Ok(());
+        }
+        Err(ZoomError::new(
+            ErrorKind::Decode,
+            "GET",
+            "-",
+            "a list answer repeated an earlier page token; the listing would never end",
+        ))
+    }
+
+    /// Forgets every token (a walk that starts over).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 #[cfg(test)]
