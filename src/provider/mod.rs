@@ -10,8 +10,7 @@ mod phone_roster;
 pub mod progress;
 mod roster;
 mod user_roster;
-mod users_read;
-mod users_write;
+mod users;
 
 use std::sync::Arc;
 
@@ -80,7 +79,7 @@ pub struct Provider {
     config: Arc<Config>,
     base_url: String,
     lookups: Lookups,
-    cursors: users_read::CursorCache,
+    cursors: users::CursorCache,
     /// One write at a time per user or group.
     locks: ResourceLocks,
 }
@@ -89,7 +88,7 @@ impl Provider {
     /// Builds the provider over a Zoom client; `base_url` is the absolute SCIM base.
     pub fn new(zoom: ZoomClient, config: Arc<Config>, base_url: String) -> Self {
         let lookups = Lookups::new(zoom.clone(), &config);
-        let cursors = users_read::CursorCache::new(&config.scim);
+        let cursors = users::CursorCache::new(&config.scim);
         Self {
             zoom,
             config,

@@ -1,4 +1,4 @@
-//! Writing users: create, replace, patch, delete (RFC 7644 sections 3.3, 3.5, 3.6).
+//! Writing users: create, replace, patch (RFC 7644 sections 3.3, 3.5).
 //!
 //! Every write reads the user once, computes the difference with
 //! [`crate::mapping::user_write::diff`], checks the references it can (roles, groups,
@@ -11,14 +11,11 @@
 //! A failure part-way says what was applied ([`Progress`]); the same request sent
 //! again converges because it is again a difference.
 
-use futures::FutureExt;
 use serde_json::Value;
 
-use super::groups::name_ids;
-use super::progress::Progress;
-use super::users_read::UserState;
-use super::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
-use crate::config::{CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use super::plan::{Origin, PHONE_PROFILE_STEP, Step};
+use super::read::UserState;
+use crate::config::{CreateAction, DuplicatePolicy};
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
@@ -26,6 +23,8 @@ use crate::mapping::phone_write::{
 };
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
+use crate::provider::progress::Progress;
+use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::{ScimError, clip};
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
@@ -37,80 +36,11 @@ use crate::zoom::model::{
     StatusAction, UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
 };
 
-/// The plan's label of the phone profile step until its calls are known.
-const PHONE_PROFILE_STEP: &str = "Zoom Phone profile";
-
 /// The default role of a Zoom account ("Member").
 const MEMBER_ROLE_NAME: &str = "Member";
 
-/// One Zoom call of a user write.
-#[derive(Debug, Clone)]
-enum Step {
-    Reactivate,
-    Profile(Box<UpdateUser>, String),
-    Email(String),
-    /// `POST /roles/{id}/members`: into a role other than Member.
-    Role {
-        id: String,
-        name: String,
-    },
-    /// `DELETE /roles/{from}/members/{userId}`: back to Member, named `name`.
-    RoleToMember {
-        from: String,
-        name: String,
-    },
-    /// Leave `leave`, join `join` (several calls, each reported), through the shared
-    /// [`Provider::apply_user_groups`] (pending users join through `group_id`).
-    Groups {
-        leave: Vec<String>,
-        join: Vec<String>,
-        pending: bool,
-    },
-    /// `PATCH /users/{id}` `feature.zoom_phone = true`, before anything phone-related.
-    PhoneOn,
-    /// Site, extension, plans and numbers by difference against the phone profile
-    /// read at that point (several calls, each reported).
-    PhoneProfile(Box<PhoneTarget>, Option<String>),
-    /// `feature.zoom_phone = false` ("All numbers and phones assigned to the users will
-    /// become unassigned"), the last phone step.
-    PhoneOff,
-    Deactivate,
-    SignOut,
-    WithdrawInvitation,
-}
-
-impl Step {
-    fn label(&self) -> String {
-        match self {
-            Step::Reactivate => "reactivate".into(),
-            Step::Profile(_, attrs) => format!("profile ({attrs})"),
-            Step::Email(email) => format!("userName -> {}", clip(email)),
-            Step::Role { name, .. } | Step::RoleToMember { name, .. } => {
-                format!("role -> {name}")
-            }
-            Step::Groups { .. } => "group memberships".into(),
-            Step::PhoneOn => "turn Zoom Phone on".into(),
-            Step::PhoneProfile(..) => PHONE_PROFILE_STEP.into(),
-            Step::PhoneOff => "turn Zoom Phone off".into(),
-            Step::Deactivate => "deactivate".into(),
-            Step::SignOut => "sign out everywhere".into(),
-            Step::WithdrawInvitation => "withdraw the invitation (disassociate)".into(),
-        }
-    }
-}
-
-/// Where a set of changes comes from, for the rules that differ.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    /// Right after `POST /users` (or adopting a duplicate): the user exists whatever
-    /// happens, so what Zoom cannot take is reported as not applied.
-    Create,
-    /// PUT or PATCH: a pending user's unapplicable change refuses the request.
-    Update,
-}
-
 impl Provider {
-    fn is_protected(&self, user: &ZoomUser, id: &str) -> bool {
+    pub(super) fn is_protected(&self, user: &ZoomUser, id: &str) -> bool {
         user.role_id.as_deref() == Some(OWNER_ROLE_ID)
             || user
                 .role_name
@@ -124,7 +54,7 @@ impl Provider {
                 .any(|p| p == id || p.eq_ignore_ascii_case(&user.email))
     }
 
-    fn protected_error(&self, user: &ZoomUser, what: &str) -> ScimError {
+    pub(super) fn protected_error(&self, user: &ZoomUser, what: &str) -> ScimError {
         let why = if user.role_id.as_deref() == Some(OWNER_ROLE_ID) {
             "it is the Zoom account owner"
         } else {
@@ -378,12 +308,12 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<Option<ScimResource>, ScimError> {
         let schema = SchemaRegistry::global().user();
-        let patch = super::cpu_bound(|| PatchRequest::parse(&body))?;
+        let patch = crate::provider::cpu_bound(|| PatchRequest::parse(&body))?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
         let state = self.read_user_state(id, false).await?;
         precondition.check(&state.etag)?;
         let mut desired = state.json.clone();
-        let ignored = super::cpu_bound(|| patch.apply_reporting(&mut desired, schema))?;
+        let ignored = crate::provider::cpu_bound(|| patch.apply_reporting(&mut desired, schema))?;
         apply_native_aliases(&mut desired)?;
         if !ignored.is_empty() {
             tracing::info!(attributes = ?ignored, "PATCH named attributes zoom-scim does not publish; ignored");
@@ -546,186 +476,7 @@ impl Provider {
         })
     }
 
-    /// Turns changes into ordered Zoom calls, refusing what must not be done.
-    async fn plan(
-        &self,
-        id: &str,
-        user: &ZoomUser,
-        changes: &UserChanges,
-        phone: Option<&PhoneTarget>,
-        origin: Origin,
-        progress: &mut Progress,
-    ) -> Result<Vec<Step>, ScimError> {
-        let status = user.status.as_deref().unwrap_or("active");
-        let pending = status == "pending";
-        let inactive = status == "inactive";
-        if changes.active == Some(false) && self.is_protected(user, id) {
-            return Err(self.protected_error(user, "deactivated"));
-        }
-        if changes.role.is_some() && user.role_id.as_deref() == Some(OWNER_ROLE_ID) {
-            return Err(ScimError::forbidden(format!(
-                "the role of {} cannot be changed through zoom-scim: it is the Zoom account owner",
-                user.email
-            )));
-        }
-        // Pending users (docs/behaviour.md): Zoom accepts changes to a pending user
-        // and silently drops them (contract 3.10), so they are never sent as if done.
-        if pending {
-            let dropped = changes.dropped_for_pending();
-            if !dropped.is_empty() {
-                let reason = "the user is pending (invited, has not accepted yet) and Zoom ignores this change until they do";
-                if origin == Origin::Update {
-                    return Err(ScimError::conflict(format!(
-                        "{}: {reason}; nothing was changed. Send the request again after the user accepts the invitation",
-                        dropped.join(", ")
-                    )));
-                }
-                for name in dropped {
-                    progress.not_applied(format!("{name} not applied: {reason}"));
-                }
-            }
-        }
-        if inactive && changes.active != Some(true) && !changes.is_empty() {
-            let only_deactivate = changes.active == Some(false) && {
-                let mut rest = changes.clone();
-                rest.active = None;
-                rest.is_empty()
-            };
-            if !only_deactivate {
-                return Err(ScimError::conflict(format!(
-                    "user {} is deactivated; Zoom refuses changes to deactivated users. Set active=true in the same request to reactivate and update it",
-                    user.email
-                )));
-            }
-        }
-
-        let mut steps = Vec::new();
-        if changes.active == Some(true) && !pending {
-            steps.push(Step::Reactivate);
-        }
-        if !pending {
-            let mut profile = changes.profile.clone();
-            let mut attrs: Vec<&str> = changes.profile_attributes.clone();
-            if let Some(manager) = &changes.manager {
-                profile.manager = Some(match manager {
-                    Some(manager_id) => self.manager_email(manager_id).await?,
-                    None => String::new(),
-                });
-                attrs.push("manager");
-            }
-            if !profile.is_empty() {
-                steps.push(Step::Profile(Box::new(profile), attrs.join(", ")));
-            }
-            if let Some(email) = &changes.email {
-                steps.push(Step::Email(email.clone()));
-            }
-            if let Some(role) = &changes.role {
-                let (role_id, name) = self.resolve_role(role).await?;
-                match user.role_id.as_deref() {
-                    Some(held) if held == role_id => {}
-                    // `AddRoleMembers` 400 (contract section 10): "Can't delete or add members for
-                    // Normal/Owner roles."; `roleMemberDelete` 204: "Role withdrawn from
-                    // user." A user without their role holds Member, the default.
-                    Some(held) if role_id == MEMBER_ROLE_ID => steps.push(Step::RoleToMember {
-                        from: held.to_owned(),
-                        name,
-                    }),
-                    // Zoom's record lacks what it always carries: an upstream fault.
-                    None if role_id == MEMBER_ROLE_ID => {
-                        return Err(ScimError::bad_gateway(format!(
-                            "Zoom does not show the role of {}, so it cannot be withdrawn",
-                            user.email
-                        )));
-                    }
-                    _ => steps.push(Step::Role { id: role_id, name }),
-                }
-            }
-        }
-        if !changes.groups_add.is_empty() || !changes.groups_remove.is_empty() {
-            let names = self.group_names_including(&changes.groups_add).await?;
-            let unknown: Vec<&str> = changes
-                .groups_add
-                .iter()
-                .filter(|g| !names.contains_key(*g))
-                .map(String::as_str)
-                .collect();
-            if !unknown.is_empty() {
-                return Err(ScimError::invalid_value(format!(
-                    "groupIds: no Zoom group has the id {}; nothing was changed",
-                    name_ids(&unknown)
-                )));
-            }
-            // Pending users only join (leaving is refused above for updates and
-            // reported as not applied on create).
-            steps.push(Step::Groups {
-                leave: if pending {
-                    Vec::new()
-                } else {
-                    changes.groups_remove.clone()
-                },
-                join: changes.groups_add.clone(),
-                pending,
-            });
-        }
-        if let Some(target) = phone.filter(|_| !pending) {
-            if target.feature == Some(false) {
-                steps.push(Step::PhoneOff);
-            } else {
-                if target.feature == Some(true) {
-                    steps.push(Step::PhoneOn);
-                }
-                let site_id = match (&target.site_id, &target.site_name) {
-                    (Some(id), _) => Some(self.resolve_site(id, true).await?),
-                    (None, Some(name)) => Some(self.resolve_site(name, false).await?),
-                    (None, None) => None,
-                };
-                if !target.new_plans.is_empty() {
-                    self.check_calling_plans(&target.new_plans).await?;
-                }
-                let profile_work = site_id.is_some()
-                    || target.extension.is_some()
-                    || target.plans.is_some()
-                    || target.numbers.is_some();
-                if profile_work {
-                    let step = Step::PhoneProfile(Box::new(target.clone()), site_id);
-                    if target.feature == Some(true) {
-                        steps.push(step);
-                    } else {
-                        // A phone user's phone calls, which Zoom may refuse for the
-                        // values sent (a number not the account's or taken, an
-                        // extension in use), go first (after a reactivation): such a
-                        // refusal then leaves the whole request unapplied.
-                        let first = usize::from(matches!(steps.first(), Some(Step::Reactivate)));
-                        steps.insert(first, step);
-                    }
-                }
-            }
-        }
-        if changes.active == Some(false) && !inactive {
-            if pending {
-                match self.config.scim.pending_deactivation {
-                    PendingDeactivation::Disassociate => steps.push(Step::WithdrawInvitation),
-                    PendingDeactivation::Refuse if origin == Origin::Update => {
-                        return Err(ScimError::conflict(format!(
-                            "user {} is pending (invited, has not accepted yet) and Zoom cannot deactivate a pending user; nothing was changed. Set scim.pending_deactivation = \"disassociate\" to withdraw invitations instead, or DELETE the user",
-                            user.email
-                        )));
-                    }
-                    PendingDeactivation::Refuse => progress.not_applied(
-                        "active=false not applied: Zoom cannot deactivate a pending user (scim.pending_deactivation = \"refuse\")",
-                    ),
-                }
-            } else {
-                steps.push(Step::Deactivate);
-                if self.config.scim.logout_on_deactivate {
-                    steps.push(Step::SignOut);
-                }
-            }
-        }
-        Ok(steps)
-    }
-
-    async fn execute(&self, id: &str, step: Step) -> Result<(), ZoomError> {
+    pub(super) async fn execute(&self, id: &str, step: Step) -> Result<(), ZoomError> {
         match step {
             Step::Reactivate => self.zoom.set_user_status(id, StatusAction::Activate).await,
             Step::Profile(update, _) => self.zoom.update_user(id, &update).await,
@@ -818,7 +569,11 @@ impl Provider {
     /// A phone site id for a site given by id or by name (the whole paged site list,
     /// cached for `scim.site_cache_ttl_s`; a name not found is looked up once more in
     /// a fresh list).
-    async fn resolve_site(&self, wanted: &str, by_id: bool) -> Result<String, ScimError> {
+    pub(super) async fn resolve_site(
+        &self,
+        wanted: &str,
+        by_id: bool,
+    ) -> Result<String, ScimError> {
         let found = if by_id {
             self.lookups
                 .sites()
@@ -847,7 +602,7 @@ impl Provider {
     /// assigned and a site move before both (RFC 7644 section 3.5.2: "A PATCH request,
     /// regardless of the number of operations, SHALL be treated as atomic"). The seats
     /// are read now, not from a cache: the service's own assignments take them too.
-    async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
+    pub(super) async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
         let account = self
             .lookups
             .calling_plans()
@@ -860,7 +615,7 @@ impl Provider {
     }
 
     /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
-    async fn manager_email(&self, manager_id: &str) -> Result<String, ScimError> {
+    pub(super) async fn manager_email(&self, manager_id: &str) -> Result<String, ScimError> {
         match self.zoom.get_user(manager_id).await {
             Ok(manager) if manager.id.as_deref() == Some(manager_id) => {
                 // The answer shows the manager by id again: spare it the look-up back.
@@ -880,7 +635,10 @@ impl Provider {
     }
 
     /// A role id and name for a role given by id or by name.
-    async fn resolve_role(&self, role: &RoleChange) -> Result<(String, String), ScimError> {
+    pub(super) async fn resolve_role(
+        &self,
+        role: &RoleChange,
+    ) -> Result<(String, String), ScimError> {
         let roles = self
             .lookups
             .role_names()
@@ -906,7 +664,7 @@ impl Provider {
     }
 
     /// Group names, fetched again when an id is missing (a group created seconds ago).
-    async fn group_names_including(
+    pub(super) async fn group_names_including(
         &self,
         ids: &[String],
     ) -> Result<std::sync::Arc<std::collections::HashMap<String, String>>, ScimError> {
@@ -923,164 +681,6 @@ impl Provider {
             .group_names()
             .await
             .map_err(|e| to_scim(&e, "list groups"))
-    }
-
-    /// `DELETE /Users/{id}`, following `scim.delete_policy`. A pending user's
-    /// invitation is withdrawn (`disassociate`) whatever the policy (Zoom: "To delete
-    /// pending user in the account, use disassociate").
-    pub async fn delete_user(
-        &self,
-        id: &str,
-        precondition: &Precondition,
-    ) -> Result<(), ScimError> {
-        let _guard = self.locks.lock(&format!("user:{id}")).await;
-        if precondition.if_match.is_none() && self.delete_known(id).await? {
-            return Ok(());
-        }
-        let user = if precondition.if_match.is_some() {
-            let state = self.read_user_state(id, false).await?;
-            precondition.check(&state.etag)?;
-            state.user
-        } else {
-            self.user_record(id).await?
-        };
-        let policy = self.config.scim.delete_policy;
-        if self.is_protected(&user, id) {
-            let what = match policy {
-                DeletePolicy::Deactivate => "deactivated",
-                DeletePolicy::Disassociate => "disassociated",
-                DeletePolicy::Delete => "deleted",
-            };
-            return Err(self.protected_error(&user, what));
-        }
-        let status = user.status.as_deref().unwrap_or("active");
-        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
-        if status == "pending" {
-            progress
-                .run(
-                    "withdraw the invitation (disassociate)",
-                    self.execute(id, Step::WithdrawInvitation),
-                )
-                .await?;
-        } else {
-            match policy {
-                DeletePolicy::Deactivate => {
-                    if status != "inactive" {
-                        progress
-                            .run("deactivate", self.execute(id, Step::Deactivate))
-                            .await?;
-                        if self.config.scim.logout_on_deactivate {
-                            progress
-                                .run("sign out everywhere", self.execute(id, Step::SignOut))
-                                .await?;
-                        }
-                    }
-                }
-                DeletePolicy::Disassociate | DeletePolicy::Delete => {
-                    let delete = self.delete_request(policy);
-                    let label = if policy == DeletePolicy::Delete {
-                        "delete"
-                    } else {
-                        "disassociate"
-                    };
-                    progress
-                        .run(label, self.zoom.delete_user(id, &delete))
-                        .await?;
-                }
-            }
-        }
-        tracing::info!(user_id = %id, policy = ?policy, status, "user removed from provisioning");
-        if status == "pending" || policy != DeletePolicy::Deactivate {
-            self.lookups.forget_email(&user.email).await;
-            self.lookups.user_gone(id);
-        } else {
-            let deactivated = ZoomUser {
-                status: Some("inactive".to_owned()),
-                ..user
-            };
-            self.lookups.user_seen(id, &deactivated);
-        }
-        Ok(())
-    }
-
-    /// Deletes a user the user roster lists as confirmed and active, without reading it
-    /// first: the read would only tell that the user is not pending (an invitation is
-    /// withdrawn instead), which the roster already says, and a confirmed user never
-    /// becomes pending again. `Ok(false)`: the roster cannot vouch for the user (not on
-    /// it, listed inactive, the owner or an admin, or `scim.protected_users` set, as an
-    /// e-mail may have changed since the walk), or Zoom refused the call, which then
-    /// changed nothing: the caller reads the user and decides as without the roster.
-    async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
-        if !self.config.scim.protected_users.is_empty() {
-            return Ok(false);
-        }
-        let Some(known) = self.lookups.user_known(id) else {
-            return Ok(false);
-        };
-        if known.inactive || known.privileged {
-            return Ok(false);
-        }
-        let policy = self.config.scim.delete_policy;
-        let request = self.delete_request(policy);
-        let (label, call) = match policy {
-            DeletePolicy::Deactivate => ("deactivate", self.execute(id, Step::Deactivate).boxed()),
-            DeletePolicy::Disassociate => {
-                ("disassociate", self.zoom.delete_user(id, &request).boxed())
-            }
-            DeletePolicy::Delete => ("delete", self.zoom.delete_user(id, &request).boxed()),
-        };
-        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
-        match call.await {
-            Ok(()) => progress.applied(label),
-            Err(e) if e.refused_unchanged() => {
-                if e.is_not_found() {
-                    self.lookups.user_gone(id);
-                }
-                tracing::info!(user_id = %id, error = %e, "Zoom refused a delete the user roster vouched for; reading the user");
-                return Ok(false);
-            }
-            Err(e) => return Err(progress.failed(label, &e)),
-        }
-        if policy == DeletePolicy::Deactivate {
-            if self.config.scim.logout_on_deactivate {
-                progress
-                    .run("sign out everywhere", self.execute(id, Step::SignOut))
-                    .await?;
-            }
-            self.lookups.user_seen(
-                id,
-                &ZoomUser {
-                    id: Some(id.to_owned()),
-                    email: known.email.to_string(),
-                    status: Some("inactive".to_owned()),
-                    ..ZoomUser::default()
-                },
-            );
-        } else {
-            self.lookups.forget_email(&known.email).await;
-            self.lookups.user_gone(id);
-        }
-        tracing::info!(user_id = %id, policy = ?policy, status = "active", "user removed from provisioning (user roster)");
-        Ok(true)
-    }
-
-    fn delete_request(&self, policy: DeletePolicy) -> DeleteUser {
-        if policy == DeletePolicy::Disassociate {
-            return DeleteUser::default();
-        }
-        let t = &self.config.scim.delete_transfer;
-        DeleteUser {
-            action: DeleteAction::Delete,
-            transfer_email: t.email.clone(),
-            transfer_meeting: t.meeting,
-            transfer_webinar: t.webinar,
-            transfer_recording: t.recording,
-            transfer_whiteboard: t.whiteboard,
-            transfer_clipfiles: t.clipfiles,
-            transfer_notes: t.notes,
-            transfer_visitors: t.visitors,
-            transfer_docs: t.docs,
-        }
     }
 }
 

@@ -1,0 +1,170 @@
+//! Deleting users (RFC 7644 section 3.6) by `scim.delete_policy`.
+
+use futures::FutureExt;
+
+use super::plan::Step;
+use crate::config::DeletePolicy;
+use crate::provider::progress::Progress;
+use crate::provider::{Precondition, Provider};
+use crate::scim::error::ScimError;
+use crate::zoom::model::{DeleteAction, DeleteUser, ZoomUser};
+
+impl Provider {
+    /// `DELETE /Users/{id}`, following `scim.delete_policy`. A pending user's
+    /// invitation is withdrawn (`disassociate`) whatever the policy (Zoom: "To delete
+    /// pending user in the account, use disassociate").
+    pub async fn delete_user(
+        &self,
+        id: &str,
+        precondition: &Precondition,
+    ) -> Result<(), ScimError> {
+        let _guard = self.locks.lock(&format!("user:{id}")).await;
+        if precondition.if_match.is_none() && self.delete_known(id).await? {
+            return Ok(());
+        }
+        let user = if precondition.if_match.is_some() {
+            let state = self.read_user_state(id, false).await?;
+            precondition.check(&state.etag)?;
+            state.user
+        } else {
+            self.user_record(id).await?
+        };
+        let policy = self.config.scim.delete_policy;
+        if self.is_protected(&user, id) {
+            let what = match policy {
+                DeletePolicy::Deactivate => "deactivated",
+                DeletePolicy::Disassociate => "disassociated",
+                DeletePolicy::Delete => "deleted",
+            };
+            return Err(self.protected_error(&user, what));
+        }
+        let status = user.status.as_deref().unwrap_or("active");
+        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
+        if status == "pending" {
+            progress
+                .run(
+                    "withdraw the invitation (disassociate)",
+                    self.execute(id, Step::WithdrawInvitation),
+                )
+                .await?;
+        } else {
+            match policy {
+                DeletePolicy::Deactivate => {
+                    if status != "inactive" {
+                        progress
+                            .run("deactivate", self.execute(id, Step::Deactivate))
+                            .await?;
+                        if self.config.scim.logout_on_deactivate {
+                            progress
+                                .run("sign out everywhere", self.execute(id, Step::SignOut))
+                                .await?;
+                        }
+                    }
+                }
+                DeletePolicy::Disassociate | DeletePolicy::Delete => {
+                    let delete = self.delete_request(policy);
+                    let label = if policy == DeletePolicy::Delete {
+                        "delete"
+                    } else {
+                        "disassociate"
+                    };
+                    progress
+                        .run(label, self.zoom.delete_user(id, &delete))
+                        .await?;
+                }
+            }
+        }
+        tracing::info!(user_id = %id, policy = ?policy, status, "user removed from provisioning");
+        if status == "pending" || policy != DeletePolicy::Deactivate {
+            self.lookups.forget_email(&user.email).await;
+            self.lookups.user_gone(id);
+        } else {
+            let deactivated = ZoomUser {
+                status: Some("inactive".to_owned()),
+                ..user
+            };
+            self.lookups.user_seen(id, &deactivated);
+        }
+        Ok(())
+    }
+
+    /// Deletes a user the user roster lists as confirmed and active, without reading it
+    /// first: the read would only tell that the user is not pending (an invitation is
+    /// withdrawn instead), which the roster already says, and a confirmed user never
+    /// becomes pending again. `Ok(false)`: the roster cannot vouch for the user (not on
+    /// it, listed inactive, the owner or an admin, or `scim.protected_users` set, as an
+    /// e-mail may have changed since the walk), or Zoom refused the call, which then
+    /// changed nothing: the caller reads the user and decides as without the roster.
+    async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
+        if !self.config.scim.protected_users.is_empty() {
+            return Ok(false);
+        }
+        let Some(known) = self.lookups.user_known(id) else {
+            return Ok(false);
+        };
+        if known.inactive || known.privileged {
+            return Ok(false);
+        }
+        let policy = self.config.scim.delete_policy;
+        let request = self.delete_request(policy);
+        let (label, call) = match policy {
+            DeletePolicy::Deactivate => ("deactivate", self.execute(id, Step::Deactivate).boxed()),
+            DeletePolicy::Disassociate => {
+                ("disassociate", self.zoom.delete_user(id, &request).boxed())
+            }
+            DeletePolicy::Delete => ("delete", self.zoom.delete_user(id, &request).boxed()),
+        };
+        let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
+        match call.await {
+            Ok(()) => progress.applied(label),
+            Err(e) if e.refused_unchanged() => {
+                if e.is_not_found() {
+                    self.lookups.user_gone(id);
+                }
+                tracing::info!(user_id = %id, error = %e, "Zoom refused a delete the user roster vouched for; reading the user");
+                return Ok(false);
+            }
+            Err(e) => return Err(progress.failed(label, &e)),
+        }
+        if policy == DeletePolicy::Deactivate {
+            if self.config.scim.logout_on_deactivate {
+                progress
+                    .run("sign out everywhere", self.execute(id, Step::SignOut))
+                    .await?;
+            }
+            self.lookups.user_seen(
+                id,
+                &ZoomUser {
+                    id: Some(id.to_owned()),
+                    email: known.email.to_string(),
+                    status: Some("inactive".to_owned()),
+                    ..ZoomUser::default()
+                },
+            );
+        } else {
+            self.lookups.forget_email(&known.email).await;
+            self.lookups.user_gone(id);
+        }
+        tracing::info!(user_id = %id, policy = ?policy, status = "active", "user removed from provisioning (user roster)");
+        Ok(true)
+    }
+
+    fn delete_request(&self, policy: DeletePolicy) -> DeleteUser {
+        if policy == DeletePolicy::Disassociate {
+            return DeleteUser::default();
+        }
+        let t = &self.config.scim.delete_transfer;
+        DeleteUser {
+            action: DeleteAction::Delete,
+            transfer_email: t.email.clone(),
+            transfer_meeting: t.meeting,
+            transfer_webinar: t.webinar,
+            transfer_recording: t.recording,
+            transfer_whiteboard: t.whiteboard,
+            transfer_clipfiles: t.clipfiles,
+            transfer_notes: t.notes,
+            transfer_visitors: t.visitors,
+            transfer_docs: t.docs,
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Listing users (`GET /Users`, `POST /Users/.search`): filter push-down, in-memory
+//! evaluation where Zoom cannot filter, pending-user id resolution, deep enrichment and
+//! the Zoom Phone join ([`crate::provider::phone_read`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::cursor::{DetailAhead, email_key};
+use super::read::Needs;
+use crate::mapping::error::to_scim;
+use crate::mapping::filter::{
+    PhoneScope, UserSource, ZoomStatus, exactly_pushed_down, phone_scope, user_source,
+};
+use crate::provider::phone_read::PhoneIndex;
+use crate::provider::{Lookups, Provider};
+use crate::scim::error::ScimError;
+use crate::scim::model::ListResponse;
+use crate::scim::query::ListQuery;
+use crate::zoom::ZoomClient;
+use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, ZoomUser};
+
+/// A phone-first search (a filter pinning phone attributes) reads the matching users'
+/// records one by one (`GET /users/{id}`, Light) when at most this many phone users
+/// match, else lists every user (`GET /users`, Medium, 300 a page) and keeps the phone
+/// users: one by one wins for the usual `extensionNumber eq` or `zoomPhoneNumbers eq`
+/// (one user), listing wins for a whole site of a small account.
+const PHONE_FIRST_PER_USER_MAX: usize = 50;
+
+/// A user read in full, `(id, detail)`, or `None` when the user vanished (404).
+pub(super) type Completed = Option<(String, ZoomUser)>;
+
+/// Reads one user in full (by id, or by e-mail for invitees listed without one):
+/// `Ok(None)` when the user vanished meanwhile.
+pub(super) async fn fetch_detail(
+    zoom: &ZoomClient,
+    lookups: &Lookups,
+    user: &ZoomUser,
+) -> Result<Completed, ScimError> {
+    // Pending users are looked up by e-mail: the answer carries the id and the detail
+    // at once.
+    let key = user.id.clone().unwrap_or_else(|| user.email.clone());
+    match zoom.get_user(&key).await {
+        Ok(detail) => match detail.id.clone() {
+            Some(id) => {
+                lookups.remember_id(&detail.email, &id).await;
+                Ok(Some((id, detail)))
+            }
+            None => Ok(None),
+        },
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(to_scim(&e, &format!("read user {key}"))),
+    }
+}
+
+impl Provider {
+    /// `GET /Users` and `POST /Users/.search`.
+    pub async fn list_users(&self, query: &ListQuery) -> Result<ListResponse, ScimError> {
+        let schema = Self::user_schema();
+        if let Some(filter) = &query.filter {
+            filter.validate(schema)?;
+        }
+        let filter = query.filter.as_ref();
+        let source = user_source(filter);
+        let deep_allowed = if filter.is_none() {
+            self.config.scim.deep_import
+        } else {
+            self.config.scim.deep_get
+        };
+        let needs = Needs::for_request(&query.selection, filter, deep_allowed);
+        let phone = phone_scope(filter);
+        match source {
+            UserSource::Empty => Ok(ListResponse::new(0, query.start_index, Vec::new())),
+            UserSource::Listing { statuses, role_id } if exactly_pushed_down(filter) => {
+                self.list_by_cursor(statuses, role_id, query, needs).await
+            }
+            UserSource::Listing { statuses, role_id } if phone.phone_users_only => {
+                self.list_phone_first(statuses, role_id, &phone, query, needs)
+                    .await
+            }
+            other => self.list_materialized(other, query, needs).await,
+        }
+    }
+
+    /// Resolves ids of pending users (listed without one) and fetches details where
+    /// needed, with bounded concurrency, preserving order; calls a lookahead started are
+    /// awaited, not repeated. Users that vanished in the meantime are skipped.
+    pub(super) async fn complete_users(
+        &self,
+        users: Vec<ZoomUser>,
+        needs: Needs,
+        mut ahead: HashMap<String, DetailAhead>,
+    ) -> Result<Vec<(String, ZoomUser)>, ScimError> {
+        let prepared: Vec<_> = users
+            .into_iter()
+            .map(|user| {
+                let started = match (&user.id, needs.detail) {
+                    (Some(_), false) => None,
+                    _ => ahead.remove(&email_key(&user)),
+                };
+                (user, started)
+            })
+            .collect();
+        // Collected first: a mapping closure kept inside this future trips rustc's
+        // higher-ranked `Send` check on the shared futures' trait objects.
+        let calls: Vec<_> = prepared
+            .into_iter()
+            .map(|(user, started)| self.complete_user(user, started, needs))
+            .collect();
+        let results: Vec<Result<Completed, ScimError>> = futures::stream::iter(calls)
+            .buffered(self.deep_concurrency())
+            .collect()
+            .await;
+        results.into_iter().filter_map(Result::transpose).collect()
+    }
+
+    /// One user of [`Self::complete_users`].
+    async fn complete_user(
+        &self,
+        user: ZoomUser,
+        started: Option<DetailAhead>,
+        needs: Needs,
+    ) -> Result<Completed, ScimError> {
+        if let (Some(id), false) = (&user.id, needs.detail) {
+            return Ok(Some((id.clone(), user)));
+        }
+        if let Some(started) = started {
+            match started.await {
+                Some(outcome) => return Ok(outcome),
+                None => tracing::debug!(
+                    email = %user.email,
+                    "a detail call started ahead failed; repeating it"
+                ),
+            }
+        } else {
+            tracing::trace!(email = %user.email, "detail call not started ahead");
+        }
+        fetch_detail(&self.zoom, &self.lookups, &user).await
+    }
+
+    /// Listing that needs in-memory evaluation: every candidate is read, rendered and
+    /// tested; the matching resources are the result (exact `totalResults`).
+    async fn list_materialized(
+        &self,
+        source: UserSource,
+        query: &ListQuery,
+        needs: Needs,
+    ) -> Result<ListResponse, ScimError> {
+        let candidates = self.candidates(&source).await?;
+        // Group members carry no status: they always need the detail record.
+        let needs = if matches!(source, UserSource::GroupMembers(_)) {
+            Needs {
+                detail: true,
+                ..needs
+            }
+        } else {
+            needs
+        };
+        self.evaluate(candidates, query, needs, None).await
+    }
+
+    /// A search pinned to phone users (see [`PhoneScope`]): the matching phone users
+    /// come from `GET /phone/users` with the filter's site, plan and extension or
+    /// number pushed down; their user records are then read one by one, or, for many,
+    /// taken from the user listing. The whole filter is evaluated over the result.
+    async fn list_phone_first(
+        &self,
+        statuses: Vec<ZoomStatus>,
+        role_id: Option<String>,
+        scope: &PhoneScope,
+        query: &ListQuery,
+        needs: Needs,
+    ) -> Result<ListResponse, ScimError> {
+        let empty = || Ok(ListResponse::new(0, query.start_index, Vec::new()));
+        let sites = self.phone_sites().await?;
+        if !sites.phone_enabled() {
+            return empty();
+        }
+        // Every site term must name the same, existing site.
+        let mut site_ids = Vec::new();
+        if let Some(id) = &scope.site_id {
+            site_ids.push(sites.get(id).and_then(|s| s.id.clone()));
+        }
+        if let Some(name) = &scope.site_name {
+            let site = self
+                .lookups
+                .site_by_name(name)
+                .await
+                .map_err(|e| to_scim(&e, "list phone sites"))?;
+            site_ids.push(site.and_then(|s| s.id));
+        }
+        if let Some(code) = scope.site_code {
+            site_ids.push(sites.by_code(code).and_then(|s| s.id.clone()));
+        }
+        let site_id = match site_ids.split_first() {
+            None => None,
+            Some((Some(first), rest)) if rest.iter().all(|s| s.as_ref() == Some(first)) => {
+                Some(first.clone())
+            }
+            Some(_) => return empty(),
+        };
+        let keyword = scope.extension.clone().or_else(|| {
+            scope.number.as_deref().map(|n| {
+                let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+                if digits.is_empty() {
+                    n.to_owned()
+                } else {
+                    digits
+                }
+            })
+        });
+        let listing = ListPhoneUsersQuery {
+            site_id,
+            calling_type: scope.calling_plan,
+            keyword,
+            page_size: None,
+        };
+        let index = Arc::new(self.phone_listing(listing, &sites).await?);
+        let (candidates, needs) = if index.len() <= PHONE_FIRST_PER_USER_MAX {
+            let users = index
+                .ids()
+                .map(|id| ZoomUser {
+                    id: Some(id.to_owned()),
+                    ..ZoomUser::default()
+                })
+                .collect();
+            // Only ids are known: every record is read.
+            let needs = Needs {
+                detail: true,
+                ..needs
+            };
+            (users, needs)
+        } else {
+            let all = self
+                .candidates(&UserSource::Listing { statuses, role_id })
+                .await?;
+            let users = all
+                .into_iter()
+                .filter(|u| u.id.as_deref().is_some_and(|id| index.has(id, u)))
+                .collect();
+            (users, needs)
+        };
+        self.evaluate(candidates, query, needs, Some(index)).await
+    }
+
+    /// The users a source yields, as Zoom lists them.
+    async fn candidates(&self, source: &UserSource) -> Result<Vec<ZoomUser>, ScimError> {
+        let candidates: Vec<ZoomUser> = match source {
+            UserSource::ById(id) => match self.zoom.get_user(id).await {
+                Ok(user) if user.id.as_deref() == Some(id.as_str()) => vec![user],
+                Ok(_) => Vec::new(),
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return Err(to_scim(&e, &format!("read user {id}"))),
+            },
+            UserSource::ByEmail(email) => match self.zoom.get_user(email).await {
+                Ok(user) if user.email.eq_ignore_ascii_case(email) => vec![user],
+                Ok(_) => Vec::new(),
+                Err(e) if e.is_not_found() => Vec::new(),
+                // An e-mail Zoom cannot parse is simply not a user.
+                Err(e) if e.status == Some(400) => Vec::new(),
+                Err(e) => return Err(to_scim(&e, "look a user up by e-mail")),
+            },
+            UserSource::GroupMembers(group_id) => {
+                let members: Vec<_> =
+                    match self.zoom.list_group_members(group_id).try_collect().await {
+                        Ok(m) => m,
+                        Err(e) if e.is_not_found() => Vec::new(),
+                        Err(e) => {
+                            return Err(to_scim(&e, &format!("list members of group {group_id}")));
+                        }
+                    };
+                members
+                    .into_iter()
+                    .map(|m| ZoomUser {
+                        id: m.id,
+                        email: m.email,
+                        ..ZoomUser::default()
+                    })
+                    .collect()
+            }
+            UserSource::Listing { statuses, role_id } => {
+                let mut all = Vec::new();
+                for status in statuses {
+                    let listing = ListUsersQuery {
+                        status: Some((*status).into()),
+                        role_id: role_id.clone(),
+                        page_size: Some(self.config.zoom.page_size),
+                    };
+                    let users: Vec<ZoomUser> = self
+                        .zoom
+                        .list_users(listing)
+                        .try_collect()
+                        .await
+                        .map_err(|e| to_scim(&e, &format!("list {} users", status.as_str())))?;
+                    all.extend(users);
+                }
+                all
+            }
+            UserSource::Empty => Vec::new(),
+        };
+        Ok(candidates)
+    }
+
+    /// Completes, renders and tests `candidates` against the query's filter; the
+    /// matching resources are the result (exact `totalResults`). Phone attributes come
+    /// from `phone` when given, else from [`Self::phone_for_page`].
+    async fn evaluate(
+        &self,
+        candidates: Vec<ZoomUser>,
+        query: &ListQuery,
+        needs: Needs,
+        phone: Option<Arc<PhoneIndex>>,
+    ) -> Result<ListResponse, ScimError> {
+        let schema = Self::user_schema();
+        let tables = self.tables(needs).await?;
+        let users = self
+            .complete_users(candidates, needs, HashMap::new())
+            .await?;
+        let phone = if needs.phone {
+            Some(self.phone_for_page(&users, phone).await?.0)
+        } else {
+            None
+        };
+        let mut matching = Vec::new();
+        for (id, user) in &users {
+            let view = phone.as_ref().map(|p| p.of(id, user));
+            let view = view.as_ref().map(Option::as_ref);
+            let (json, _) = self.render(user, id, needs, &tables, view).await?;
+            if query
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.matches(&json, schema))
+            {
+                matching.push(json);
+            }
+        }
+        let total = matching.len();
+        let start = query.start_index.saturating_sub(1);
+        let page: Vec<Value> = matching
+            .into_iter()
+            .skip(start)
+            .take(query.count)
+            .map(|json| query.selection.project(&json, schema))
+            .collect();
+        Ok(ListResponse::new(total, query.start_index, page))
+    }
+}

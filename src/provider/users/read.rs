@@ -1,0 +1,291 @@
+//! Reading one user: `GET /Users/{id}`, and the full state a write starts from (record,
+//! phone profile, look-ups, version).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::mapping::error::to_scim;
+use crate::mapping::filter::referenced_attributes;
+use crate::mapping::user::{
+    DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name,
+    to_scim as user_to_scim, user_location,
+};
+use crate::provider::phone_read::may_have_phone;
+use crate::provider::{Provider, ScimResource};
+use crate::scim::error::ScimError;
+use crate::scim::filter::Filter;
+use crate::scim::model::weak_etag;
+use crate::scim::projection::AttributeSelection;
+use crate::scim::schema::SchemaRegistry;
+use crate::zoom::model::ZoomUser;
+
+/// Which Zoom look-ups a request needs beyond the user records.
+#[derive(Debug, Clone, Copy, Default)]
+pub(in crate::provider) struct Needs {
+    /// Per-user detail (`GET /users/{id}`).
+    pub detail: bool,
+    /// Group names for `groups.display`.
+    pub group_names: bool,
+    /// Role names for `roles.display` (list records carry only `role_id`).
+    pub role_names: bool,
+    /// The manager's id (from Zoom's manager e-mail).
+    pub manager: bool,
+    /// Zoom Phone attributes (the phone profile, and site names from the site list).
+    pub phone: bool,
+}
+
+impl Needs {
+    pub(in crate::provider) fn for_request(
+        selection: &AttributeSelection,
+        filter: Option<&Filter>,
+        deep_allowed: bool,
+    ) -> Self {
+        let referenced = filter.map(referenced_attributes).unwrap_or_default();
+        let refers = |name: &str| {
+            referenced
+                .iter()
+                .any(|r| r == name || r.starts_with(&format!("{name}.")))
+        };
+        let detail = deep_allowed
+            && (DETAIL_ONLY_PATHS.iter().any(|p| selection.wants(p))
+                || DETAIL_ONLY_PATHS.iter().any(|p| refers(&attribute_name(p))));
+        let manager = detail
+            && (selection
+                .wants("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager")
+                || refers("manager"));
+        let phone = PHONE_PATHS.iter().any(|p| selection.wants(p))
+            || PHONE_PATHS.iter().any(|p| refers(&attribute_name(p)));
+        Self {
+            detail,
+            group_names: selection.wants("groups") || refers("groups"),
+            role_names: selection.wants("roles") || refers("roles"),
+            manager,
+            phone,
+        }
+    }
+
+    /// Everything (single reads and writes).
+    pub(in crate::provider) fn all() -> Self {
+        Self {
+            detail: true,
+            group_names: true,
+            role_names: true,
+            manager: true,
+            phone: true,
+        }
+    }
+}
+
+/// Lookup tables fetched once per request.
+#[derive(Default)]
+pub(super) struct Tables {
+    groups: Option<Arc<HashMap<String, String>>>,
+    roles: Option<Arc<HashMap<String, String>>>,
+}
+
+/// A user as a write reads it.
+pub(in crate::provider) struct UserState {
+    /// Zoom's record.
+    pub user: ZoomUser,
+    /// The Zoom Phone view (`None`: no phone profile).
+    pub phone: Option<PhoneView>,
+    /// The whole SCIM resource, unprojected.
+    pub json: Value,
+    /// Its version (`meta.version`, the ETag).
+    pub etag: String,
+}
+
+impl Provider {
+    pub(super) fn user_schema() -> &'static crate::scim::schema::ResourceSchema {
+        SchemaRegistry::global().user()
+    }
+
+    /// Detail calls of one page in flight at once. The client's pacer, not this bound,
+    /// sets the pace; the bound only has to exceed rate x latency or the page becomes
+    /// latency-bound: 64/s x 0.3 s = 19 at Business limits and 300 ms, 640/s x 0.08 s =
+    /// 51 on an account with ten times the limits (benchmark scenario 1 at
+    /// `--rate-scale 10` ran at 2.3x the floor with 32). The client's own
+    /// `zoom.max_concurrency` permits cap it anyway.
+    pub(in crate::provider) fn deep_concurrency(&self) -> usize {
+        self.config.zoom.max_concurrency.max(1)
+    }
+
+    /// The look-up tables `needs` asks for, fetched at the same time.
+    pub(super) async fn tables(&self, needs: Needs) -> Result<Tables, ScimError> {
+        let groups = async {
+            if !needs.group_names {
+                return Ok(None);
+            }
+            let names = self.lookups.group_names().await;
+            names.map(Some).map_err(|e| to_scim(&e, "list groups"))
+        };
+        let roles = async {
+            if !needs.role_names {
+                return Ok(None);
+            }
+            let names = self.lookups.role_names().await;
+            names.map(Some).map_err(|e| to_scim(&e, "list roles"))
+        };
+        let (groups, roles) = futures::try_join!(groups, roles)?;
+        Ok(Tables { groups, roles })
+    }
+
+    /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
+    /// `phone` is `Some` when the phone state was read (`Some(None)`: no profile).
+    pub(super) async fn render(
+        &self,
+        user: &ZoomUser,
+        id: &str,
+        needs: Needs,
+        tables: &Tables,
+        phone: Option<Option<&PhoneView>>,
+    ) -> Result<(Value, Option<String>), ScimError> {
+        let mut manager_id = None;
+        if needs.manager
+            && let Some(email) = user.manager.as_deref().filter(|m| m.contains('@'))
+        {
+            manager_id = self
+                .lookups
+                .id_for_email(email)
+                .await
+                .map_err(|e| to_scim(&e, "resolve the manager's e-mail"))?;
+        }
+        let ctx = UserContext {
+            base_url: &self.base_url,
+            group_names: tables.groups.as_deref(),
+            role_names: tables.roles.as_deref(),
+            manager_id,
+            phone,
+        };
+        let mut json = user_to_scim(user, id, &ctx);
+        let complete = needs.detail && needs.group_names && needs.manager && phone.is_some();
+        let version = complete.then(|| {
+            let etag = weak_etag(&json);
+            if let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut) {
+                meta.insert("version".into(), Value::String(etag.clone()));
+            }
+            etag
+        });
+        Ok((json, version))
+    }
+
+    /// Zoom's record of user `id` (`GET /users/{id}`); 404 for anything else.
+    pub(in crate::provider) async fn user_record(&self, id: &str) -> Result<ZoomUser, ScimError> {
+        let user = self
+            .zoom
+            .get_user(id)
+            .await
+            .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
+        // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
+        if user.id.as_deref() != Some(id) {
+            return Err(ScimError::not_found(format!("user {id} not found")));
+        }
+        Ok(user)
+    }
+
+    /// A user's record and phone view. When the phone roster lists the user, or
+    /// `expect_active` says it is not pending (a user just created active), the two Zoom
+    /// calls are made at once, so the read waits for one round trip, not two; otherwise
+    /// the record comes first, as it says whether the profile is worth asking for (a
+    /// pending user has none and is never on the roster). A wrong guess costs one
+    /// unneeded call, never a wrong answer.
+    async fn record_and_phone(
+        &self,
+        id: &str,
+        use_roster: bool,
+        expect_active: bool,
+    ) -> Result<(ZoomUser, Option<PhoneView>), ScimError> {
+        if !expect_active && self.lookups.phone_known(id) != Some(true) {
+            let user = self.user_record(id).await?;
+            let sites = self.phone_sites().await?;
+            let phone = self.phone_of(&user, id, &sites, use_roster).await?;
+            return Ok((user, phone));
+        }
+        let phone = async { self.phone_profile(id, &*self.phone_sites().await?).await };
+        let (user, phone) = tokio::join!(self.user_record(id), phone);
+        let user = user?;
+        if !may_have_phone(&user) {
+            return Ok((user, None));
+        }
+        Ok((user, phone?))
+    }
+
+    /// Reads a user with what `needs` asks for; the version is there when the whole
+    /// resource was read.
+    async fn read_user(
+        &self,
+        id: &str,
+        needs: Needs,
+    ) -> Result<(ZoomUser, Value, Option<String>), ScimError> {
+        let (user, phone) = if needs.phone {
+            let (user, phone) = self.record_and_phone(id, true, false).await?;
+            (user, Some(phone))
+        } else {
+            (self.user_record(id).await?, None)
+        };
+        let tables = self.tables(needs).await?;
+        let (json, version) = self
+            .render(
+                &user,
+                id,
+                needs,
+                &tables,
+                phone.as_ref().map(Option::as_ref),
+            )
+            .await?;
+        Ok((user, json, version))
+    }
+
+    /// Reads the current full state of a user (detail, look-ups and phone profile), for
+    /// writes (their `If-Match` check, their difference and their answer);
+    /// `expect_active`: see [`Provider::record_and_phone`].
+    pub(in crate::provider) async fn read_user_state(
+        &self,
+        id: &str,
+        expect_active: bool,
+    ) -> Result<UserState, ScimError> {
+        let (user, phone) = self.record_and_phone(id, false, expect_active).await?;
+        self.lookups.user_seen(id, &user);
+        let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
+        Ok(UserState {
+            user,
+            phone,
+            json,
+            etag,
+        })
+    }
+
+    /// Renders a whole resource from a Zoom record and its phone view: what a full read
+    /// of that record answers, version included.
+    pub(in crate::provider) async fn render_state(
+        &self,
+        user: &ZoomUser,
+        id: &str,
+        phone: Option<&PhoneView>,
+    ) -> Result<(Value, String), ScimError> {
+        let needs = Needs::all();
+        let tables = self.tables(needs).await?;
+        let (json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
+        Ok((json, version.unwrap_or_default()))
+    }
+
+    /// `GET /Users/{id}`, read in full whatever `attributes` selects: RFC 7644 section
+    /// 3.14, a service provider that versions resources "MUST include the ETag header"
+    /// in a GET's response, and the version covers the phone profile (asked at the same
+    /// time as the record for users on the phone roster).
+    pub async fn get_user(
+        &self,
+        id: &str,
+        selection: &AttributeSelection,
+    ) -> Result<ScimResource, ScimError> {
+        let (_, json, version) = self.read_user(id, Needs::all()).await?;
+        Ok(ScimResource {
+            body: selection.project(&json, Self::user_schema()),
+            etag: version,
+            location: user_location(&self.base_url, id),
+            warnings: Vec::new(),
+        })
+    }
+}
