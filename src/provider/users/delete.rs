@@ -30,13 +30,13 @@ impl Provider {
             self.user_record(id).await?
         };
         let policy = self.config.scim.delete_policy;
-        if self.is_protected(&user, id) {
+        if let Some(protection) = self.protection(&user, id) {
             let what = match policy {
                 DeletePolicy::Deactivate => "deactivated",
                 DeletePolicy::Disassociate => "disassociated",
                 DeletePolicy::Delete => "deleted",
             };
-            return Err(self.protected_error(&user, what));
+            return Err(protection.refusal(&user, what));
         }
         let status = user.status.as_deref().unwrap_or("active");
         let mut progress = Progress::new(format!("delete user {id}"), Vec::new());

@@ -6,6 +6,7 @@ mod delete;
 mod list;
 mod plan;
 mod read;
+mod resolve;
 mod write;
 
 pub(super) use cursor::CursorCache;

@@ -13,16 +13,16 @@
 
 use serde_json::Value;
 
-use super::plan::{Origin, PHONE_PROFILE_STEP, Step};
+use super::plan::{Origin, PHONE_PROFILE_STEP, Plan, Step};
 use super::read::UserState;
+use super::resolve::MEMBER_ROLE_NAME;
 use crate::config::{CreateAction, DuplicatePolicy};
 use crate::mapping::error::to_scim;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
-    plan_shortfall,
 };
 use crate::mapping::user::{PhoneView, user_location};
-use crate::mapping::user_write::{RoleChange, UserChanges, apply_profile, create_request, diff};
+use crate::mapping::user_write::{UserChanges, apply_profile, create_request, diff};
 use crate::provider::progress::Progress;
 use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::{ScimError, clip};
@@ -32,40 +32,11 @@ use crate::scim::resource::{Normalized, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{
-    CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, OWNER_ROLE_ID, PhoneNumberRef,
-    StatusAction, UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
+    CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, PhoneNumberRef, StatusAction,
+    UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
 };
 
-/// The default role of a Zoom account ("Member").
-const MEMBER_ROLE_NAME: &str = "Member";
-
 impl Provider {
-    pub(super) fn is_protected(&self, user: &ZoomUser, id: &str) -> bool {
-        user.role_id.as_deref() == Some(OWNER_ROLE_ID)
-            || user
-                .role_name
-                .as_deref()
-                .is_some_and(|r| r.eq_ignore_ascii_case("Owner"))
-            || self
-                .config
-                .scim
-                .protected_users
-                .iter()
-                .any(|p| p == id || p.eq_ignore_ascii_case(&user.email))
-    }
-
-    pub(super) fn protected_error(&self, user: &ZoomUser, what: &str) -> ScimError {
-        let why = if user.role_id.as_deref() == Some(OWNER_ROLE_ID) {
-            "it is the Zoom account owner"
-        } else {
-            "it is listed in scim.protected_users"
-        };
-        ScimError::forbidden(format!(
-            "user {} cannot be {what} through zoom-scim: {why}",
-            user.email
-        ))
-    }
-
     /// `POST /Users`.
     pub async fn create_user(
         &self,
@@ -189,16 +160,14 @@ impl Provider {
         let changes = diff(&current, &desired)?;
         let phone = phone_target(&current, &desired)?;
         if !changes.is_empty() {
-            let mut scratch = Progress::new(String::new(), Vec::new());
-            self.plan(
+            let input = self.plan_input(
                 NOT_YET_CREATED,
                 &record,
                 &changes,
                 phone.as_ref(),
                 Origin::Create,
-                &mut scratch,
-            )
-            .await?;
+            );
+            self.plan(&input).await?;
         }
         Ok(())
     }
@@ -349,9 +318,11 @@ impl Provider {
             progress.not_applied(warning.clone());
         }
         if !changes.is_empty() {
-            let steps = self
-                .plan(id, user, &changes, phone.as_ref(), origin, progress)
-                .await?;
+            let input = self.plan_input(id, user, &changes, phone.as_ref(), origin);
+            let Plan { steps, not_applied } = self.plan(&input).await?;
+            for warning in not_applied {
+                progress.not_applied(warning);
+            }
             for step in &steps {
                 match step {
                     Step::Groups { leave, join, .. } => {
@@ -564,123 +535,6 @@ impl Provider {
             progress.run(&label, async { result }).await?;
         }
         Ok(())
-    }
-
-    /// A phone site id for a site given by id or by name (the whole paged site list,
-    /// cached for `scim.site_cache_ttl_s`; a name not found is looked up once more in
-    /// a fresh list).
-    pub(super) async fn resolve_site(
-        &self,
-        wanted: &str,
-        by_id: bool,
-    ) -> Result<String, ScimError> {
-        let found = if by_id {
-            self.lookups
-                .sites()
-                .await
-                .map_err(|e| to_scim(&e, "list phone sites"))?
-                .get(wanted)
-                .and_then(|s| s.id.clone())
-        } else {
-            self.lookups
-                .site_by_name(wanted)
-                .await
-                .map_err(|e| to_scim(&e, "list phone sites"))?
-                .and_then(|s| s.id)
-        };
-        found.ok_or_else(|| {
-            ScimError::invalid_value(format!(
-                "no Zoom Phone site has the {} '{}'; nothing was changed",
-                if by_id { "id" } else { "name" },
-                clip(wanted)
-            ))
-        })
-    }
-
-    /// Refuses a calling plan the account cannot give (not subscribed, or no seat
-    /// free) before anything is sent, since removed plans go before new ones are
-    /// assigned and a site move before both (RFC 7644 section 3.5.2: "A PATCH request,
-    /// regardless of the number of operations, SHALL be treated as atomic"). The seats
-    /// are read now, not from a cache: the service's own assignments take them too.
-    pub(super) async fn check_calling_plans(&self, wanted: &[i64]) -> Result<(), ScimError> {
-        let account = self
-            .lookups
-            .calling_plans()
-            .await
-            .map_err(|e| to_scim(&e, "list the account's calling plans"))?;
-        match plan_shortfall(wanted, &account) {
-            None => Ok(()),
-            Some(shortfall) => Err(shortfall.to_scim(&account)),
-        }
-    }
-
-    /// The manager's Zoom e-mail (Zoom's `manager` takes an e-mail).
-    pub(super) async fn manager_email(&self, manager_id: &str) -> Result<String, ScimError> {
-        match self.zoom.get_user(manager_id).await {
-            Ok(manager) if manager.id.as_deref() == Some(manager_id) => {
-                // The answer shows the manager by id again: spare it the look-up back.
-                self.lookups.remember_id(&manager.email, manager_id).await;
-                Ok(manager.email)
-            }
-            Ok(_) => Err(ScimError::invalid_value(format!(
-                "manager.value {} is not a Zoom user id",
-                clip(manager_id)
-            ))),
-            Err(e) if e.is_not_found() => Err(ScimError::invalid_value(format!(
-                "manager.value {} is not a Zoom user; nothing was changed",
-                clip(manager_id)
-            ))),
-            Err(e) => Err(to_scim(&e, "look up the manager")),
-        }
-    }
-
-    /// A role id and name for a role given by id or by name.
-    pub(super) async fn resolve_role(
-        &self,
-        role: &RoleChange,
-    ) -> Result<(String, String), ScimError> {
-        let roles = self
-            .lookups
-            .role_names()
-            .await
-            .map_err(|e| to_scim(&e, "list roles"))?;
-        let wanted = match role {
-            RoleChange::To(v) => v.as_str(),
-            RoleChange::Default => MEMBER_ROLE_NAME,
-        };
-        if let Some(name) = roles.get(wanted) {
-            return Ok((wanted.to_owned(), name.clone()));
-        }
-        if let Some((id, name)) = roles.iter().find(|(_, n)| n.eq_ignore_ascii_case(wanted)) {
-            return Ok((id.clone(), name.clone()));
-        }
-        if matches!(role, RoleChange::Default) {
-            return Ok((MEMBER_ROLE_ID.to_owned(), MEMBER_ROLE_NAME.to_owned()));
-        }
-        Err(ScimError::invalid_value(format!(
-            "roles: no Zoom role has the id or name '{}'; nothing was changed",
-            clip(wanted)
-        )))
-    }
-
-    /// Group names, fetched again when an id is missing (a group created seconds ago).
-    pub(super) async fn group_names_including(
-        &self,
-        ids: &[String],
-    ) -> Result<std::sync::Arc<std::collections::HashMap<String, String>>, ScimError> {
-        let names = self
-            .lookups
-            .group_names()
-            .await
-            .map_err(|e| to_scim(&e, "list groups"))?;
-        if ids.iter().all(|g| names.contains_key(g)) {
-            return Ok(names);
-        }
-        self.lookups.forget_group_names().await;
-        self.lookups
-            .group_names()
-            .await
-            .map_err(|e| to_scim(&e, "list groups"))
     }
 }
 
