@@ -1,54 +1,20 @@
-//! SCIM Groups over Zoom groups (RFC 7644 sections 3.3-3.6 for `/Groups`): read, list
-//! and search with filter push-down, create with the duplicates policy, PATCH in every
-//! client dialect, PUT and DELETE, all membership changes made by difference; and the
-//! user-side helper that moves one user between groups by difference.
-//!
-//! Choices worth knowing:
-//! - Member lists are read only when a response or a filter needs them
-//!   (`excludedAttributes=members` and `attributes=displayName` make no member call), or
-//!   when a write needs the current list (replace, remove all, remove by a general
-//!   filter, PUT with `members`, or an `If-Match` to check).
-//! - `meta.version` is a weak ETag over the id, the name and the set of member ids
-//!   ([`crate::mapping::group::group_version`]); it is only sent when the member list
-//!   was read.
-//! - Member ids to add are checked before anything changes: an id Zoom does not know is
-//!   400 naming it, and nothing is applied. Removing a user who is not a member is not
-//!   an error (RFC 7644 section 3.5.2.2: there is no matching value to remove).
-//! - Writes run removals first, then additions (a failure part-way leaves fewer grants,
-//!   never more); additions go in batches of 30 (`POST /groups/{groupId}/members`);
-//!   pending users join through `PATCH /users/{userId}` with `group_id`, the one way
-//!   Zoom documents for them (it silently ignores pending users in member adds), and
-//!   are read back to confirm.
-//! - Writes to one group run one at a time (`group:{id}` in [`super::ResourceLocks`]).
-//! - Listings use the account's group list cached for a minute ([`super::Lookups`]);
-//!   writes through this service refresh it at once, and a `displayName eq` look-up
-//!   that misses (or finds a stale entry) reads the list again before answering.
+//! Membership changes by difference: member ids checked before anything changes,
+//! removals first, additions in batches of 30, pending users through their own record,
+//! each batch checked against what Zoom reports; and the user-side move of one user
+//! between groups.
 
 use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt};
-use serde_json::Value;
 
-use super::progress::{Progress, StepError};
-use super::{Precondition, Provider, ScimResource, WriteOutcome};
-use crate::config::DuplicatePolicy;
+use super::write::needs_version;
 use crate::mapping::error::to_scim;
-use crate::mapping::group::{
-    GroupPatch, GroupSource, MemberChanges, MemberOp, difference, filter_uses_members, group_input,
-    group_location, group_source, group_version, member_changes, member_json,
-    to_scim as group_to_scim,
-};
+use crate::mapping::group::{MemberChanges, difference, group_version};
+use crate::provider::progress::{Progress, StepError};
+use crate::provider::{Precondition, Provider};
 use crate::scim::error::{ScimError, clip};
-use crate::scim::model::ListResponse;
-use crate::scim::patch::PatchRequest;
-use crate::scim::projection::AttributeSelection;
-use crate::scim::query::ListQuery;
-use crate::scim::schema::{ResourceSchema, SchemaRegistry};
-use crate::zoom::model::{
-    Group, GroupCreate, ListUsersQuery, Member, UpdateUser, UserStatus, ZoomUser,
-};
+use crate::zoom::model::{Group, ListUsersQuery, Member, UpdateUser, UserStatus, ZoomUser};
 use crate::zoom::paging::PageTokens;
-use crate::zoom::same_group_name;
 
 /// "Add members ... up to 30" per `POST /groups/{groupId}/members` (Zoom Users API,
 /// `members` `maximum: 30`).
@@ -63,7 +29,7 @@ const NAMED_IDS_MAX: usize = 20;
 
 /// What a membership change needs to know about a user.
 #[derive(Debug, Clone, Default)]
-struct UserFacts {
+pub(super) struct UserFacts {
     /// Invited, not confirmed: joins groups through `PATCH /users/{userId}`.
     pending: bool,
     /// The user's groups (`group_ids`).
@@ -88,7 +54,7 @@ struct RecheckedBatch {
 
 /// The Zoom calls that carry out member changes, in the order they run.
 #[derive(Debug, Default)]
-struct MemberPlan {
+pub(super) struct MemberPlan {
     /// `DELETE /groups/{groupId}/members/{memberId}`, one per user.
     remove: Vec<String>,
     /// `POST /groups/{groupId}/members`, at most 30 users each.
@@ -100,7 +66,11 @@ struct MemberPlan {
 impl MemberPlan {
     /// Plans `changes` for group `group_id`: additions of users who already are members
     /// (per their `group_ids`) are dropped.
-    fn new(group_id: &str, changes: &MemberChanges, facts: &HashMap<String, UserFacts>) -> Self {
+    pub(super) fn new(
+        group_id: &str,
+        changes: &MemberChanges,
+        facts: &HashMap<String, UserFacts>,
+    ) -> Self {
         let mut direct = Vec::new();
         let mut pending = Vec::new();
         for id in &changes.add {
@@ -124,7 +94,7 @@ impl MemberPlan {
         }
     }
 
-    fn labels(&self) -> Vec<String> {
+    pub(super) fn labels(&self) -> Vec<String> {
         let n = self.batches.len();
         self.remove
             .iter()
@@ -139,7 +109,7 @@ impl MemberPlan {
             .collect()
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.remove.is_empty() && self.batches.is_empty() && self.pending.is_empty()
     }
 }
@@ -161,19 +131,8 @@ fn pending_label(user_id: &str) -> String {
 /// 0.8 share), and the client's pacer keeps them within it.
 const MEMBER_CALLS_AT_ONCE: usize = 8;
 
-/// The key under which writes to one group are serialised ([`super::ResourceLocks`]):
-/// each write reads the members, computes a difference and applies it, so two writes
-/// to one group must not interleave.
-fn group_lock(id: &str) -> String {
-    format!("group:{id}")
-}
-
-fn rename_label(name: &str) -> String {
-    format!("rename to '{name}'")
-}
-
 /// `a, b, c and 12 more` (each id clipped: ids come from requests).
-pub(super) fn name_ids<S: AsRef<str>>(ids: &[S]) -> String {
+pub(in crate::provider) fn name_ids<S: AsRef<str>>(ids: &[S]) -> String {
     let shown: Vec<_> = ids
         .iter()
         .take(NAMED_IDS_MAX)
@@ -194,40 +153,6 @@ fn unknown_members(unknown: &[String]) -> ScimError {
     ))
 }
 
-/// The ids a group PATCH's operations remove by value.
-fn requested_removals(ops: &[MemberOp]) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
-    let mut seen = HashSet::new();
-    for op in ops {
-        if let MemberOp::Remove(removed) = op {
-            ids.extend(
-                removed
-                    .iter()
-                    .filter(|id| seen.insert(id.as_str()))
-                    .cloned(),
-            );
-        }
-    }
-    ids
-}
-
-/// Whether an `If-Match` needs the current version (anything but `*`).
-fn needs_version(precondition: &Precondition) -> bool {
-    precondition
-        .if_match
-        .as_deref()
-        .is_some_and(|v| v.split(',').any(|t| t.trim() != "*"))
-}
-
-/// The result of a Group PATCH.
-#[derive(Debug)]
-pub struct GroupPatchOutcome {
-    /// The resource after the change, when the request asked for it (`attributes`).
-    pub resource: Option<ScimResource>,
-    /// What Zoom did not apply (for `Warning` headers).
-    pub warnings: Vec<String>,
-}
-
 /// A user whose group memberships change (see [`Provider::apply_user_groups`]).
 #[derive(Debug, Clone, Copy)]
 pub struct GroupMember<'a> {
@@ -238,237 +163,12 @@ pub struct GroupMember<'a> {
 }
 
 impl Provider {
-    fn group_schema() -> &'static ResourceSchema {
-        SchemaRegistry::global().group()
-    }
-
-    fn group_concurrency(&self) -> usize {
-        self.config.zoom.max_concurrency.clamp(1, 32)
-    }
-
-    /// `GET /groups/{groupId}`; 404 when Zoom does not know it.
-    async fn read_group(&self, id: &str) -> Result<Group, ScimError> {
-        match self.zoom.get_group(id).await {
-            Ok(group) => Ok(group),
-            Err(e) if e.is_not_found() => {
-                Err(ScimError::not_found(format!("group {id} not found")))
-            }
-            Err(e) => Err(to_scim(&e, &format!("read group {id}"))),
-        }
-    }
-
-    /// Every member of a group (pages of 2000).
-    async fn read_members(&self, id: &str) -> Result<Vec<Member>, ScimError> {
-        match self.zoom.list_group_members(id).try_collect().await {
-            Ok(members) => Ok(members),
-            Err(e) if e.is_not_found() => {
-                Err(ScimError::not_found(format!("group {id} not found")))
-            }
-            Err(e) => Err(to_scim(&e, &format!("list members of group {id}"))),
-        }
-    }
-
-    fn group_json(&self, group: &Group, id: &str, members: Option<&[Member]>) -> Value {
-        group_to_scim(group, id, members, &self.base_url)
-    }
-
-    fn group_resource(
-        &self,
-        json: &Value,
-        id: &str,
-        selection: &AttributeSelection,
-        warnings: Vec<String>,
-    ) -> ScimResource {
-        ScimResource {
-            body: selection.project(json, Self::group_schema()),
-            etag: json
-                .pointer("/meta/version")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            location: group_location(&self.base_url, id),
-            warnings,
-        }
-    }
-
-    /// Reads a group as `selection` needs it (members only when wanted).
-    async fn read_group_resource(
-        &self,
-        id: &str,
-        selection: &AttributeSelection,
-        warnings: Vec<String>,
-    ) -> Result<ScimResource, ScimError> {
-        let group = self.read_group(id).await?;
-        let members = if selection.wants("members") {
-            Some(self.read_members(id).await?)
-        } else {
-            None
-        };
-        let json = self.group_json(&group, id, members.as_deref());
-        Ok(self.group_resource(&json, id, selection, warnings))
-    }
-
-    /// `GET /Groups/{id}`.
-    pub async fn get_group(
-        &self,
-        id: &str,
-        selection: &AttributeSelection,
-    ) -> Result<ScimResource, ScimError> {
-        self.read_group_resource(id, selection, Vec::new()).await
-    }
-
-    /// The groups named `name` (Zoom names are unique, compared case-insensitively):
-    /// from the cached list, confirmed with `GET /groups/{groupId}`; a miss or a stale
-    /// entry reads the list again.
-    async fn groups_named(&self, name: &str) -> Result<Vec<Group>, ScimError> {
-        let find = |list: &[Group]| {
-            list.iter()
-                .find(|g| same_group_name(&g.name, name))
-                .cloned()
-        };
-        let list = self
-            .lookups
-            .group_list()
-            .await
-            .map_err(|e| to_scim(&e, "list groups"))?;
-        if let Some(cached) = find(&list)
-            && let Some(id) = cached.id.as_deref()
-        {
-            match self.zoom.get_group(id).await {
-                Ok(mut fresh) if same_group_name(&fresh.name, name) => {
-                    fresh.id = Some(id.to_owned());
-                    return Ok(vec![fresh]);
-                }
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(to_scim(&e, &format!("read group {id}"))),
-            }
-        }
-        self.lookups.forget_group_names().await;
-        let list = self
-            .lookups
-            .group_list()
-            .await
-            .map_err(|e| to_scim(&e, "list groups"))?;
-        Ok(find(&list).into_iter().collect())
-    }
-
-    /// The candidate groups for a filter (a superset of the matches).
-    async fn group_candidates(&self, source: GroupSource) -> Result<Vec<Group>, ScimError> {
-        match source {
-            GroupSource::ById(id) => match self.zoom.get_group(&id).await {
-                Ok(mut group) => {
-                    group.id = Some(id);
-                    Ok(vec![group])
-                }
-                Err(e) if e.is_not_found() => Ok(Vec::new()),
-                Err(e) => Err(to_scim(&e, &format!("read group {id}"))),
-            },
-            GroupSource::ByName(name) => self.groups_named(&name).await,
-            GroupSource::ByMember(user_id) => {
-                let user = match self.zoom.get_user(&user_id).await {
-                    Ok(user) if user.id.as_deref() == Some(user_id.as_str()) => user,
-                    Ok(_) => return Ok(Vec::new()),
-                    Err(e) if e.is_not_found() => return Ok(Vec::new()),
-                    Err(e) => return Err(to_scim(&e, &format!("read user {user_id}"))),
-                };
-                let mut groups = Vec::new();
-                for group_id in &user.group_ids {
-                    match self.zoom.get_group(group_id).await {
-                        Ok(mut group) => {
-                            group.id = Some(group_id.clone());
-                            groups.push(group);
-                        }
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => return Err(to_scim(&e, &format!("read group {group_id}"))),
-                    }
-                }
-                Ok(groups)
-            }
-            GroupSource::All => Ok(self
-                .lookups
-                .group_list()
-                .await
-                .map_err(|e| to_scim(&e, "list groups"))?
-                .to_vec()),
-        }
-    }
-
-    /// Reads the members of several groups with bounded concurrency, in order.
-    async fn members_of(&self, groups: &[Group]) -> Result<Vec<Vec<Member>>, ScimError> {
-        let ids: Vec<Option<String>> = groups.iter().map(|g| g.id.clone()).collect();
-        futures::stream::iter(ids.into_iter().map(|id| async move {
-            match id {
-                Some(id) => self.read_members(&id).await,
-                None => Ok(Vec::new()),
-            }
-        }))
-        .buffered(self.group_concurrency())
-        .try_collect()
-        .await
-    }
-
-    /// `GET /Groups`, `POST /Groups/.search` (and the Group half of `POST /.search`).
-    pub async fn list_groups(&self, query: &ListQuery) -> Result<ListResponse, ScimError> {
-        let schema = Self::group_schema();
-        if let Some(filter) = &query.filter {
-            filter.validate(schema)?;
-        }
-        let filter = query.filter.as_ref();
-        let filter_needs_members = filter.is_some_and(filter_uses_members);
-        let candidates = self.group_candidates(group_source(filter)).await?;
-        // Groups that match, with their members when the filter needed them.
-        let mut matching: Vec<(Group, Option<Vec<Member>>)> = Vec::new();
-        if filter_needs_members {
-            let members = self.members_of(&candidates).await?;
-            for (group, members) in candidates.into_iter().zip(members) {
-                let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(&group, &id, Some(&members));
-                if filter.is_none_or(|f| f.matches(&json, schema)) {
-                    matching.push((group, Some(members)));
-                }
-            }
-        } else {
-            for group in candidates {
-                let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(&group, &id, None);
-                if filter.is_none_or(|f| f.matches(&json, schema)) {
-                    matching.push((group, None));
-                }
-            }
-        }
-        let total = matching.len();
-        let start = query.start_index.saturating_sub(1);
-        let mut page: Vec<(Group, Option<Vec<Member>>)> =
-            matching.into_iter().skip(start).take(query.count).collect();
-        if query.selection.wants("members") {
-            let missing: Vec<Group> = page
-                .iter()
-                .filter(|(_, m)| m.is_none())
-                .map(|(g, _)| g.clone())
-                .collect();
-            let mut loaded = self.members_of(&missing).await?.into_iter();
-            for (_, members) in page.iter_mut().filter(|(_, m)| m.is_none()) {
-                *members = loaded.next();
-            }
-        }
-        let resources = page
-            .iter()
-            .map(|(group, members)| {
-                let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(group, &id, members.as_deref());
-                query.selection.project(&json, schema)
-            })
-            .collect();
-        Ok(ListResponse::new(total, query.start_index, resources))
-    }
-
-    // ---------------------------------------------------------------------------------
-    // Membership plumbing
-    // ---------------------------------------------------------------------------------
-
     /// Looks up the users to add: their status and groups. Any id Zoom does not know is
     /// 400 `invalidValue` naming it, before anything changes.
-    async fn user_facts(&self, ids: &[String]) -> Result<HashMap<String, UserFacts>, ScimError> {
+    pub(super) async fn user_facts(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, UserFacts>, ScimError> {
         let mut facts = HashMap::new();
         let mut wanted: HashSet<String> = ids.iter().cloned().collect();
         if wanted.len() > DIRECT_LOOKUPS_MAX {
@@ -545,7 +245,7 @@ impl Provider {
     ///
     /// Up to [`DIRECT_LOOKUPS_MAX`] ids are checked with one `GET /users/{userId}` each
     /// (their `group_ids`); more, by reading the member list (pages of 2000).
-    async fn check_removals(
+    pub(super) async fn check_removals(
         &self,
         group_id: &str,
         changes: &mut MemberChanges,
@@ -676,7 +376,7 @@ impl Provider {
     }
 
     /// Runs a member plan on group `group_id`, each Zoom call a step of `progress`.
-    async fn run_member_plan(
+    pub(super) async fn run_member_plan(
         &self,
         group_id: &str,
         plan: &MemberPlan,
@@ -794,7 +494,7 @@ impl Provider {
     /// The members of an already read group when `with_members` or an `If-Match` needs
     /// them, with the `If-Match` check (RFC 7644 section 3.14: a stale version is 412
     /// and nothing changes).
-    async fn members_checked(
+    pub(super) async fn members_checked(
         &self,
         id: &str,
         group: &Group,
@@ -844,292 +544,6 @@ impl Provider {
         }
         checked
     }
-
-    /// Reads a group and, when needed, its members; checks `If-Match`.
-    async fn current_group(
-        &self,
-        id: &str,
-        with_members: bool,
-        precondition: &Precondition,
-    ) -> Result<(Group, Option<Vec<Member>>), ScimError> {
-        let group = self.read_group(id).await?;
-        let members = self
-            .members_checked(id, &group, with_members, precondition)
-            .await?;
-        Ok((group, members))
-    }
-
-    // ---------------------------------------------------------------------------------
-    // Writes
-    // ---------------------------------------------------------------------------------
-
-    /// `POST /Groups`: creates the group, then adds its members in batches of 30. A
-    /// taken name follows `scim.duplicates`: `conflict` answers 409 `uniqueness` naming
-    /// the existing group; `adopt` adds the requested members to it (never removing
-    /// anyone) and answers 200.
-    pub async fn create_group(
-        &self,
-        body: Value,
-        selection: &AttributeSelection,
-    ) -> Result<WriteOutcome, ScimError> {
-        let input = group_input(&body)?;
-        if !input.ignored.is_empty() {
-            tracing::debug!(ignored = ?input.ignored, "POST /Groups: attributes Zoom does not store were ignored");
-        }
-        let name = input.display_name;
-        let members = input.members.unwrap_or_default();
-        let facts = self.user_facts(&members).await?;
-        let created = match self.zoom.create_group(&name).await {
-            Ok(GroupCreate::Created(group)) => group,
-            Ok(GroupCreate::Exists(existing)) => {
-                return self
-                    .create_existing(&name, Some(existing), &members, &facts, selection)
-                    .await;
-            }
-            // Taken between the look-up and the create.
-            Err(e) if e.is_duplicate() => {
-                return self
-                    .create_existing(&name, None, &members, &facts, selection)
-                    .await;
-            }
-            Err(e) => return Err(to_scim(&e, &format!("create group '{name}'"))),
-        };
-        self.lookups.forget_group_names().await;
-        let Some(id) = created.id.clone().filter(|id| !id.is_empty()) else {
-            return Err(ScimError::bad_gateway(format!(
-                "create group '{name}': Zoom answered the create as done but gave no group id; check Zoom before retrying"
-            )));
-        };
-        let changes = MemberChanges {
-            add: members,
-            remove: Vec::new(),
-            exact: true,
-        };
-        let plan = MemberPlan::new(&id, &changes, &facts);
-        let mut progress = Progress::new(format!("create group '{name}'"), plan.labels());
-        progress.applied(&format!("create group (Zoom id {id})"));
-        if let Err(mut err) = self.run_member_plan(&id, &plan, &mut progress).await {
-            err.detail.push_str(&format!(
-                " The group exists now (id {id}): PATCH /Groups/{id} adds the missing members; repeating the create answers per scim.duplicates."
-            ));
-            return Err(err);
-        }
-        let resource = self
-            .read_group_resource(&id, selection, progress.into_warnings())
-            .await?;
-        Ok(WriteOutcome {
-            resource,
-            created: true,
-        })
-    }
-
-    /// A create met a taken name (`found`, or looked up again when Zoom refused the
-    /// name): the duplicates policy decides.
-    async fn create_existing(
-        &self,
-        name: &str,
-        found: Option<Group>,
-        members: &[String],
-        facts: &HashMap<String, UserFacts>,
-        selection: &AttributeSelection,
-    ) -> Result<WriteOutcome, ScimError> {
-        let existing = match found {
-            Some(group) => Some(group),
-            None => self
-                .zoom
-                .find_group_by_name(name)
-                .await
-                .map_err(|e| to_scim(&e, &format!("look up group '{name}'")))?,
-        };
-        let Some((existing, id)) = existing.and_then(|g| {
-            let id = g.id.clone()?;
-            Some((g, id))
-        }) else {
-            return Err(ScimError::uniqueness(format!(
-                "a Zoom group named '{name}' already exists"
-            )));
-        };
-        if self.config.scim.duplicates == DuplicatePolicy::Conflict {
-            return Err(ScimError::uniqueness(format!(
-                "a Zoom group named '{}' already exists with id {id}",
-                existing.name
-            )));
-        }
-        // Adopt: make the request true of the existing group (its name as written,
-        // its members present), removing no one.
-        let _guard = self.locks.lock(&group_lock(&id)).await;
-        let changes = MemberChanges {
-            add: members.to_vec(),
-            remove: Vec::new(),
-            exact: false,
-        };
-        let plan = MemberPlan::new(&id, &changes, facts);
-        let rename = (existing.name != name).then(|| name.to_owned());
-        let mut labels: Vec<String> = rename.iter().map(|n| rename_label(n)).collect();
-        labels.extend(plan.labels());
-        let mut progress = Progress::new(format!("adopt existing group {id} ('{name}')"), labels);
-        if let Some(new_name) = &rename {
-            progress
-                .run(
-                    &rename_label(new_name),
-                    self.zoom.rename_group(&id, new_name),
-                )
-                .await?;
-            self.lookups.forget_group_names().await;
-        }
-        self.run_member_plan(&id, &plan, &mut progress).await?;
-        let resource = self
-            .read_group_resource(&id, selection, progress.into_warnings())
-            .await?;
-        Ok(WriteOutcome {
-            resource,
-            created: false,
-        })
-    }
-
-    /// Applies a rename and member changes to an existing group, in a safe order.
-    async fn apply_group_changes(
-        &self,
-        id: &str,
-        rename: Option<&str>,
-        changes: &MemberChanges,
-    ) -> Result<Vec<String>, ScimError> {
-        let facts = self.user_facts(&changes.add).await?;
-        let plan = MemberPlan::new(id, changes, &facts);
-        let mut labels: Vec<String> = rename.iter().map(|n| rename_label(n)).collect();
-        labels.extend(plan.labels());
-        let mut progress = Progress::new(format!("update group {id}"), labels);
-        // The rename first: a taken name (409) then changes nothing at all.
-        if let Some(name) = rename {
-            progress
-                .run(&rename_label(name), self.zoom.rename_group(id, name))
-                .await?;
-            self.lookups.forget_group_names().await;
-        }
-        if !plan.is_empty() {
-            self.run_member_plan(id, &plan, &mut progress).await?;
-        }
-        Ok(progress.into_warnings())
-    }
-
-    /// `PATCH /Groups/{id}` (RFC 7644 section 3.5.2): a rename and member changes by
-    /// difference. With `selection` (the request named `attributes`) the outcome
-    /// carries the resource (200); otherwise none (204).
-    pub async fn patch_group(
-        &self,
-        id: &str,
-        body: Value,
-        selection: Option<&AttributeSelection>,
-        precondition: &Precondition,
-    ) -> Result<GroupPatchOutcome, ScimError> {
-        let request = PatchRequest::parse(&body)?;
-        let _guard = self.locks.lock(&group_lock(id)).await;
-        // Member changes by path need no group record unless `If-Match` asks for the
-        // version: the member calls' 404 code 4130 says when the group is gone. This
-        // spares one Light call per membership change (Entra, Okta, midPoint shapes).
-        let group_unread = GroupPatch::members_only(&request) && !needs_version(precondition);
-        let group = if group_unread {
-            Group {
-                id: Some(id.to_owned()),
-                name: String::new(),
-                total_members: None,
-            }
-        } else {
-            self.read_group(id).await?
-        };
-        let patch = GroupPatch::from_request(&request, id, &group.name)?;
-        if !patch.ignored.is_empty() {
-            tracing::debug!(ignored = ?patch.ignored, "PATCH /Groups: operations on attributes Zoom does not store were ignored");
-        }
-        let members = self
-            .members_checked(id, &group, patch.needs_current_members(), precondition)
-            .await?;
-        let current: Option<Vec<Value>> = members.as_ref().map(|members| {
-            members
-                .iter()
-                .filter_map(|m| member_json(m, &self.base_url))
-                .collect()
-        });
-        let mut changes =
-            super::cpu_bound(|| member_changes(&patch.member_ops, current.as_deref()))?;
-        let requested = requested_removals(&patch.member_ops);
-        self.check_removals(id, &mut changes, &requested, members.as_deref())
-            .await?;
-        // With no member call left, nothing would say whether the group exists.
-        if group_unread && changes.is_empty() && patch.rename.is_none() {
-            self.read_group(id).await?;
-        }
-        let warnings = self
-            .apply_group_changes(id, patch.rename.as_deref(), &changes)
-            .await?;
-        let resource = match selection {
-            Some(selection) => Some(
-                self.read_group_resource(id, selection, warnings.clone())
-                    .await?,
-            ),
-            None => None,
-        };
-        Ok(GroupPatchOutcome { resource, warnings })
-    }
-
-    /// `PUT /Groups/{id}` (RFC 7644 section 3.5.1): the name, and the members by
-    /// difference when the body has `members` (`[]` or `null` remove everyone; a body
-    /// without `members` leaves them as they are: RFC 7644 lets a service treat omitted
-    /// attributes as not asserted).
-    pub async fn replace_group(
-        &self,
-        id: &str,
-        body: Value,
-        selection: &AttributeSelection,
-        precondition: &Precondition,
-    ) -> Result<ScimResource, ScimError> {
-        let input = group_input(&body)?;
-        let _guard = self.locks.lock(&group_lock(id)).await;
-        let (group, members) = self
-            .current_group(id, input.members.is_some(), precondition)
-            .await?;
-        let changes = match (&input.members, &members) {
-            (Some(desired), Some(current)) => {
-                let current: Vec<String> = current.iter().filter_map(|m| m.id.clone()).collect();
-                difference(&current, desired)
-            }
-            _ => MemberChanges::default(),
-        };
-        let rename = (group.name != input.display_name).then_some(input.display_name.as_str());
-        let warnings = self.apply_group_changes(id, rename, &changes).await?;
-        self.read_group_resource(id, selection, warnings).await
-    }
-
-    /// `DELETE /Groups/{id}` (RFC 7644 section 3.6), unless `scim.group_deletion` is off
-    /// (the Java connector's `entitlementDeletionEnabled`): then 403.
-    pub async fn delete_group(
-        &self,
-        id: &str,
-        precondition: &Precondition,
-    ) -> Result<(), ScimError> {
-        if !self.config.scim.group_deletion {
-            return Err(ScimError::forbidden(
-                "deleting groups is disabled on this service (scim.group_deletion = false); remove the members instead",
-            ));
-        }
-        let _guard = self.locks.lock(&group_lock(id)).await;
-        if needs_version(precondition) {
-            self.current_group(id, true, precondition).await?;
-        }
-        let result = self.zoom.delete_group(id).await;
-        self.lookups.forget_group_names().await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => {
-                Err(ScimError::not_found(format!("group {id} not found")))
-            }
-            Err(e) => Err(to_scim(&e, &format!("delete group {id}"))),
-        }
-    }
-
-    // ---------------------------------------------------------------------------------
-    // The user side: one user's groups by difference
-    // ---------------------------------------------------------------------------------
 
     /// Fails with 400 `invalidValue` naming the group ids Zoom does not know (to call
     /// before a user write changes anything).
@@ -1294,16 +708,6 @@ mod tests {
         assert!(text.starts_with("u0, u1"));
         assert!(text.ends_with("u19 and 5 more"), "{text}");
         assert_eq!(name_ids(&ids(&["a"])), "a");
-    }
-
-    #[test]
-    fn if_match_star_needs_no_version() {
-        let p = |v: Option<&str>| Precondition {
-            if_match: v.map(str::to_owned),
-        };
-        assert!(!needs_version(&p(None)));
-        assert!(!needs_version(&p(Some("*"))));
-        assert!(needs_version(&p(Some("W/\"abc\""))));
     }
 
     #[test]
