@@ -5,9 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::error::{ScimError, clip};
-use super::filter::{AttrPath, CompValue, CompareOp, Filter};
+use super::filter::{CompValue, CompareOp, Filter};
 use super::model::urn;
-use super::path::{PatchPath, as_invalid_path, parse_path};
+use super::path::attr::AttrPath;
+use super::path::patch::{PatchPath, as_invalid_path, parse_path};
 use super::schema::{Attribute, Mutability, Resolved, ResourceSchema};
 use super::value::{
     ElementIndex, coerce_attribute, coerce_single, get_ci, is_clear, map_get_ci, normalize_primary,

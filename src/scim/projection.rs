@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ScimError, clip};
-use super::filter::AttrPath;
+use super::path::attr::AttrPath;
 use super::schema::{Attribute, ResourceSchema, Returned};
 
 /// One selected path: a whole extension (`attr == None`), an attribute, or a

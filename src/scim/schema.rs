@@ -7,8 +7,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::filter::AttrPath;
 use super::model::urn;
+use super::path::attr::AttrPath;
 use super::projection::KnownPaths;
 
 /// An attribute's data type (RFC 7643 section 2.3).
