@@ -28,3 +28,4 @@ pub use query::{ListQuery, PagingLimits, page};
 pub use resource::{Normalized, normalize_input};
 
 pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
+pub(crate) use value::get_ci;
