@@ -3,8 +3,8 @@
 //! The whole filter is always evaluated again over the mapped resources, so a push-down
 //! only has to be a superset of the answer: correctness never depends on it.
 
-use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::model::urn;
+use crate::scim::{AttrPath, CompValue, CompareOp, Filter};
 
 /// A Zoom user status, as `GET /users?status=` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

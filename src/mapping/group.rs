@@ -14,12 +14,12 @@ use serde_json::{Map, Value, json};
 
 use crate::mapping::user::{encode_id, user_location};
 use crate::scim::error::{ScimError, clip};
-use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::model::{urn, weak_etag};
 use crate::scim::patch::{PatchOpKind, PatchOperation, PatchRequest};
 use crate::scim::path::PatchPath;
 use crate::scim::resource::normalize_input;
 use crate::scim::schema::SchemaRegistry;
+use crate::scim::{AttrPath, CompValue, CompareOp, Filter, get_ci};
 use crate::zoom::model::{Group, Member};
 
 /// Longest group name Zoom accepts: "less than 128 characters" (Zoom Users API,
@@ -146,14 +146,6 @@ pub fn checked_name(name: &str) -> Result<String, ScimError> {
         )));
     }
     Ok(trimmed.to_owned())
-}
-
-fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
 }
 
 /// Member user ids from a `members` value: an array (or a single value) of objects with

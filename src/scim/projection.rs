@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ScimError, clip};
-use super::filter::AttrPath;
-use super::schema::{Attribute, ResourceSchema, Returned};
+use super::path::attr::AttrPath;
+use super::schema::{Attribute, KnownPath, KnownPaths, ResourceSchema, Returned};
 
 /// One selected path: a whole extension (`attr == None`), an attribute, or a
 /// sub-attribute. Names are canonical.
@@ -27,16 +27,6 @@ enum Mode {
     Exclude(Vec<Selected>),
 }
 
-/// A known attribute path and its `returned` characteristic, for [`AttributeSelection::wants`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Known {
-    ext: Option<String>,
-    attr: String,
-    sub: Option<String>,
-    returned: Returned,
-    parent_returned: Returned,
-}
-
 /// Which attributes a response carries.
 ///
 /// Decisions (the RFC leaves them open): giving both parameters is 400 `invalidSyntax`
@@ -46,24 +36,6 @@ struct Known {
 pub struct AttributeSelection {
     mode: Mode,
     paths: Arc<KnownPaths>,
-}
-
-/// A resource type's attribute paths, built once per schema
-/// ([`ResourceSchema::selection_paths`]) and shared by every selection on it.
-#[derive(Debug, PartialEq, Eq, Default)]
-pub struct KnownPaths {
-    core_urn: String,
-    known: Vec<Known>,
-}
-
-impl KnownPaths {
-    /// The paths of `schema`.
-    pub fn of(schema: &ResourceSchema) -> Self {
-        Self {
-            core_urn: schema.core.id.clone(),
-            known: known_paths(schema),
-        }
-    }
 }
 
 impl AttributeSelection {
@@ -159,7 +131,7 @@ impl AttributeSelection {
         found.is_some_and(|k| self.wants_known(k))
     }
 
-    fn wants_known(&self, k: &Known) -> bool {
+    fn wants_known(&self, k: &KnownPath) -> bool {
         if k.parent_returned == Returned::Never || k.returned == Returned::Never {
             return false;
         }
@@ -330,41 +302,6 @@ fn resolve_selected(name: &str, schema: &ResourceSchema) -> Result<Selected, Sci
         attr: Some(resolved.1.to_string()),
         sub: resolved.2.map(str::to_string),
     })
-}
-
-fn known_paths(schema: &ResourceSchema) -> Vec<Known> {
-    let mut out = Vec::new();
-    let tops = schema
-        .core
-        .attributes
-        .iter()
-        .chain(schema.common.iter())
-        .map(|a| (None, a))
-        .chain(
-            schema
-                .extensions
-                .iter()
-                .flat_map(|e| e.attributes.iter().map(move |a| (Some(e.id.clone()), a))),
-        );
-    for (ext, attr) in tops {
-        out.push(Known {
-            ext: ext.clone(),
-            attr: attr.name.clone(),
-            sub: None,
-            returned: attr.returned,
-            parent_returned: attr.returned,
-        });
-        for sub in &attr.sub_attributes {
-            out.push(Known {
-                ext: ext.clone(),
-                attr: attr.name.clone(),
-                sub: Some(sub.name.clone()),
-                returned: sub.returned,
-                parent_returned: attr.returned,
-            });
-        }
-    }
-    out
 }
 
 /// Removes `returned: never` sub-attributes.

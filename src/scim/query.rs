@@ -4,8 +4,9 @@
 use serde_json::Value;
 
 use super::error::{ScimError, clip};
-use super::filter::{AttrPath, Filter, canonical_path, parse_filter};
+use super::filter::{Filter, canonical_path, parse_filter};
 use super::model::urn;
+use super::path::attr::AttrPath;
 use super::projection::AttributeSelection;
 use super::schema::ResourceSchema;
 use super::value::get_ci;

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::filter::{AttrPath, has_urn_prefix};
+use super::path::attr::{AttrPath, has_urn_prefix};
 use super::schema::{Attribute, Mutability, Resolved, ResourceSchema};
 use super::value::{coerce_attribute, get_ci, normalize_primary};
 

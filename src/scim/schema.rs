@@ -7,9 +7,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::filter::AttrPath;
 use super::model::urn;
-use super::projection::KnownPaths;
+use super::path::attr::AttrPath;
 
 /// An attribute's data type (RFC 7643 section 2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +388,69 @@ impl ResourceSchema {
         }
         out
     }
+}
+
+/// A known attribute path with its `returned` characteristic and its parent's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct KnownPath {
+    pub(super) ext: Option<String>,
+    pub(super) attr: String,
+    pub(super) sub: Option<String>,
+    pub(super) returned: Returned,
+    pub(super) parent_returned: Returned,
+}
+
+/// A resource type's attribute paths, built once per schema
+/// ([`ResourceSchema::selection_paths`]) and shared by every attribute selection on it.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct KnownPaths {
+    pub(super) core_urn: String,
+    pub(super) known: Vec<KnownPath>,
+}
+
+impl KnownPaths {
+    /// The paths of `schema`.
+    pub fn of(schema: &ResourceSchema) -> Self {
+        Self {
+            core_urn: schema.core.id.clone(),
+            known: known_paths(schema),
+        }
+    }
+}
+
+fn known_paths(schema: &ResourceSchema) -> Vec<KnownPath> {
+    let mut out = Vec::new();
+    let tops = schema
+        .core
+        .attributes
+        .iter()
+        .chain(schema.common.iter())
+        .map(|a| (None, a))
+        .chain(
+            schema
+                .extensions
+                .iter()
+                .flat_map(|e| e.attributes.iter().map(move |a| (Some(e.id.clone()), a))),
+        );
+    for (ext, attr) in tops {
+        out.push(KnownPath {
+            ext: ext.clone(),
+            attr: attr.name.clone(),
+            sub: None,
+            returned: attr.returned,
+            parent_returned: attr.returned,
+        });
+        for sub in &attr.sub_attributes {
+            out.push(KnownPath {
+                ext: ext.clone(),
+                attr: attr.name.clone(),
+                sub: Some(sub.name.clone()),
+                returned: sub.returned,
+                parent_returned: attr.returned,
+            });
+        }
+    }
+    out
 }
 
 /// `meta` sub-attributes this service provider has no value for, by resource type:

@@ -343,7 +343,7 @@ pub(crate) fn normalize_primary(attr: &Attribute, items: &mut [Value], preferred
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::filter::AttrPath;
+    use crate::scim::path::AttrPath;
     use crate::scim::schema::SchemaRegistry;
     use serde_json::json;
 

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use super::error::{ScimError, ScimType, clip};
-use super::filter::{AttrPath, Filter, MAX_FILTER_LEN, is_attr_name, parse_filter};
+use super::attr::{AttrPath, is_attr_name};
+use crate::scim::error::{ScimError, ScimType, clip};
+use crate::scim::filter::{Filter, MAX_FILTER_LEN, parse_filter};
 
 /// A parsed PATCH path: `attr`, `attr.sub`, `urn:...:attr[.sub]`, `attr[filter]` or
 /// `attr[filter].sub` (the last two possibly URN-qualified).
