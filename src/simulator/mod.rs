@@ -63,7 +63,6 @@ mod seed;
 mod settings;
 mod state;
 mod stats;
-mod user_settings;
 mod users;
 
 use std::net::SocketAddr;
