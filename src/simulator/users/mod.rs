@@ -22,11 +22,11 @@ mod view;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::error::SimError;
+use super::phone_book::PhoneRefusal;
 use super::state::{Sim, World};
 
 pub use self::view::state_view;
@@ -78,13 +78,10 @@ fn get_user_seq(world: &World, key: &str) -> Result<u64, SimError> {
         .ok_or_else(|| SimError::user_not_found(key))
 }
 
-/// Zoom's answer when `feature.zoom_phone` cannot be turned on: no licence left.
+/// Zoom's answer when `feature.zoom_phone` cannot be turned on because the account has
+/// no Zoom Phone: the same as no licence left.
 fn phone_licence_error() -> SimError {
-    SimError::new(
-        StatusCode::NOT_FOUND,
-        1102,
-        "You cannot enable the Zoom Phone feature because you do not have any available licenses.",
-    )
+    PhoneRefusal::NoLicence.into()
 }
 
 #[cfg(test)]
