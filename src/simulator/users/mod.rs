@@ -5,7 +5,7 @@
 //! - [`read`]: `GET /users`, `GET /users/{userId}`;
 //! - [`create`]: `POST /users`;
 //! - [`update`]: `PATCH /users/{userId}`;
-//! - [`delete`]: `DELETE /users/{userId}`;
+//! - [`delete`](mod@delete): `DELETE /users/{userId}`;
 //! - [`status`]: `PUT /users/{userId}/status`, `DELETE /users/{userId}/token`;
 //! - [`email`]: `GET /users/email`, `PUT /users/{userId}/email`;
 //! - [`settings`]: `GET/PATCH /users/{userId}/settings` and the settings object.
