@@ -4,12 +4,25 @@
 //! and injected faults). It is an independent implementation of Zoom's JSON: it shares
 //! no code with [`crate::zoom`].
 //!
+//! # Parts
+//!
+//! - `state/`: the account (`World`: users, groups, roles, Zoom Phone, with their
+//!   indexes) and the runtime state every handler shares (`Sim`).
+//! - Endpoints by family: `users/`, `groups.rs`, `roles.rs`, `phone.rs` (its data and
+//!   rules in `phone_book.rs`), `oauth.rs` (tokens) and `admin.rs` (`/_sim`).
+//! - Around every API call: `gate.rs` (token, rate limits, faults, latency, headers),
+//!   with `ratelimit.rs`, `faults.rs`, `stats.rs` and `conn.rs` (connections a fault
+//!   drops).
+//! - Shared by the handlers: `body.rs` (request checks), `error.rs` (Zoom's error
+//!   bodies), `paging.rs` (page sizes and tokens).
+//! - Data and knobs: `seed.rs` and `phone_seed.rs` (the seeded account), `settings.rs`.
+//!
 //! # URL layout
 //!
 //! - `POST /oauth/token`: Server-to-Server OAuth (`account_credentials`).
 //! - `/v2/...`: the API: users, user status/e-mail/token/settings, groups, group
 //!   members, roles, role members, Zoom Phone (users, calling plans, numbers, sites;
-//!   see [`phone`]). Every call needs a bearer token; every answer carries
+//!   see `phone.rs`). Every call needs a bearer token; every answer carries
 //!   `X-RateLimit-Category`, `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 //!   `x-zm-trackingid`; 429s add `X-RateLimit-Type` and `Retry-After`.
 //! - `/_sim/...`: the admin API below (no token; loopback peers only, else 403).
@@ -63,7 +76,6 @@ mod seed;
 mod settings;
 mod state;
 mod stats;
-mod user_settings;
 mod users;
 
 use std::net::SocketAddr;

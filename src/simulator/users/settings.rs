@@ -1,11 +1,20 @@
 //! `GET/PATCH /users/{userId}/settings`: a realistic minimal settings object shaped like
 //! the recorded response (fixtures `users.*.settings.json`, contract 3.9),
-//! with per-user overrides and `feature.zoom_phone` backed by the user's phone flag.
+//! with per-user overrides and `feature.zoom_phone` backed by the user's phone flag;
+//! pending users have no settings yet.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::error::{SimError, SimFieldError};
-use super::state::User;
+use super::{get_user_seq, phone_licence_error};
+use crate::simulator::body::parse_object;
+use crate::simulator::error::{ApiResult, SimError, SimFieldError, empty_response, json_response};
+use crate::simulator::state::{Sim, User, UserStatus};
 
 /// The `option` values of the settings endpoints (contract section 3.9).
 pub const OPTIONS: [&str; 3] = [
@@ -265,6 +274,73 @@ pub fn store(user: &mut User, option: Option<&str>, overrides: Map<String, Value
         .entry(option.unwrap_or(MAIN).to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
     overlay(slot, &Value::Object(overrides));
+}
+
+// ----- GET/PATCH /users/{userId}/settings ---------------------------------------------
+
+fn settings_option(q: &HashMap<String, String>) -> Result<Option<&'static str>, SimError> {
+    match q.get("option").map(|s| s.trim()) {
+        None | Some("") => Ok(None),
+        Some(o) => OPTIONS
+            .iter()
+            .find(|x| **x == o)
+            .map(|x| Some(*x))
+            .ok_or_else(|| SimError::invalid("Invalid parameter: option.")),
+    }
+}
+
+fn pending_settings_error() -> SimError {
+    SimError::bad_request(
+        1000,
+        "You can not access settings of users that are still in pending state.",
+    )
+}
+
+pub(super) async fn get_settings(
+    State(sim): State<Arc<Sim>>,
+    Path(key): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let option = settings_option(&q)?;
+    let world = sim.world();
+    let seq = get_user_seq(&world, &key)?;
+    let user = world
+        .user(seq)
+        .ok_or_else(|| SimError::user_not_found(&key))?;
+    if user.status() == UserStatus::Pending {
+        return Err(pending_settings_error());
+    }
+    Ok(json_response(StatusCode::OK, &render(user, option)))
+}
+
+pub(super) async fn update_settings(
+    State(sim): State<Arc<Sim>>,
+    Path(key): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult {
+    let option = settings_option(&q)?;
+    let phone_enabled = sim.settings().phone_enabled;
+    let mut world = sim.world();
+    let seq = get_user_seq(&world, &key)?;
+    let body = parse_object(&body)?;
+    let user = world
+        .user(seq)
+        .ok_or_else(|| SimError::user_not_found(&key))?;
+    if user.status() == UserStatus::Pending {
+        return Err(pending_settings_error());
+    }
+    let checked = check_patch(user, option, &body)?;
+    if checked.zoom_phone == Some(true) && !phone_enabled {
+        return Err(phone_licence_error());
+    }
+    if let Some(z) = checked.zoom_phone {
+        world.set_zoom_phone(seq, z)?;
+    }
+    if let Some(user) = world.user_mut(seq) {
+        store(user, option, checked.overrides);
+    }
+    Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
 #[cfg(test)]
