@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use zoom_scim::mapping::error::to_scim;
+use zoom_scim::mapping::error::scim_error;
 use zoom_scim::zoom::ZoomError;
 use zoom_scim_fuzz::assert_client_error;
 
@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = error.to_string();
-    let scim = to_scim(&error, "read user u1");
+    let scim = scim_error(&error, "read user u1");
     assert!((400..600).contains(&scim.status), "{scim}");
     if scim.status < 500 {
         assert_client_error(&scim, "mapped Zoom error", &error);

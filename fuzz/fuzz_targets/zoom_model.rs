@@ -54,7 +54,7 @@ fn scim_user(zoom: &ZoomUser) {
         ..Default::default()
     };
     let id = zoom.id.clone().unwrap_or_else(|| "pending".into());
-    let scim = user::to_scim(zoom, &id, &ctx);
+    let scim = user::user_resource(zoom, &id, &ctx);
     assert_eq!(scim["id"], id.as_str(), "{scim}");
 }
 
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
         1 => page::<ZoomUser>(body, "users").iter().for_each(scim_user),
         2 => {
             for zoom in page::<Group>(body, "groups") {
-                group::to_scim(&zoom, zoom.id.as_deref().unwrap_or("g"), None, BASE_URL);
+                group::group_resource(&zoom, zoom.id.as_deref().unwrap_or("g"), None, BASE_URL);
             }
         }
         3 => {
@@ -81,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
                 name: "G".into(),
                 total_members: Some(members.len() as i64),
             };
-            let scim = group::to_scim(&zoom, "g", Some(&members), BASE_URL);
+            let scim = group::group_resource(&zoom, "g", Some(&members), BASE_URL);
             for member in &members {
                 group::member_json(member, BASE_URL);
             }

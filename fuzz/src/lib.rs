@@ -44,7 +44,7 @@ pub fn scim_user() -> Value {
         manager_id: Some("m1".to_owned()),
         ..Default::default()
     };
-    user::to_scim(&zoom_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx)
+    user::user_resource(&zoom_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx)
 }
 
 /// A Zoom group with two members, as the service shows it over SCIM.
@@ -66,7 +66,7 @@ pub fn scim_group() -> Value {
             ..Default::default()
         },
     ];
-    group::to_scim(&zoom, "grp1", Some(&members), BASE_URL)
+    group::group_resource(&zoom, "grp1", Some(&members), BASE_URL)
 }
 
 /// Client input was refused: it must be a 4xx with an RFC 7644 error body, not a 5xx

@@ -6,7 +6,7 @@ use crate::scim::error::ScimError;
 use crate::zoom::error::{DailyScope, ErrorKind, ZoomError};
 
 /// Converts a Zoom failure met while doing `what` (e.g. "create user a@x.com").
-pub fn to_scim(err: &ZoomError, what: &str) -> ScimError {
+pub fn scim_error(err: &ZoomError, what: &str) -> ScimError {
     tracing::warn!(
         zoom_status = ?err.status,
         zoom_code = ?err.code,
@@ -165,7 +165,7 @@ mod tests {
             400,
             r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"job_title","message":"The length of this field must be at most 128 characters."},{"field":"user_info.type","message":"User type 99 can only be set with ssoCreate."},{"field":"something_else","message":"x"}]}"#,
         );
-        let detail = to_scim(&err, "update user abc").detail;
+        let detail = scim_error(&err, "update user abc").detail;
         assert!(
             detail.contains("(title: The length of this field must be at most 128 characters.; urn:ietf:params:scim:schemas:extension:zoom:2.0:User:type: User type 99 can only be set with ssoCreate.; something_else: x)"),
             "{detail}"
@@ -177,7 +177,7 @@ mod tests {
     fn a_proxy_page_is_502_and_its_text_stays_out_of_the_detail() {
         let page = "<html><title>400 Request Header Or Cookie Too Large</title><hr>nginx/1.18.0 at zoom-edge-07.internal.zoom.us</html>";
         for status in [400, 403, 404] {
-            let scim = to_scim(&answer(status, page), "read user abc");
+            let scim = scim_error(&answer(status, page), "read user abc");
             assert_eq!(scim.status, 502, "{status}");
             assert_eq!(scim.scim_type, None, "{status}");
             assert!(
@@ -194,7 +194,7 @@ mod tests {
             assert!(!scim.detail.contains("Cookie"), "{}", scim.detail);
         }
         // Behind a 401 too (the token was renewed and refused again).
-        let scim = to_scim(&answer(401, page), "read user abc");
+        let scim = scim_error(&answer(401, page), "read user abc");
         assert!(!scim.detail.contains("nginx"), "{}", scim.detail);
     }
 
@@ -204,7 +204,7 @@ mod tests {
             400,
             r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"email","message":"Invalid field."}]}"#,
         );
-        let scim = to_scim(&err, "create user a@example.com");
+        let scim = scim_error(&err, "create user a@example.com");
         assert_eq!(scim.status, 400);
         assert_eq!(
             scim.scim_type,

@@ -63,7 +63,12 @@ pub fn group_version<'a>(
 /// Maps a Zoom group to SCIM Group JSON. With `members` (the whole list, as read from
 /// `GET /groups/{groupId}/members`) the resource carries `members` and `meta.version`;
 /// without, neither (the version cannot be known without the member list).
-pub fn to_scim(group: &Group, id: &str, members: Option<&[Member]>, base_url: &str) -> Value {
+pub fn group_resource(
+    group: &Group,
+    id: &str,
+    members: Option<&[Member]>,
+    base_url: &str,
+) -> Value {
     let mut out = Map::new();
     out.insert("schemas".into(), json!([urn::GROUP]));
     out.insert("id".into(), json!(id));
@@ -651,9 +656,9 @@ mod tests {
     }
 
     #[test]
-    fn zoom_group_maps_to_scim_with_members_and_version() {
+    fn zoom_group_maps_to_a_resource_with_members_and_version() {
         let members = [member("u1", "a@x.com"), member("u2", "b@x.com")];
-        let scim = to_scim(&group("Sales"), "g1", Some(&members), BASE);
+        let scim = group_resource(&group("Sales"), "g1", Some(&members), BASE);
         assert_eq!(scim["schemas"], json!([urn::GROUP]));
         assert_eq!(scim["id"], "g1");
         assert_eq!(scim["displayName"], "Sales");
@@ -668,18 +673,18 @@ mod tests {
             group_version("g1", "Sales", ["u2", "u1"])
         );
         // Without the member list: no members, no version.
-        let bare = to_scim(&group("Sales"), "g1", None, BASE);
+        let bare = group_resource(&group("Sales"), "g1", None, BASE);
         assert!(bare.get("members").is_none());
         assert!(bare["meta"].get("version").is_none());
         // An empty group has a version but no members attribute (RFC 7643 section 2.5).
-        let empty = to_scim(&group("Sales"), "g1", Some(&[]), BASE);
+        let empty = group_resource(&group("Sales"), "g1", Some(&[]), BASE);
         assert!(empty.get("members").is_none());
         assert!(empty["meta"]["version"].is_string());
     }
 
     #[test]
     fn meta_carries_what_the_schema_says_is_returned() {
-        let scim = to_scim(
+        let scim = group_resource(
             &group("Sales"),
             "g1",
             Some(&[member("u1", "a@x.com")]),

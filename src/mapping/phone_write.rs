@@ -277,7 +277,7 @@ pub enum PlanShortfall {
 
 impl PlanShortfall {
     /// The SCIM error refusing the request before any change; `account` lists the plans.
-    pub fn to_scim(&self, account: &[AccountCallingPlan]) -> ScimError {
+    pub fn refusal(&self, account: &[AccountCallingPlan]) -> ScimError {
         match self {
             PlanShortfall::NotSubscribed(code) => {
                 let mut types: Vec<i64> = account.iter().filter_map(|p| p.plan_type).collect();
@@ -681,7 +681,7 @@ mod tests {
             plan_shortfall(&[100], &account),
             Some(PlanShortfall::NoSeat(100, "Plan 100".into()))
         );
-        let error = PlanShortfall::NotSubscribed(2000).to_scim(&account);
+        let error = PlanShortfall::NotSubscribed(2000).refusal(&account);
         assert_eq!(error.status, 400);
         assert!(
             error.detail.contains("2000") && error.detail.contains("100, 200, 300"),

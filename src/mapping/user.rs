@@ -174,7 +174,7 @@ fn put_str(object: &mut Map<String, Value>, key: &str, value: Option<&str>) {
 
 /// Maps a Zoom user to SCIM User JSON (unset attributes are omitted, RFC 7643
 /// section 2.5). `id` must be known (pending users are resolved by e-mail first).
-pub fn to_scim(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value {
+pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value {
     let mut core = Map::new();
     core.insert("schemas".into(), json!([urn::USER]));
     core.insert("id".into(), json!(id));
@@ -383,7 +383,7 @@ mod tests {
             base_url: "https://scim.example/scim/v2",
             ..Default::default()
         };
-        let scim = to_scim(&fixture_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx);
+        let scim = user_resource(&fixture_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx);
         let mut keys: Vec<&str> = scim["meta"]
             .as_object()
             .map(|m| m.keys().map(String::as_str).collect())
@@ -408,7 +408,7 @@ mod tests {
             ..Default::default()
         };
         let user = fixture_user();
-        let scim = to_scim(&user, "H9Yx0-O8QUCXVIseYAsjaA", &ctx);
+        let scim = user_resource(&user, "H9Yx0-O8QUCXVIseYAsjaA", &ctx);
         assert_eq!(scim["userName"], "development@jupiterone.dev");
         assert_eq!(scim["name"]["givenName"], "JupiterOne");
         assert_eq!(scim["active"], true);
@@ -446,7 +446,7 @@ mod tests {
         for (status, active) in [("active", true), ("pending", true), ("inactive", false)] {
             let mut user = fixture_user();
             user.status = Some(status.into());
-            let scim = to_scim(&user, "x", &UserContext::default());
+            let scim = user_resource(&user, "x", &UserContext::default());
             assert_eq!(scim["active"], active, "{status}");
             assert_eq!(scim[urn::ZOOM_USER]["status"], status);
         }
@@ -476,7 +476,7 @@ mod tests {
             phone: Some(Some(&phone)),
             ..Default::default()
         };
-        let scim = to_scim(&fixture_user(), "x", &ctx);
+        let scim = user_resource(&fixture_user(), "x", &ctx);
         let ext = &scim[urn::ZOOM_USER];
         assert_eq!(ext["zoomPhoneFeature"], true);
         assert_eq!(ext["siteName"], "Main Site");
@@ -485,7 +485,7 @@ mod tests {
             phone: Some(None),
             ..Default::default()
         };
-        let scim = to_scim(&fixture_user(), "x", &ctx);
+        let scim = user_resource(&fixture_user(), "x", &ctx);
         assert_eq!(scim[urn::ZOOM_USER]["zoomPhoneFeature"], false);
         assert!(scim[urn::ZOOM_USER].get("siteId").is_none());
     }

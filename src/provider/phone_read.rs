@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::Provider;
 use super::lookups::{SiteDirectory, phone_is_disabled};
-use crate::mapping::error::to_scim;
+use crate::mapping::error::scim_error;
 use crate::mapping::user::PhoneView;
 use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
@@ -154,7 +154,7 @@ impl Provider {
         self.lookups
             .sites()
             .await
-            .map_err(|e| to_scim(&e, "list phone sites"))
+            .map_err(|e| scim_error(&e, "list phone sites"))
     }
 
     /// The phone view of one user (`GET /phone/users/{id}`); `None` without a profile.
@@ -201,7 +201,10 @@ impl Provider {
                 Ok(Some(PhoneView::from_profile(&profile, site)))
             }
             Err(e) if no_profile(&e) || phone_is_disabled(&e) => Ok(None),
-            Err(e) => Err(to_scim(&e, &format!("read the phone profile of user {id}"))),
+            Err(e) => Err(scim_error(
+                &e,
+                &format!("read the phone profile of user {id}"),
+            )),
         }
     }
 
@@ -276,7 +279,7 @@ impl Provider {
         let index = match walked {
             Ok(index) => index,
             Err(e) if phone_is_disabled(&e) => PhoneIndex::default(),
-            Err(e) => return Err(to_scim(&e, "list phone users")),
+            Err(e) => return Err(scim_error(&e, "list phone users")),
         };
         Ok(index)
     }

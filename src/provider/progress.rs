@@ -234,7 +234,7 @@ impl Progress {
                             let what = format!("{}: {label}", self.what);
                             format!(
                                 "was not applied: {}",
-                                mapping::error::to_scim(e, &what).detail
+                                mapping::error::scim_error(e, &what).detail
                             )
                         }
                         StepError::Refused(e) => format!("was not applied: {}", e.detail),
@@ -302,7 +302,7 @@ impl Progress {
     /// The SCIM error for a failure of step `label`: the Zoom error mapped as usual
     /// (status, `scimType`), its detail extended with the write's state.
     pub fn failed(&self, label: &str, err: &ZoomError) -> ScimError {
-        let mut scim = mapping::error::to_scim(err, &format!("{}: {label}", self.what));
+        let mut scim = mapping::error::scim_error(err, &format!("{}: {label}", self.what));
         scim.detail = format!(
             "{}{}",
             scim.detail.trim_end_matches('.'),

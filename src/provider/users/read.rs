@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::mapping::error::to_scim;
+use crate::mapping::error::scim_error;
 use crate::mapping::filter::referenced_attributes;
 use crate::mapping::user::{
-    DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name,
-    to_scim as user_to_scim, user_location,
+    DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name, user_location,
+    user_resource,
 };
 use crate::provider::phone_read::may_have_phone;
 use crate::provider::{Provider, ScimResource};
@@ -119,14 +119,14 @@ impl Provider {
                 return Ok(None);
             }
             let names = self.lookups.group_names().await;
-            names.map(Some).map_err(|e| to_scim(&e, "list groups"))
+            names.map(Some).map_err(|e| scim_error(&e, "list groups"))
         };
         let roles = async {
             if !needs.role_names {
                 return Ok(None);
             }
             let names = self.lookups.role_names().await;
-            names.map(Some).map_err(|e| to_scim(&e, "list roles"))
+            names.map(Some).map_err(|e| scim_error(&e, "list roles"))
         };
         let (groups, roles) = futures::try_join!(groups, roles)?;
         Ok(Tables { groups, roles })
@@ -150,7 +150,7 @@ impl Provider {
                 .lookups
                 .id_for_email(email)
                 .await
-                .map_err(|e| to_scim(&e, "resolve the manager's e-mail"))?;
+                .map_err(|e| scim_error(&e, "resolve the manager's e-mail"))?;
         }
         let ctx = UserContext {
             base_url: &self.base_url,
@@ -159,7 +159,7 @@ impl Provider {
             manager_id,
             phone,
         };
-        let mut json = user_to_scim(user, id, &ctx);
+        let mut json = user_resource(user, id, &ctx);
         let complete = needs.detail && needs.group_names && needs.manager && phone.is_some();
         let version = complete.then(|| {
             let etag = weak_etag(&json);
@@ -177,7 +177,7 @@ impl Provider {
             .zoom
             .get_user(id)
             .await
-            .map_err(|e| to_scim(&e, &format!("read user {id}")))?;
+            .map_err(|e| scim_error(&e, &format!("read user {id}")))?;
         // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
         if user.id.as_deref() != Some(id) {
             return Err(ScimError::not_found(format!("user {id} not found")));

@@ -17,7 +17,7 @@ use super::plan::{Origin, PHONE_PROFILE_STEP, Plan, Step};
 use super::read::UserState;
 use super::resolve::MEMBER_ROLE_NAME;
 use crate::config::{CreateAction, DuplicatePolicy};
-use crate::mapping::error::to_scim;
+use crate::mapping::error::scim_error;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
@@ -81,7 +81,7 @@ impl Provider {
             Err(e) if e.kind == crate::zoom::error::ErrorKind::Duplicate => {
                 return match self.find_by_email(&email).await? {
                     Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
-                    None => Err(to_scim(&e, &format!("create user {shown}"))),
+                    None => Err(scim_error(&e, &format!("create user {shown}"))),
                 };
             }
             Err(e) => return Err(progress.failed("create in Zoom", &e)),
@@ -176,7 +176,7 @@ impl Provider {
         match self.zoom.get_user(email).await {
             Ok(user) => Ok(user.id),
             Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(to_scim(&e, &format!("look up {}", clip(email)))),
+            Err(e) => Err(scim_error(&e, &format!("look up {}", clip(email)))),
         }
     }
 
