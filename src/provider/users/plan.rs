@@ -275,11 +275,14 @@ impl PlanInput<'_> {
         }
     }
 
-    /// The plan: [`Self::admit`]'s refusals, then the Zoom calls in a safe order
-    /// (reactivate, a phone user's phone profile, profile, e-mail, role, groups, phone
-    /// on and its profile, phone off, deactivate, sign out).
-    pub(super) fn plan(&self, resolved: &Resolved) -> Result<Plan, ScimError> {
-        let mut not_applied = self.admit()?;
+    /// The plan of an admitted write (`not_applied`: what [`Self::admit`] answered): the
+    /// Zoom calls in a safe order (reactivate, a phone user's phone profile, profile,
+    /// e-mail, role, groups, phone on and its profile, phone off, deactivate, sign out).
+    pub(super) fn plan(
+        &self,
+        resolved: &Resolved,
+        mut not_applied: Vec<String>,
+    ) -> Result<Plan, ScimError> {
         let (user, changes) = (self.user, self.changes);
         let (pending, inactive) = (self.pending(), self.inactive());
         let mut steps = Vec::new();
@@ -451,6 +454,14 @@ mod tests {
         }
     }
 
+    impl PlanInput<'_> {
+        /// Admits and plans, as `Provider::plan` does around its look-ups.
+        fn planned(&self, resolved: &Resolved) -> Result<Plan, ScimError> {
+            let not_applied = self.admit()?;
+            self.plan(resolved, not_applied)
+        }
+    }
+
     fn labels(plan: &Plan) -> Vec<String> {
         plan.steps.iter().map(Step::label).collect()
     }
@@ -479,7 +490,7 @@ mod tests {
             role: Some((ADMIN_ROLE_ID.into(), "Admin".into())),
             site_id: Some("s1".into()),
         };
-        let plan = input.plan(&resolved).unwrap();
+        let plan = input.planned(&resolved).unwrap();
         assert_eq!(
             labels(&plan),
             [
@@ -513,7 +524,7 @@ mod tests {
             ..Default::default()
         };
         let plan = input(&user, &changes, Some(&phone), Origin::Update)
-            .plan(&Resolved::default())
+            .planned(&Resolved::default())
             .unwrap();
         assert_eq!(labels(&plan), [PHONE_PROFILE_STEP, "profile (title)"]);
     }
@@ -532,7 +543,7 @@ mod tests {
         let mut input = input(&user, &changes, Some(&phone), Origin::Update);
         input.logout_on_deactivate = true;
         assert_eq!(input.references(), References::default());
-        let plan = input.plan(&Resolved::default()).unwrap();
+        let plan = input.planned(&Resolved::default()).unwrap();
         assert_eq!(
             labels(&plan),
             [
@@ -583,7 +594,7 @@ mod tests {
                 ..Default::default()
             }
         );
-        let plan = input.plan(&Resolved::default()).unwrap();
+        let plan = input.planned(&Resolved::default()).unwrap();
         assert_eq!(
             plan.steps,
             [Step::Groups {
@@ -608,18 +619,18 @@ mod tests {
             ..Default::default()
         };
         let refuse = input(&user, &changes, None, Origin::Update);
-        let err = refuse.plan(&Resolved::default()).unwrap_err();
+        let err = refuse.planned(&Resolved::default()).unwrap_err();
         assert_eq!(err.status, 409);
         assert!(err.detail.contains("scim.pending_deactivation"));
 
         let on_create = input(&user, &changes, None, Origin::Create);
-        let plan = on_create.plan(&Resolved::default()).unwrap();
+        let plan = on_create.planned(&Resolved::default()).unwrap();
         assert!(plan.steps.is_empty());
         assert_eq!(plan.not_applied.len(), 1);
 
         let mut disassociate = input(&user, &changes, None, Origin::Update);
         disassociate.pending_deactivation = PendingDeactivation::Disassociate;
-        let plan = disassociate.plan(&Resolved::default()).unwrap();
+        let plan = disassociate.planned(&Resolved::default()).unwrap();
         assert_eq!(plan.steps, [Step::WithdrawInvitation]);
     }
 
@@ -666,7 +677,7 @@ mod tests {
             ..Default::default()
         };
         let plan = input(&user, &again, None, Origin::Update)
-            .plan(&Resolved::default())
+            .planned(&Resolved::default())
             .unwrap();
         assert!(plan.steps.is_empty(), "already deactivated: {plan:?}");
     }
@@ -683,7 +694,7 @@ mod tests {
             ..Default::default()
         };
         let plan = input(&admin, &to_member, None, Origin::Update)
-            .plan(&member)
+            .planned(&member)
             .unwrap();
         assert_eq!(
             plan.steps,
@@ -698,13 +709,13 @@ mod tests {
             None,
             Origin::Update,
         )
-        .plan(&member)
+        .planned(&member)
         .unwrap();
         assert!(same.steps.is_empty());
         let mut roleless = user("active", MEMBER_ROLE_ID);
         roleless.role_id = None;
         let err = input(&roleless, &to_member, None, Origin::Update)
-            .plan(&member)
+            .planned(&member)
             .unwrap_err();
         assert_eq!(err.status, 502);
     }
@@ -733,7 +744,7 @@ mod tests {
         );
         // Clearing the manager needs no look-up: Zoom takes an empty e-mail.
         let plan = input
-            .plan(&Resolved {
+            .planned(&Resolved {
                 site_id: Some("s1".into()),
                 ..Default::default()
             })

@@ -42,11 +42,11 @@ impl Provider {
     }
 
     /// Plans a write: what [`PlanInput::admit`] refuses is refused before any look-up,
-    /// then the references are resolved and the plan made.
+    /// then the references are resolved and the admitted write planned.
     pub(super) async fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, ScimError> {
-        input.admit()?;
+        let not_applied = input.admit()?;
         let resolved = self.resolve(&input.references()).await?;
-        input.plan(&resolved)
+        input.plan(&resolved, not_applied)
     }
 
     /// Resolves and checks `refs` against Zoom, in the order a client reads its
