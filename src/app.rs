@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::http::lifecycle::Lifecycle;
 use crate::http::{AppState, Authenticator, router, server};
 use crate::provider::Provider;
@@ -63,12 +63,14 @@ impl Service {
         let addr = listener.local_addr()?;
         config.server.listen = addr;
         let scim_base_url = format!("{}{}", config.server.public_base(), config.scim.base_path);
-        let authenticator = Arc::new(Authenticator::new(&config.auth)?);
+        let authenticator = Arc::new(
+            Authenticator::new(&config.auth).map_err(|e| ConfigError::in_section("auth", e))?,
+        );
         let zoom = ZoomClient::new(&config.zoom)?;
-        let config = Arc::new(config);
+        let scim = Arc::new(config.scim);
         let provider = Arc::new(Provider::new(
             zoom.clone(),
-            config.clone(),
+            scim.clone(),
             scim_base_url.clone(),
         ));
         let metrics = if config.server.metrics {
@@ -78,9 +80,11 @@ impl Service {
         };
         let lifecycle = Arc::new(Lifecycle::default());
         let limits = server::Limits::of(&config.server);
+        let server = Arc::new(config.server);
         let state = AppState {
             provider,
-            config,
+            server,
+            scim,
             base_url: scim_base_url.clone().into(),
             metrics,
             lifecycle: lifecycle.clone(),

@@ -8,9 +8,12 @@ use figment::Figment;
 use figment::providers::Serialized;
 use tokio::net::TcpListener;
 
-use crate::config::{Config, LogFormat, Mode};
+use crate::config::{Config, Mode};
 use crate::secret::Secret;
+use crate::simulator::AccountPlan;
 use crate::simulator::{SimCredentials, SimSettings};
+use crate::telemetry::LogFormat;
+use crate::zoom::Plan;
 
 /// SCIM 2.0 provisioning for Zoom users, Zoom Phone, groups and roles.
 #[derive(Debug, Parser)]
@@ -147,7 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.client_secret = Some(Secret::new(credentials.client_secret.clone()));
             // The service paces itself by the simulator's plan and scale, as it would by
             // a real account's.
-            config.zoom.plan = settings.plan;
+            config.zoom.plan = zoom_plan(settings.plan);
             config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
             config.validate(Mode::Demo)?;
@@ -194,4 +197,14 @@ fn print_demo_banner(scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) 
     println!(
         "  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/scim+json' \\\n       -d '{{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"new.hire@example.com\",\"name\":{{\"givenName\":\"New\",\"familyName\":\"Hire\"}}}}' '{scim}/Users'"
     );
+}
+
+/// The client's plan for the simulator's: the service paces itself by the plan of the
+/// account it talks to.
+fn zoom_plan(plan: AccountPlan) -> Plan {
+    match plan {
+        AccountPlan::Free => Plan::Free,
+        AccountPlan::Pro => Plan::Pro,
+        AccountPlan::Business => Plan::Business,
+    }
 }

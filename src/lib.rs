@@ -18,6 +18,7 @@ pub mod mapping;
 pub mod provider;
 pub mod scim;
 pub mod secret;
+pub mod setting;
 pub mod simulator;
 pub mod telemetry;
 pub mod zoom;

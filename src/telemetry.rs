@@ -3,13 +3,52 @@
 
 use std::io::IsTerminal;
 
+use serde::{Deserialize, Serialize};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::{FmtSpan, Writer};
 
-use crate::config::{LogConfig, LogFormat};
+use crate::setting::Invalid;
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `human` (default) or `json`.
+    pub format: LogFormat,
+    /// A tracing filter directive, e.g. `info` or `zoom_scim=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogConfig {
+    /// Refuses a filter directive tracing cannot parse.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        EnvFilter::try_new(&self.level)
+            .map(drop)
+            .map_err(|e| Invalid::new("level", e.to_string()))
+    }
+}
 
 /// Installs the global subscriber. Safe to call once per process; a second call (tests
 /// that start several services) is a no-op.

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use axum::http::Method;
 use serde_json::{Value, json};
-use zoom_scim::config::Plan;
 use zoom_scim::simulator::{self, Family};
+use zoom_scim::zoom::Plan;
 use zoom_scim::zoom::limits::rate_limit;
 use zoom_scim::zoom::{ApiFamily, Category};
 

@@ -35,8 +35,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use serde_json::{Value, json};
-use zoom_scim::config::Plan;
-use zoom_scim::simulator::SimSettings;
+use zoom_scim::simulator::{AccountPlan, SimSettings};
+use zoom_scim::zoom::Plan;
 
 use floor::Budget;
 use import::ImportRun;
@@ -168,7 +168,7 @@ impl Args {
             latency_ms: self.latency_ms,
             jitter_ms: self.jitter_ms,
             rate_scale: self.rate_scale,
-            plan: Plan::Business,
+            plan: AccountPlan::Business,
             ..SimSettings::default()
         }
     }

@@ -7,12 +7,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use zoom_scim::config::CreateAction;
 use zoom_scim::mapping::group::group_input;
 use zoom_scim::mapping::phone_write::{apply_native_aliases, phone_target};
 use zoom_scim::mapping::user_write::{create_request, diff};
 use zoom_scim::scim::resource::merge_replace;
 use zoom_scim::scim::{ResourceSchema, SchemaRegistry, normalize_input};
+use zoom_scim::zoom::model::CreateAction;
 use zoom_scim_fuzz::{assert_client_error, scim_user};
 
 /// Normalises `body`; a normalised resource is a fixed point.

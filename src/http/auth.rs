@@ -11,8 +11,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::{AuthConfig, JwtAlgorithm, JwtConfig};
+use super::settings::{AuthConfig, JwtAlgorithm, JwtConfig};
 use crate::scim::error::ScimError;
+use crate::setting::Invalid;
 
 /// Validates bearer tokens.
 pub struct Authenticator {
@@ -31,15 +32,6 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
-/// Why a configured JWT key could not be used.
-#[derive(Debug, thiserror::Error)]
-#[error("configuration: `{key}` (env {env}): {message}")]
-pub struct AuthSetupError {
-    key: &'static str,
-    env: &'static str,
-    message: String,
-}
-
 /// The shortest HS256 secret accepted: RFC 7518 section 3.2 asks for a key of at least
 /// the hash's size (256 bits).
 pub const MIN_HS256_SECRET_BYTES: usize = 32;
@@ -49,16 +41,6 @@ pub const MIN_RSA_BITS: usize = 2048;
 
 /// `auth.jwt.audience` value that accepts a token for any audience.
 pub const ANY_AUDIENCE: &str = "*";
-
-impl AuthSetupError {
-    fn new(key: &'static str, env: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key,
-            env,
-            message: message.into(),
-        }
-    }
-}
 
 /// The bits of an RSA public key in PEM (SubjectPublicKeyInfo or PKCS#1).
 fn rsa_bits(pem: &str) -> Option<usize> {
@@ -78,20 +60,18 @@ fn rsa_bits(pem: &str) -> Option<usize> {
 fn jwt_validator(
     config: &JwtConfig,
     alg: JwtAlgorithm,
-) -> Result<(DecodingKey, Validation), AuthSetupError> {
+) -> Result<(DecodingKey, Validation), Invalid> {
     let (key, algorithm) = match alg {
         JwtAlgorithm::HS256 => {
-            const KEY: &str = "auth.jwt.secret";
-            const ENV: &str = "ZOOM_SCIM_AUTH__JWT__SECRET";
+            const KEY: &str = "jwt.secret";
             let secret = config
                 .secret
                 .as_ref()
-                .ok_or_else(|| AuthSetupError::new(KEY, ENV, "is required for HS256"))?;
+                .ok_or_else(|| Invalid::new(KEY, "is required for HS256"))?;
             let len = secret.expose().len();
             if len < MIN_HS256_SECRET_BYTES {
-                return Err(AuthSetupError::new(
+                return Err(Invalid::new(
                     KEY,
-                    ENV,
                     format!(
                         "is {len} bytes; HS256 needs a secret of at least {MIN_HS256_SECRET_BYTES} bytes (RFC 7518 section 3.2)"
                     ),
@@ -103,37 +83,33 @@ fn jwt_validator(
             )
         }
         JwtAlgorithm::RS256 | JwtAlgorithm::ES256 => {
-            const KEY: &str = "auth.jwt.public_key_pem";
-            const ENV: &str = "ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM";
+            const KEY: &str = "jwt.public_key_pem";
             let pem = config
                 .public_key_pem
                 .as_ref()
-                .ok_or_else(|| AuthSetupError::new(KEY, ENV, "is required for RS256/ES256"))?;
+                .ok_or_else(|| Invalid::new(KEY, "is required for RS256/ES256"))?;
             let bytes = pem.expose().as_bytes();
             let parsed = if alg == JwtAlgorithm::RS256 {
                 DecodingKey::from_rsa_pem(bytes).map(|k| (k, Algorithm::RS256))
             } else {
                 DecodingKey::from_ec_pem(bytes).map(|k| (k, Algorithm::ES256))
             };
-            let parsed = parsed.map_err(|e| {
-                AuthSetupError::new(KEY, ENV, format!("not a usable {alg:?} public key: {e}"))
-            })?;
+            let parsed = parsed
+                .map_err(|e| Invalid::new(KEY, format!("not a usable {alg:?} public key: {e}")))?;
             if alg == JwtAlgorithm::RS256 {
                 match rsa_bits(pem.expose()) {
                     Some(bits) if bits >= MIN_RSA_BITS => {}
                     Some(bits) => {
-                        return Err(AuthSetupError::new(
+                        return Err(Invalid::new(
                             KEY,
-                            ENV,
                             format!(
                                 "is a {bits}-bit RSA key; RS256 needs at least {MIN_RSA_BITS} bits (RFC 7518 section 3.3)"
                             ),
                         ));
                     }
                     None => {
-                        return Err(AuthSetupError::new(
+                        return Err(Invalid::new(
                             KEY,
-                            ENV,
                             "is not an RSA public key in PEM (SubjectPublicKeyInfo or PKCS#1)",
                         ));
                     }
@@ -155,9 +131,8 @@ fn jwt_validator(
     // the audience is required; `*` says, explicitly, that any audience will do.
     match config.audience.as_deref().map(str::trim) {
         None | Some("") => {
-            return Err(AuthSetupError::new(
-                "auth.jwt.audience",
-                "ZOOM_SCIM_AUTH__JWT__AUDIENCE",
+            return Err(Invalid::new(
+                "jwt.audience",
                 format!(
                     "is required with JWT validation (the `aud` this service's tokens carry), or `{ANY_AUDIENCE}` to accept any audience"
                 ),
@@ -172,7 +147,7 @@ fn jwt_validator(
 impl Authenticator {
     /// Builds the validator from the configuration; refuses a JWT configuration with a
     /// missing or weak key or no audience.
-    pub fn new(config: &AuthConfig) -> Result<Self, AuthSetupError> {
+    pub fn new(config: &AuthConfig) -> Result<Self, Invalid> {
         let static_digests = config.tokens.iter().map(|t| digest(t.expose())).collect();
         let jwt = match config.jwt.algorithm {
             None => None,
@@ -333,7 +308,7 @@ mod tests {
     const RSA_1024_PKCS1: &str = "-----BEGIN RSA PUBLIC KEY-----\nMIGJAoGBAOV7tyt73+DM3n+AAs5ScH9sMEV9TNcS7t9Owj4yhV+b0Yjw2bLkHTia\ndFRPH2+TJEKGOqXGxRfChwVVOssk84dyrvNvZjutGlcrvIzCU1FbyqQ3EGTqfZPC\n4FS7Vj0QmPLbACGPIczGt3JkbaR87BEwc0bBO4qaWcFcyjYg8GvZAgMBAAE=\n-----END RSA PUBLIC KEY-----\n";
     const RSA_2048: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1BdEhNF4YvJ9pnk3Mio2\ntANCae18dVapyQvcneP7rcJTWQTblfQ2vfNLCvBmtU8mQ4p1uKq21AIEGCUzqTLr\neUgVOVJIJc/8NNEBw7CmNRO77R/zSNRbiF/R/sCv0dUPc4VEjL/cHAYfI3dwHBWf\n/Bx7UPeQbYbOe2eEt5Imqrf8cUzz+Gy5j21EJiaRtxWzGciMxlbnmCgPjbjqdG3s\nCZbXjMEdVYePX5lubwCf5e+XEsvWn9+VPmevmWBdTnmy81ZIXmolCGD/40uHh6b+\nCTBL35U4SmDDuNul25H+f5CVpWBfBbNTwbyr6+gfenqUsMwABh+yy2ZlsbTT210v\nwQIDAQAB\n-----END PUBLIC KEY-----\n";
 
-    fn refused(change: impl FnOnce(&mut JwtConfig)) -> AuthSetupError {
+    fn refused(change: impl FnOnce(&mut JwtConfig)) -> Invalid {
         let mut config = hs_config();
         change(&mut config.jwt);
         Authenticator::new(&config).unwrap_err()
@@ -343,13 +318,8 @@ mod tests {
     fn weak_keys_and_a_missing_audience_are_refused_at_start_up() {
         for secret in ["", "short", &SECRET[1..]] {
             let err = refused(|j| j.secret = Some(Secret::new(secret)));
-            let text = err.to_string();
-            assert!(
-                text.contains("auth.jwt.secret")
-                    && text.contains("ZOOM_SCIM_AUTH__JWT__SECRET")
-                    && text.contains("at least 32 bytes"),
-                "{text}"
-            );
+            assert_eq!(err.key, "jwt.secret");
+            assert!(err.message.contains("at least 32 bytes"), "{err}");
         }
         let err = refused(|j| j.secret = None);
         assert!(err.to_string().contains("is required for HS256"), "{err}");
@@ -358,12 +328,8 @@ mod tests {
                 j.algorithm = Some(JwtAlgorithm::RS256);
                 j.public_key_pem = Some(Secret::new(pem));
             });
-            let text = err.to_string();
-            assert!(
-                text.contains("ZOOM_SCIM_AUTH__JWT__PUBLIC_KEY_PEM")
-                    && text.contains("1024-bit RSA key"),
-                "{text}"
-            );
+            assert_eq!(err.key, "jwt.public_key_pem");
+            assert!(err.message.contains("1024-bit RSA key"), "{err}");
         }
         let mut config = hs_config();
         config.jwt.algorithm = Some(JwtAlgorithm::RS256);
@@ -371,12 +337,7 @@ mod tests {
         assert!(Authenticator::new(&config).is_ok());
         for audience in [None, Some(""), Some("  ")] {
             let err = refused(|j| j.audience = audience.map(str::to_owned));
-            let text = err.to_string();
-            assert!(
-                text.contains("auth.jwt.audience")
-                    && text.contains("ZOOM_SCIM_AUTH__JWT__AUDIENCE"),
-                "{text}"
-            );
+            assert_eq!(err.key, "jwt.audience");
         }
     }
 

@@ -41,7 +41,7 @@ fn refuse_filter(params: &[(String, String)]) -> Result<(), ScimError> {
 pub async fn service_provider_config(State(state): State<AppState>) -> Response {
     let mut config = SchemaRegistry::global().service_provider_config();
     if let Some(filter) = config.get_mut("filter").and_then(Value::as_object_mut) {
-        filter.insert("maxResults".into(), json!(state.config.scim.max_count));
+        filter.insert("maxResults".into(), json!(state.scim.max_count));
     }
     let location = format!("{}/ServiceProviderConfig", state.base_url);
     scim_json(with_meta(config, "ServiceProviderConfig", location)).into_response()

@@ -13,6 +13,7 @@ pub mod openapi;
 mod response;
 mod search;
 pub mod server;
+mod settings;
 mod users;
 
 use std::sync::Arc;
@@ -22,11 +23,11 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 
-pub use auth::{AuthSetupError, Authenticator};
+pub use auth::Authenticator;
 pub use error::SCIM_JSON;
+pub use settings::{AuthConfig, JwtAlgorithm, JwtConfig, ServerConfig};
 
-use crate::config::Config;
-use crate::provider::Provider;
+use crate::provider::{Provider, ScimConfig};
 use crate::scim::error::ScimError;
 use crate::scim::query::PagingLimits;
 
@@ -35,8 +36,10 @@ use crate::scim::query::PagingLimits;
 pub struct AppState {
     /// The SCIM use cases.
     pub provider: Arc<Provider>,
-    /// The configuration the service started with.
-    pub config: Arc<Config>,
+    /// The `[server]` settings the service started with.
+    pub server: Arc<ServerConfig>,
+    /// The `[scim]` settings (paging limits, base path).
+    pub scim: Arc<ScimConfig>,
     /// Absolute SCIM base URL (public URL + base path), for `meta.location`.
     pub base_url: Arc<str>,
     /// Prometheus exporter, when metrics are on.
@@ -52,8 +55,8 @@ pub struct AppState {
 impl AppState {
     fn paging(&self) -> PagingLimits {
         PagingLimits {
-            default_count: self.config.scim.default_count,
-            max_count: self.config.scim.max_count,
+            default_count: self.scim.default_count,
+            max_count: self.scim.max_count,
         }
     }
 }
@@ -81,7 +84,7 @@ async fn not_implemented_bulk() -> ScimError {
 
 /// Builds the whole router.
 pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
-    let limit = extract::BodyLimit(state.config.server.max_body_bytes);
+    let limit = extract::BodyLimit(state.server.max_body_bytes);
     let scim = Router::new()
         .route(
             "/ServiceProviderConfig",
@@ -123,7 +126,7 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(health::openapi))
-        .nest(&state.config.scim.base_path.clone(), scim)
+        .nest(&state.scim.base_path.clone(), scim)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::Extension(limit))

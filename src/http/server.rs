@@ -37,7 +37,7 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::lifecycle::Lifecycle;
-use crate::config::ServerConfig;
+use super::settings::ServerConfig;
 use crate::scim::error::ScimError;
 
 /// Connections accepted beyond `server.max_connections` for the health probes only.
@@ -245,8 +245,8 @@ fn is_write(request: &Request) -> bool {
 /// deadline nor a client that hangs up cuts it between two Zoom calls; a shutdown
 /// waits for it.
 pub async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let timeout = Duration::from_secs(state.config.server.request_timeout_s.max(1));
-    let body_timeout = Duration::from_secs(state.config.server.body_read_timeout_s.max(1));
+    let timeout = Duration::from_secs(state.server.request_timeout_s.max(1));
+    let body_timeout = Duration::from_secs(state.server.body_read_timeout_s.max(1));
     let (parts, body) = request.into_parts();
     let request = Request::from_parts(parts, Body::new(TimedBody::new(body, body_timeout)));
     if !is_write(&request) {

@@ -6,10 +6,10 @@
 
 use serde_json::Value;
 
-use crate::config::CreateAction;
 use crate::mapping::user::{USER_TYPES, user_type_code};
 use crate::scim::error::{ScimError, clip};
 use crate::scim::model::urn;
+use crate::zoom::model::CreateAction;
 use crate::zoom::model::{
     CreateUser, CreateUserInfo, MEMBER_ROLE_ID, UpdateUser, UserFeature, UserPhoneNumber, ZoomUser,
 };

@@ -11,8 +11,8 @@ use futures::TryStreamExt;
 use moka::future::Cache;
 
 use super::phone_roster::PhoneRoster;
+use super::settings::ScimConfig;
 use super::user_roster::{KnownUser, UserRoster};
-use crate::config::Config;
 use crate::zoom::ZoomClient;
 use crate::zoom::error::{ErrorKind, ZoomError};
 use crate::zoom::model::{AccountCallingPlan, Group, PhoneSite, ZoomUser};
@@ -131,12 +131,13 @@ impl std::fmt::Debug for Lookups {
 
 impl Lookups {
     /// Empty caches.
-    pub fn new(zoom: ZoomClient, config: &Config) -> Self {
+    pub fn new(zoom: ZoomClient, settings: &ScimConfig) -> Self {
+        let page_size = zoom.default_page_size();
         Self {
             zoom,
             sites: Cache::builder()
                 .max_capacity(1)
-                .time_to_live(Duration::from_secs(config.scim.site_cache_ttl_s.max(1)))
+                .time_to_live(Duration::from_secs(settings.site_cache_ttl_s.max(1)))
                 .build(),
             group_list: Cache::builder()
                 .max_capacity(1)
@@ -150,8 +151,8 @@ impl Lookups {
                 .max_capacity(IDS_BY_EMAIL_CAPACITY)
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
-            phone_roster: PhoneRoster::new(config.scim.phone_roster_ttl_s),
-            user_roster: UserRoster::new(config.scim.user_roster_ttl_s, config.zoom.page_size),
+            phone_roster: PhoneRoster::new(settings.phone_roster_ttl_s),
+            user_roster: UserRoster::new(settings.user_roster_ttl_s, page_size),
         }
     }
 

@@ -7,8 +7,10 @@ mod locks;
 mod lookups;
 mod phone_read;
 mod phone_roster;
+pub mod policy;
 pub mod progress;
 mod roster;
+mod settings;
 mod user_roster;
 mod users;
 
@@ -16,13 +18,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::Config;
 use crate::scim::error::ScimError;
 use crate::zoom::ZoomClient;
 
 pub use groups::{GroupMember, GroupPatchOutcome};
 pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};
+pub use policy::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
+pub use settings::{DeleteTransfer, ScimConfig};
 
 /// A rendered resource.
 #[derive(Debug, Clone)]
@@ -76,7 +79,7 @@ impl Precondition {
 #[derive(Debug)]
 pub struct Provider {
     zoom: ZoomClient,
-    config: Arc<Config>,
+    settings: Arc<ScimConfig>,
     base_url: String,
     lookups: Lookups,
     cursors: users::CursorCache,
@@ -86,12 +89,12 @@ pub struct Provider {
 
 impl Provider {
     /// Builds the provider over a Zoom client; `base_url` is the absolute SCIM base.
-    pub fn new(zoom: ZoomClient, config: Arc<Config>, base_url: String) -> Self {
-        let lookups = Lookups::new(zoom.clone(), &config);
-        let cursors = users::CursorCache::new(&config.scim);
+    pub fn new(zoom: ZoomClient, settings: Arc<ScimConfig>, base_url: String) -> Self {
+        let lookups = Lookups::new(zoom.clone(), &settings);
+        let cursors = users::CursorCache::new(&settings);
         Self {
             zoom,
-            config,
+            settings,
             base_url,
             lookups,
             cursors,

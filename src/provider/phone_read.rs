@@ -301,7 +301,7 @@ impl Provider {
             return Ok((Arc::new(PhoneIndex::default()), false));
         }
         let sites = self.phone_sites().await?;
-        if candidates <= self.config.scim.phone_per_user_max {
+        if candidates <= self.settings.phone_per_user_max {
             let index = self.phone_per_user(users, &sites).await?;
             return Ok((Arc::new(index), false));
         }

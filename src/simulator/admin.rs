@@ -354,7 +354,7 @@ mod tests {
         let merged =
             merge_settings(&base, &json!({"latency_ms": 25, "plan": "free"})).expect("valid");
         assert_eq!(merged.latency_ms, 25);
-        assert_eq!(merged.plan, crate::config::Plan::Free);
+        assert_eq!(merged.plan, crate::simulator::AccountPlan::Free);
         assert_eq!(merged.users, base.users);
         assert!(merge_settings(&base, &json!({"nope": 1})).is_err());
         assert!(merge_settings(&base, &json!({"fail_rate": 2.0})).is_err());

@@ -20,9 +20,9 @@ use tokio::time::Instant;
 use super::body::{Obj, Validator, parse_object};
 use super::error::{ApiResult, SimError, empty_response, json_response};
 use super::paging::{self, cut, page_count};
+use super::settings::AccountPlan;
 use super::state::{Group, Sim, UserStatus, World};
 use super::users::timestamp;
-use crate::config::Plan;
 
 /// `POST /groups` (contract section 4): "a maximum of 100 groups in one account per day".
 const GROUP_CREATES_PER_DAY: u64 = 100;
@@ -54,7 +54,7 @@ pub fn routes() -> Router<Arc<Sim>> {
 }
 
 fn require_paid(sim: &Sim) -> Result<(), SimError> {
-    if sim.settings().plan == Plan::Free {
+    if sim.settings().plan == AccountPlan::Free {
         Err(SimError::paid_only())
     } else {
         Ok(())

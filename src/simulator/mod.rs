@@ -97,7 +97,7 @@ use self::state::Sim;
 pub use self::faults::{FaultAction, FaultSpec};
 pub use self::ratelimit::{Category, Family, endpoint_category, limits};
 pub use self::seed::phone_rng;
-pub use settings::{SimCredentials, SimSettings};
+pub use settings::{AccountPlan, SimCredentials, SimSettings};
 
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]

@@ -12,7 +12,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::config::Plan;
+use super::settings::AccountPlan;
 
 /// A rate-limit category (`X-RateLimit-Category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -114,41 +114,51 @@ const fn per_minute(rate: u32, daily: Option<(u32, DailyPool)>) -> CategoryLimit
 ///
 /// The Phone table has no Free column; a Free account (which cannot buy Zoom Phone)
 /// gets the Pro figures.
-pub fn limits(plan: Plan, family: Family, category: Category) -> CategoryLimits {
+pub fn limits(plan: AccountPlan, family: Family, category: Category) -> CategoryLimits {
     use Category::*;
     use DailyPool::HeavyAndResourceIntensive as Combined;
     match (family, plan, category) {
         // General APIs, Free.
-        (Family::General, Plan::Free, Light) => per_second(4, Some((6000, DailyPool::Light))),
-        (Family::General, Plan::Free, Medium) => per_second(2, Some((2000, DailyPool::Medium))),
-        (Family::General, Plan::Free, Heavy) => per_second(1, Some((1000, DailyPool::Heavy))),
-        (Family::General, Plan::Free, ResourceIntensive) => {
+        (Family::General, AccountPlan::Free, Light) => {
+            per_second(4, Some((6000, DailyPool::Light)))
+        }
+        (Family::General, AccountPlan::Free, Medium) => {
+            per_second(2, Some((2000, DailyPool::Medium)))
+        }
+        (Family::General, AccountPlan::Free, Heavy) => {
+            per_second(1, Some((1000, DailyPool::Heavy)))
+        }
+        (Family::General, AccountPlan::Free, ResourceIntensive) => {
             per_minute(10, Some((30_000, DailyPool::ResourceIntensive)))
         }
         // General APIs, Pro.
-        (Family::General, Plan::Pro, Light) => per_second(30, None),
-        (Family::General, Plan::Pro, Medium) => per_second(20, None),
-        (Family::General, Plan::Pro, Heavy) => per_second(10, Some((30_000, Combined))),
-        (Family::General, Plan::Pro, ResourceIntensive) => per_minute(10, Some((30_000, Combined))),
+        (Family::General, AccountPlan::Pro, Light) => per_second(30, None),
+        (Family::General, AccountPlan::Pro, Medium) => per_second(20, None),
+        (Family::General, AccountPlan::Pro, Heavy) => per_second(10, Some((30_000, Combined))),
+        (Family::General, AccountPlan::Pro, ResourceIntensive) => {
+            per_minute(10, Some((30_000, Combined)))
+        }
         // General APIs, Business+.
-        (Family::General, Plan::Business, Light) => per_second(80, None),
-        (Family::General, Plan::Business, Medium) => per_second(60, None),
-        (Family::General, Plan::Business, Heavy) => per_second(40, Some((60_000, Combined))),
-        (Family::General, Plan::Business, ResourceIntensive) => {
+        (Family::General, AccountPlan::Business, Light) => per_second(80, None),
+        (Family::General, AccountPlan::Business, Medium) => per_second(60, None),
+        (Family::General, AccountPlan::Business, Heavy) => per_second(40, Some((60_000, Combined))),
+        (Family::General, AccountPlan::Business, ResourceIntensive) => {
             per_minute(20, Some((60_000, Combined)))
         }
         // Zoom Phone APIs, Pro (and Free).
-        (Family::Phone, Plan::Free | Plan::Pro, Light) => per_second(20, None),
-        (Family::Phone, Plan::Free | Plan::Pro, Medium) => per_second(10, None),
-        (Family::Phone, Plan::Free | Plan::Pro, Heavy) => per_second(5, Some((15_000, Combined))),
-        (Family::Phone, Plan::Free | Plan::Pro, ResourceIntensive) => {
+        (Family::Phone, AccountPlan::Free | AccountPlan::Pro, Light) => per_second(20, None),
+        (Family::Phone, AccountPlan::Free | AccountPlan::Pro, Medium) => per_second(10, None),
+        (Family::Phone, AccountPlan::Free | AccountPlan::Pro, Heavy) => {
+            per_second(5, Some((15_000, Combined)))
+        }
+        (Family::Phone, AccountPlan::Free | AccountPlan::Pro, ResourceIntensive) => {
             per_minute(5, Some((15_000, Combined)))
         }
         // Zoom Phone APIs, Business+.
-        (Family::Phone, Plan::Business, Light) => per_second(40, None),
-        (Family::Phone, Plan::Business, Medium) => per_second(20, None),
-        (Family::Phone, Plan::Business, Heavy) => per_second(10, Some((30_000, Combined))),
-        (Family::Phone, Plan::Business, ResourceIntensive) => {
+        (Family::Phone, AccountPlan::Business, Light) => per_second(40, None),
+        (Family::Phone, AccountPlan::Business, Medium) => per_second(20, None),
+        (Family::Phone, AccountPlan::Business, Heavy) => per_second(10, Some((30_000, Combined))),
+        (Family::Phone, AccountPlan::Business, ResourceIntensive) => {
             per_minute(10, Some((30_000, Combined)))
         }
     }
@@ -387,7 +397,7 @@ impl RateLimiter {
     #[allow(clippy::too_many_arguments)]
     pub fn check(
         &mut self,
-        plan: Plan,
+        plan: AccountPlan,
         scale: f64,
         family: Family,
         category: Category,
@@ -456,7 +466,7 @@ impl RateLimiter {
     /// limiter, e.g. 401s and injected faults).
     pub fn peek(
         &mut self,
-        plan: Plan,
+        plan: AccountPlan,
         scale: f64,
         family: Family,
         category: Category,
@@ -509,11 +519,11 @@ impl RateLimiter {
 
 /// Zoom's per-day limit on `POST /users` with `action=create` (contract section
 /// 7.1): 50 Free, 1,500 Pro, 10,000 Business+.
-pub fn user_create_daily_limit(plan: Plan) -> u32 {
+pub fn user_create_daily_limit(plan: AccountPlan) -> u32 {
     match plan {
-        Plan::Free => 50,
-        Plan::Pro => 1_500,
-        Plan::Business => 10_000,
+        AccountPlan::Free => 50,
+        AccountPlan::Pro => 1_500,
+        AccountPlan::Business => 10_000,
     }
 }
 
@@ -531,18 +541,22 @@ mod tests {
 
     #[test]
     fn table_matches_the_rate_limits_page() {
-        let free_light = limits(Plan::Free, Family::General, Category::Light);
+        let free_light = limits(AccountPlan::Free, Family::General, Category::Light);
         assert_eq!(free_light.rate, 4);
         assert_eq!(free_light.daily, Some((6000, DailyPool::Light)));
-        let biz_medium = limits(Plan::Business, Family::General, Category::Medium);
+        let biz_medium = limits(AccountPlan::Business, Family::General, Category::Medium);
         assert_eq!((biz_medium.rate, biz_medium.daily), (60, None));
-        let pro_ri = limits(Plan::Pro, Family::General, Category::ResourceIntensive);
+        let pro_ri = limits(
+            AccountPlan::Pro,
+            Family::General,
+            Category::ResourceIntensive,
+        );
         assert_eq!(pro_ri.period, Period::Minute);
         assert_eq!(
             pro_ri.daily,
             Some((30_000, DailyPool::HeavyAndResourceIntensive))
         );
-        let phone_heavy = limits(Plan::Business, Family::Phone, Category::Heavy);
+        let phone_heavy = limits(AccountPlan::Business, Family::Phone, Category::Heavy);
         assert_eq!(phone_heavy.rate, 10);
     }
 
@@ -578,7 +592,7 @@ mod tests {
         // Business Light: 80/s. A burst of 80 passes, the 81st is refused.
         for i in 0..80 {
             let d = limiter.check(
-                Plan::Business,
+                AccountPlan::Business,
                 1.0,
                 Family::General,
                 Category::Light,
@@ -588,7 +602,7 @@ mod tests {
             assert!(matches!(d, Decision::Allowed(_)), "request {i}");
         }
         let d = limiter.check(
-            Plan::Business,
+            AccountPlan::Business,
             1.0,
             Family::General,
             Category::Light,
@@ -607,7 +621,7 @@ mod tests {
         for i in 1..=800u32 {
             let now = start + step * i;
             let d = limiter.check(
-                Plan::Business,
+                AccountPlan::Business,
                 1.0,
                 Family::General,
                 Category::Light,
@@ -625,7 +639,7 @@ mod tests {
         // Free Medium: 2000/day; scale 0.001 -> 2/day.
         let scale = 0.001;
         let d = limiter.check(
-            Plan::Free,
+            AccountPlan::Free,
             scale,
             Family::General,
             Category::Medium,
@@ -641,7 +655,7 @@ mod tests {
         );
         now += Duration::from_secs(5);
         let d = limiter.check(
-            Plan::Free,
+            AccountPlan::Free,
             scale,
             Family::General,
             Category::Medium,
@@ -657,7 +671,7 @@ mod tests {
         );
         now += Duration::from_secs(5);
         let d = limiter.check(
-            Plan::Free,
+            AccountPlan::Free,
             scale,
             Family::General,
             Category::Medium,
@@ -679,7 +693,7 @@ mod tests {
         let tomorrow = wall() + chrono::Duration::days(1);
         now += Duration::from_secs(5);
         let d = limiter.check(
-            Plan::Free,
+            AccountPlan::Free,
             scale,
             Family::General,
             Category::Medium,
@@ -695,7 +709,7 @@ mod tests {
         let now = Instant::now();
         for _ in 0..1000 {
             let d = limiter.check(
-                Plan::Free,
+                AccountPlan::Free,
                 0.0,
                 Family::General,
                 Category::Medium,

@@ -19,9 +19,9 @@ use super::body::parse_object;
 use super::error::{ApiResult, SimError, empty_response, json_response};
 use super::groups::{member_page, resolve_members};
 use super::paging::{self, cut};
+use super::settings::AccountPlan;
 use super::state::{MEMBER_ROLE, OWNER_ROLE, Role, Sim, World};
 use super::users::timestamp;
-use crate::config::Plan;
 
 /// `GET /roles/{roleId}/members` `page_size` maximum (contract section 2).
 const MAX_MEMBER_PAGE: u32 = 300;
@@ -43,7 +43,7 @@ pub fn routes() -> Router<Arc<Sim>> {
 
 /// contract section 10: roles need "Pro or higher plan".
 fn require_paid(sim: &Sim) -> Result<(), SimError> {
-    if sim.settings().plan == Plan::Free {
+    if sim.settings().plan == AccountPlan::Free {
         Err(SimError::bad_request(
             200,
             "Only available for Paid account.",

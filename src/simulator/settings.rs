@@ -3,7 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Plan;
+/// The Zoom plan the simulated account is on; picks its rate limits (contract
+/// section 7.1). The simulator's own type: it plays Zoom, not the client.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountPlan {
+    /// Free accounts.
+    Free,
+    /// Pro accounts.
+    Pro,
+    /// Business, Education, Enterprise and Partners ("Business+").
+    #[default]
+    Business,
+}
 
 /// Credentials the simulator accepts on `POST /oauth/token`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, clap::Args)]
@@ -60,8 +72,8 @@ pub struct SimSettings {
     #[arg(long = "token-ttl-s", default_value_t = 3600)]
     pub token_ttl_s: u64,
     /// Account plan whose rate limits apply.
-    #[arg(long = "plan", value_enum, default_value_t = Plan::Business)]
-    pub plan: Plan,
+    #[arg(long = "plan", value_enum, default_value_t = AccountPlan::Business)]
+    pub plan: AccountPlan,
     /// Multiplies every rate limit (10 = ten times Zoom's rates); 0 disables rate limiting.
     #[arg(long = "rate-scale", default_value_t = 1.0)]
     pub rate_scale: f64,
@@ -120,7 +132,7 @@ impl Default for SimSettings {
             timeout_rate: 0.0,
             lost_answer_rate: 0.0,
             token_ttl_s: 3600,
-            plan: Plan::Business,
+            plan: AccountPlan::Business,
             rate_scale: 1.0,
             duplicate_status: 409,
             activate_pending_after_s: None,

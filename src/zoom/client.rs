@@ -41,7 +41,7 @@ use super::paging::Page;
 use super::path::unusable_path;
 use super::ratelimit::RateLimits;
 use super::retry::{RetryPolicy, is_retryable};
-use crate::config::ZoomConfig;
+use super::settings::ZoomConfig;
 
 /// A Zoom operation: method, path template and rate-limit category (each operation's
 /// "Rate Limit Label" in Zoom's OpenAPI documents; docs/zoom-contract.md section 7.2).
@@ -173,6 +173,8 @@ struct Inner {
     auth: TokenProvider,
     limits: RateLimits,
     concurrency: Semaphore,
+    /// The permits `concurrency` was made with.
+    max_concurrency: usize,
     retry: RetryPolicy,
     page_size: u32,
     health: ZoomHealth,
@@ -261,6 +263,7 @@ impl ZoomClient {
             .build()
             .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?;
         let retry = RetryPolicy::from_config(config);
+        let max_concurrency = config.max_concurrency.clamp(1, Semaphore::MAX_PERMITS);
         let source = HttpTokenSource {
             http: http.clone(),
             token_url: config.token_url.clone(),
@@ -282,7 +285,8 @@ impl ZoomClient {
                 Duration::from_secs(config.token_refresh_margin_s),
             ),
             limits: RateLimits::for_plan(config.plan, config.budget_share, config.rate_scale),
-            concurrency: Semaphore::new(config.max_concurrency.clamp(1, Semaphore::MAX_PERMITS)),
+            concurrency: Semaphore::new(max_concurrency),
+            max_concurrency,
             retry,
             page_size: config.page_size.max(1),
             health: Default::default(),
@@ -626,6 +630,16 @@ impl ZoomClient {
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// The configured page size (`zoom.page_size`).
+    pub fn default_page_size(&self) -> u32 {
+        self.inner.page_size
+    }
+
+    /// The most calls in flight at once (`zoom.max_concurrency`).
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.max_concurrency
     }
 
     /// The page size to ask for: `requested` or the configured one, within `1..=max`.

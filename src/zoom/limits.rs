@@ -7,7 +7,20 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::config::Plan;
+use serde::{Deserialize, Serialize};
+
+/// Zoom account plan; sizes the rate budget (Zoom "Rate limits" page).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    /// Free accounts.
+    Free,
+    /// Pro accounts.
+    Pro,
+    /// Business, Education, Enterprise and Partners ("Business+").
+    #[default]
+    Business,
+}
 
 /// Which of Zoom's two rate-limit tables applies to an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -17,9 +17,11 @@ pub mod paging;
 mod path;
 mod ratelimit;
 mod retry;
+mod settings;
 
 pub use api::same_group_name;
 pub use client::ZoomClient;
 pub use error::{AuthFailure, ErrorKind, FieldError, PartialProgress, ZoomError, ZoomErrorDetail};
-pub use limits::{ApiFamily, Category};
+pub use limits::{ApiFamily, Category, Plan};
 pub use paging::Page;
+pub use settings::ZoomConfig;

@@ -17,8 +17,8 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
+use super::limits::Plan;
 use super::limits::{ApiFamily, Category, RateLimit, rate_limit};
-use crate::config::Plan;
 
 type Bucket<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 

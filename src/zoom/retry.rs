@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::error::{ErrorKind, ZoomError};
-use crate::config::ZoomConfig;
+use super::settings::ZoomConfig;
 
 /// How often and how long a failing call is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

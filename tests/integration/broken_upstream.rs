@@ -3,7 +3,8 @@
 
 use reqwest::Method;
 use serde_json::json;
-use zoom_scim::config::{Config, CreateAction};
+use zoom_scim::config::Config;
+use zoom_scim::zoom::model::CreateAction;
 
 use crate::support::{sim_settings, start_stack};
 

@@ -283,7 +283,7 @@ fn example_config_loads_as_it_is_and_uncommented() {
     assert_eq!(loaded.zoom.account_id, "your-account-id");
     assert_eq!(
         loaded.auth.jwt.algorithm,
-        Some(zoom_scim::config::JwtAlgorithm::HS256)
+        Some(zoom_scim::http::JwtAlgorithm::HS256)
     );
 }
 

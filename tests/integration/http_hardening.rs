@@ -74,7 +74,7 @@ async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
 #[tokio::test]
 async fn many_warnings_become_a_few_headers_and_a_count() {
     let mut config = Config::default();
-    config.scim.create_action = zoom_scim::config::CreateAction::AutoCreate;
+    config.scim.create_action = zoom_scim::zoom::model::CreateAction::AutoCreate;
     let stack = start_stack(sim_settings(3), config).await;
     let emails: Vec<_> = (0..40)
         .map(|i| serde_json::json!({"value": format!("alias{i}@example.com"), "type": "other"}))
@@ -200,7 +200,7 @@ async fn demo_binds_loopback_whatever_server_listen_says() {
     }
 }
 
-fn server_config(change: impl FnOnce(&mut zoom_scim::config::ServerConfig)) -> Config {
+fn server_config(change: impl FnOnce(&mut zoom_scim::http::ServerConfig)) -> Config {
     let mut config = Config::default();
     change(&mut config.server);
     config

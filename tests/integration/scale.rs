@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 use serde_json::Value;
-use zoom_scim::config::{Plan, ZoomConfig};
+use zoom_scim::simulator::AccountPlan;
 use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
 use zoom_scim::zoom::ZoomClient;
 use zoom_scim::zoom::model::{ListUsersQuery, UserStatus};
+use zoom_scim::zoom::{Plan, ZoomConfig};
 
 use crate::support::start_simulator;
 
@@ -65,7 +66,7 @@ async fn raw_token(sim: &SimHandle) -> String {
 async fn ten_thousand_users_list_completely_once_each_without_a_429() {
     let sim = start_simulator(SimSettings {
         users: USERS,
-        plan: Plan::Business,
+        plan: AccountPlan::Business,
         rate_scale: 1.0,
         ..SimSettings::default()
     })

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use zoom_scim::config::{Config, DuplicatePolicy};
+use zoom_scim::config::Config;
+use zoom_scim::provider::DuplicatePolicy;
 use zoom_scim::simulator::SimSettings;
 
 use crate::support::{Reply, SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
@@ -1335,7 +1336,7 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
     let zoom = zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("client");
     let provider = Provider::new(
         zoom,
-        std::sync::Arc::new(config),
+        std::sync::Arc::new(config.scim),
         "http://scim.test/scim/v2".into(),
     );
 

@@ -6,8 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use zoom_scim::config::{Config, CreateAction};
+use zoom_scim::config::Config;
 use zoom_scim::simulator::SimSettings;
+use zoom_scim::zoom::model::CreateAction;
 
 use crate::support::{SCIM_TOKEN, Stack, sim_settings, start_stack, urlencode};
 

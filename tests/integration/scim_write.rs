@@ -3,8 +3,10 @@
 //! (`/_sim/state`) and, where it matters, the Zoom calls made (`/_sim/stats`).
 
 use serde_json::{Value, json};
-use zoom_scim::config::{Config, CreateAction, DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use zoom_scim::config::Config;
+use zoom_scim::provider::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
 use zoom_scim::simulator::SimSettings;
+use zoom_scim::zoom::model::CreateAction;
 
 use crate::support::{Reply as Answer, Stack, sim_settings, start_stack};
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
-use zoom_scim::config::Plan;
+use zoom_scim::simulator::AccountPlan;
 use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
 
 use crate::support::start_simulator;
@@ -571,7 +571,7 @@ async fn create_action_has_a_daily_limit_per_plan() {
     // 1/s, so the test waits a second between calls.
     let zoom = Zoom::start(SimSettings {
         users: 5,
-        plan: Plan::Pro,
+        plan: AccountPlan::Pro,
         rate_scale: 0.002,
         ..SimSettings::default()
     })
@@ -1512,7 +1512,7 @@ async fn group_creation_is_limited_per_day_and_paid_only() {
 
     let free = Zoom::start(SimSettings {
         users: 3,
-        plan: Plan::Free,
+        plan: AccountPlan::Free,
         ..SimSettings::default()
     })
     .await;
@@ -1671,7 +1671,7 @@ async fn a_burst_above_the_plan_rate_gets_qps_429s() {
     // Free: Light 4/s.
     let zoom = Zoom::start(SimSettings {
         users: 5,
-        plan: Plan::Free,
+        plan: AccountPlan::Free,
         ..SimSettings::default()
     })
     .await;
@@ -1707,7 +1707,7 @@ async fn a_burst_above_the_plan_rate_gets_qps_429s() {
 async fn a_client_pacing_at_the_rate_is_never_throttled() {
     let zoom = Zoom::start(SimSettings {
         users: 5,
-        plan: Plan::Free,
+        plan: AccountPlan::Free,
         ..SimSettings::default()
     })
     .await;
@@ -1730,7 +1730,7 @@ async fn daily_limits_answer_429_with_an_iso_retry_after() {
     // Free Medium 2000/day scaled by 0.001: 2 calls a day (and a 1/s bucket).
     let zoom = Zoom::start(SimSettings {
         users: 5,
-        plan: Plan::Free,
+        plan: AccountPlan::Free,
         rate_scale: 0.001,
         ..SimSettings::default()
     })
@@ -1765,7 +1765,7 @@ async fn daily_limits_answer_429_with_an_iso_retry_after() {
 async fn rate_scale_zero_disables_limiting() {
     let zoom = Zoom::start(SimSettings {
         users: 5,
-        plan: Plan::Free,
+        plan: AccountPlan::Free,
         rate_scale: 0.0,
         ..SimSettings::default()
     })

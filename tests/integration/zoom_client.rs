@@ -16,9 +16,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use zoom_scim::config::{CreateAction, Plan, ZoomConfig};
+use zoom_scim::zoom::model::CreateAction;
 use zoom_scim::zoom::model::{CreateUser, CreateUserInfo, DeleteUser, ListUsersQuery};
 use zoom_scim::zoom::{AuthFailure, ErrorKind, ZoomClient};
+use zoom_scim::zoom::{Plan, ZoomConfig};
 
 use crate::support::free_listener;
 
@@ -1140,13 +1141,15 @@ mod against_simulator {
 
     use futures::TryStreamExt;
     use serde_json::{Value, json};
-    use zoom_scim::config::{CreateAction, Plan, ZoomConfig};
+    use zoom_scim::simulator::AccountPlan;
     use zoom_scim::simulator::{SimCredentials, SimHandle, SimSettings};
+    use zoom_scim::zoom::model::CreateAction;
     use zoom_scim::zoom::model::{
         CreateUser, CreateUserInfo, DeleteUser, GroupCreate, ListUsersQuery, StatusAction,
         UpdateUser, UserStatus,
     };
     use zoom_scim::zoom::{ErrorKind, ZoomClient};
+    use zoom_scim::zoom::{Plan, ZoomConfig};
 
     use crate::support::start_simulator;
 
@@ -1458,7 +1461,7 @@ mod against_simulator {
     async fn a_paced_burst_of_calls_draws_no_429_from_zooms_limits() {
         let sim = start_simulator(SimSettings {
             users: 50,
-            plan: Plan::Business,
+            plan: AccountPlan::Business,
             ..SimSettings::default()
         })
         .await;

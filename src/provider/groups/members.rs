@@ -335,7 +335,7 @@ impl Provider {
             let query = ListUsersQuery {
                 status: Some(status),
                 role_id: None,
-                page_size: Some(self.config.zoom.page_size),
+                page_size: Some(self.zoom.default_page_size()),
             };
             let page = self
                 .zoom

@@ -23,7 +23,7 @@ impl Provider {
     }
 
     pub(super) fn group_concurrency(&self) -> usize {
-        self.config.zoom.max_concurrency.clamp(1, 32)
+        self.zoom.max_concurrency().clamp(1, 32)
     }
 
     /// `GET /groups/{groupId}`; 404 when Zoom does not know it.

@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::members::{MemberPlan, UserFacts};
-use crate::config::DuplicatePolicy;
 use crate::mapping::error::scim_error;
 use crate::mapping::group::{
     GroupPatch, MemberChanges, MemberOp, difference, group_input, member_changes, member_json,
 };
+use crate::provider::policy::DuplicatePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::ScimError;
@@ -168,7 +168,7 @@ impl Provider {
                 "a Zoom group named '{name}' already exists"
             )));
         };
-        if self.config.scim.duplicates == DuplicatePolicy::Conflict {
+        if self.settings.duplicates == DuplicatePolicy::Conflict {
             return Err(ScimError::uniqueness(format!(
                 "a Zoom group named '{}' already exists with id {id}",
                 existing.name
@@ -326,7 +326,7 @@ impl Provider {
         id: &str,
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
-        if !self.config.scim.group_deletion {
+        if !self.settings.group_deletion {
             return Err(ScimError::forbidden(
                 "deleting groups is disabled on this service (scim.group_deletion = false); remove the members instead",
             ));

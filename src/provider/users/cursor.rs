@@ -13,10 +13,10 @@ use serde_json::Value;
 
 use super::list::{Completed, fetch_detail};
 use super::read::Needs;
-use crate::config::ScimConfig;
 use crate::mapping::error::scim_error;
 use crate::mapping::filter::ZoomStatus;
 use crate::provider::phone_read::PhoneIndex;
+use crate::provider::settings::ScimConfig;
 use crate::provider::{Lookups, Provider};
 use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
@@ -275,7 +275,7 @@ impl Provider {
                         cursor.warm.ahead.clone(),
                     );
                     let (page_size, status) = (
-                        self.config.zoom.page_size,
+                        self.zoom.default_page_size(),
                         cursor.statuses[cursor.status_index],
                     );
                     let (role_id, for_token) = (cursor.role_id.clone(), token.clone());
@@ -374,7 +374,7 @@ impl Provider {
     ) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
         fetch_list_page(
             &self.zoom,
-            self.config.zoom.page_size,
+            self.zoom.default_page_size(),
             status,
             role_id,
             token,

@@ -3,7 +3,7 @@
 use futures::FutureExt;
 
 use super::plan::Step;
-use crate::config::DeletePolicy;
+use crate::provider::policy::DeletePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider};
 use crate::scim::error::ScimError;
@@ -29,7 +29,7 @@ impl Provider {
         } else {
             self.user_record(id).await?
         };
-        let policy = self.config.scim.delete_policy;
+        let policy = self.settings.delete_policy;
         if let Some(protection) = self.protection(&user, id) {
             let what = match policy {
                 DeletePolicy::Deactivate => "deactivated",
@@ -54,7 +54,7 @@ impl Provider {
                         progress
                             .run("deactivate", self.execute(id, Step::Deactivate))
                             .await?;
-                        if self.config.scim.logout_on_deactivate {
+                        if self.settings.logout_on_deactivate {
                             progress
                                 .run("sign out everywhere", self.execute(id, Step::SignOut))
                                 .await?;
@@ -96,7 +96,7 @@ impl Provider {
     /// e-mail may have changed since the walk), or Zoom refused the call, which then
     /// changed nothing: the caller reads the user and decides as without the roster.
     async fn delete_known(&self, id: &str) -> Result<bool, ScimError> {
-        if !self.config.scim.protected_users.is_empty() {
+        if !self.settings.protected_users.is_empty() {
             return Ok(false);
         }
         let Some(known) = self.lookups.user_known(id) else {
@@ -105,7 +105,7 @@ impl Provider {
         if known.inactive || known.privileged {
             return Ok(false);
         }
-        let policy = self.config.scim.delete_policy;
+        let policy = self.settings.delete_policy;
         let request = self.delete_request(policy);
         let (label, call) = match policy {
             DeletePolicy::Deactivate => ("deactivate", self.execute(id, Step::Deactivate).boxed()),
@@ -127,7 +127,7 @@ impl Provider {
             Err(e) => return Err(progress.failed(label, &e)),
         }
         if policy == DeletePolicy::Deactivate {
-            if self.config.scim.logout_on_deactivate {
+            if self.settings.logout_on_deactivate {
                 progress
                     .run("sign out everywhere", self.execute(id, Step::SignOut))
                     .await?;
@@ -153,7 +153,7 @@ impl Provider {
         if policy == DeletePolicy::Disassociate {
             return DeleteUser::default();
         }
-        let t = &self.config.scim.delete_transfer;
+        let t = &self.settings.delete_transfer;
         DeleteUser {
             action: DeleteAction::Delete,
             transfer_email: t.email.clone(),

@@ -65,9 +65,9 @@ impl Provider {
         let filter = query.filter.as_ref();
         let source = user_source(filter);
         let deep_allowed = if filter.is_none() {
-            self.config.scim.deep_import
+            self.settings.deep_import
         } else {
-            self.config.scim.deep_get
+            self.settings.deep_get
         };
         let needs = Needs::for_request(&query.selection, filter, deep_allowed);
         let phone = phone_scope(filter);
@@ -289,7 +289,7 @@ impl Provider {
                     let listing = ListUsersQuery {
                         status: Some((*status).into()),
                         role_id: role_id.clone(),
-                        page_size: Some(self.config.zoom.page_size),
+                        page_size: Some(self.zoom.default_page_size()),
                     };
                     let users: Vec<ZoomUser> = self
                         .zoom

@@ -4,9 +4,9 @@
 //! manager's e-mail, a role id, a site id) are resolved first by
 //! [`super::resolve`] and handed in.
 
-use crate::config::PendingDeactivation;
 use crate::mapping::phone_write::PhoneTarget;
 use crate::mapping::user_write::{RoleChange, UserChanges};
+use crate::provider::policy::PendingDeactivation;
 use crate::scim::error::{ScimError, clip};
 use crate::zoom::model::{MEMBER_ROLE_ID, OWNER_ROLE_ID, UpdateUser, ZoomUser};
 

@@ -109,7 +109,7 @@ impl Provider {
     /// `--rate-scale 10` ran at 2.3x the floor with 32). The client's own
     /// `zoom.max_concurrency` permits cap it anyway.
     pub(in crate::provider) fn deep_concurrency(&self) -> usize {
-        self.config.zoom.max_concurrency.max(1)
+        self.zoom.max_concurrency().max(1)
     }
 
     /// The look-up tables `needs` asks for, fetched at the same time.

@@ -18,7 +18,7 @@ pub(super) const MEMBER_ROLE_NAME: &str = "Member";
 impl Provider {
     /// Why `user` (Zoom id `id`) must not be deactivated or deleted, if it must not.
     pub(super) fn protection(&self, user: &ZoomUser, id: &str) -> Option<Protection> {
-        Protection::of(user, id, &self.config.scim.protected_users)
+        Protection::of(user, id, &self.settings.protected_users)
     }
 
     /// What a plan of `changes` to `user` (Zoom id `id`) is made from.
@@ -36,8 +36,8 @@ impl Provider {
             changes,
             phone,
             origin,
-            pending_deactivation: self.config.scim.pending_deactivation,
-            logout_on_deactivate: self.config.scim.logout_on_deactivate,
+            pending_deactivation: self.settings.pending_deactivation,
+            logout_on_deactivate: self.settings.logout_on_deactivate,
         }
     }
 

@@ -16,13 +16,13 @@ use serde_json::Value;
 use super::plan::{Origin, PHONE_PROFILE_STEP, Plan, Step};
 use super::read::UserState;
 use super::resolve::MEMBER_ROLE_NAME;
-use crate::config::{CreateAction, DuplicatePolicy};
 use crate::mapping::error::scim_error;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{UserChanges, apply_profile, create_request, diff};
+use crate::provider::policy::DuplicatePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::{ScimError, clip};
@@ -31,6 +31,7 @@ use crate::scim::projection::AttributeSelection;
 use crate::scim::resource::{Normalized, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
+use crate::zoom::model::CreateAction;
 use crate::zoom::model::{
     CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, PhoneNumberRef, StatusAction,
     UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
@@ -48,8 +49,8 @@ impl Provider {
         log_ignored(&normalized);
         let request = create_request(
             &normalized.resource,
-            self.config.scim.create_action,
-            i64::from(self.config.scim.default_user_type),
+            self.settings.create_action,
+            i64::from(self.settings.default_user_type),
         )?;
         let email = request.user_info.email.clone();
         let _guard = self
@@ -63,7 +64,7 @@ impl Provider {
         // could accept. Refused before anything is sent, unless the user exists already
         // (then the duplicates policy decides, as for any create).
         let inactive = normalized.resource.get("active") == Some(&Value::Bool(false));
-        if inactive && self.config.scim.create_action == CreateAction::Create {
+        if inactive && self.settings.create_action == CreateAction::Create {
             return match self.find_by_email(&email).await? {
                 Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
                 None => Err(ScimError::conflict(format!(
@@ -95,16 +96,16 @@ impl Provider {
             })?,
         };
         progress.applied(&format!("create in Zoom (id {id})"));
-        if self.config.scim.duplicates == DuplicatePolicy::Conflict {
+        if self.settings.duplicates == DuplicatePolicy::Conflict {
             // The same POST again would meet the user it made (409 naming it).
             progress.set_replay_hint(format!(
                 "The user exists in Zoom as id {id}: send what is missing with PATCH or PUT /Users/{id} (the same POST again answers 409 naming that id)"
             ));
         }
         self.lookups.remember_id(&email, &id).await;
-        tracing::info!(user_id = %id, action = ?self.config.scim.create_action, "created Zoom user");
+        tracing::info!(user_id = %id, action = ?self.settings.create_action, "created Zoom user");
         // Every create action but `create` (an invitation) makes an active user.
-        let created_active = self.config.scim.create_action != CreateAction::Create;
+        let created_active = self.settings.create_action != CreateAction::Create;
         let resource = self
             .converge(
                 &id,
@@ -193,7 +194,7 @@ impl Provider {
             .get("userName")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        match self.config.scim.duplicates {
+        match self.settings.duplicates {
             DuplicatePolicy::Conflict => Err(ScimError::uniqueness(format!(
                 "userName {} already exists in Zoom as user id {existing}",
                 clip(email)

@@ -98,7 +98,7 @@ fn member_key(member: &Member) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ZoomConfig;
+    use crate::zoom::ZoomConfig;
     use crate::zoom::model::{
         CreateUser, DeleteUser, ListPhoneUsersQuery, ListUsersQuery, PhoneNumberFilter, UpdateUser,
     };

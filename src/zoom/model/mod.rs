@@ -23,8 +23,9 @@ pub use phone::{
 };
 pub use roles::{ADMIN_ROLE_ID, MEMBER_ROLE_ID, OWNER_ROLE_ID, Role};
 pub use users::{
-    CreateUser, CreateUserInfo, CreatedUser, DeleteAction, DeleteUser, ListUsersQuery, Password,
-    StatusAction, UpdateUser, UserFeature, UserPhoneNumber, UserSettings, UserStatus, ZoomUser,
+    CreateAction, CreateUser, CreateUserInfo, CreatedUser, DeleteAction, DeleteUser,
+    ListUsersQuery, Password, StatusAction, UpdateUser, UserFeature, UserPhoneNumber, UserSettings,
+    UserStatus, ZoomUser,
 };
 
 #[cfg(test)]

@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::lenient;
-use crate::config::CreateAction;
-
 /// A Zoom user, as listed by `GET /users` or returned by `GET /users/{userId}` (the
 /// detail has more fields; the list omits `id` for pending users).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -168,6 +166,36 @@ pub struct UserPhoneNumber {
     /// Verified flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+/// What `POST /Users` sends to Zoom as `action`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum CreateAction {
+    /// Zoom e-mails an invitation; the user stays pending until they accept.
+    #[default]
+    #[serde(rename = "create")]
+    Create,
+    /// Managed-domain accounts: active at once.
+    #[serde(rename = "autoCreate")]
+    AutoCreate,
+    /// ISV accounts: active, cannot log in to the web portal.
+    #[serde(rename = "custCreate")]
+    CustCreate,
+    /// Pre-provisioned SSO users: active.
+    #[serde(rename = "ssoCreate")]
+    SsoCreate,
+}
+
+impl CreateAction {
+    /// The value Zoom expects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::AutoCreate => "autoCreate",
+            Self::CustCreate => "custCreate",
+            Self::SsoCreate => "ssoCreate",
+        }
+    }
 }
 
 /// `status` filter of `GET /users`.
