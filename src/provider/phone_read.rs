@@ -145,7 +145,7 @@ impl PhoneIndex {
 /// connector, docs/java-connector.md 5.3; contract section 3.3), so everyone else
 /// may have one.
 pub(super) fn may_have_phone(user: &ZoomUser) -> bool {
-    user.status.as_deref() != Some("pending")
+    !user.is_pending()
 }
 
 impl Provider {

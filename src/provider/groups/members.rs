@@ -39,7 +39,7 @@ pub(super) struct UserFacts {
 impl UserFacts {
     fn from_user(user: &ZoomUser) -> Self {
         UserFacts {
-            pending: user.status.as_deref() == Some("pending"),
+            pending: user.is_pending(),
             group_ids: user.group_ids.clone(),
         }
     }

@@ -12,7 +12,7 @@ use super::cursor::{DetailAhead, email_key};
 use super::read::Needs;
 use crate::mapping::error::scim_error;
 use crate::mapping::filter::{
-    PhoneScope, UserSource, ZoomStatus, exactly_pushed_down, phone_scope, user_source,
+    PhoneScope, UserSource, exactly_pushed_down, phone_scope, user_source,
 };
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::{Lookups, Provider};
@@ -20,7 +20,7 @@ use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
 use crate::scim::query::ListQuery;
 use crate::zoom::ZoomClient;
-use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, ZoomUser};
+use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUser};
 
 /// A phone-first search (a filter pinning phone attributes) reads the matching users'
 /// records one by one (`GET /users/{id}`, Light) when at most this many phone users
@@ -167,7 +167,7 @@ impl Provider {
     /// taken from the user listing. The whole filter is evaluated over the result.
     async fn list_phone_first(
         &self,
-        statuses: Vec<ZoomStatus>,
+        statuses: Vec<UserStatus>,
         role_id: Option<String>,
         scope: &PhoneScope,
         query: &ListQuery,
@@ -287,7 +287,7 @@ impl Provider {
                 let mut all = Vec::new();
                 for status in statuses {
                     let listing = ListUsersQuery {
-                        status: Some((*status).into()),
+                        status: Some(status.clone()),
                         role_id: role_id.clone(),
                         page_size: Some(self.config.zoom.page_size),
                     };

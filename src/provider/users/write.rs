@@ -33,7 +33,7 @@ use crate::scim::schema::SchemaRegistry;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{
     CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, PhoneNumberRef, StatusAction,
-    UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
+    UpdatePhoneUser, UpdateUser, UserFeature, UserStatus, ZoomUser,
 };
 
 impl Provider {
@@ -149,7 +149,7 @@ impl Provider {
             last_name: info.last_name.clone(),
             display_name: info.display_name.clone(),
             user_type: Some(info.user_type),
-            status: Some("active".to_owned()),
+            status: Some(UserStatus::Active),
             role_id: Some(MEMBER_ROLE_ID.to_owned()),
             role_name: Some(MEMBER_ROLE_NAME.to_owned()),
             ..Default::default()
