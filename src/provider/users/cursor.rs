@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::list::{Completed, fetch_detail};
 use super::read::Needs;
 use crate::config::ScimConfig;
-use crate::mapping::error::scim_error;
+use crate::provider::failure::zoom_failure;
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::{Lookups, Provider};
 use crate::scim::error::ScimError;
@@ -154,7 +154,7 @@ async fn fetch_list_page(
     let page = zoom
         .list_users_page(&query, token)
         .await
-        .map_err(|e| scim_error(&e, &format!("list {} users", status.as_str())))?;
+        .map_err(|e| zoom_failure(&e, &format!("list {} users", status.as_str())))?;
     let next = page.next_page_token.filter(|t| !t.is_empty());
     Ok((page.items, next, page.total_records.unwrap_or_default()))
 }
@@ -589,7 +589,7 @@ impl Cursor {
             Some(next) => self
                 .tokens_seen
                 .meet(next)
-                .map_err(|e| scim_error(&e, "list users")),
+                .map_err(|e| zoom_failure(&e, "list users")),
             None => Ok(()),
         }
     }

@@ -17,12 +17,12 @@ use super::plan::{Origin, PHONE_PROFILE_STEP, Plan, Step};
 use super::read::UserState;
 use super::resolve::MEMBER_ROLE_NAME;
 use crate::config::{CreateAction, DuplicatePolicy};
-use crate::mapping::error::scim_error;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{UserChanges, apply_profile, create_request, diff};
+use crate::provider::failure::zoom_failure;
 use crate::provider::progress::Progress;
 use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::{ScimError, clip};
@@ -81,7 +81,7 @@ impl Provider {
             Err(e) if e.kind == crate::zoom::error::ErrorKind::Duplicate => {
                 return match self.find_by_email(&email).await? {
                     Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
-                    None => Err(scim_error(&e, &format!("create user {shown}"))),
+                    None => Err(zoom_failure(&e, &format!("create user {shown}"))),
                 };
             }
             Err(e) => return Err(progress.failed("create in Zoom", &e)),
@@ -176,7 +176,7 @@ impl Provider {
         match self.zoom.get_user(email).await {
             Ok(user) => Ok(user.id),
             Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(scim_error(&e, &format!("look up {}", clip(email)))),
+            Err(e) => Err(zoom_failure(&e, &format!("look up {}", clip(email)))),
         }
     }
 
