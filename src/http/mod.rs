@@ -23,7 +23,6 @@ use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 pub use auth::{AuthSetupError, Authenticator};
-pub use error::SCIM_JSON;
 
 use crate::config::Config;
 use crate::provider::Provider;

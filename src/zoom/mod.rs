@@ -20,6 +20,6 @@ mod retry;
 
 pub use api::same_group_name;
 pub use client::ZoomClient;
-pub use error::{AuthFailure, ErrorKind, FieldError, PartialProgress, ZoomError, ZoomErrorDetail};
+pub use error::{AuthFailure, ErrorKind, FieldError, ZoomError};
 pub use limits::{ApiFamily, Category};
 pub use paging::Page;
