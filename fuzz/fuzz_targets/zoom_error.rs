@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = error.to_string();
-    let scim = scim_error(&error, "read user u1");
+    let scim = scim_error(&error, "read user u1", now);
     assert!((400..600).contains(&scim.status), "{scim}");
     if scim.status < 500 {
         assert_client_error(&scim, "mapped Zoom error", &error);

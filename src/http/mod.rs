@@ -24,7 +24,6 @@ use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 pub use auth::Authenticator;
-pub use error::SCIM_JSON;
 pub use settings::{AuthConfig, JwtAlgorithm, JwtConfig, ServerConfig};
 
 use crate::provider::{Provider, ScimConfig};

@@ -1,22 +1,17 @@
-//! Zoom failures -> SCIM errors. This is the only place that knows both sides; it
-//! logs Zoom's internal detail (code, message, tracking id) once, and gives the SCIM
-//! client a status, a `scimType` and a detail without Zoom internals or secrets.
+//! Zoom failures -> SCIM errors. This is the only place that knows both sides: it gives
+//! the SCIM client a status, a `scimType` and a detail without Zoom internals or
+//! secrets. Pure: the caller logs Zoom's internal detail (`provider::failure`) and
+//! passes the time.
+
+use chrono::{DateTime, Utc};
 
 use crate::scim::error::ScimError;
 use crate::zoom::error::{DailyScope, ErrorKind, ZoomError};
 
-/// Converts a Zoom failure met while doing `what` (e.g. "create user a@x.com").
-pub fn scim_error(err: &ZoomError, what: &str) -> ScimError {
-    tracing::warn!(
-        zoom_status = ?err.status,
-        zoom_code = ?err.code,
-        zoom_message = %err.message,
-        not_a_zoom_error = err.unrecognised_body,
-        tracking_id = ?err.tracking_id,
-        kind = ?err.kind,
-        "Zoom refused: {what}."
-    );
-    // A body that is not Zoom's JSON error (a proxy's page) is logged above, never quoted.
+/// Converts a Zoom failure met while doing `what` (e.g. "create user a@x.com"); `now`
+/// turns the reset instant of a daily limit into `Retry-After` seconds.
+pub fn scim_error(err: &ZoomError, what: &str, now: DateTime<Utc>) -> ScimError {
+    // A body that is not Zoom's JSON error (a proxy's page) is logged, never quoted.
     let zoom_says = if err.message.is_empty() || err.unrecognised_body {
         String::new()
     } else {
@@ -66,7 +61,7 @@ pub fn scim_error(err: &ZoomError, what: &str) -> ScimError {
         ErrorKind::RateLimited { daily: true } => {
             let retry_after = err
                 .retry_at
-                .map(|at| (at - chrono::Utc::now()).num_seconds().max(1) as u64)
+                .map(|at| (at - now).num_seconds().max(1) as u64)
                 .unwrap_or(3600);
             match err.daily_scope() {
                 // One user's limit (e.g. three e-mail changes a day): this request waits,
@@ -148,6 +143,11 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderMap;
 
+    /// 2026-02-07T10:00:00Z.
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_770_458_400, 0).unwrap()
+    }
+
     fn answer(status: u16, body: &str) -> ZoomError {
         ZoomError::from_response(
             "GET",
@@ -155,8 +155,29 @@ mod tests {
             status,
             &HeaderMap::new(),
             body.as_bytes(),
-            chrono::Utc::now(),
+            now(),
         )
+    }
+
+    #[test]
+    fn a_daily_limit_is_retried_after_the_reset_counted_from_the_callers_time() {
+        // No Retry-After: Zoom's daily quotas reset at 00:00 UTC, 14 hours after `now`.
+        let err = answer(
+            429,
+            r#"{"code":429,"message":"You have reached the maximum daily rate limit for this API."}"#,
+        );
+        assert_eq!(err.kind, ErrorKind::RateLimited { daily: true });
+        let at = |hours| {
+            scim_error(
+                &err,
+                "read user abc",
+                now() + chrono::Duration::hours(hours),
+            )
+        };
+        assert_eq!(at(0).retry_after_s, Some(14 * 3600));
+        assert_eq!(at(4).retry_after_s, Some(10 * 3600));
+        // Past the reset, still at least one second.
+        assert_eq!(at(15).retry_after_s, Some(1));
     }
 
     #[test]
@@ -165,7 +186,7 @@ mod tests {
             400,
             r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"job_title","message":"The length of this field must be at most 128 characters."},{"field":"user_info.type","message":"User type 99 can only be set with ssoCreate."},{"field":"something_else","message":"x"}]}"#,
         );
-        let detail = scim_error(&err, "update user abc").detail;
+        let detail = scim_error(&err, "update user abc", now()).detail;
         assert!(
             detail.contains("(title: The length of this field must be at most 128 characters.; urn:ietf:params:scim:schemas:extension:zoom:2.0:User:type: User type 99 can only be set with ssoCreate.; something_else: x)"),
             "{detail}"
@@ -177,7 +198,7 @@ mod tests {
     fn a_proxy_page_is_502_and_its_text_stays_out_of_the_detail() {
         let page = "<html><title>400 Request Header Or Cookie Too Large</title><hr>nginx/1.18.0 at zoom-edge-07.internal.zoom.us</html>";
         for status in [400, 403, 404] {
-            let scim = scim_error(&answer(status, page), "read user abc");
+            let scim = scim_error(&answer(status, page), "read user abc", now());
             assert_eq!(scim.status, 502, "{status}");
             assert_eq!(scim.scim_type, None, "{status}");
             assert!(
@@ -194,7 +215,7 @@ mod tests {
             assert!(!scim.detail.contains("Cookie"), "{}", scim.detail);
         }
         // Behind a 401 too (the token was renewed and refused again).
-        let scim = scim_error(&answer(401, page), "read user abc");
+        let scim = scim_error(&answer(401, page), "read user abc", now());
         assert!(!scim.detail.contains("nginx"), "{}", scim.detail);
     }
 
@@ -204,7 +225,7 @@ mod tests {
             400,
             r#"{"code":300,"message":"Validation Failed.","errors":[{"field":"email","message":"Invalid field."}]}"#,
         );
-        let scim = scim_error(&err, "create user a@example.com");
+        let scim = scim_error(&err, "create user a@example.com", now());
         assert_eq!(scim.status, 400);
         assert_eq!(
             scim.scim_type,

@@ -5,48 +5,7 @@
 
 use crate::scim::model::urn;
 use crate::scim::{AttrPath, CompValue, CompareOp, Filter};
-
-/// A Zoom user status, as `GET /users?status=` takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ZoomStatus {
-    /// `active`.
-    Active,
-    /// `inactive` (deactivated).
-    Inactive,
-    /// `pending` (invited, not confirmed).
-    Pending,
-}
-
-impl ZoomStatus {
-    /// Every status, in listing order.
-    pub const ALL: [ZoomStatus; 3] = [Self::Active, Self::Inactive, Self::Pending];
-
-    /// Zoom's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Pending => "pending",
-        }
-    }
-
-    /// Parses Zoom's name (case-insensitive).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl From<ZoomStatus> for crate::zoom::model::UserStatus {
-    fn from(status: ZoomStatus) -> Self {
-        match status {
-            ZoomStatus::Active => Self::Active,
-            ZoomStatus::Inactive => Self::Inactive,
-            ZoomStatus::Pending => Self::Pending,
-        }
-    }
-}
+use crate::zoom::model::UserStatus;
 
 /// Where the users a filter can match come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +19,7 @@ pub enum UserSource {
     /// `GET /users?status=..` for these statuses (in this order), optionally `role_id`.
     Listing {
         /// Statuses to list.
-        statuses: Vec<ZoomStatus>,
+        statuses: Vec<UserStatus>,
         /// `role_id` query parameter.
         role_id: Option<String>,
     },
@@ -74,7 +33,7 @@ pub fn user_source(filter: Option<&Filter>) -> UserSource {
     if let Some(f) = filter {
         flatten_and(f, &mut conjuncts);
     }
-    let mut statuses: Vec<ZoomStatus> = ZoomStatus::ALL.to_vec();
+    let mut statuses: Vec<UserStatus> = UserStatus::ALL.to_vec();
     let mut role_id = None;
     let mut group = None;
     let mut email = None;
@@ -115,7 +74,7 @@ enum Term {
     Email(String),
     Group(String),
     Role(String),
-    Statuses(Vec<ZoomStatus>),
+    Statuses(Vec<UserStatus>),
 }
 
 fn is_core(path: &AttrPath) -> bool {
@@ -201,9 +160,9 @@ fn compare_source(path: &AttrPath, value: &CompValue) -> Option<Term> {
         if named(path, "active", None) {
             return bool_value(value).map(|active| {
                 Term::Statuses(if active {
-                    vec![ZoomStatus::Active, ZoomStatus::Pending]
+                    vec![UserStatus::Active, UserStatus::Pending]
                 } else {
-                    vec![ZoomStatus::Inactive]
+                    vec![UserStatus::Inactive]
                 })
             });
         }
@@ -216,7 +175,7 @@ fn compare_source(path: &AttrPath, value: &CompValue) -> Option<Term> {
     }
     if is_zoom_ext(path) {
         if named(path, "status", None) {
-            let status = string_value(value).and_then(|s| ZoomStatus::parse(&s));
+            let status = string_value(value).and_then(|s| UserStatus::parse(&s));
             // An unknown status matches nothing: an empty allowed set.
             return Some(Term::Statuses(status.into_iter().collect()));
         }
@@ -374,7 +333,7 @@ mod tests {
         user_source(Some(&parse_filter(filter).unwrap()))
     }
 
-    fn listing(statuses: &[ZoomStatus], role_id: Option<&str>) -> UserSource {
+    fn listing(statuses: &[UserStatus], role_id: Option<&str>) -> UserSource {
         UserSource::Listing {
             statuses: statuses.to_vec(),
             role_id: role_id.map(str::to_owned),
@@ -414,7 +373,7 @@ mod tests {
 
     #[test]
     fn pushes_down_what_zoom_can_answer() {
-        use ZoomStatus::*;
+        use UserStatus::*;
         let cases = [
             ("id eq \"abc\"", UserSource::ById("abc".into())),
             (

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::scim::model::urn;
-use crate::zoom::model::{PhoneSite, PhoneUser, PhoneUserProfile, ZoomUser};
+use crate::zoom::model::{PhoneSite, PhoneUser, PhoneUserProfile, UserStatus, ZoomUser};
 
 /// Zoom user `type` values and their SCIM `userType` names (Zoom "Users" API,
 /// `type`: 1 Basic, 2 Licensed, 4 Unassigned without Meetings Basic, 99 None).
@@ -190,11 +190,11 @@ pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value 
     put_str(&mut core, "preferredLanguage", user.language.as_deref());
     put_str(&mut core, "locale", user.language.as_deref());
     put_str(&mut core, "timezone", user.timezone.as_deref());
-    let status = user.status.as_deref().unwrap_or("active");
+    let status = user.status_or_active();
     // Zoom's `pending` users exist and are entitled, they only have not confirmed
     // their invitation yet: SCIM `active` is true; the real state is in the
     // extension's `status`.
-    core.insert("active".into(), json!(status != "inactive"));
+    core.insert("active".into(), json!(*status != UserStatus::Inactive));
     core.insert(
         "emails".into(),
         json!([{"value": user.email, "type": "work", "primary": true}]),
@@ -272,7 +272,7 @@ pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value 
     }
 
     let mut zoom = Map::new();
-    zoom.insert("status".into(), json!(status));
+    zoom.insert("status".into(), json!(status.as_str()));
     if let Some(t) = user.user_type {
         zoom.insert("type".into(), json!(t));
     }
@@ -292,7 +292,7 @@ pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value 
         .user_created_at
         .as_deref()
         .or(user.created_at.as_deref())
-        .filter(|_| status != "pending");
+        .filter(|_| *status != UserStatus::Pending);
     put_str(&mut zoom, "createdAt", created);
     put_str(&mut zoom, "lastLoginTime", user.last_login_time.as_deref());
     if !user.login_types.is_empty() {
@@ -450,6 +450,23 @@ mod tests {
             assert_eq!(scim["active"], active, "{status}");
             assert_eq!(scim[urn::ZOOM_USER]["status"], status);
         }
+    }
+
+    #[test]
+    fn an_undocumented_status_shows_as_sent_on_an_active_user() {
+        for status in ["suspended", "Inactive", "Pending"] {
+            let mut user = fixture_user();
+            user.status = Some(status.into());
+            let scim = user_resource(&user, "x", &UserContext::default());
+            assert_eq!(scim["active"], true, "{status}");
+            assert_eq!(scim[urn::ZOOM_USER]["status"], status);
+            assert!(scim[urn::ZOOM_USER].get("createdAt").is_some(), "{status}");
+        }
+        let mut user = fixture_user();
+        user.status = None;
+        let scim = user_resource(&user, "x", &UserContext::default());
+        assert_eq!(scim["active"], true);
+        assert_eq!(scim[urn::ZOOM_USER]["status"], "active");
     }
 
     #[test]

@@ -12,8 +12,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::Provider;
 use super::lookups::{SiteDirectory, phone_is_disabled};
-use crate::mapping::error::scim_error;
 use crate::mapping::user::PhoneView;
+use crate::provider::failure::zoom_failure;
 use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::{ListPhoneUsersQuery, ZoomUser};
@@ -145,7 +145,7 @@ impl PhoneIndex {
 /// connector, docs/java-connector.md 5.3; contract section 3.3), so everyone else
 /// may have one.
 pub(super) fn may_have_phone(user: &ZoomUser) -> bool {
-    user.status.as_deref() != Some("pending")
+    !user.is_pending()
 }
 
 impl Provider {
@@ -154,7 +154,7 @@ impl Provider {
         self.lookups
             .sites()
             .await
-            .map_err(|e| scim_error(&e, "list phone sites"))
+            .map_err(|e| zoom_failure(&e, "list phone sites"))
     }
 
     /// The phone view of one user (`GET /phone/users/{id}`); `None` without a profile.
@@ -201,7 +201,7 @@ impl Provider {
                 Ok(Some(PhoneView::from_profile(&profile, site)))
             }
             Err(e) if no_profile(&e) || phone_is_disabled(&e) => Ok(None),
-            Err(e) => Err(scim_error(
+            Err(e) => Err(zoom_failure(
                 &e,
                 &format!("read the phone profile of user {id}"),
             )),
@@ -279,7 +279,7 @@ impl Provider {
         let index = match walked {
             Ok(index) => index,
             Err(e) if phone_is_disabled(&e) => PhoneIndex::default(),
-            Err(e) => return Err(scim_error(&e, "list phone users")),
+            Err(e) => return Err(zoom_failure(&e, "list phone users")),
         };
         Ok(index)
     }

@@ -11,7 +11,7 @@ use std::future::Future;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::mapping;
+use crate::provider::failure::zoom_failure;
 use crate::scim::error::ScimError;
 use crate::zoom::error::ZoomError;
 
@@ -232,10 +232,7 @@ impl Progress {
                         // Mapped (and logged) as a reported failure would be.
                         StepError::Zoom(e) => {
                             let what = format!("{}: {label}", self.what);
-                            format!(
-                                "was not applied: {}",
-                                mapping::error::scim_error(e, &what).detail
-                            )
+                            format!("was not applied: {}", zoom_failure(e, &what).detail)
                         }
                         StepError::Refused(e) => format!("was not applied: {}", e.detail),
                     };
@@ -302,7 +299,7 @@ impl Progress {
     /// The SCIM error for a failure of step `label`: the Zoom error mapped as usual
     /// (status, `scimType`), its detail extended with the write's state.
     pub fn failed(&self, label: &str, err: &ZoomError) -> ScimError {
-        let mut scim = mapping::error::scim_error(err, &format!("{}: {label}", self.what));
+        let mut scim = zoom_failure(err, &format!("{}: {label}", self.what));
         scim.detail = format!(
             "{}{}",
             scim.detail.trim_end_matches('.'),

@@ -55,10 +55,10 @@ impl KnownUser {
     /// The roster entry of a record, `None` for a pending user (not on the roster).
     fn of(user: &ZoomUser) -> Option<(String, KnownUser)> {
         let id = user.id.clone()?;
-        let inactive = match user.status.as_deref() {
-            Some("pending") => return None,
-            Some("inactive") => true,
-            _ => false,
+        let inactive = match user.status_or_active() {
+            UserStatus::Pending => return None,
+            UserStatus::Inactive => true,
+            UserStatus::Active | UserStatus::Other(_) => false,
         };
         Some((
             id,
@@ -214,7 +214,7 @@ mod tests {
         ZoomUser {
             id: id.map(str::to_owned),
             email: email.to_owned(),
-            status: Some(status.to_owned()),
+            status: Some(status.into()),
             role_id: Some(role.to_owned()),
             ..ZoomUser::default()
         }
@@ -223,6 +223,9 @@ mod tests {
     #[test]
     fn pending_users_and_users_without_id_are_never_on_the_roster() {
         assert!(KnownUser::of(&user(Some("u1"), "a@x", "pending", "2")).is_none());
+        // A status Zoom does not document is listed as active.
+        let (_, known) = KnownUser::of(&user(Some("u1"), "a@x", "Pending", "2")).unwrap();
+        assert!(!known.inactive);
         assert!(KnownUser::of(&user(None, "a@x", "active", "2")).is_none());
         let (id, known) = KnownUser::of(&user(Some("u1"), "A@X.org", "inactive", "0")).unwrap();
         assert_eq!(id, "u1");

@@ -19,13 +19,9 @@ pub mod schema;
 mod value;
 
 pub use error::{ScimError, ScimType};
-pub use filter::{CompValue, CompareOp, Filter, canonical_path, parse_filter};
-pub use model::{ListResponse, urn, weak_etag};
-pub use patch::{PatchOpKind, PatchOperation, PatchRequest};
-pub use path::{AttrPath, PatchPath, parse_path};
-pub use projection::AttributeSelection;
-pub use query::{ListQuery, PagingLimits, page};
+pub use filter::{CompValue, CompareOp, Filter, parse_filter};
+pub use patch::{PatchOpKind, PatchRequest};
+pub use path::{AttrPath, parse_path};
 pub use resource::{Normalized, normalize_input};
-
-pub use schema::{Resolved, ResourceSchema, SchemaRegistry};
+pub use schema::{ResourceSchema, SchemaRegistry};
 pub(crate) use value::get_ci;

@@ -27,13 +27,6 @@ pub enum FaultAction {
     ApplyThenRespond,
 }
 
-impl FaultAction {
-    /// Whether the request is handled before the fault strikes.
-    pub fn applies(self) -> bool {
-        matches!(self, Self::ApplyThenDrop | Self::ApplyThenRespond)
-    }
-}
-
 /// A scripted fault as posted to `POST /_sim/faults`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -94,9 +94,7 @@ use self::conn::{ConnMeta, SimListener};
 use self::error::SimError;
 use self::state::Sim;
 
-pub use self::faults::{FaultAction, FaultSpec};
-pub use self::ratelimit::{Category, Family, endpoint_category, limits};
-pub use self::seed::phone_rng;
+pub use self::ratelimit::{Category, Family, endpoint_category};
 pub use settings::{AccountPlan, SimCredentials, SimSettings};
 
 /// A running simulator. Dropping it stops the server.

@@ -21,7 +21,7 @@ mod settings;
 
 pub use api::same_group_name;
 pub use client::ZoomClient;
-pub use error::{AuthFailure, ErrorKind, FieldError, PartialProgress, ZoomError, ZoomErrorDetail};
+pub use error::{AuthFailure, ErrorKind, FieldError, ZoomError};
 pub use limits::{ApiFamily, Category, Plan};
 pub use paging::Page;
 pub use settings::ZoomConfig;

@@ -487,6 +487,49 @@ async fn serve_binary(sim: &zoom_scim::simulator::SimHandle, env: &[(&str, &str)
     }
 }
 
+#[tokio::test]
+async fn a_zoom_refusal_is_logged_once_with_zooms_detail() {
+    let sim = crate::support::start_simulator(sim_settings(3)).await;
+    let mut served = serve_binary(&sim, &[]).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/Users/nosuchuser42", served.scim_base))
+        .bearer_auth(SCIM_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body = response.text().await.unwrap();
+    assert!(
+        !body.contains("rid="),
+        "no tracking id for the client: {body}"
+    );
+    sigterm(&served.child);
+    let status = tokio::time::timeout(Duration::from_secs(10), served.child.wait())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let mut log = Vec::new();
+    while let Ok(line) = served.log.try_recv() {
+        log.push(line);
+    }
+    let refused: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("Zoom refused: read user nosuchuser42."))
+        .collect();
+    assert_eq!(refused.len(), 1, "{log:#?}");
+    let line = refused[0];
+    for field in [
+        "WARN",
+        "zoom_status=Some(404)",
+        "zoom_code=Some(",
+        "tracking_id=Some(\"v=2.0;",
+        "kind=NotFound",
+    ] {
+        assert!(line.contains(field), "{field} in {line}");
+    }
+}
+
 fn sigterm(child: &tokio::process::Child) {
     let pid = child.id().expect("running").to_string();
     let status = std::process::Command::new("kill")

@@ -111,7 +111,12 @@ async fn ten_thousand_users_list_completely_once_each_without_a_429() {
         ("pending", &pending),
     ] {
         for user in users.iter() {
-            assert_eq!(user.status.as_deref(), Some(status), "{}", user.email);
+            assert_eq!(
+                user.status.as_ref().map(UserStatus::as_str),
+                Some(status),
+                "{}",
+                user.email
+            );
             let email = user.email.to_ascii_lowercase();
             assert!(seen.insert(email.clone()), "{email} listed twice");
             if let Some(id) = &user.id {

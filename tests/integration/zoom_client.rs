@@ -1248,15 +1248,11 @@ mod against_simulator {
             UserStatus::Pending,
         ] {
             let query = ListUsersQuery {
-                status: Some(status),
+                status: Some(status.clone()),
                 ..ListUsersQuery::default()
             };
             let users: Vec<_> = client.list_users(query).try_collect().await.unwrap();
-            assert!(
-                users
-                    .iter()
-                    .all(|u| u.status.as_deref() == Some(status.as_str()))
-            );
+            assert!(users.iter().all(|u| u.status.as_ref() == Some(&status)));
             listed.extend(users.into_iter().map(|u| u.email.to_lowercase()));
         }
         let expected: HashSet<String> = state_users(&sim)
@@ -1371,8 +1367,8 @@ mod against_simulator {
             .await
             .unwrap();
         assert_eq!(
-            client.get_user(&id).await.unwrap().status.as_deref(),
-            Some("inactive")
+            client.get_user(&id).await.unwrap().status,
+            Some(UserStatus::Inactive)
         );
         let err = client.update_user(&id, &update).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::InactiveUser, "{err}");

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use futures::{StreamExt, TryStreamExt};
 
 use super::write::needs_version;
-use crate::mapping::error::scim_error;
 use crate::mapping::group::{MemberChanges, difference, group_version};
+use crate::provider::failure::zoom_failure;
 use crate::provider::progress::{Progress, StepError};
 use crate::provider::{Precondition, Provider};
 use crate::scim::error::{ScimError, clip};
@@ -39,7 +39,7 @@ pub(super) struct UserFacts {
 impl UserFacts {
     fn from_user(user: &ZoomUser) -> Self {
         UserFacts {
-            pending: user.status.as_deref() == Some("pending"),
+            pending: user.is_pending(),
             group_ids: user.group_ids.clone(),
         }
     }
@@ -216,7 +216,7 @@ impl Provider {
                     }
                     Ok(_) => Ok((id, None)),
                     Err(e) if e.is_not_found() => Ok((id, None)),
-                    Err(e) => Err(scim_error(&e, &format!("look up member {}", clip(&id)))),
+                    Err(e) => Err(zoom_failure(&e, &format!("look up member {}", clip(&id)))),
                 }
             }))
             .buffered(self.group_concurrency())
@@ -341,7 +341,7 @@ impl Provider {
                 .zoom
                 .list_users_page(&query, None)
                 .await
-                .map_err(|e| scim_error(&e, "list users to check member ids"))?;
+                .map_err(|e| zoom_failure(&e, "list users to check member ids"))?;
             let per_page = page.items.len().max(1);
             let total = page.total_records.unwrap_or_default() as usize;
             if let Some(token) = page.next_page_token.clone() {
@@ -359,7 +359,7 @@ impl Provider {
             while let Some(t) = token.take() {
                 tokens
                     .meet(&t)
-                    .map_err(|e| scim_error(&e, "list users to check member ids"))?;
+                    .map_err(|e| zoom_failure(&e, "list users to check member ids"))?;
                 if wanted.is_empty() {
                     return Ok(());
                 }
@@ -367,7 +367,7 @@ impl Provider {
                     .zoom
                     .list_users_page(&query, Some(&t))
                     .await
-                    .map_err(|e| scim_error(&e, "list users to check member ids"))?;
+                    .map_err(|e| zoom_failure(&e, "list users to check member ids"))?;
                 token = page.next_page_token.clone();
                 absorb(page.items, wanted);
             }
@@ -553,7 +553,7 @@ impl Provider {
                 match self.zoom.get_group(&gid).await {
                     Ok(_) => Ok((gid, true)),
                     Err(e) if e.is_not_found() => Ok((gid, false)),
-                    Err(e) => Err(scim_error(&e, &format!("read group {gid}"))),
+                    Err(e) => Err(zoom_failure(&e, &format!("read group {gid}"))),
                 }
             }))
             .buffered(self.group_concurrency())

@@ -4,10 +4,10 @@
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use crate::mapping::error::scim_error;
 use crate::mapping::group::{
     GroupSource, filter_uses_members, group_location, group_resource, group_source,
 };
+use crate::provider::failure::zoom_failure;
 use crate::provider::{Provider, ScimResource};
 use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
@@ -33,7 +33,7 @@ impl Provider {
             Err(e) if e.is_not_found() => {
                 Err(ScimError::not_found(format!("group {id} not found")))
             }
-            Err(e) => Err(scim_error(&e, &format!("read group {id}"))),
+            Err(e) => Err(zoom_failure(&e, &format!("read group {id}"))),
         }
     }
 
@@ -44,7 +44,7 @@ impl Provider {
             Err(e) if e.is_not_found() => {
                 Err(ScimError::not_found(format!("group {id} not found")))
             }
-            Err(e) => Err(scim_error(&e, &format!("list members of group {id}"))),
+            Err(e) => Err(zoom_failure(&e, &format!("list members of group {id}"))),
         }
     }
 
@@ -109,7 +109,7 @@ impl Provider {
             .lookups
             .group_list()
             .await
-            .map_err(|e| scim_error(&e, "list groups"))?;
+            .map_err(|e| zoom_failure(&e, "list groups"))?;
         if let Some(cached) = find(&list)
             && let Some(id) = cached.id.as_deref()
         {
@@ -120,7 +120,7 @@ impl Provider {
                 }
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(scim_error(&e, &format!("read group {id}"))),
+                Err(e) => return Err(zoom_failure(&e, &format!("read group {id}"))),
             }
         }
         self.lookups.forget_group_names().await;
@@ -128,7 +128,7 @@ impl Provider {
             .lookups
             .group_list()
             .await
-            .map_err(|e| scim_error(&e, "list groups"))?;
+            .map_err(|e| zoom_failure(&e, "list groups"))?;
         Ok(find(&list).into_iter().collect())
     }
 
@@ -141,7 +141,7 @@ impl Provider {
                     Ok(vec![group])
                 }
                 Err(e) if e.is_not_found() => Ok(Vec::new()),
-                Err(e) => Err(scim_error(&e, &format!("read group {id}"))),
+                Err(e) => Err(zoom_failure(&e, &format!("read group {id}"))),
             },
             GroupSource::ByName(name) => self.groups_named(&name).await,
             GroupSource::ByMember(user_id) => {
@@ -149,7 +149,7 @@ impl Provider {
                     Ok(user) if user.id.as_deref() == Some(user_id.as_str()) => user,
                     Ok(_) => return Ok(Vec::new()),
                     Err(e) if e.is_not_found() => return Ok(Vec::new()),
-                    Err(e) => return Err(scim_error(&e, &format!("read user {user_id}"))),
+                    Err(e) => return Err(zoom_failure(&e, &format!("read user {user_id}"))),
                 };
                 let mut groups = Vec::new();
                 for group_id in &user.group_ids {
@@ -159,7 +159,7 @@ impl Provider {
                             groups.push(group);
                         }
                         Err(e) if e.is_not_found() => {}
-                        Err(e) => return Err(scim_error(&e, &format!("read group {group_id}"))),
+                        Err(e) => return Err(zoom_failure(&e, &format!("read group {group_id}"))),
                     }
                 }
                 Ok(groups)
@@ -168,7 +168,7 @@ impl Provider {
                 .lookups
                 .group_list()
                 .await
-                .map_err(|e| scim_error(&e, "list groups"))?
+                .map_err(|e| zoom_failure(&e, "list groups"))?
                 .to_vec()),
         }
     }

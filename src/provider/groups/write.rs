@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::members::{MemberPlan, UserFacts};
-use crate::mapping::error::scim_error;
 use crate::mapping::group::{
     GroupPatch, MemberChanges, MemberOp, difference, group_input, member_changes, member_json,
 };
+use crate::provider::failure::zoom_failure;
 use crate::provider::policy::DuplicatePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider, ScimResource, WriteOutcome};
@@ -111,7 +111,7 @@ impl Provider {
                     .create_existing(&name, None, &members, &facts, selection)
                     .await;
             }
-            Err(e) => return Err(scim_error(&e, &format!("create group '{name}'"))),
+            Err(e) => return Err(zoom_failure(&e, &format!("create group '{name}'"))),
         };
         self.lookups.forget_group_names().await;
         let Some(id) = created.id.clone().filter(|id| !id.is_empty()) else {
@@ -158,7 +158,7 @@ impl Provider {
                 .zoom
                 .find_group_by_name(name)
                 .await
-                .map_err(|e| scim_error(&e, &format!("look up group '{name}'")))?,
+                .map_err(|e| zoom_failure(&e, &format!("look up group '{name}'")))?,
         };
         let Some((existing, id)) = existing.and_then(|g| {
             let id = g.id.clone()?;
@@ -342,7 +342,7 @@ impl Provider {
             Err(e) if e.is_not_found() => {
                 Err(ScimError::not_found(format!("group {id} not found")))
             }
-            Err(e) => Err(scim_error(&e, &format!("delete group {id}"))),
+            Err(e) => Err(zoom_failure(&e, &format!("delete group {id}"))),
         }
     }
 

@@ -13,8 +13,7 @@ use serde_json::Value;
 
 use super::list::{Completed, fetch_detail};
 use super::read::Needs;
-use crate::mapping::error::scim_error;
-use crate::mapping::filter::ZoomStatus;
+use crate::provider::failure::zoom_failure;
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::settings::ScimConfig;
 use crate::provider::{Lookups, Provider};
@@ -23,7 +22,7 @@ use crate::scim::model::ListResponse;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::zoom::ZoomClient;
-use crate::zoom::model::{ListUsersQuery, ZoomUser};
+use crate::zoom::model::{ListUsersQuery, UserStatus, ZoomUser};
 use crate::zoom::paging::PageTokens;
 
 /// One position in a walk over Zoom's user lists, kept between SCIM pages.
@@ -34,7 +33,7 @@ use crate::zoom::paging::PageTokens;
 /// walk whose warm part was dropped fetches its current page again and goes on.
 #[derive(Debug)]
 struct Cursor {
-    statuses: Vec<ZoomStatus>,
+    statuses: Vec<UserStatus>,
     role_id: Option<String>,
     /// `total_records` per status (from its first page).
     totals: Vec<u64>,
@@ -143,19 +142,19 @@ fn detail_ahead(zoom: &ZoomClient, lookups: &Lookups, user: ZoomUser) -> DetailA
 async fn fetch_list_page(
     zoom: &ZoomClient,
     page_size: u32,
-    status: ZoomStatus,
+    status: UserStatus,
     role_id: Option<&str>,
     token: Option<&str>,
 ) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
     let query = ListUsersQuery {
-        status: Some(status.into()),
+        status: Some(status.clone()),
         role_id: role_id.map(str::to_owned),
         page_size: Some(page_size),
     };
     let page = zoom
         .list_users_page(&query, token)
         .await
-        .map_err(|e| scim_error(&e, &format!("list {} users", status.as_str())))?;
+        .map_err(|e| zoom_failure(&e, &format!("list {} users", status.as_str())))?;
     let next = page.next_page_token.filter(|t| !t.is_empty());
     Ok((page.items, next, page.total_records.unwrap_or_default()))
 }
@@ -226,7 +225,7 @@ impl CursorCache {
     }
 }
 
-fn fingerprint(statuses: &[ZoomStatus], role_id: Option<&str>) -> u64 {
+fn fingerprint(statuses: &[UserStatus], role_id: Option<&str>) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     statuses.hash(&mut hasher);
     role_id.hash(&mut hasher);
@@ -276,7 +275,7 @@ impl Provider {
                     );
                     let (page_size, status) = (
                         self.zoom.default_page_size(),
-                        cursor.statuses[cursor.status_index],
+                        cursor.statuses[cursor.status_index].clone(),
                     );
                     let (role_id, for_token) = (cursor.role_id.clone(), token.clone());
                     // The page's users are registered before the page is handed out:
@@ -368,7 +367,7 @@ impl Provider {
 
     async fn fetch_page(
         &self,
-        status: ZoomStatus,
+        status: UserStatus,
         role_id: Option<&str>,
         token: Option<&str>,
     ) -> Result<(Vec<ZoomUser>, Option<String>, u64), ScimError> {
@@ -384,14 +383,14 @@ impl Provider {
 
     async fn new_cursor(
         &self,
-        statuses: Vec<ZoomStatus>,
+        statuses: Vec<UserStatus>,
         role_id: Option<String>,
     ) -> Result<Cursor, ScimError> {
         // The first page of every status at once: their totals make `totalResults`.
         let firsts = futures::future::try_join_all(
             statuses
                 .iter()
-                .map(|status| self.fetch_page(*status, role_id.as_deref(), None)),
+                .map(|status| self.fetch_page(status.clone(), role_id.as_deref(), None)),
         )
         .await?;
         let mut totals = Vec::new();
@@ -443,7 +442,7 @@ impl Provider {
                 cursor.next_status(status_end);
                 continue;
             }
-            let status = cursor.statuses[cursor.status_index];
+            let status = cursor.statuses[cursor.status_index].clone();
             if cursor.refetch || cursor.fetch_first {
                 let token = if cursor.fetch_first {
                     None
@@ -517,7 +516,7 @@ impl Provider {
     /// a cursor cache, so sequential SCIM paging costs about N/page_size list calls.
     pub(super) async fn list_by_cursor(
         &self,
-        statuses: Vec<ZoomStatus>,
+        statuses: Vec<UserStatus>,
         role_id: Option<String>,
         query: &ListQuery,
         needs: Needs,
@@ -590,7 +589,7 @@ impl Cursor {
             Some(next) => self
                 .tokens_seen
                 .meet(next)
-                .map_err(|e| scim_error(&e, "list users")),
+                .map_err(|e| zoom_failure(&e, "list users")),
             None => Ok(()),
         }
     }

@@ -7,7 +7,7 @@ use crate::provider::policy::DeletePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider};
 use crate::scim::error::ScimError;
-use crate::zoom::model::{DeleteAction, DeleteUser, ZoomUser};
+use crate::zoom::model::{DeleteAction, DeleteUser, UserStatus, ZoomUser};
 
 impl Provider {
     /// `DELETE /Users/{id}`, following `scim.delete_policy`. A pending user's
@@ -38,9 +38,10 @@ impl Provider {
             };
             return Err(protection.refusal(&user, what));
         }
-        let status = user.status.as_deref().unwrap_or("active");
+        let status = user.status_or_active();
+        let pending = *status == UserStatus::Pending;
         let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
-        if status == "pending" {
+        if pending {
             progress
                 .run(
                     "withdraw the invitation (disassociate)",
@@ -50,7 +51,7 @@ impl Provider {
         } else {
             match policy {
                 DeletePolicy::Deactivate => {
-                    if status != "inactive" {
+                    if *status != UserStatus::Inactive {
                         progress
                             .run("deactivate", self.execute(id, Step::Deactivate))
                             .await?;
@@ -74,13 +75,13 @@ impl Provider {
                 }
             }
         }
-        tracing::info!(user_id = %id, policy = ?policy, status, "user removed from provisioning");
-        if status == "pending" || policy != DeletePolicy::Deactivate {
+        tracing::info!(user_id = %id, policy = ?policy, status = status.as_str(), "user removed from provisioning");
+        if pending || policy != DeletePolicy::Deactivate {
             self.lookups.forget_email(&user.email).await;
             self.lookups.user_gone(id);
         } else {
             let deactivated = ZoomUser {
-                status: Some("inactive".to_owned()),
+                status: Some(UserStatus::Inactive),
                 ..user
             };
             self.lookups.user_seen(id, &deactivated);
@@ -137,7 +138,7 @@ impl Provider {
                 &ZoomUser {
                     id: Some(id.to_owned()),
                     email: known.email.to_string(),
-                    status: Some("inactive".to_owned()),
+                    status: Some(UserStatus::Inactive),
                     ..ZoomUser::default()
                 },
             );

@@ -10,17 +10,17 @@ use serde_json::Value;
 
 use super::cursor::{DetailAhead, email_key};
 use super::read::Needs;
-use crate::mapping::error::scim_error;
 use crate::mapping::filter::{
-    PhoneScope, UserSource, ZoomStatus, exactly_pushed_down, phone_scope, user_source,
+    PhoneScope, UserSource, exactly_pushed_down, phone_scope, user_source,
 };
+use crate::provider::failure::zoom_failure;
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::{Lookups, Provider};
 use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
 use crate::scim::query::ListQuery;
 use crate::zoom::ZoomClient;
-use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, ZoomUser};
+use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUser};
 
 /// A phone-first search (a filter pinning phone attributes) reads the matching users'
 /// records one by one (`GET /users/{id}`, Light) when at most this many phone users
@@ -51,7 +51,7 @@ pub(super) async fn fetch_detail(
             None => Ok(None),
         },
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(scim_error(&e, &format!("read user {key}"))),
+        Err(e) => Err(zoom_failure(&e, &format!("read user {key}"))),
     }
 }
 
@@ -167,7 +167,7 @@ impl Provider {
     /// taken from the user listing. The whole filter is evaluated over the result.
     async fn list_phone_first(
         &self,
-        statuses: Vec<ZoomStatus>,
+        statuses: Vec<UserStatus>,
         role_id: Option<String>,
         scope: &PhoneScope,
         query: &ListQuery,
@@ -188,7 +188,7 @@ impl Provider {
                 .lookups
                 .site_by_name(name)
                 .await
-                .map_err(|e| scim_error(&e, "list phone sites"))?;
+                .map_err(|e| zoom_failure(&e, "list phone sites"))?;
             site_ids.push(site.and_then(|s| s.id));
         }
         if let Some(code) = scope.site_code {
@@ -252,7 +252,7 @@ impl Provider {
                 Ok(user) if user.id.as_deref() == Some(id.as_str()) => vec![user],
                 Ok(_) => Vec::new(),
                 Err(e) if e.is_not_found() => Vec::new(),
-                Err(e) => return Err(scim_error(&e, &format!("read user {id}"))),
+                Err(e) => return Err(zoom_failure(&e, &format!("read user {id}"))),
             },
             UserSource::ByEmail(email) => match self.zoom.get_user(email).await {
                 Ok(user) if user.email.eq_ignore_ascii_case(email) => vec![user],
@@ -260,7 +260,7 @@ impl Provider {
                 Err(e) if e.is_not_found() => Vec::new(),
                 // An e-mail Zoom cannot parse is simply not a user.
                 Err(e) if e.status == Some(400) => Vec::new(),
-                Err(e) => return Err(scim_error(&e, "look a user up by e-mail")),
+                Err(e) => return Err(zoom_failure(&e, "look a user up by e-mail")),
             },
             UserSource::GroupMembers(group_id) => {
                 let members: Vec<_> =
@@ -268,7 +268,7 @@ impl Provider {
                         Ok(m) => m,
                         Err(e) if e.is_not_found() => Vec::new(),
                         Err(e) => {
-                            return Err(scim_error(
+                            return Err(zoom_failure(
                                 &e,
                                 &format!("list members of group {group_id}"),
                             ));
@@ -287,7 +287,7 @@ impl Provider {
                 let mut all = Vec::new();
                 for status in statuses {
                     let listing = ListUsersQuery {
-                        status: Some((*status).into()),
+                        status: Some(status.clone()),
                         role_id: role_id.clone(),
                         page_size: Some(self.zoom.default_page_size()),
                     };
@@ -296,7 +296,9 @@ impl Provider {
                         .list_users(listing)
                         .try_collect()
                         .await
-                        .map_err(|e| scim_error(&e, &format!("list {} users", status.as_str())))?;
+                        .map_err(|e| {
+                            zoom_failure(&e, &format!("list {} users", status.as_str()))
+                        })?;
                     all.extend(users);
                 }
                 all

@@ -8,7 +8,7 @@ use crate::mapping::phone_write::PhoneTarget;
 use crate::mapping::user_write::{RoleChange, UserChanges};
 use crate::provider::policy::PendingDeactivation;
 use crate::scim::error::{ScimError, clip};
-use crate::zoom::model::{MEMBER_ROLE_ID, OWNER_ROLE_ID, UpdateUser, ZoomUser};
+use crate::zoom::model::{MEMBER_ROLE_ID, OWNER_ROLE_ID, UpdateUser, UserStatus, ZoomUser};
 
 /// The plan's label of the phone profile step until its calls are known.
 pub(super) const PHONE_PROFILE_STEP: &str = "Zoom Phone profile";
@@ -184,16 +184,12 @@ pub(super) struct Plan {
 const PENDING_REASON: &str = "the user is pending (invited, has not accepted yet) and Zoom ignores this change until they do";
 
 impl PlanInput<'_> {
-    fn status(&self) -> &str {
-        self.user.status.as_deref().unwrap_or("active")
-    }
-
     fn pending(&self) -> bool {
-        self.status() == "pending"
+        *self.user.status_or_active() == UserStatus::Pending
     }
 
     fn inactive(&self) -> bool {
-        self.status() == "inactive"
+        *self.user.status_or_active() == UserStatus::Inactive
     }
 
     /// Refuses what must not be done whatever Zoom answers to look-ups: deactivating a
@@ -662,6 +658,27 @@ mod tests {
             .admit()
             .unwrap_err();
         assert_eq!(err.status, 403);
+    }
+
+    #[test]
+    fn an_undocumented_status_is_planned_as_active() {
+        let deactivate = UserChanges {
+            active: Some(false),
+            ..title("Engineer")
+        };
+        let active = user("active", MEMBER_ROLE_ID);
+        for status in ["suspended", "Inactive", "Pending"] {
+            let odd = user(status, MEMBER_ROLE_ID);
+            for changes in [title("Engineer"), deactivate.clone()] {
+                let planned = |user| {
+                    input(user, &changes, None, Origin::Update)
+                        .planned(&Resolved::default())
+                        .map(|plan| labels(&plan))
+                };
+                assert_eq!(planned(&odd), planned(&active), "{status}");
+                assert!(planned(&odd).is_ok());
+            }
+        }
     }
 
     #[test]

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::mapping::error::scim_error;
 use crate::mapping::filter::referenced_attributes;
 use crate::mapping::user::{
     DETAIL_ONLY_PATHS, PHONE_PATHS, PhoneView, UserContext, attribute_name, user_location,
     user_resource,
 };
+use crate::provider::failure::zoom_failure;
 use crate::provider::phone_read::may_have_phone;
 use crate::provider::{Provider, ScimResource};
 use crate::scim::error::ScimError;
@@ -119,14 +119,14 @@ impl Provider {
                 return Ok(None);
             }
             let names = self.lookups.group_names().await;
-            names.map(Some).map_err(|e| scim_error(&e, "list groups"))
+            names.map(Some).map_err(|e| zoom_failure(&e, "list groups"))
         };
         let roles = async {
             if !needs.role_names {
                 return Ok(None);
             }
             let names = self.lookups.role_names().await;
-            names.map(Some).map_err(|e| scim_error(&e, "list roles"))
+            names.map(Some).map_err(|e| zoom_failure(&e, "list roles"))
         };
         let (groups, roles) = futures::try_join!(groups, roles)?;
         Ok(Tables { groups, roles })
@@ -150,7 +150,7 @@ impl Provider {
                 .lookups
                 .id_for_email(email)
                 .await
-                .map_err(|e| scim_error(&e, "resolve the manager's e-mail"))?;
+                .map_err(|e| zoom_failure(&e, "resolve the manager's e-mail"))?;
         }
         let ctx = UserContext {
             base_url: &self.base_url,
@@ -177,7 +177,7 @@ impl Provider {
             .zoom
             .get_user(id)
             .await
-            .map_err(|e| scim_error(&e, &format!("read user {id}")))?;
+            .map_err(|e| zoom_failure(&e, &format!("read user {id}")))?;
         // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
         if user.id.as_deref() != Some(id) {
             return Err(ScimError::not_found(format!("user {id} not found")));

@@ -3,11 +3,11 @@
 //! manager's e-mail, the role, the groups to join, the phone site, calling-plan seats.
 
 use super::plan::{Origin, Plan, PlanInput, Protection, References, Resolved, SiteRef};
-use crate::mapping::error::scim_error;
 use crate::mapping::phone_write::PhoneTarget;
 use crate::mapping::phone_write::plan_shortfall;
 use crate::mapping::user_write::{RoleChange, UserChanges};
 use crate::provider::Provider;
+use crate::provider::failure::zoom_failure;
 use crate::provider::groups::name_ids;
 use crate::scim::error::{ScimError, clip};
 use crate::zoom::model::{MEMBER_ROLE_ID, ZoomUser};
@@ -92,14 +92,14 @@ impl Provider {
             self.lookups
                 .sites()
                 .await
-                .map_err(|e| scim_error(&e, "list phone sites"))?
+                .map_err(|e| zoom_failure(&e, "list phone sites"))?
                 .get(wanted)
                 .and_then(|s| s.id.clone())
         } else {
             self.lookups
                 .site_by_name(wanted)
                 .await
-                .map_err(|e| scim_error(&e, "list phone sites"))?
+                .map_err(|e| zoom_failure(&e, "list phone sites"))?
                 .and_then(|s| s.id)
         };
         found.ok_or_else(|| {
@@ -121,7 +121,7 @@ impl Provider {
             .lookups
             .calling_plans()
             .await
-            .map_err(|e| scim_error(&e, "list the account's calling plans"))?;
+            .map_err(|e| zoom_failure(&e, "list the account's calling plans"))?;
         match plan_shortfall(wanted, &account) {
             None => Ok(()),
             Some(shortfall) => Err(shortfall.refusal(&account)),
@@ -144,7 +144,7 @@ impl Provider {
                 "manager.value {} is not a Zoom user; nothing was changed",
                 clip(manager_id)
             ))),
-            Err(e) => Err(scim_error(&e, "look up the manager")),
+            Err(e) => Err(zoom_failure(&e, "look up the manager")),
         }
     }
 
@@ -154,7 +154,7 @@ impl Provider {
             .lookups
             .role_names()
             .await
-            .map_err(|e| scim_error(&e, "list roles"))?;
+            .map_err(|e| zoom_failure(&e, "list roles"))?;
         let wanted = match role {
             RoleChange::To(v) => v.as_str(),
             RoleChange::Default => MEMBER_ROLE_NAME,
@@ -183,7 +183,7 @@ impl Provider {
             .lookups
             .group_names()
             .await
-            .map_err(|e| scim_error(&e, "list groups"))?;
+            .map_err(|e| zoom_failure(&e, "list groups"))?;
         if ids.iter().all(|g| names.contains_key(g)) {
             return Ok(names);
         }
@@ -191,6 +191,6 @@ impl Provider {
         self.lookups
             .group_names()
             .await
-            .map_err(|e| scim_error(&e, "list groups"))
+            .map_err(|e| zoom_failure(&e, "list groups"))
     }
 }

@@ -16,12 +16,12 @@ use serde_json::Value;
 use super::plan::{Origin, PHONE_PROFILE_STEP, Plan, Step};
 use super::read::UserState;
 use super::resolve::MEMBER_ROLE_NAME;
-use crate::mapping::error::scim_error;
 use crate::mapping::phone_write::{
     PhoneCall, PhoneProfileState, PhoneTarget, apply_native_aliases, phone_calls, phone_target,
 };
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{UserChanges, apply_profile, create_request, diff};
+use crate::provider::failure::zoom_failure;
 use crate::provider::policy::DuplicatePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
@@ -34,7 +34,7 @@ use crate::zoom::error::ZoomError;
 use crate::zoom::model::CreateAction;
 use crate::zoom::model::{
     CreateUser, DeleteAction, DeleteUser, MEMBER_ROLE_ID, PhoneNumberRef, StatusAction,
-    UpdatePhoneUser, UpdateUser, UserFeature, ZoomUser,
+    UpdatePhoneUser, UpdateUser, UserFeature, UserStatus, ZoomUser,
 };
 
 impl Provider {
@@ -82,7 +82,7 @@ impl Provider {
             Err(e) if e.kind == crate::zoom::error::ErrorKind::Duplicate => {
                 return match self.find_by_email(&email).await? {
                     Some(existing) => self.on_duplicate(existing, &normalized, selection).await,
-                    None => Err(scim_error(&e, &format!("create user {shown}"))),
+                    None => Err(zoom_failure(&e, &format!("create user {shown}"))),
                 };
             }
             Err(e) => return Err(progress.failed("create in Zoom", &e)),
@@ -150,7 +150,7 @@ impl Provider {
             last_name: info.last_name.clone(),
             display_name: info.display_name.clone(),
             user_type: Some(info.user_type),
-            status: Some("active".to_owned()),
+            status: Some(UserStatus::Active),
             role_id: Some(MEMBER_ROLE_ID.to_owned()),
             role_name: Some(MEMBER_ROLE_NAME.to_owned()),
             ..Default::default()
@@ -177,7 +177,7 @@ impl Provider {
         match self.zoom.get_user(email).await {
             Ok(user) => Ok(user.id),
             Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(scim_error(&e, &format!("look up {}", clip(email)))),
+            Err(e) => Err(zoom_failure(&e, &format!("look up {}", clip(email)))),
         }
     }
 

@@ -54,7 +54,7 @@ impl ZoomClient {
             "page_size",
             self.page_size(query.page_size, MAX_PAGE_USERS).to_string(),
         )];
-        if let Some(status) = query.status {
+        if let Some(status) = &query.status {
             q.push(("status", status.as_str().to_owned()));
         }
         if let Some(role_id) = &query.role_id {

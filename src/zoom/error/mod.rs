@@ -15,7 +15,7 @@ use super::limits::Category;
 
 mod classify;
 
-pub use classify::{RATE_CATEGORY_HEADER, RATE_TYPE_HEADER, TRACKING_ID_HEADER};
+pub use classify::TRACKING_ID_HEADER;
 pub(crate) use classify::{classify_unrecognised, next_utc_midnight, sanitize_body};
 
 /// Whose daily quota a daily 429 says is spent ([`ZoomError::daily_scope`]).

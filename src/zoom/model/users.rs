@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::lenient;
@@ -36,9 +36,9 @@ pub struct ZoomUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_type: Option<i64>,
-    /// `active`, `inactive` or `pending`.
+    /// `active`, `inactive` or `pending` (another value is kept as [`UserStatus::Other`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<UserStatus>,
     /// Personal meeting id.
     #[serde(
         deserialize_with = "lenient::opt_i64",
@@ -135,12 +135,18 @@ pub struct ZoomUser {
 impl ZoomUser {
     /// True for users who have not accepted their invitation.
     pub fn is_pending(&self) -> bool {
-        self.status.as_deref() == Some("pending")
+        self.status == Some(UserStatus::Pending)
     }
 
-    /// True for active users.
+    /// True for users whose status is `active` (not for an absent or undocumented one).
     pub fn is_active(&self) -> bool {
-        self.status.as_deref() == Some("active")
+        self.status == Some(UserStatus::Active)
+    }
+
+    /// The status, `active` when the record has none (a group's member list, a user
+    /// record built before Zoom created it).
+    pub fn status_or_active(&self) -> &UserStatus {
+        self.status.as_ref().unwrap_or(&UserStatus::Active)
     }
 }
 
@@ -198,9 +204,9 @@ impl CreateAction {
     }
 }
 
-/// `status` filter of `GET /users`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// A user's status: the `status` of a Zoom user record and the `GET /users?status=`
+/// filter. Ordered as listed (active, inactive, pending).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UserStatus {
     /// Active users (Zoom's default).
     Active,
@@ -208,16 +214,62 @@ pub enum UserStatus {
     Inactive,
     /// Invited users who have not accepted.
     Pending,
+    /// A value Zoom does not document (names are matched exactly, so `Pending` is one),
+    /// kept as sent: a listing holding one still reads, the SCIM view shows it, and
+    /// zoom-scim treats the user as active (only [`ZoomUser::is_active`] says no).
+    Other(String),
 }
 
 impl UserStatus {
-    /// The query value.
-    pub fn as_str(self) -> &'static str {
+    /// Every documented status, in listing order.
+    pub const ALL: [UserStatus; 3] = [Self::Active, Self::Inactive, Self::Pending];
+
+    /// Zoom's name (the query value).
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
             Self::Inactive => "inactive",
             Self::Pending => "pending",
+            Self::Other(other) => other,
         }
+    }
+
+    /// A documented status by name, case-insensitive (as a SCIM filter names it).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A record's status as Zoom writes it: the documented names exactly, anything else
+/// as [`UserStatus::Other`].
+impl From<String> for UserStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            "pending" => Self::Pending,
+            _ => Self::Other(s),
+        }
+    }
+}
+
+impl From<&str> for UserStatus {
+    fn from(s: &str) -> Self {
+        s.to_owned().into()
+    }
+}
+
+impl Serialize for UserStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for UserStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -585,6 +637,44 @@ mod tests {
         assert_eq!(users.len(), 2);
         assert_eq!(users[0].group_ids, vec!["ppUAdwEBRFCdRE0mfLttog"]);
         assert_eq!(users[0].dept.as_deref(), Some("Test"));
+    }
+
+    #[test]
+    fn an_undocumented_status_is_kept_and_does_not_fail_the_page() {
+        let body = br#"{"users": [
+            {"id": "u1", "email": "a@x.org", "status": "active"},
+            {"id": "u2", "email": "b@x.org", "status": "suspended"},
+            {"id": "u3", "email": "c@x.org", "status": "Pending"},
+            {"id": "u4", "email": "d@x.org", "status": null},
+            {"id": "u5", "email": "e@x.org"}
+        ]}"#;
+        let page = crate::zoom::Page::<ZoomUser>::from_body(body, "users", "GET", "/users")
+            .expect("one odd status does not fail the page");
+        let statuses: Vec<_> = page.items.iter().map(|u| u.status.clone()).collect();
+        assert_eq!(
+            statuses,
+            [
+                Some(UserStatus::Active),
+                Some(UserStatus::Other("suspended".into())),
+                Some(UserStatus::Other("Pending".into())),
+                None,
+                None,
+            ]
+        );
+        let odd = &page.items[1];
+        assert!(!odd.is_pending() && !odd.is_active());
+        assert_eq!(odd.status_or_active().as_str(), "suspended");
+        assert_eq!(*page.items[4].status_or_active(), UserStatus::Active);
+        // Written back as read.
+        let written = serde_json::to_value(&page.items[2]).unwrap();
+        assert_eq!(written["status"], "Pending");
+        assert_eq!(
+            serde_json::from_value::<ZoomUser>(written).unwrap(),
+            page.items[2]
+        );
+        // A filter names only the documented statuses, in any case.
+        assert_eq!(UserStatus::parse("PENDING"), Some(UserStatus::Pending));
+        assert_eq!(UserStatus::parse("suspended"), None);
     }
 
     #[test]
