@@ -10,6 +10,7 @@ use crate::config::{Config, ConfigError};
 use crate::http::lifecycle::Lifecycle;
 use crate::http::{AppState, Authenticator, router, server};
 use crate::provider::Provider;
+use crate::store::Store;
 use crate::zoom::ZoomClient;
 
 /// A running SCIM service.
@@ -67,11 +68,14 @@ impl Service {
             Authenticator::new(&config.auth).map_err(|e| ConfigError::in_section("auth", e))?,
         );
         let zoom = ZoomClient::new(&config.zoom)?;
+        let store = Store::open(&config.store).await?;
+        tracing::info!(store = %store.shown_url(), "store opened");
         let scim = Arc::new(config.scim);
         let provider = Arc::new(Provider::new(
             zoom.clone(),
             scim.clone(),
             scim_base_url.clone(),
+            store,
         ));
         let metrics = if config.server.metrics {
             metrics_handle()

@@ -12,6 +12,7 @@ use crate::config::{Config, Mode};
 use crate::secret::Secret;
 use crate::simulator::AccountPlan;
 use crate::simulator::{SimCredentials, SimSettings};
+use crate::store::StoreUrl;
 use crate::telemetry::LogFormat;
 use crate::zoom::Plan;
 
@@ -67,6 +68,11 @@ pub enum Command {
         /// Bearer token SCIM clients use in the demo (added to `auth.tokens`).
         #[arg(long, default_value = "demo-token")]
         scim_token: String,
+        /// The store (`sqlite://PATH` or `postgres://...`); default: a temporary SQLite
+        /// file removed at exit. `store.url` and its variable are not read: the demo's
+        /// data is made up.
+        #[arg(long)]
+        store_url: Option<String>,
         /// Behaviour knobs of the simulator.
         #[command(flatten)]
         settings: SimSettings,
@@ -130,10 +136,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             simulator_listen,
             scim_token,
+            store_url,
             mut settings,
         } => {
             config.server.listen = listen.unwrap_or(DEMO_LISTEN);
             crate::telemetry::init(&config.log)?;
+            // Kept until the demo ends; its drop removes the file.
+            let _store_dir = match store_url {
+                Some(url) => {
+                    config.store.url = StoreUrl::new(url);
+                    None
+                }
+                None => {
+                    let dir = tempfile::Builder::new()
+                        .prefix("zoom-scim-demo-")
+                        .tempdir()?;
+                    config.store.url = StoreUrl::new(format!(
+                        "sqlite://{}",
+                        dir.path().join("zoom-scim.db").display()
+                    ));
+                    Some(dir)
+                }
+            };
             // Invitees confirm after a few seconds in the demo, so a newcomer sees the
             // whole lifecycle (pending -> active) unless told otherwise.
             if settings.activate_pending_after_s.is_none() {
@@ -154,9 +178,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
             config.validate(Mode::Demo)?;
+            let store_shown = config.store.url.redacted();
             let listener = bind(config.server.listen, "demo --listen").await?;
             let service = crate::app::Service::start(config, listener).await?;
             print_demo_banner(
+                &store_shown,
                 &service.scim_base_url,
                 &sim.api_base_url(),
                 sim.addr,
@@ -182,12 +208,13 @@ async fn bind(addr: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (set by {setting}): {e}"))
 }
 
-fn print_demo_banner(scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) {
+fn print_demo_banner(store: &str, scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) {
     println!("zoom-scim demo: the SCIM service is wired to the built-in Zoom simulator.");
     println!("  SCIM base URL:       {scim}");
     println!("  bearer token:        {token}");
     println!("  simulated Zoom API:  {zoom}");
     println!("  simulator admin API: http://{sim_addr}/_sim/  (state, stats, config, reset)");
+    println!("  store:               {store}");
     println!();
     println!("Try:");
     println!("  curl -s -H 'Authorization: Bearer {token}' '{scim}/Users?count=2'");

@@ -16,6 +16,7 @@ use crate::http::{AuthConfig, Authenticator, ServerConfig};
 use crate::provider::ScimConfig;
 use crate::secret::Secret;
 use crate::setting::{self, Invalid};
+use crate::store::StoreConfig;
 use crate::telemetry::LogConfig;
 use crate::zoom::ZoomConfig;
 
@@ -73,6 +74,8 @@ pub struct Config {
     pub zoom: ZoomConfig,
     /// SCIM behaviour and provisioning policies.
     pub scim: ScimConfig,
+    /// What the service keeps of its own.
+    pub store: StoreConfig,
 }
 
 fn split_tokens(s: &str) -> Vec<Secret> {
@@ -139,6 +142,10 @@ impl Config {
             let content = read_secret_file("auth.tokens_file", path)?;
             self.auth.tokens = split_tokens(content.expose());
         }
+        if let Some(path) = &self.store.url_file {
+            let url = read_secret_file("store.url_file", path)?;
+            self.store.url = crate::store::StoreUrl::new(url.expose());
+        }
         if let Some(path) = &self.auth.jwt.secret_file {
             self.auth.jwt.secret = Some(read_secret_file("auth.jwt.secret_file", path)?);
         }
@@ -172,7 +179,10 @@ impl Config {
             .map_err(|e| ConfigError::in_section("zoom", e))?;
         self.scim
             .validate()
-            .map_err(|e| ConfigError::in_section("scim", e))
+            .map_err(|e| ConfigError::in_section("scim", e))?;
+        self.store
+            .validate()
+            .map_err(|e| ConfigError::in_section("store", e))
     }
 
     /// Every leaf key, dotted, in declaration order (documentation drift test).

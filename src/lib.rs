@@ -3,7 +3,8 @@
 //!
 //! Layers, outermost first: [`http`] (axum routes, auth) -> [`provider`] (use cases) ->
 //! [`mapping`] (pure SCIM <-> Zoom translation) and [`scim`] (pure protocol) ->
-//! [`zoom`] (the only code that knows Zoom URLs and JSON). [`simulator`] is an
+//! [`zoom`] (the only code that knows Zoom URLs and JSON); [`store`] keeps what Zoom
+//! cannot (external ids, ...). [`simulator`] is an
 //! independent Zoom API simulator used by `demo`, the tests and the benchmarks.
 //!
 //! `docs/architecture.md` walks a request through these layers. Comments cite
@@ -20,5 +21,6 @@ pub mod scim;
 pub mod secret;
 pub mod setting;
 pub mod simulator;
+pub mod store;
 pub mod telemetry;
 pub mod zoom;

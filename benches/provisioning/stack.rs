@@ -368,6 +368,11 @@ impl Service {
         let listen = format!("127.0.0.1:{port}");
         let credentials = SimCredentials::default();
         let log_file = std::fs::File::create(log).with_context(|| format!("create {log:?}"))?;
+        // A fresh store per run, beside the log.
+        let store = log.with_extension("db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+        }
         let binary = env!("CARGO_BIN_EXE_zoom-scim");
         let mut command = match options.cpu {
             // taskset execs the binary: the child's pid stays the service's.
@@ -392,6 +397,10 @@ impl Service {
             .env("ZOOM_SCIM_ZOOM__RATE_SCALE", options.rate_scale.to_string())
             .env("ZOOM_SCIM_AUTH__TOKENS", SCIM_TOKEN)
             .env("ZOOM_SCIM_LOG__LEVEL", "warn")
+            .env(
+                "ZOOM_SCIM_STORE__URL",
+                format!("sqlite://{}", store.display()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file.try_clone()?))
             .stderr(Stdio::from(log_file))

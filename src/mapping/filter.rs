@@ -14,6 +14,9 @@ pub enum UserSource {
     ById(String),
     /// One `GET /users/{email}`.
     ByEmail(String),
+    /// The users the store knows by this `externalId`, each read with
+    /// `GET /users/{id}`.
+    ByExternalId(String),
     /// The members of one group (`GET /groups/{id}/members`).
     GroupMembers(String),
     /// `GET /users?status=..` for these statuses (in this order), optionally `role_id`.
@@ -37,15 +40,20 @@ pub fn user_source(filter: Option<&Filter>) -> UserSource {
     let mut role_id = None;
     let mut group = None;
     let mut email = None;
+    let mut external_id = None;
     for term in &conjuncts {
         match term_source(term) {
             Some(Term::Id(id)) => return UserSource::ById(id),
+            Some(Term::ExternalId(e)) => external_id = external_id.or(Some(e)),
             Some(Term::Email(e)) => email = email.or(Some(e)),
             Some(Term::Group(g)) => group = group.or(Some(g)),
             Some(Term::Role(r)) => role_id = role_id.or(Some(r)),
             Some(Term::Statuses(allowed)) => statuses.retain(|s| allowed.contains(s)),
             None => {}
         }
+    }
+    if let Some(e) = external_id {
+        return UserSource::ByExternalId(e);
     }
     if let Some(e) = email {
         return UserSource::ByEmail(e);
@@ -71,6 +79,7 @@ fn flatten_and<'a>(filter: &'a Filter, out: &mut Vec<&'a Filter>) {
 
 enum Term {
     Id(String),
+    ExternalId(String),
     Email(String),
     Group(String),
     Role(String),
@@ -150,6 +159,9 @@ fn compare_source(path: &AttrPath, value: &CompValue) -> Option<Term> {
     if is_core(path) {
         if named(path, "id", None) {
             return string_value(value).map(Term::Id);
+        }
+        if named(path, "externalId", None) {
+            return string_value(value).map(Term::ExternalId);
         }
         if named(path, "userName", None)
             || named(path, "emails", Some("value"))
@@ -376,6 +388,15 @@ mod tests {
         use UserStatus::*;
         let cases = [
             ("id eq \"abc\"", UserSource::ById("abc".into())),
+            (
+                "externalId eq \"00ujl29u\" and active eq true",
+                UserSource::ByExternalId("00ujl29u".into()),
+            ),
+            // The id still wins: one read, and the whole filter is evaluated after.
+            (
+                "externalid eq \"e\" and id eq \"abc\"",
+                UserSource::ById("abc".into()),
+            ),
             (
                 "userName eq \"a@x.com\"",
                 UserSource::ByEmail("a@x.com".into()),

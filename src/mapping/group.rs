@@ -17,7 +17,7 @@ use crate::scim::error::{ScimError, clip};
 use crate::scim::model::{urn, weak_etag};
 use crate::scim::patch::{PatchOpKind, PatchOperation, PatchRequest};
 use crate::scim::path::PatchPath;
-use crate::scim::resource::normalize_input;
+use crate::scim::resource::{external_id, normalize_input};
 use crate::scim::schema::SchemaRegistry;
 use crate::scim::{AttrPath, CompValue, CompareOp, Filter, get_ci};
 use crate::zoom::model::{Group, Member};
@@ -47,31 +47,49 @@ pub fn member_json(member: &Member, base_url: &str) -> Option<Value> {
 }
 
 /// The version (weak ETag) of a group. It covers exactly what a SCIM client can change
-/// and Zoom stores: the id, the name and the set of member ids (sorted, so Zoom's
-/// listing order does not matter). Members' e-mails (`display`) are not part of it.
+/// and the service keeps: the id, the name, the set of member ids (sorted, so Zoom's
+/// listing order does not matter) and the `externalId` when there is one (a group
+/// without keeps the version it had before the store). Members' e-mails (`display`)
+/// are not part of it.
 pub fn group_version<'a>(
     id: &str,
     name: &str,
     member_ids: impl IntoIterator<Item = &'a str>,
+    external_id: Option<&str>,
 ) -> String {
     let mut ids: Vec<&str> = member_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    weak_etag(&json!({"id": id, "displayName": name, "members": ids}))
+    let mut covered = json!({"id": id, "displayName": name, "members": ids});
+    if let Some(external_id) = external_id {
+        covered["externalId"] = json!(external_id);
+    }
+    weak_etag(&covered)
+}
+
+/// What the service knows of a group beyond Zoom's record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupExtras<'a> {
+    /// The whole member list (`GET /groups/{groupId}/members`), when read.
+    pub members: Option<&'a [Member]>,
+    /// The client's `externalId`, from the store.
+    pub external_id: Option<&'a str>,
 }
 
 /// Maps a Zoom group to SCIM Group JSON. With `members` (the whole list, as read from
 /// `GET /groups/{groupId}/members`) the resource carries `members` and `meta.version`;
 /// without, neither (the version cannot be known without the member list).
-pub fn group_resource(
-    group: &Group,
-    id: &str,
-    members: Option<&[Member]>,
-    base_url: &str,
-) -> Value {
+pub fn group_resource(group: &Group, id: &str, extras: GroupExtras<'_>, base_url: &str) -> Value {
+    let GroupExtras {
+        members,
+        external_id,
+    } = extras;
     let mut out = Map::new();
     out.insert("schemas".into(), json!([urn::GROUP]));
     out.insert("id".into(), json!(id));
+    if let Some(external_id) = external_id.filter(|e| !e.is_empty()) {
+        out.insert("externalId".into(), json!(external_id));
+    }
     out.insert("displayName".into(), json!(group.name));
     let mut meta = Map::new();
     meta.insert("resourceType".into(), json!("Group"));
@@ -85,6 +103,7 @@ pub fn group_resource(
             id,
             &group.name,
             members.iter().filter_map(|m| m.id.as_deref()),
+            external_id,
         );
         if !values.is_empty() {
             out.insert("members".into(), Value::Array(values));
@@ -103,7 +122,9 @@ pub struct GroupInput {
     /// Member user ids in request order without duplicates; `None` when the body has no
     /// `members` key at all (`null` or `[]` give `Some(empty)`).
     pub members: Option<Vec<String>>,
-    /// Attributes the Group schema does not publish (ignored; Entra sends `externalId`).
+    /// `externalId` (RFC 7643 section 3.1), kept by the store; `None` when absent.
+    pub external_id: Option<String>,
+    /// Attributes the Group schema does not publish (ignored).
     pub ignored: Vec<String>,
 }
 
@@ -134,6 +155,7 @@ pub fn group_input(body: &Value) -> Result<GroupInput, ScimError> {
     Ok(GroupInput {
         display_name,
         members,
+        external_id: external_id(&normalized.resource)?,
         ignored: normalized.ignored,
     })
 }
@@ -227,9 +249,9 @@ pub struct GroupPatch {
     pub rename: Option<String>,
     /// Member operations, in order.
     pub member_ops: Vec<MemberOp>,
-    /// Paths of operations ignored because Zoom cannot store them (`externalId`, a
-    /// common attribute of RFC 7643 section 3.1 that Entra maps; ignored as on POST).
-    pub ignored: Vec<String>,
+    /// The new `externalId` (`Some(None)`: removed), when it differs from the current
+    /// one; kept by the store.
+    pub external_id: Option<Option<String>>,
 }
 
 impl GroupPatch {
@@ -247,6 +269,7 @@ impl GroupPatch {
         request: &PatchRequest,
         id: &str,
         current_name: &str,
+        current_external_id: Option<&str>,
     ) -> Result<Self, ScimError> {
         let schema = SchemaRegistry::global().group();
         let members_attr = schema
@@ -255,18 +278,11 @@ impl GroupPatch {
             .ok_or_else(|| ScimError::internal("the Group schema does not define 'members'"))?;
         let mut member_ops = Vec::new();
         let mut engine_ops = Vec::new();
-        let mut ignored = Vec::new();
         for (index, op) in request.operations.iter().enumerate() {
             let label = format!("Operations[{index}]");
             match &op.path {
                 Some(path) if is_members(&path.attr) => {
                     member_ops.push(member_path_op(op, path, members_attr, &label)?);
-                }
-                Some(path)
-                    if path.attr.urn.is_none()
-                        && path.attr.attr.eq_ignore_ascii_case("externalId") =>
-                {
-                    ignored.push(path.to_string());
                 }
                 Some(_) => engine_ops.push(op.clone()),
                 None => {
@@ -300,9 +316,13 @@ impl GroupPatch {
             }
         }
         let mut rename = None;
+        let mut new_external_id = None;
         if !engine_ops.is_empty() {
             let mut resource =
                 json!({"schemas": [urn::GROUP], "id": id, "displayName": current_name});
+            if let Some(external_id) = current_external_id {
+                resource["externalId"] = json!(external_id);
+            }
             PatchRequest {
                 operations: engine_ops,
             }
@@ -316,11 +336,15 @@ impl GroupPatch {
             if name != current_name {
                 rename = Some(name);
             }
+            let external_id = external_id(&resource)?;
+            if external_id.as_deref() != current_external_id {
+                new_external_id = Some(external_id);
+            }
         }
         Ok(GroupPatch {
             rename,
             member_ops,
-            ignored,
+            external_id: new_external_id,
         })
     }
 
@@ -547,6 +571,9 @@ pub fn difference(current: &[String], desired: &[String]) -> MemberChanges {
 pub enum GroupSource {
     /// One `GET /groups/{id}` (`id eq "..."`).
     ById(String),
+    /// The groups the store knows by this `externalId` (`externalId eq "..."`), each
+    /// read with `GET /groups/{id}`.
+    ByExternalId(String),
     /// The group with this name (`displayName eq "..."`, case-insensitive as Zoom's
     /// uniqueness rule): a look-up in the group list.
     ByName(String),
@@ -557,7 +584,7 @@ pub enum GroupSource {
 }
 
 /// Chooses the narrowest source for a canonical Group filter (terms joined by `and`
-/// at the top level; `id` wins over `displayName`, which wins over a member).
+/// at the top level; `id` wins over `externalId`, then `displayName`, then a member).
 pub fn group_source(filter: Option<&Filter>) -> GroupSource {
     let mut terms = Vec::new();
     if let Some(f) = filter {
@@ -565,6 +592,7 @@ pub fn group_source(filter: Option<&Filter>) -> GroupSource {
     }
     let mut by_name = None;
     let mut by_member = None;
+    let mut by_external_id = None;
     for term in terms {
         match term {
             Filter::Compare {
@@ -573,6 +601,7 @@ pub fn group_source(filter: Option<&Filter>) -> GroupSource {
                 value: CompValue::String(s),
             } if path.urn.is_none() => match (path.attr.as_str(), path.sub_attr.as_deref()) {
                 ("id", None) => return GroupSource::ById(s.clone()),
+                ("externalId", None) => by_external_id = by_external_id.or(Some(s.clone())),
                 ("displayName", None) => by_name = by_name.or(Some(s.clone())),
                 ("members", None | Some("value")) => by_member = by_member.or(Some(s.clone())),
                 _ => {}
@@ -590,6 +619,9 @@ pub fn group_source(filter: Option<&Filter>) -> GroupSource {
             }
             _ => {}
         }
+    }
+    if let Some(external_id) = by_external_id {
+        return GroupSource::ByExternalId(external_id);
     }
     if let Some(name) = by_name {
         return GroupSource::ByName(name);
@@ -648,7 +680,14 @@ mod tests {
 
     fn patch(ops: Value) -> Result<GroupPatch, ScimError> {
         let body = json!({"schemas": [urn::PATCH_OP], "Operations": ops});
-        GroupPatch::from_request(&PatchRequest::parse(&body)?, "g1", "Sales")
+        GroupPatch::from_request(&PatchRequest::parse(&body)?, "g1", "Sales", None)
+    }
+
+    fn with_members(members: &[Member]) -> GroupExtras<'_> {
+        GroupExtras {
+            members: Some(members),
+            external_id: None,
+        }
     }
 
     fn ids(list: &[&str]) -> Vec<String> {
@@ -658,7 +697,7 @@ mod tests {
     #[test]
     fn zoom_group_maps_to_a_resource_with_members_and_version() {
         let members = [member("u1", "a@x.com"), member("u2", "b@x.com")];
-        let scim = group_resource(&group("Sales"), "g1", Some(&members), BASE);
+        let scim = group_resource(&group("Sales"), "g1", with_members(&members), BASE);
         assert_eq!(scim["schemas"], json!([urn::GROUP]));
         assert_eq!(scim["id"], "g1");
         assert_eq!(scim["displayName"], "Sales");
@@ -670,14 +709,14 @@ mod tests {
         assert_eq!(scim["meta"]["location"], format!("{BASE}/Groups/g1"));
         assert_eq!(
             scim["meta"]["version"],
-            group_version("g1", "Sales", ["u2", "u1"])
+            group_version("g1", "Sales", ["u2", "u1"], None)
         );
         // Without the member list: no members, no version.
-        let bare = group_resource(&group("Sales"), "g1", None, BASE);
+        let bare = group_resource(&group("Sales"), "g1", GroupExtras::default(), BASE);
         assert!(bare.get("members").is_none());
         assert!(bare["meta"].get("version").is_none());
         // An empty group has a version but no members attribute (RFC 7643 section 2.5).
-        let empty = group_resource(&group("Sales"), "g1", Some(&[]), BASE);
+        let empty = group_resource(&group("Sales"), "g1", with_members(&[]), BASE);
         assert!(empty.get("members").is_none());
         assert!(empty["meta"]["version"].is_string());
     }
@@ -687,7 +726,7 @@ mod tests {
         let scim = group_resource(
             &group("Sales"),
             "g1",
-            Some(&[member("u1", "a@x.com")]),
+            with_members(&[member("u1", "a@x.com")]),
             BASE,
         );
         let mut keys: Vec<&str> = scim["meta"]
@@ -701,13 +740,36 @@ mod tests {
     }
 
     #[test]
-    fn version_covers_name_and_member_set_only() {
-        let v = group_version("g1", "Sales", ["u1", "u2"]);
-        assert_eq!(v, group_version("g1", "Sales", ["u2", "u1"]));
-        assert_ne!(v, group_version("g1", "sales", ["u1", "u2"]));
-        assert_ne!(v, group_version("g1", "Sales", ["u1"]));
-        assert_ne!(v, group_version("g2", "Sales", ["u1", "u2"]));
+    fn version_covers_name_member_set_and_external_id_only() {
+        let v = group_version("g1", "Sales", ["u1", "u2"], None);
+        assert_eq!(v, group_version("g1", "Sales", ["u2", "u1"], None));
+        assert_ne!(v, group_version("g1", "sales", ["u1", "u2"], None));
+        assert_ne!(v, group_version("g1", "Sales", ["u1"], None));
+        assert_ne!(v, group_version("g2", "Sales", ["u1", "u2"], None));
+        assert_ne!(v, group_version("g1", "Sales", ["u1", "u2"], Some("e1")));
         assert!(v.starts_with("W/\""));
+    }
+
+    #[test]
+    fn the_external_id_is_shown_and_versioned() {
+        let members = [member("u1", "a@x.com")];
+        let extras = GroupExtras {
+            members: Some(&members),
+            external_id: Some("8aa1a0c0"),
+        };
+        let scim = group_resource(&group("Sales"), "g1", extras, BASE);
+        assert_eq!(scim["externalId"], "8aa1a0c0");
+        assert_eq!(
+            scim["meta"]["version"],
+            group_version("g1", "Sales", ["u1"], Some("8aa1a0c0"))
+        );
+        let keys: Vec<&str> = scim
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(&keys[..3], ["schemas", "id", "externalId"]);
     }
 
     #[test]
@@ -722,7 +784,11 @@ mod tests {
         let input = group_input(&entra).unwrap();
         assert_eq!(input.display_name, "Engineering");
         assert_eq!(input.members, None);
-        assert!(input.ignored.iter().any(|i| i == "externalId"));
+        assert_eq!(
+            input.external_id.as_deref(),
+            Some("8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159")
+        );
+        assert!(input.ignored.is_empty(), "{:?}", input.ignored);
         // Okta: empty members.
         let okta = json!({"schemas": [urn::GROUP], "displayName": "Test SCIMv2", "members": []});
         assert_eq!(group_input(&okta).unwrap().members, Some(vec![]));
@@ -783,13 +849,37 @@ mod tests {
         let p = patch(json!([{"op": "remove", "path": "members[value eq \"7f4b\"]"}])).unwrap();
         assert_eq!(p.member_ops, vec![MemberOp::Remove(ids(&["7f4b"]))]);
         assert_eq!(p.rename, None);
-        // Validator: no-path replace of externalId (not stored by Zoom) changes nothing;
-        // nor does a replace with the externalId path (ignored as on POST).
+        // externalId, by a no-path replace (validators) or by path (Entra), is kept.
         let p = patch(json!([{"op": "replace", "value": {"externalId": "e1"}}])).unwrap();
-        assert_eq!(p, GroupPatch::default());
+        assert_eq!(p.external_id, Some(Some("e1".to_owned())));
         let p = patch(json!([{"op": "Replace", "path": "externalId", "value": "e1"}])).unwrap();
-        assert_eq!(p.ignored, vec!["externalId".to_owned()]);
+        assert_eq!(p.external_id, Some(Some("e1".to_owned())));
         assert!(p.rename.is_none() && p.member_ops.is_empty());
+    }
+
+    #[test]
+    fn external_id_patches_compare_with_the_current_value() {
+        let parse = |ops: Value| {
+            PatchRequest::parse(&json!({"schemas": [urn::PATCH_OP], "Operations": ops})).unwrap()
+        };
+        let same = parse(json!([{"op": "replace", "path": "externalId", "value": "e1"}]));
+        let p = GroupPatch::from_request(&same, "g1", "Sales", Some("e1")).unwrap();
+        assert_eq!(p.external_id, None, "unchanged: nothing to keep");
+        let remove = parse(json!([{"op": "remove", "path": "externalId"}]));
+        let p = GroupPatch::from_request(&remove, "g1", "Sales", Some("e1")).unwrap();
+        assert_eq!(p.external_id, Some(None));
+        // Case-exact (RFC 7643 section 3.1): another case is another value.
+        let other_case = parse(json!([{"op": "replace", "path": "externalId", "value": "E1"}]));
+        let p = GroupPatch::from_request(&other_case, "g1", "Sales", Some("e1")).unwrap();
+        assert_eq!(p.external_id, Some(Some("E1".to_owned())));
+        let too_long =
+            parse(json!([{"op": "add", "path": "externalId", "value": "x".repeat(1025)}]));
+        assert_eq!(
+            GroupPatch::from_request(&too_long, "g1", "Sales", None)
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]
@@ -980,6 +1070,11 @@ mod tests {
             source("members[value eq \"u1\"] and displayName sw \"S\""),
             GroupSource::ByMember("u1".into())
         );
+        assert_eq!(
+            source("externalId eq \"8aa1\" and displayName eq \"Sales\""),
+            GroupSource::ByExternalId("8aa1".into())
+        );
+        assert_eq!(source("externalId co \"8aa1\""), GroupSource::All);
         assert_eq!(source("displayName sw \"S\""), GroupSource::All);
         assert_eq!(
             source("displayName eq \"A\" or displayName eq \"B\""),

@@ -147,6 +147,8 @@ pub struct UserContext<'a> {
     pub manager_id: Option<String>,
     /// `Some` when the phone profile was read: `Some(None)` means "no Zoom Phone".
     pub phone: Option<Option<&'a PhoneView>>,
+    /// The client's `externalId`, from the store (Zoom has no field for it).
+    pub external_id: Option<&'a str>,
 }
 
 /// Characters kept as they are in a path segment: RFC 3986 section 2.3 "unreserved".
@@ -178,6 +180,7 @@ pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value 
     let mut core = Map::new();
     core.insert("schemas".into(), json!([urn::USER]));
     core.insert("id".into(), json!(id));
+    put_str(&mut core, "externalId", ctx.external_id);
     core.insert("userName".into(), json!(user.email));
     let mut name = Map::new();
     put_str(&mut name, "givenName", user.first_name.as_deref());
@@ -505,6 +508,25 @@ mod tests {
         let scim = user_resource(&fixture_user(), "x", &ctx);
         assert_eq!(scim[urn::ZOOM_USER]["zoomPhoneFeature"], false);
         assert!(scim[urn::ZOOM_USER].get("siteId").is_none());
+    }
+
+    #[test]
+    fn the_stored_external_id_follows_the_id() {
+        let ctx = UserContext {
+            external_id: Some("0a21f0f2-8d2a"),
+            ..Default::default()
+        };
+        let scim = user_resource(&fixture_user(), "x", &ctx);
+        assert_eq!(scim["externalId"], "0a21f0f2-8d2a");
+        let keys: Vec<&str> = scim
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(&keys[..3], ["schemas", "id", "externalId"]);
+        let without = user_resource(&fixture_user(), "x", &UserContext::default());
+        assert!(without.get("externalId").is_none());
     }
 
     fn site() -> PhoneSite {

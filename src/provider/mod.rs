@@ -2,6 +2,7 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+mod external_ids;
 mod failure;
 mod groups;
 mod locks;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::scim::error::ScimError;
+use crate::store::Store;
 use crate::zoom::ZoomClient;
 
 pub use groups::{GroupMember, GroupPatchOutcome};
@@ -86,11 +88,19 @@ pub struct Provider {
     cursors: users::CursorCache,
     /// One write at a time per user or group.
     locks: ResourceLocks,
+    /// What Zoom cannot keep.
+    store: Store,
 }
 
 impl Provider {
-    /// Builds the provider over a Zoom client; `base_url` is the absolute SCIM base.
-    pub fn new(zoom: ZoomClient, settings: Arc<ScimConfig>, base_url: String) -> Self {
+    /// Builds the provider over a Zoom client and a store; `base_url` is the absolute
+    /// SCIM base.
+    pub fn new(
+        zoom: ZoomClient,
+        settings: Arc<ScimConfig>,
+        base_url: String,
+        store: Store,
+    ) -> Self {
         let lookups = Lookups::new(zoom.clone(), &settings);
         let cursors = users::CursorCache::new(&settings);
         Self {
@@ -100,6 +110,7 @@ impl Provider {
             lookups,
             cursors,
             locks: ResourceLocks::default(),
+            store,
         }
     }
 }

@@ -20,6 +20,26 @@ pub struct Normalized {
     pub asserted: Vec<String>,
 }
 
+/// Longest `externalId` kept: RFC 7643 section 3.1 sets no bound, the store needs one
+/// (Entra sends a GUID, Okta a 20-character id).
+pub const MAX_EXTERNAL_ID_CHARS: usize = 1024;
+
+/// A resource's `externalId` (RFC 7643 section 3.1) from a normalized body: `None` when
+/// absent, null or empty; longer than [`MAX_EXTERNAL_ID_CHARS`] is 400 `invalidValue`.
+pub fn external_id(resource: &Value) -> Result<Option<String>, ScimError> {
+    match resource.get("externalId") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > MAX_EXTERNAL_ID_CHARS => {
+            Err(ScimError::invalid_value(format!(
+                "'externalId' must be at most {MAX_EXTERNAL_ID_CHARS} characters"
+            )))
+        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ScimError::invalid_value("'externalId' must be a string")),
+    }
+}
+
 /// Normalises a POST/PUT body:
 /// - attribute names are canonicalised (case-insensitive, RFC 7643 section 2.1);
 /// - unknown `schemas` URNs are accepted (Entra adds a Microsoft one on group create)
@@ -432,6 +452,7 @@ mod tests {
             out.resource,
             json!({
                 "schemas": [urn::USER, urn::ENTERPRISE_USER],
+                "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
                 "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
                 "name": {"familyName": "familyName", "givenName": "givenName"},
                 "active": true,
@@ -439,10 +460,7 @@ mod tests {
                 urn::ENTERPRISE_USER: {"department": "Sales"}
             })
         );
-        assert_eq!(
-            out.ignored,
-            vec!["externalId", "name.formatted", "addresses"]
-        );
+        assert_eq!(out.ignored, vec!["name.formatted", "addresses"]);
     }
 
     #[test]
@@ -467,11 +485,12 @@ mod tests {
                 "name": {"givenName": "Test", "familyName": "User"},
                 "displayName": "Test User",
                 "locale": "en-US",
+                "externalId": "00ujl29u0le5T6Aj10h7",
                 "active": true,
                 "emails": [{"primary": true, "value": "test.user@okta.local", "type": "work"}]
             })
         );
-        assert_eq!(out.ignored, vec!["externalId", "password"]);
+        assert_eq!(out.ignored, vec!["password"]);
     }
 
     #[test]
@@ -485,9 +504,9 @@ mod tests {
         })));
         assert_eq!(
             out.resource,
-            json!({"schemas": [urn::GROUP], "displayName": "displayName", "members": [{"value": "u1"}]})
+            json!({"schemas": [urn::GROUP], "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", "displayName": "displayName", "members": [{"value": "u1"}]})
         );
-        assert_eq!(out.ignored, vec!["externalId"]);
+        assert!(out.ignored.is_empty(), "{:?}", out.ignored);
     }
 
     #[test]

@@ -885,7 +885,7 @@ mod tests {
     fn loader_rejects_a_file_missing_a_characteristic() {
         for characteristic in CHARACTERISTICS {
             let mut doc: Value = serde_json::from_str(SCHEMA_FILES[0].1).unwrap_or_default();
-            if let Some(attr) = doc["attributes"][2]["subAttributes"][0].as_object_mut() {
+            if let Some(attr) = doc["attributes"][3]["subAttributes"][0].as_object_mut() {
                 attr.remove(characteristic);
             }
             let text = doc.to_string();
@@ -979,6 +979,7 @@ mod tests {
             names(urn::USER),
             [
                 "id",
+                "externalId",
                 "userName",
                 "name",
                 "displayName",
@@ -998,7 +999,10 @@ mod tests {
             names(urn::ENTERPRISE_USER),
             ["department", "costCenter", "organization", "manager"]
         );
-        assert_eq!(names(urn::GROUP), ["id", "displayName", "members"]);
+        assert_eq!(
+            names(urn::GROUP),
+            ["id", "externalId", "displayName", "members"]
+        );
         assert_eq!(
             names(urn::ZOOM_NATIVE_USER),
             [

@@ -4,6 +4,7 @@
 mod broken_upstream;
 mod config_docs;
 mod deep_paging;
+mod external_ids;
 mod http_hardening;
 mod openapi;
 mod paging_cursors;
@@ -19,6 +20,7 @@ mod scim_write;
 mod simulator;
 mod simulator_conformance;
 mod simulator_phone;
+mod store;
 mod support;
 mod user_roster;
 mod zoom_client;

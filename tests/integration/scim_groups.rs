@@ -132,9 +132,9 @@ async fn entra_provisioning_cycle() {
     let id = r.body["id"].as_str().expect("id").to_owned();
     assert_eq!(r.header("location"), r.body["meta"]["location"].as_str());
     assert_eq!(r.body["displayName"], "Entra Team");
-    assert!(
-        r.body.get("externalId").is_none(),
-        "Zoom cannot store externalId"
+    assert_eq!(
+        r.body["externalId"], "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+        "the store keeps what Zoom cannot"
     );
     assert_eq!(
         sim_group(&stack, &id).await.expect("created").0,
@@ -1334,10 +1334,16 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
     config.zoom.client_id = credentials.client_id;
     config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
     let zoom = zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("client");
+    let store_dir = tempfile::tempdir().expect("store dir");
+    config.store.url = crate::support::sqlite_url(&store_dir);
+    let store = zoom_scim::store::Store::open(&config.store)
+        .await
+        .expect("store");
     let provider = Provider::new(
         zoom,
         std::sync::Arc::new(config.scim),
         "http://scim.test/scim/v2".into(),
+        store,
     );
 
     // Unknown group ids are refused up front.

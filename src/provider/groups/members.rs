@@ -498,6 +498,7 @@ impl Provider {
         &self,
         id: &str,
         group: &Group,
+        external_id: Option<&str>,
         with_members: bool,
         precondition: &Precondition,
     ) -> Result<Option<Vec<Member>>, ScimError> {
@@ -509,6 +510,7 @@ impl Provider {
             id,
             &group.name,
             members.iter().filter_map(|m| m.id.as_deref()),
+            external_id,
         );
         precondition.check(&version)?;
         Ok(Some(members))

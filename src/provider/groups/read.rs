@@ -5,7 +5,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use crate::mapping::group::{
-    GroupSource, filter_uses_members, group_location, group_resource, group_source,
+    GroupExtras, GroupSource, filter_uses_members, group_location, group_resource, group_source,
 };
 use crate::provider::failure::zoom_failure;
 use crate::provider::{Provider, ScimResource};
@@ -14,6 +14,7 @@ use crate::scim::model::ListResponse;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::{ResourceSchema, SchemaRegistry};
+use crate::store::ResourceKind;
 use crate::zoom::model::{Group, Member};
 use crate::zoom::same_group_name;
 
@@ -31,6 +32,8 @@ impl Provider {
         match self.zoom.get_group(id).await {
             Ok(group) => Ok(group),
             Err(e) if e.is_not_found() => {
+                // Deleted in Zoom's portal, perhaps: what the store keeps of it goes.
+                self.forget_resource(ResourceKind::Group, id).await;
                 Err(ScimError::not_found(format!("group {id} not found")))
             }
             Err(e) => Err(zoom_failure(&e, &format!("read group {id}"))),
@@ -48,8 +51,25 @@ impl Provider {
         }
     }
 
-    pub(super) fn group_json(&self, group: &Group, id: &str, members: Option<&[Member]>) -> Value {
-        group_resource(group, id, members, &self.base_url)
+    pub(super) fn group_json(
+        &self,
+        group: &Group,
+        id: &str,
+        members: Option<&[Member]>,
+        external_id: Option<&str>,
+    ) -> Value {
+        let extras = GroupExtras {
+            members,
+            external_id,
+        };
+        group_resource(group, id, extras, &self.base_url)
+    }
+
+    /// The stored `externalId` of one group (none when the store is out of reach).
+    pub(super) async fn group_external_id(&self, id: &str) -> Option<String> {
+        self.external_ids_for(ResourceKind::Group, &[id])
+            .await
+            .remove(id)
     }
 
     pub(super) fn group_resource(
@@ -83,7 +103,8 @@ impl Provider {
         } else {
             None
         };
-        let json = self.group_json(&group, id, members.as_deref());
+        let external_id = self.group_external_id(id).await;
+        let json = self.group_json(&group, id, members.as_deref(), external_id.as_deref());
         Ok(self.group_resource(&json, id, selection, warnings))
     }
 
@@ -143,6 +164,27 @@ impl Provider {
                 Err(e) if e.is_not_found() => Ok(Vec::new()),
                 Err(e) => Err(zoom_failure(&e, &format!("read group {id}"))),
             },
+            // From the store, then one Zoom read per id; ids Zoom no longer has are
+            // dropped from the store.
+            GroupSource::ByExternalId(external_id) => {
+                let mut groups = Vec::new();
+                for id in self
+                    .ids_by_external_id(ResourceKind::Group, &external_id)
+                    .await?
+                {
+                    match self.zoom.get_group(&id).await {
+                        Ok(mut group) => {
+                            group.id = Some(id);
+                            groups.push(group);
+                        }
+                        Err(e) if e.is_not_found() => {
+                            self.forget_resource(ResourceKind::Group, &id).await;
+                        }
+                        Err(e) => return Err(zoom_failure(&e, &format!("read group {id}"))),
+                    }
+                }
+                Ok(groups)
+            }
             GroupSource::ByName(name) => self.groups_named(&name).await,
             GroupSource::ByMember(user_id) => {
                 let user = match self.zoom.get_user(&user_id).await {
@@ -196,13 +238,20 @@ impl Provider {
         let filter = query.filter.as_ref();
         let filter_needs_members = filter.is_some_and(filter_uses_members);
         let candidates = self.group_candidates(group_source(filter)).await?;
+        let external_ids = if filter.is_some() || query.selection.wants("externalId") {
+            let ids: Vec<&str> = candidates.iter().filter_map(|g| g.id.as_deref()).collect();
+            self.external_ids_for(ResourceKind::Group, &ids).await
+        } else {
+            Default::default()
+        };
+        let external_id = |id: &str| external_ids.get(id).map(String::as_str);
         // Groups that match, with their members when the filter needed them.
         let mut matching: Vec<(Group, Option<Vec<Member>>)> = Vec::new();
         if filter_needs_members {
             let members = self.members_of(&candidates).await?;
             for (group, members) in candidates.into_iter().zip(members) {
                 let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(&group, &id, Some(&members));
+                let json = self.group_json(&group, &id, Some(&members), external_id(&id));
                 if filter.is_none_or(|f| f.matches(&json, schema)) {
                     matching.push((group, Some(members)));
                 }
@@ -210,7 +259,7 @@ impl Provider {
         } else {
             for group in candidates {
                 let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(&group, &id, None);
+                let json = self.group_json(&group, &id, None, external_id(&id));
                 if filter.is_none_or(|f| f.matches(&json, schema)) {
                     matching.push((group, None));
                 }
@@ -235,7 +284,7 @@ impl Provider {
             .iter()
             .map(|(group, members)| {
                 let id = group.id.clone().unwrap_or_default();
-                let json = self.group_json(group, &id, members.as_deref());
+                let json = self.group_json(group, &id, members.as_deref(), external_id(&id));
                 query.selection.project(&json, schema)
             })
             .collect();

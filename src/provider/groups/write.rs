@@ -16,6 +16,7 @@ use crate::provider::{Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
+use crate::store::ResourceKind;
 use crate::zoom::model::{Group, GroupCreate, Member};
 
 /// The key under which writes to one group are serialised ([`crate::provider::ResourceLocks`]):
@@ -64,18 +65,41 @@ pub struct GroupPatchOutcome {
 }
 
 impl Provider {
-    /// Reads a group and, when needed, its members; checks `If-Match`.
+    /// Reads a group, its stored `externalId` and, when needed, its members; checks
+    /// `If-Match`.
     async fn current_group(
         &self,
         id: &str,
         with_members: bool,
         precondition: &Precondition,
-    ) -> Result<(Group, Option<Vec<Member>>), ScimError> {
+    ) -> Result<(Group, Option<String>, Option<Vec<Member>>), ScimError> {
         let group = self.read_group(id).await?;
+        let external_id = self.group_external_id(id).await;
         let members = self
-            .members_checked(id, &group, with_members, precondition)
+            .members_checked(
+                id,
+                &group,
+                external_id.as_deref(),
+                with_members,
+                precondition,
+            )
             .await?;
-        Ok((group, members))
+        Ok((group, external_id, members))
+    }
+
+    /// Keeps a group's `externalId` when the request changes it.
+    async fn keep_group_external_id(
+        &self,
+        id: &str,
+        current: Option<&str>,
+        desired: Option<&str>,
+        applied: &str,
+    ) -> Result<(), ScimError> {
+        if current == desired {
+            return Ok(());
+        }
+        self.keep_external_id(ResourceKind::Group, id, desired, applied)
+            .await
     }
 
     // ---------------------------------------------------------------------------------
@@ -97,18 +121,33 @@ impl Provider {
         }
         let name = input.display_name;
         let members = input.members.unwrap_or_default();
+        let external_id = input.external_id;
+        self.require_store(&format!("create group '{name}'"))
+            .await?;
         let facts = self.user_facts(&members).await?;
         let created = match self.zoom.create_group(&name).await {
             Ok(GroupCreate::Created(group)) => group,
             Ok(GroupCreate::Exists(existing)) => {
                 return self
-                    .create_existing(&name, Some(existing), &members, &facts, selection)
+                    .create_existing(
+                        &name,
+                        Some(existing),
+                        (&members, external_id.as_deref()),
+                        &facts,
+                        selection,
+                    )
                     .await;
             }
             // Taken between the look-up and the create.
             Err(e) if e.is_duplicate() => {
                 return self
-                    .create_existing(&name, None, &members, &facts, selection)
+                    .create_existing(
+                        &name,
+                        None,
+                        (&members, external_id.as_deref()),
+                        &facts,
+                        selection,
+                    )
                     .await;
             }
             Err(e) => return Err(zoom_failure(&e, &format!("create group '{name}'"))),
@@ -127,6 +166,11 @@ impl Provider {
         let plan = MemberPlan::new(&id, &changes, &facts);
         let mut progress = Progress::new(format!("create group '{name}'"), plan.labels());
         progress.applied(&format!("create group (Zoom id {id})"));
+        if let Some(external_id) = external_id.as_deref() {
+            let applied = format!("group '{name}' was created (id {id})");
+            self.keep_group_external_id(&id, None, Some(external_id), &applied)
+                .await?;
+        }
         if let Err(mut err) = self.run_member_plan(&id, &plan, &mut progress).await {
             err.detail.push_str(&format!(
                 " The group exists now (id {id}): PATCH /Groups/{id} adds the missing members; repeating the create answers per scim.duplicates."
@@ -148,7 +192,7 @@ impl Provider {
         &self,
         name: &str,
         found: Option<Group>,
-        members: &[String],
+        (members, external_id): (&[String], Option<&str>),
         facts: &HashMap<String, UserFacts>,
         selection: &AttributeSelection,
     ) -> Result<WriteOutcome, ScimError> {
@@ -197,6 +241,12 @@ impl Provider {
             self.lookups.forget_group_names().await;
         }
         self.run_member_plan(&id, &plan, &mut progress).await?;
+        if external_id.is_some() {
+            let current = self.group_external_id(&id).await;
+            let applied = format!("the existing group {id} was adopted");
+            self.keep_group_external_id(&id, current.as_deref(), external_id, &applied)
+                .await?;
+        }
         let resource = self
             .read_group_resource(&id, selection, progress.into_warnings())
             .await?;
@@ -243,6 +293,7 @@ impl Provider {
     ) -> Result<GroupPatchOutcome, ScimError> {
         let request = PatchRequest::parse(&body)?;
         let _guard = self.locks.lock(&group_lock(id)).await;
+        self.require_store(&format!("update group {id}")).await?;
         // Member changes by path need no group record unless `If-Match` asks for the
         // version: the member calls' 404 code 4130 says when the group is gone. This
         // spares one Light call per membership change (Entra, Okta, midPoint shapes).
@@ -256,12 +307,20 @@ impl Provider {
         } else {
             self.read_group(id).await?
         };
-        let patch = GroupPatch::from_request(&request, id, &group.name)?;
-        if !patch.ignored.is_empty() {
-            tracing::debug!(ignored = ?patch.ignored, "PATCH /Groups: operations on attributes Zoom does not store were ignored");
-        }
+        let external_id = if group_unread {
+            None
+        } else {
+            self.group_external_id(id).await
+        };
+        let patch = GroupPatch::from_request(&request, id, &group.name, external_id.as_deref())?;
         let members = self
-            .members_checked(id, &group, patch.needs_current_members(), precondition)
+            .members_checked(
+                id,
+                &group,
+                external_id.as_deref(),
+                patch.needs_current_members(),
+                precondition,
+            )
             .await?;
         let current: Option<Vec<Value>> = members.as_ref().map(|members| {
             members
@@ -281,6 +340,11 @@ impl Provider {
         let warnings = self
             .apply_group_changes(id, patch.rename.as_deref(), &changes)
             .await?;
+        if let Some(desired) = &patch.external_id {
+            let applied = format!("group {id} was updated in Zoom");
+            self.keep_group_external_id(id, external_id.as_deref(), desired.as_deref(), &applied)
+                .await?;
+        }
         let resource = match selection {
             Some(selection) => Some(
                 self.read_group_resource(id, selection, warnings.clone())
@@ -304,7 +368,8 @@ impl Provider {
     ) -> Result<ScimResource, ScimError> {
         let input = group_input(&body)?;
         let _guard = self.locks.lock(&group_lock(id)).await;
-        let (group, members) = self
+        self.require_store(&format!("replace group {id}")).await?;
+        let (group, external_id, members) = self
             .current_group(id, input.members.is_some(), precondition)
             .await?;
         let changes = match (&input.members, &members) {
@@ -316,6 +381,17 @@ impl Provider {
         };
         let rename = (group.name != input.display_name).then_some(input.display_name.as_str());
         let warnings = self.apply_group_changes(id, rename, &changes).await?;
+        // An omitted externalId keeps its value, as omitted members do.
+        if input.external_id.is_some() {
+            let applied = format!("group {id} was updated in Zoom");
+            self.keep_group_external_id(
+                id,
+                external_id.as_deref(),
+                input.external_id.as_deref(),
+                &applied,
+            )
+            .await?;
+        }
         self.read_group_resource(id, selection, warnings).await
     }
 
@@ -332,14 +408,19 @@ impl Provider {
             ));
         }
         let _guard = self.locks.lock(&group_lock(id)).await;
+        self.require_store(&format!("delete group {id}")).await?;
         if needs_version(precondition) {
             self.current_group(id, true, precondition).await?;
         }
         let result = self.zoom.delete_group(id).await;
         self.lookups.forget_group_names().await;
         match result {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.forget_resource(ResourceKind::Group, id).await;
+                Ok(())
+            }
             Err(e) if e.is_not_found() => {
+                self.forget_resource(ResourceKind::Group, id).await;
                 Err(ScimError::not_found(format!("group {id} not found")))
             }
             Err(e) => Err(zoom_failure(&e, &format!("delete group {id}"))),

@@ -7,6 +7,7 @@ use crate::provider::policy::DeletePolicy;
 use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider};
 use crate::scim::error::ScimError;
+use crate::store::ResourceKind;
 use crate::zoom::model::{DeleteAction, DeleteUser, UserStatus, ZoomUser};
 
 impl Provider {
@@ -19,6 +20,7 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<(), ScimError> {
         let _guard = self.locks.lock(&format!("user:{id}")).await;
+        self.require_store(&format!("delete user {id}")).await?;
         if precondition.if_match.is_none() && self.delete_known(id).await? {
             return Ok(());
         }
@@ -79,6 +81,8 @@ impl Provider {
         if pending || policy != DeletePolicy::Deactivate {
             self.lookups.forget_email(&user.email).await;
             self.lookups.user_gone(id);
+            // Gone from the account: its externalId goes too (a deactivated user keeps it).
+            self.forget_resource(ResourceKind::User, id).await;
         } else {
             let deactivated = ZoomUser {
                 status: Some(UserStatus::Inactive),
@@ -145,6 +149,7 @@ impl Provider {
         } else {
             self.lookups.forget_email(&known.email).await;
             self.lookups.user_gone(id);
+            self.forget_resource(ResourceKind::User, id).await;
         }
         tracing::info!(user_id = %id, policy = ?policy, status = "active", "user removed from provisioning (user roster)");
         Ok(true)

@@ -19,6 +19,7 @@ use crate::provider::{Lookups, Provider};
 use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
 use crate::scim::query::ListQuery;
+use crate::store::ResourceKind;
 use crate::zoom::ZoomClient;
 use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUser};
 
@@ -158,7 +159,13 @@ impl Provider {
         } else {
             needs
         };
-        self.evaluate(candidates, query, needs, None).await
+        // Users read one by one (`GET /users/{id}`) are detail records already.
+        let detailed = matches!(
+            source,
+            UserSource::ById(_) | UserSource::ByEmail(_) | UserSource::ByExternalId(_)
+        );
+        self.evaluate(candidates, query, needs, None, detailed)
+            .await
     }
 
     /// A search pinned to phone users (see [`PhoneScope`]): the matching phone users
@@ -242,7 +249,8 @@ impl Provider {
                 .collect();
             (users, needs)
         };
-        self.evaluate(candidates, query, needs, Some(index)).await
+        self.evaluate(candidates, query, needs, Some(index), false)
+            .await
     }
 
     /// The users a source yields, as Zoom lists them.
@@ -254,6 +262,25 @@ impl Provider {
                 Err(e) if e.is_not_found() => Vec::new(),
                 Err(e) => return Err(zoom_failure(&e, &format!("read user {id}"))),
             },
+            // Answered from the store plus one Zoom read per id; ids Zoom no longer has
+            // are dropped from the store.
+            UserSource::ByExternalId(external_id) => {
+                let mut users = Vec::new();
+                for id in self
+                    .ids_by_external_id(ResourceKind::User, external_id)
+                    .await?
+                {
+                    match self.zoom.get_user(&id).await {
+                        Ok(user) if user.id.as_deref() == Some(id.as_str()) => users.push(user),
+                        Ok(_) => {}
+                        Err(e) if e.is_not_found() => {
+                            self.forget_resource(ResourceKind::User, &id).await;
+                        }
+                        Err(e) => return Err(zoom_failure(&e, &format!("read user {id}"))),
+                    }
+                }
+                users
+            }
             UserSource::ByEmail(email) => match self.zoom.get_user(email).await {
                 Ok(user) if user.email.eq_ignore_ascii_case(email) => vec![user],
                 Ok(_) => Vec::new(),
@@ -310,19 +337,28 @@ impl Provider {
 
     /// Completes, renders and tests `candidates` against the query's filter; the
     /// matching resources are the result (exact `totalResults`). Phone attributes come
-    /// from `phone` when given, else from [`Self::phone_for_page`].
+    /// from `phone` when given, else from [`Self::phone_for_page`]. `detailed`: the
+    /// candidates are detail records, read one by one.
     async fn evaluate(
         &self,
         candidates: Vec<ZoomUser>,
         query: &ListQuery,
         needs: Needs,
         phone: Option<Arc<PhoneIndex>>,
+        detailed: bool,
     ) -> Result<ListResponse, ScimError> {
         let schema = Self::user_schema();
-        let tables = self.tables(needs).await?;
+        let mut tables = self.tables(needs).await?;
+        let completion = Needs {
+            detail: needs.detail && !detailed,
+            ..needs
+        };
         let users = self
-            .complete_users(candidates, needs, HashMap::new())
+            .complete_users(candidates, completion, HashMap::new())
             .await?;
+        if needs.external_id {
+            tables.set_external_ids(self.page_external_ids(&users).await);
+        }
         let phone = if needs.phone {
             Some(self.phone_for_page(&users, phone).await?.0)
         } else {

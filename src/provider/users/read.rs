@@ -19,6 +19,7 @@ use crate::scim::filter::Filter;
 use crate::scim::model::weak_etag;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::schema::SchemaRegistry;
+use crate::store::ResourceKind;
 use crate::zoom::model::ZoomUser;
 
 /// Which Zoom look-ups a request needs beyond the user records.
@@ -34,6 +35,8 @@ pub(in crate::provider) struct Needs {
     pub manager: bool,
     /// Zoom Phone attributes (the phone profile, and site names from the site list).
     pub phone: bool,
+    /// `externalId`, from the store.
+    pub external_id: bool,
 }
 
 impl Needs {
@@ -63,6 +66,7 @@ impl Needs {
             role_names: selection.wants("roles") || refers("roles"),
             manager,
             phone,
+            external_id: selection.wants("externalId") || refers("externalId"),
         }
     }
 
@@ -74,6 +78,7 @@ impl Needs {
             role_names: true,
             manager: true,
             phone: true,
+            external_id: true,
         }
     }
 }
@@ -83,6 +88,15 @@ impl Needs {
 pub(super) struct Tables {
     groups: Option<Arc<HashMap<String, String>>>,
     roles: Option<Arc<HashMap<String, String>>>,
+    /// User id -> `externalId`, for the users being rendered.
+    external_ids: HashMap<String, String>,
+}
+
+impl Tables {
+    /// Adds the `externalId`s of the users about to be rendered.
+    pub(super) fn set_external_ids(&mut self, external_ids: HashMap<String, String>) {
+        self.external_ids = external_ids;
+    }
 }
 
 /// A user as a write reads it.
@@ -129,7 +143,20 @@ impl Provider {
             names.map(Some).map_err(|e| zoom_failure(&e, "list roles"))
         };
         let (groups, roles) = futures::try_join!(groups, roles)?;
-        Ok(Tables { groups, roles })
+        Ok(Tables {
+            groups,
+            roles,
+            external_ids: HashMap::new(),
+        })
+    }
+
+    /// The `externalId`s of a page of users (one store statement).
+    pub(super) async fn page_external_ids(
+        &self,
+        users: &[(String, ZoomUser)],
+    ) -> HashMap<String, String> {
+        let ids: Vec<&str> = users.iter().map(|(id, _)| id.as_str()).collect();
+        self.external_ids_for(ResourceKind::User, &ids).await
     }
 
     /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
@@ -158,6 +185,7 @@ impl Provider {
             role_names: tables.roles.as_deref(),
             manager_id,
             phone,
+            external_id: tables.external_ids.get(id).map(String::as_str),
         };
         let mut json = user_resource(user, id, &ctx);
         let complete = needs.detail && needs.group_names && needs.manager && phone.is_some();
@@ -173,11 +201,15 @@ impl Provider {
 
     /// Zoom's record of user `id` (`GET /users/{id}`); 404 for anything else.
     pub(in crate::provider) async fn user_record(&self, id: &str) -> Result<ZoomUser, ScimError> {
-        let user = self
-            .zoom
-            .get_user(id)
-            .await
-            .map_err(|e| zoom_failure(&e, &format!("read user {id}")))?;
+        let user = match self.zoom.get_user(id).await {
+            Ok(user) => user,
+            Err(e) if e.is_not_found() => {
+                // Deleted in Zoom's portal, perhaps: what the store keeps of it goes.
+                self.forget_resource(ResourceKind::User, id).await;
+                return Err(zoom_failure(&e, &format!("read user {id}")));
+            }
+            Err(e) => return Err(zoom_failure(&e, &format!("read user {id}"))),
+        };
         // Zoom also accepts an e-mail in place of an id; SCIM ids are Zoom ids only.
         if user.id.as_deref() != Some(id) {
             return Err(ScimError::not_found(format!("user {id} not found")));
@@ -225,7 +257,8 @@ impl Provider {
         } else {
             (self.user_record(id).await?, None)
         };
-        let tables = self.tables(needs).await?;
+        let mut tables = self.tables(needs).await?;
+        tables.set_external_ids(self.external_ids_for(ResourceKind::User, &[id]).await);
         let (json, version) = self
             .render(
                 &user,
@@ -266,7 +299,8 @@ impl Provider {
         phone: Option<&PhoneView>,
     ) -> Result<(Value, String), ScimError> {
         let needs = Needs::all();
-        let tables = self.tables(needs).await?;
+        let mut tables = self.tables(needs).await?;
+        tables.set_external_ids(self.external_ids_for(ResourceKind::User, &[id]).await);
         let (json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
         Ok((json, version.unwrap_or_default()))
     }

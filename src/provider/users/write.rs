@@ -28,8 +28,9 @@ use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOu
 use crate::scim::error::{ScimError, clip};
 use crate::scim::patch::PatchRequest;
 use crate::scim::projection::AttributeSelection;
-use crate::scim::resource::{Normalized, merge_replace, normalize_input};
+use crate::scim::resource::{Normalized, external_id, merge_replace, normalize_input};
 use crate::scim::schema::SchemaRegistry;
+use crate::store::ResourceKind;
 use crate::zoom::error::ZoomError;
 use crate::zoom::model::CreateAction;
 use crate::zoom::model::{
@@ -73,6 +74,7 @@ impl Provider {
             };
         }
         self.preflight_create(&request, &normalized).await?;
+        self.require_store(&format!("create user {shown}")).await?;
         // No look-up first: Zoom's e-mail is its unique key and a taken one answers
         // 409 code 1005, so the look-up is paid only by the rare duplicate.
         let mut progress = Progress::new(format!("create user {shown}"), Vec::new());
@@ -255,6 +257,7 @@ impl Provider {
         let normalized = normalize_input(&body, schema)?;
         log_ignored(&normalized);
         let _guard = self.locks.lock(&format!("user:{id}")).await;
+        self.require_store(&format!("replace user {id}")).await?;
         let mut progress = Progress::new(format!("replace user {id}"), Vec::new());
         self.converge(
             id,
@@ -280,6 +283,7 @@ impl Provider {
         let schema = SchemaRegistry::global().user();
         let patch = crate::provider::cpu_bound(|| PatchRequest::parse(&body))?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
+        self.require_store(&format!("update user {id}")).await?;
         let state = self.read_user_state(id, false).await?;
         precondition.check(&state.etag)?;
         let mut desired = state.json.clone();
@@ -315,6 +319,10 @@ impl Provider {
         let (user, current) = (&state.user, &state.json);
         let changes = diff(current, desired)?;
         let phone = phone_target(current, desired)?;
+        // Kept by the store once Zoom has what the request changes there.
+        let desired_external_id = external_id(desired)?;
+        let external_id_changed =
+            desired_external_id.as_deref() != current.get("externalId").and_then(Value::as_str);
         for warning in &changes.not_applied {
             progress.not_applied(warning.clone());
         }
@@ -362,7 +370,18 @@ impl Provider {
             }
             if withdraws {
                 self.lookups.forget_email(&user.email).await;
+                self.forget_resource(ResourceKind::User, id).await;
                 return Ok(None);
+            }
+            if external_id_changed {
+                let applied = format!("the changes to user {id} were made in Zoom");
+                self.keep_external_id(
+                    ResourceKind::User,
+                    id,
+                    desired_external_id.as_deref(),
+                    &applied,
+                )
+                .await?;
             }
             if let Some(email) = &changes.email {
                 self.lookups.forget_email(&user.email).await;
@@ -379,6 +398,25 @@ impl Provider {
             }
         }
         let warnings = progress.warnings().to_vec();
+        if changes.is_empty() && external_id_changed {
+            // Nothing for Zoom: the store takes the new value, and the answer is the
+            // state read at the start with it.
+            let applied = "nothing was changed in Zoom (the request changes only externalId)";
+            self.keep_external_id(
+                ResourceKind::User,
+                id,
+                desired_external_id.as_deref(),
+                applied,
+            )
+            .await?;
+            let (json, etag) = self.render_state(user, id, state.phone.as_ref()).await?;
+            return Ok(Some(ScimResource {
+                body: selection.project(&json, SchemaRegistry::global().user()),
+                etag: Some(etag),
+                location: user_location(&self.base_url, id),
+                warnings,
+            }));
+        }
         if changes.is_empty() {
             // Nothing sent to Zoom: the state read at the start is the answer.
             let etag = current

@@ -608,14 +608,19 @@ mod tests {
                 .validate(SchemaRegistry::global().group())
                 .is_ok()
         );
-        // externalId is not published (Zoom cannot store it): it parses, but validation
-        // names it so the caller can answer 400 invalidFilter.
-        let err = parse("externalId eq jyoung")
+        // externalId is published (the store keeps it): Okta's unquoted form validates.
+        assert!(
+            parse("externalId eq jyoung")
+                .validate(SchemaRegistry::global().user())
+                .is_ok()
+        );
+        // An attribute nobody publishes is still named, for a 400 invalidFilter.
+        let err = parse("nickName eq jyoung")
             .validate(SchemaRegistry::global().user())
             .err()
             .map(|e| e.detail)
             .unwrap_or_default();
-        assert!(err.contains("externalId"), "{err}");
+        assert!(err.contains("nickName"), "{err}");
     }
 
     #[test]

@@ -129,8 +129,8 @@ impl<'s> Engine<'s, '_> {
                 self.apply_extension_object(work, operation.op, &urn, operation.value.as_ref())
             }
             Some(path) if let Some(name) = self.unpublished_rfc_attribute(path) => {
-                // Entra's default mappings patch `externalId` and `addresses[type eq
-                // "work"].formatted`; refusing the whole PATCH for an attribute the service
+                // Entra's default mappings patch `addresses[type eq "work"].formatted`
+                // (and, on a store-less service, `externalId`); refusing the whole PATCH for an attribute the service
                 // cannot hold would stop every later change of that user. Ignored as on
                 // POST/PUT and on a PATCH without path, and reported.
                 self.ignored.push(name);

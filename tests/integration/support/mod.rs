@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use tokio::net::TcpListener;
 use zoom_scim::simulator::{self, SimCredentials, SimHandle, SimSettings};
 
@@ -65,6 +67,9 @@ pub struct Stack {
     pub service: zoom_scim::app::Service,
     /// HTTP client.
     pub http: reqwest::Client,
+    /// The directory of the service's SQLite store, when the test left `store.url` at
+    /// its default (removed with the stack).
+    pub store_dir: Option<tempfile::TempDir>,
 }
 
 /// The bearer token of [`start_stack`].
@@ -73,6 +78,25 @@ pub const SCIM_TOKEN: &str = "test-scim-token";
 /// Starts the simulator with `settings` and the service with `config` adjusted to it.
 pub async fn start_stack(settings: SimSettings, mut config: zoom_scim::config::Config) -> Stack {
     let sim = start_simulator(settings).await;
+    let store_dir = (config.store.url.expose() == zoom_scim::store::DEFAULT_URL).then(|| {
+        let dir = tempfile::tempdir().expect("store directory");
+        config.store.url = sqlite_url(&dir);
+        dir
+    });
+    let service = start_service(&sim, config).await;
+    Stack {
+        sim,
+        service,
+        http: reqwest::Client::new(),
+        store_dir,
+    }
+}
+
+/// Starts a service wired to `sim` with `config` (its store as given), on a free port.
+pub async fn start_service(
+    sim: &SimHandle,
+    mut config: zoom_scim::config::Config,
+) -> zoom_scim::app::Service {
     let credentials = SimCredentials::default();
     config.zoom.api_base_url = sim.api_base_url();
     config.zoom.token_url = sim.token_url();
@@ -80,14 +104,17 @@ pub async fn start_stack(settings: SimSettings, mut config: zoom_scim::config::C
     config.zoom.client_id = credentials.client_id;
     config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
     config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
-    let service = zoom_scim::app::Service::start(config, free_listener().await)
+    zoom_scim::app::Service::start(config, free_listener().await)
         .await
-        .expect("service starts");
-    Stack {
-        sim,
-        service,
-        http: reqwest::Client::new(),
-    }
+        .expect("service starts")
+}
+
+/// The address of a SQLite store file inside `dir`.
+pub fn sqlite_url(dir: &tempfile::TempDir) -> zoom_scim::store::StoreUrl {
+    zoom_scim::store::StoreUrl::new(format!(
+        "sqlite://{}",
+        dir.path().join("zoom-scim.db").display()
+    ))
 }
 
 /// One answer of the SCIM service.

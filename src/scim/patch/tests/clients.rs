@@ -386,8 +386,9 @@ fn entra_group_rename_and_user_name_update() {
 
 #[test]
 fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
-    // Entra's default mappings: externalId <- mailNickname, work address, and
-    // docs/clients.md section 1.3, "Add nickName"; the title in the same PATCH still applies.
+    // Entra's default mappings: externalId <- mailNickname (kept: the store holds it),
+    // work address, and docs/clients.md section 1.3, "Add nickName"; the title in the
+    // same PATCH still applies.
     let mut resource = user();
     let ignored = PatchRequest::parse(&ops(json!([
         {"op": "Replace", "path": "externalId", "value": "jdoe"},
@@ -401,7 +402,6 @@ fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
     assert_eq!(
         ignored,
         vec![
-            "externalId",
             "addresses",
             "nickName",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
@@ -409,6 +409,7 @@ fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
     );
     let mut expected = user();
     expected["title"] = json!("Engineer");
+    expected["externalId"] = json!("jdoe");
     assert_eq!(resource, expected);
     // A name RFC 7643 does not define, or a sub-attribute missing under a published
     // attribute, is still the client's mistake.
@@ -432,7 +433,9 @@ fn entra_paths_to_rfc_attributes_zoom_cannot_hold_are_ignored_and_reported() {
         group(),
         ops(json!([{"op": "replace", "path": "externalId", "value": "e1"}])),
     ));
-    assert_eq!(after, group());
+    let mut expected = group();
+    expected["externalId"] = json!("e1");
+    assert_eq!(after, expected);
 }
 
 // ---- Okta ----

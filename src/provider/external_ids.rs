@@ -1,0 +1,94 @@
+//! `externalId` for Users and Groups (RFC 7643 section 3.1), kept in the store because
+//! Zoom has no field for it, and what the use cases do when the store is out of reach:
+//! a read goes on without the values (and says so in the log), a write is refused with
+//! 503 before any Zoom call, a search that needs the store is 503.
+
+use std::collections::HashMap;
+
+use crate::provider::Provider;
+use crate::scim::error::ScimError;
+use crate::store::{RETRY_AFTER_S, ResourceKind, StoreError};
+
+/// A store failure as the SCIM client sees it: 503 with `Retry-After` when the store
+/// is out of reach, 500 otherwise. The driver's detail goes to the log, once.
+pub(crate) fn store_failure(error: &StoreError, what: &str) -> ScimError {
+    tracing::error!(error = %error, "{what}: store failure");
+    if error.is_unavailable() {
+        ScimError::unavailable(
+            format!("{what}: the service's store is unreachable; nothing was changed, retry later"),
+            Some(RETRY_AFTER_S),
+        )
+    } else {
+        ScimError::internal(format!("{what}: the service's store failed"))
+    }
+}
+
+impl Provider {
+    /// Refuses a write while the store is out of reach, before anything is sent to Zoom:
+    /// what the write must keep (an `externalId`) could not be kept.
+    pub(in crate::provider) async fn require_store(&self, what: &str) -> Result<(), ScimError> {
+        self.store.ping().await.map_err(|e| store_failure(&e, what))
+    }
+
+    /// The `externalId`s of `ids`, for rendering. A store out of reach gives none: the
+    /// read goes on with what Zoom holds.
+    pub(in crate::provider) async fn external_ids_for(
+        &self,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> HashMap<String, String> {
+        if ids.is_empty() {
+            return HashMap::new();
+        }
+        match self.store.external_ids(kind, ids).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "store unreachable: resources are shown without externalId");
+                HashMap::new()
+            }
+        }
+    }
+
+    /// The ids the store knows by `external_id` (a filter `externalId eq`); 503 when
+    /// the store is out of reach, as the answer would be wrong without it.
+    pub(in crate::provider) async fn ids_by_external_id(
+        &self,
+        kind: ResourceKind,
+        external_id: &str,
+    ) -> Result<Vec<String>, ScimError> {
+        self.store
+            .ids_by_external_id(kind, external_id)
+            .await
+            .map_err(|e| store_failure(&e, "search by externalId"))
+    }
+
+    /// Keeps a resource's new `externalId` (`None`: cleared) after its Zoom changes
+    /// were applied. The write already changed Zoom, so a failure says so.
+    pub(in crate::provider) async fn keep_external_id(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        external_id: Option<&str>,
+        applied: &str,
+    ) -> Result<(), ScimError> {
+        self.store
+            .set_external_id(kind, id, external_id)
+            .await
+            .map_err(|e| {
+                let mut err = store_failure(&e, &format!("keep the externalId of {id}"));
+                err.detail = format!(
+                    "{applied}, but its externalId could not be kept: the service's store failed. Send the same request again once the store is back"
+                );
+                err
+            })
+    }
+
+    /// Forgets what the store keeps of a resource that is gone (deleted through the
+    /// service, or found missing in Zoom). A failure is logged: the next sighting
+    /// retries it, and a stale row only names an id Zoom no longer has.
+    pub(in crate::provider) async fn forget_resource(&self, kind: ResourceKind, id: &str) {
+        if let Err(e) = self.store.forget(kind, id).await {
+            tracing::warn!(error = %e, resource_id = %id, "cannot forget a removed resource in the store");
+        }
+    }
+}

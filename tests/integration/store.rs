@@ -1,0 +1,269 @@
+//! The store on both backends: every test here runs once on a SQLite file and once on
+//! a fresh PostgreSQL database (support/postgres.rs).
+
+use std::collections::HashMap;
+
+use zoom_scim::store::{Backend, ResourceKind, Store, StoreConfig, StoreError, StoreUrl};
+
+use crate::support::postgres::fresh_database;
+
+/// A store address and whatever keeps it alive.
+struct Place {
+    url: StoreUrl,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn place(backend: Backend) -> Place {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            Place {
+                url: crate::support::sqlite_url(&dir),
+                _dir: Some(dir),
+            }
+        }
+        Backend::Postgres => Place {
+            url: fresh_database().await,
+            _dir: None,
+        },
+    }
+}
+
+fn config(url: &StoreUrl) -> StoreConfig {
+    StoreConfig {
+        url: url.clone(),
+        ..StoreConfig::default()
+    }
+}
+
+/// Runs each listed test on both backends.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(zoom_scim::store::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(zoom_scim::store::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    external_ids_round_trip,
+    external_ids_are_case_exact_and_per_kind,
+    reopening_keeps_data_and_migrates_once,
+    a_newer_schema_is_refused,
+    concurrent_writers_all_land,
+    many_ids_are_read_in_chunks,
+);
+
+async fn external_ids_round_trip(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    assert_eq!(store.backend(), backend);
+    let user = ResourceKind::User;
+    assert_eq!(store.external_id(user, "u1").await.unwrap(), None);
+    store
+        .set_external_id(user, "u1", Some("ext-1"))
+        .await
+        .unwrap();
+    store
+        .set_external_id(user, "u2", Some("ext-2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.external_id(user, "u1").await.unwrap().as_deref(),
+        Some("ext-1")
+    );
+    // A replace overwrites; a clear keeps no value.
+    store
+        .set_external_id(user, "u1", Some("ext-1b"))
+        .await
+        .unwrap();
+    store.set_external_id(user, "u2", None).await.unwrap();
+    let found = store.external_ids(user, &["u1", "u2", "u3"]).await.unwrap();
+    assert_eq!(
+        found,
+        HashMap::from([("u1".to_owned(), "ext-1b".to_owned())])
+    );
+    assert_eq!(
+        store.ids_by_external_id(user, "ext-1b").await.unwrap(),
+        ["u1"]
+    );
+    assert!(
+        store
+            .ids_by_external_id(user, "ext-2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.forget(user, "u1").await.unwrap();
+    assert_eq!(store.external_id(user, "u1").await.unwrap(), None);
+    assert!(store.all_external_ids(user).await.unwrap().is_empty());
+}
+
+async fn external_ids_are_case_exact_and_per_kind(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    store
+        .set_external_id(ResourceKind::User, "same-id", Some("Abc"))
+        .await
+        .unwrap();
+    store
+        .set_external_id(ResourceKind::Group, "same-id", Some("abc"))
+        .await
+        .unwrap();
+    // RFC 7643 section 3.1: externalId is caseExact.
+    assert_eq!(
+        store
+            .ids_by_external_id(ResourceKind::User, "Abc")
+            .await
+            .unwrap(),
+        ["same-id"]
+    );
+    assert!(
+        store
+            .ids_by_external_id(ResourceKind::User, "abc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .external_id(ResourceKind::Group, "same-id")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("abc")
+    );
+    let all = store.all_external_ids(ResourceKind::User).await.unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+async fn reopening_keeps_data_and_migrates_once(backend: Backend) {
+    let place = place(backend).await;
+    {
+        let store = Store::open(&config(&place.url)).await.expect("open");
+        store
+            .set_external_id(ResourceKind::User, "u1", Some("kept"))
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let store = Store::open(&config(&place.url)).await.expect("reopen");
+    assert_eq!(
+        store
+            .external_id(ResourceKind::User, "u1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("kept")
+    );
+}
+
+async fn a_newer_schema_is_refused(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    store.close().await;
+    let checksum = match backend {
+        Backend::Sqlite => "X'00'",
+        Backend::Postgres => "'\\x00'::bytea",
+    };
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&match backend {
+        Backend::Sqlite => format!("{}?mode=rw", place.url.expose()),
+        Backend::Postgres => place.url.expose().to_owned(),
+    })
+    .await
+    .expect("connect");
+    sqlx::query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+         execution_time) VALUES (99990101000000, 'from the future', TRUE, {checksum}, 0)"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("pretend a newer version migrated the store");
+    drop(conn);
+    let err = Store::open(&config(&place.url)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("99990101000000") && message.contains("newer zoom-scim"),
+        "{message}"
+    );
+}
+
+async fn concurrent_writers_all_land(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    let writes = (0..200).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .set_external_id(ResourceKind::User, &format!("u{i}"), Some(&format!("e{i}")))
+                .await
+        })
+    });
+    for write in futures::future::join_all(writes).await {
+        write.expect("task").expect("write lands");
+    }
+    let all = store.all_external_ids(ResourceKind::User).await.unwrap();
+    assert_eq!(all.len(), 200);
+    assert_eq!(all["u7"], "e7");
+}
+
+async fn many_ids_are_read_in_chunks(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    for i in (0..1200).step_by(3) {
+        store
+            .set_external_id(
+                ResourceKind::Group,
+                &format!("g{i}"),
+                Some(&format!("x{i}")),
+            )
+            .await
+            .unwrap();
+    }
+    let ids: Vec<String> = (0..1200).map(|i| format!("g{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let found = store
+        .external_ids(ResourceKind::Group, &refs)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 400);
+    assert_eq!(found["g1197"], "x1197");
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_unavailable_and_says_where() {
+    // Nothing listens on port 1; the password never shows.
+    let url = StoreUrl::new("postgres://scim:hunter2@127.0.0.1:1/zoom");
+    let err = Store::open(&StoreConfig {
+        url,
+        acquire_timeout_s: 2,
+        ..StoreConfig::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+
+    let err = Store::open(&config(&StoreUrl::new(
+        "sqlite:///nonexistent-dir/zoom-scim.db",
+    )))
+    .await
+    .unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+}
