@@ -10,6 +10,7 @@ use crate::config::{Config, ConfigError};
 use crate::http::lifecycle::Lifecycle;
 use crate::http::{AppState, Authenticator, router, server};
 use crate::provider::Provider;
+use crate::provider::journal::unfinished_after;
 use crate::store::Store;
 use crate::zoom::ZoomClient;
 
@@ -75,7 +76,7 @@ impl Service {
             zoom.clone(),
             scim.clone(),
             scim_base_url.clone(),
-            store,
+            store.clone(),
         ));
         let metrics = if config.server.metrics {
             metrics_handle()
@@ -84,6 +85,15 @@ impl Service {
         };
         let lifecycle = Arc::new(Lifecycle::default());
         let limits = server::Limits::of(&config.server);
+        let upkeep = journal_upkeep(
+            provider.clone(),
+            store.clone(),
+            unfinished_after(
+                config.server.request_timeout_s,
+                config.server.shutdown_grace_s,
+            ),
+            config.store.journal_days,
+        );
         let server = Arc::new(config.server);
         let state = AppState {
             provider,
@@ -94,10 +104,14 @@ impl Service {
             lifecycle: lifecycle.clone(),
             zoom,
             readiness: Default::default(),
+            store,
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {
-            server::serve(listener, app, limits, lifecycle, shutdown_signal()).await?;
+            tokio::select! {
+                served = server::serve(listener, app, limits, lifecycle, shutdown_signal()) => served?,
+                () = upkeep => {}
+            }
             Ok(())
         });
         Ok(Self {
@@ -115,6 +129,39 @@ impl Service {
     /// Stops serving at once (tests).
     pub fn abort(&self) {
         self.task.abort();
+    }
+}
+
+/// How often the journal is settled and pruned (also once at start).
+const JOURNAL_UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Settles the journal's unfinished entries and prunes old ones, at start and then
+/// every [`JOURNAL_UPKEEP_EVERY`]; never returns.
+async fn journal_upkeep(
+    provider: Arc<Provider>,
+    store: Store,
+    unfinished_after: chrono::Duration,
+    journal_days: u64,
+) {
+    let keep = chrono::Duration::days(i64::try_from(journal_days).unwrap_or(36_500));
+    let mut every = tokio::time::interval(JOURNAL_UPKEEP_EVERY);
+    loop {
+        every.tick().await;
+        let now = chrono::Utc::now();
+        match provider
+            .journal_upkeep(&store, now - unfinished_after, now - keep)
+            .await
+        {
+            Ok(done) if done.settled > 0 || done.pruned > 0 => {
+                tracing::info!(
+                    settled = done.settled,
+                    pruned = done.pruned,
+                    "journal upkeep"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "journal upkeep failed; retried later"),
+        }
     }
 }
 

@@ -43,6 +43,22 @@ pub enum Command {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
+    /// Show the journal of SCIM writes (reads `store.url` as `serve` does).
+    Journal {
+        /// Only writes begun at or after this time: RFC 3339 (`2026-12-01T00:00:00Z`)
+        /// or an age (`90m`, `24h`, `7d`).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only writes to this SCIM id.
+        #[arg(long)]
+        resource: Option<String>,
+        /// The newest N entries only (0: all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the Zoom API simulator alone.
     Simulate {
         /// Listen address of the simulator.
@@ -114,6 +130,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let service = crate::app::Service::start(config, listener).await?;
             tracing::info!(scim_base = %service.scim_base_url, "zoom-scim is serving.");
             service.wait().await
+        }
+        Command::Journal {
+            since,
+            resource,
+            limit,
+            json,
+        } => {
+            config
+                .store
+                .validate()
+                .map_err(|e| crate::config::ConfigError::in_section("store", e))?;
+            let store = crate::store::Store::open(&config.store).await?;
+            let query = crate::store::journal::JournalQuery {
+                since,
+                resource_id: resource,
+                limit,
+            };
+            let entries = store.journal_entries(&query).await?;
+            let mut out = std::io::stdout().lock();
+            crate::store::journal::print(&entries, json, &mut out)?;
+            Ok(())
         }
         Command::Simulate {
             listen,
@@ -194,6 +231,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// `--since`: an RFC 3339 time, or an age before now (`90m`, `24h`, `7d`, `30s`).
+fn parse_since(value: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(value) {
+        return Ok(time.with_timezone(&chrono::Utc));
+    }
+    let (number, unit) = value.split_at(value.len().saturating_sub(1));
+    let amount: i64 = number
+        .parse()
+        .map_err(|_| format!("`{value}` is neither an RFC 3339 time nor an age like 24h or 7d"))?;
+    let age = match unit {
+        "s" => chrono::Duration::try_seconds(amount),
+        "m" => chrono::Duration::try_minutes(amount),
+        "h" => chrono::Duration::try_hours(amount),
+        "d" => chrono::Duration::try_days(amount),
+        _ => None,
+    }
+    .ok_or_else(|| format!("`{value}`: an age takes s, m, h or d"))?;
+    Ok(chrono::Utc::now() - age)
 }
 
 /// Where `demo` listens unless `--listen` says otherwise: loopback, whatever

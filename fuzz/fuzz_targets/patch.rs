@@ -69,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
 
     let group = scim_group();
     apply(&request, &group, registry.group());
-    match GroupPatch::from_request(&request, "grp1", "Sales") {
+    match GroupPatch::from_request(&request, "grp1", "Sales", Some("ext-grp1")) {
         Err(e) => assert_client_error(&e, "group PATCH", &request),
         Ok(patch) => {
             let current = group["members"].as_array().cloned().unwrap_or_default();

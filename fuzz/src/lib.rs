@@ -66,7 +66,11 @@ pub fn scim_group() -> Value {
             ..Default::default()
         },
     ];
-    group::group_resource(&zoom, "grp1", Some(&members), BASE_URL)
+    let extras = group::GroupExtras {
+        members: Some(&members),
+        external_id: Some("ext-grp1"),
+    };
+    group::group_resource(&zoom, "grp1", extras, BASE_URL)
 }
 
 /// Client input was refused: it must be a 4xx with an RFC 7644 error body, not a 5xx

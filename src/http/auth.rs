@@ -17,10 +17,42 @@ use crate::setting::Invalid;
 
 /// Validates bearer tokens.
 pub struct Authenticator {
-    /// SHA-256 digests of the static tokens: comparing fixed-length digests in constant
-    /// time reveals neither a token's content nor its length.
-    static_digests: Vec<[u8; 32]>,
+    /// SHA-256 digests of the static tokens, each with the client it names: comparing
+    /// fixed-length digests in constant time reveals neither a token's content nor its
+    /// length.
+    static_digests: Vec<([u8; 32], ClientName)>,
     jwt: Option<(DecodingKey, Validation)>,
+}
+
+/// Who sent a request, as the journal names it: a static token's configured name
+/// (`name:token`), `token-` and the first 8 hex digits of an unnamed token's SHA-256,
+/// or `jwt:` and the JWT's `sub`. Never a token. Added to the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientName(pub Arc<str>);
+
+/// A configured static token, `name:token` or a bare token: the name and the token.
+/// A name is 1 to 64 letters, digits, `.`, `_` or `-`, so a token holding a colon
+/// after anything else stays whole.
+pub fn named_token(entry: &str) -> (Option<&str>, &str) {
+    match entry.split_once(':') {
+        Some((name, token))
+            if !token.is_empty()
+                && (1..=64).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) =>
+        {
+            (Some(name), token)
+        }
+        _ => (None, entry),
+    }
+}
+
+/// A JWT subject as a client name: clipped, control characters escaped.
+fn subject_name(sub: Option<&str>) -> ClientName {
+    let sub = sub.unwrap_or("(no sub)");
+    let clipped: String = sub.chars().take(128).collect();
+    ClientName(format!("jwt:{}", crate::telemetry::escape_controls(&clipped)).into())
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -148,7 +180,25 @@ impl Authenticator {
     /// Builds the validator from the configuration; refuses a JWT configuration with a
     /// missing or weak key or no audience.
     pub fn new(config: &AuthConfig) -> Result<Self, Invalid> {
-        let static_digests = config.tokens.iter().map(|t| digest(t.expose())).collect();
+        let static_digests = config
+            .tokens
+            .iter()
+            .map(|entry| {
+                let (name, token) = named_token(entry.expose());
+                let digest = digest(token);
+                let name = match name {
+                    Some(name) => name.to_owned(),
+                    None => format!(
+                        "token-{}",
+                        digest[..4]
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<String>()
+                    ),
+                };
+                (digest, ClientName(name.into()))
+            })
+            .collect();
         let jwt = match config.jwt.algorithm {
             None => None,
             Some(alg) => Some(jwt_validator(&config.jwt, alg)?),
@@ -160,19 +210,24 @@ impl Authenticator {
     }
 
     /// Checks one presented bearer token.
-    pub fn check(&self, token: &str) -> Result<(), ScimError> {
+    pub fn check(&self, token: &str) -> Result<ClientName, ScimError> {
         let presented = digest(token);
         // Compare against every configured token so timing does not tell which matched.
-        let static_match = self
-            .static_digests
-            .iter()
-            .fold(subtle::Choice::from(0), |acc, d| acc | d.ct_eq(&presented));
-        if bool::from(static_match) {
-            return Ok(());
+        let mut matched = None;
+        for (known, name) in &self.static_digests {
+            let equal = bool::from(known.ct_eq(&presented));
+            if equal && matched.is_none() {
+                matched = Some(name);
+            }
+        }
+        if let Some(name) = matched {
+            return Ok(name.clone());
         }
         if let Some((key, validation)) = &self.jwt {
             return match jsonwebtoken::decode::<serde_json::Value>(token, key, validation) {
-                Ok(_) => Ok(()),
+                Ok(data) => Ok(subject_name(
+                    data.claims.get("sub").and_then(|s| s.as_str()),
+                )),
                 Err(e) => {
                     tracing::info!(reason = %e, "Bearer JWT refused.");
                     Err(ScimError::unauthorized(format!(
@@ -208,7 +263,7 @@ fn jwt_reason(e: &jsonwebtoken::errors::Error) -> &'static str {
 /// with 401 and a SCIM error body.
 pub async fn require_bearer(
     State(auth): State<Arc<Authenticator>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let presented = request
@@ -223,7 +278,10 @@ pub async fn require_bearer(
         None => ScimError::unauthorized("missing `Authorization: Bearer <token>` header")
             .into_response(),
         Some(token) => match auth.check(token) {
-            Ok(()) => next.run(request).await,
+            Ok(client) => {
+                request.extensions_mut().insert(client);
+                next.run(request).await
+            }
             Err(e) => e.into_response(),
         },
     }
@@ -352,6 +410,38 @@ mod tests {
         config.jwt.audience = Some(ANY_AUDIENCE.into());
         let any = Authenticator::new(&config).unwrap();
         assert!(any.check(&other).is_ok());
+    }
+
+    #[test]
+    fn clients_are_named_never_by_their_token() {
+        let config = AuthConfig {
+            tokens: vec![
+                Secret::new("entra:s3cr3t-entra"),
+                Secret::new("bare-token"),
+                Secret::new("not a name:x1"),
+            ],
+            ..hs_config()
+        };
+        let auth = Authenticator::new(&config).unwrap();
+        assert_eq!(auth.check("s3cr3t-entra").unwrap().0.as_ref(), "entra");
+        assert!(
+            auth.check("entra:s3cr3t-entra").is_err(),
+            "the name is not part of the token"
+        );
+        let bare = auth.check("bare-token").unwrap();
+        assert!(
+            bare.0.starts_with("token-") && bare.0.len() == 14,
+            "{bare:?}"
+        );
+        assert!(!bare.0.contains("bare"));
+        // Not a name: the whole entry is the token.
+        assert!(auth.check("not a name:x1").is_ok());
+        let jwt = token(
+            serde_json::json!({"exp": now() + 60, "iss": "https://idp.example", "aud": "zoom-scim", "sub": "okta-app\n1"}),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert_eq!(auth.check(&jwt).unwrap().0.as_ref(), "jwt:okta-app\\n1");
     }
 
     #[test]

@@ -51,23 +51,30 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
                 ));
             }
         }
-        let body = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|e| {
-                let source = e.into_inner();
-                if super::server::is_body_timeout(source.as_ref()) {
-                    // RFC 9110 section 15.5.9.
-                    ScimError::new(408, None, source.to_string())
-                } else if is_length_limit(source.as_ref()) {
-                    ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
-                } else {
-                    // A broken chunked encoding or a connection cut mid-body.
-                    ScimError::invalid_syntax(format!("request body could not be read: {source}"))
-                }
-            })?;
+        let body = read_body(req.into_body(), limit).await?;
         let _ = state;
         parse_json(&body).map(ScimJson)
     }
+}
+
+/// Reads a whole request body of at most `limit` bytes: 413 past it, 408 when the
+/// client stops sending, 400 for a body cut or broken on the way.
+pub(super) async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<bytes::Bytes, ScimError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let source = e.into_inner();
+        if super::server::is_body_timeout(source.as_ref()) {
+            // RFC 9110 section 15.5.9.
+            ScimError::new(408, None, source.to_string())
+        } else if is_length_limit(source.as_ref()) {
+            ScimError::payload_too_large(format!("request body exceeds {limit} bytes"))
+        } else {
+            // A broken chunked encoding or a connection cut mid-body.
+            ScimError::invalid_syntax(format!("request body could not be read: {source}"))
+        }
+    })
 }
 
 /// Whether `err` or one of its sources is the body-size limit's error.

@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod groups;
 mod health;
+mod journal;
 pub mod lifecycle;
 mod middleware;
 pub mod openapi;
@@ -23,7 +24,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 
-pub use auth::Authenticator;
+pub use auth::{Authenticator, ClientName, named_token};
 pub use settings::{AuthConfig, JwtAlgorithm, JwtConfig, ServerConfig};
 
 use crate::provider::{Provider, ScimConfig};
@@ -49,6 +50,8 @@ pub struct AppState {
     pub zoom: crate::zoom::ZoomClient,
     /// One readiness check at a time.
     pub readiness: Arc<health::Readiness>,
+    /// The store (the journal of writes).
+    pub store: crate::store::Store,
 }
 
 impl AppState {
@@ -119,6 +122,7 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .route("/Bulk", axum::routing::any(not_implemented_bulk))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), journal::journal_writes))
         .layer(from_fn_with_state(authenticator, auth::require_bearer));
     Router::new()
         .route("/healthz", get(health::healthz))

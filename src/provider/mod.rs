@@ -5,6 +5,7 @@
 mod external_ids;
 mod failure;
 mod groups;
+pub mod journal;
 mod locks;
 mod lookups;
 mod phone_read;
@@ -24,6 +25,7 @@ use crate::scim::error::ScimError;
 use crate::store::Store;
 use crate::zoom::ZoomClient;
 
+pub(crate) use external_ids::store_failure;
 pub use groups::{GroupMember, GroupPatchOutcome};
 pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};

@@ -1,10 +1,11 @@
 //! What the service keeps of its own: what Zoom has no field for (a resource's
-//! `externalId`, ...). One [`Store`] over two backends chosen by `store.url`: an
+//! `externalId`) and the journal of every write. One [`Store`] over two backends chosen by `store.url`: an
 //! embedded SQLite file (the default) or PostgreSQL (several replicas share one). Both
 //! speak the same portable SQL through sqlx's `Any` driver; the schema is migrated at
 //! start-up from the migrations embedded in the binary ([`migrate`]).
 
 mod external_ids;
+pub mod journal;
 mod migrate;
 mod settings;
 
@@ -88,6 +89,8 @@ impl StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// This process among the replicas sharing the store (random per start).
+    instance: std::sync::Arc<str>,
     /// The address with its password redacted (for messages).
     shown_url: String,
 }
@@ -127,6 +130,7 @@ impl Store {
         let store = Self {
             pool,
             backend,
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
             shown_url,
         };
         if backend == Backend::Sqlite {
@@ -141,6 +145,11 @@ impl Store {
     /// Which backend this store uses.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This process's name in the journal (random per start).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The store's address, password redacted.

@@ -106,6 +106,8 @@ pub struct StoreConfig {
     /// How long a request waits for a free connection (or for PostgreSQL to answer a
     /// connect) before the store counts as unreachable, seconds.
     pub acquire_timeout_s: u64,
+    /// Days the journal keeps an entry.
+    pub journal_days: u64,
 }
 
 impl Default for StoreConfig {
@@ -115,6 +117,7 @@ impl Default for StoreConfig {
             url_file: None,
             max_connections: 8,
             acquire_timeout_s: 5,
+            journal_days: 90,
         }
     }
 }
@@ -137,6 +140,7 @@ impl StoreConfig {
         setting::at_least_one(&[
             ("max_connections", u64::from(self.max_connections)),
             ("acquire_timeout_s", self.acquire_timeout_s),
+            ("journal_days", self.journal_days),
         ])
     }
 }

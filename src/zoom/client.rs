@@ -330,6 +330,7 @@ impl ZoomClient {
         );
         let result = self.attempt(req, &span).instrument(span.clone()).await;
         self.inner.health.observe(&result);
+        super::observe::record(|| call_record(req, &result));
         result
     }
 
@@ -701,6 +702,33 @@ fn classify_answer(
             &body,
             Utc::now(),
         ))
+    }
+}
+
+/// What [`super::observe`] keeps of a finished call.
+fn call_record(
+    req: &Request<'_>,
+    result: &Result<Response, ZoomError>,
+) -> super::observe::CallRecord {
+    let (status, outcome) = match result {
+        Ok(response) => (Some(response.status), "ok".to_owned()),
+        Err(err) => {
+            let mut outcome = format!("{:?}", err.kind);
+            if let Some(code) = err.code {
+                outcome.push_str(&format!(" (Zoom code {code})"));
+            }
+            if !err.message.is_empty() && !err.unrecognised_body {
+                let message: String = err.message.chars().take(300).collect();
+                outcome.push_str(&format!(": {message}"));
+            }
+            (err.status, outcome)
+        }
+    };
+    super::observe::CallRecord {
+        method: req.op.method,
+        path: req.path.clone(),
+        status,
+        outcome,
     }
 }
 

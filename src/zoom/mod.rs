@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod limits;
 pub mod model;
+pub mod observe;
 pub mod paging;
 mod path;
 mod ratelimit;

@@ -6,6 +6,7 @@ mod config_docs;
 mod deep_paging;
 mod external_ids;
 mod http_hardening;
+mod journal;
 mod openapi;
 mod paging_cursors;
 mod patch_bounds;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use zoom_scim::store::journal::{Finish, JournalQuery, NewEntry, Outcome, ZoomCall};
 use zoom_scim::store::{Backend, ResourceKind, Store, StoreConfig, StoreError, StoreUrl};
 
 use crate::support::postgres::fresh_database;
@@ -65,6 +66,7 @@ on_both_backends!(
     a_newer_schema_is_refused,
     concurrent_writers_all_land,
     many_ids_are_read_in_chunks,
+    the_journal_keeps_each_write_from_begin_to_end,
 );
 
 async fn external_ids_round_trip(backend: Backend) {
@@ -266,4 +268,144 @@ async fn an_unreachable_store_is_unavailable_and_says_where() {
     .await
     .unwrap_err();
     assert!(err.is_unavailable(), "{err:?}");
+}
+
+fn new_entry(operation: &str, resource_id: Option<&str>) -> NewEntry {
+    NewEntry {
+        client: "entra".into(),
+        request_id: format!("req-{operation}"),
+        resource_type: ResourceKind::User,
+        operation: operation.into(),
+        resource_id: resource_id.map(str::to_owned),
+        resource_key: Some("a@example.com".into()),
+    }
+}
+
+async fn the_journal_keeps_each_write_from_begin_to_end(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    let created = store
+        .journal_begin(&new_entry("POST /Users", None))
+        .await
+        .unwrap();
+    let call = ZoomCall {
+        call: "POST /users".into(),
+        status: Some(201),
+        outcome: "ok".into(),
+    };
+    store
+        .journal_finish(
+            &created,
+            &Finish {
+                outcome: Outcome::Done,
+                status: 201,
+                detail: None,
+                resource_id: Some("u1".into()),
+                calls: vec![call.clone()],
+            },
+        )
+        .await
+        .unwrap();
+    let patched = store
+        .journal_begin(&new_entry("PATCH /Users/{id}", Some("u1")))
+        .await
+        .unwrap();
+    let other = store
+        .journal_begin(&new_entry("DELETE /Users/{id}", Some("u2")))
+        .await
+        .unwrap();
+
+    let all = store
+        .journal_entries(&JournalQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        [created.as_str(), patched.as_str(), other.as_str()],
+        "oldest first"
+    );
+    let first = &all[0];
+    assert_eq!(first.outcome, Outcome::Done);
+    assert_eq!(first.status, Some(201));
+    assert_eq!(
+        first.resource_id.as_deref(),
+        Some("u1"),
+        "a create's id is kept"
+    );
+    assert_eq!(first.calls, [call]);
+    assert_eq!(first.client, "entra");
+    assert_eq!(first.instance, store.instance());
+    assert!(first.finished_at.is_some());
+
+    let of_u1 = store
+        .journal_entries(&JournalQuery {
+            resource_id: Some("u1".into()),
+            ..JournalQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(of_u1.len(), 2);
+    let newest = store
+        .journal_entries(&JournalQuery {
+            limit: 1,
+            ..JournalQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(newest[0].id, other);
+    let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+    assert!(
+        store
+            .journal_entries(&JournalQuery {
+                since: Some(later),
+                ..JournalQuery::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The two left started are unfinished; settling one marks it unknown, once.
+    let unfinished = store.journal_unfinished(later).await.unwrap();
+    assert_eq!(unfinished.len(), 2);
+    store
+        .journal_settle(&patched, "Zoom shows user u1")
+        .await
+        .unwrap();
+    store
+        .journal_finish(
+            &other,
+            &Finish {
+                outcome: Outcome::Failed,
+                status: 409,
+                detail: Some("refused".into()),
+                resource_id: None,
+                calls: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store.journal_settle(&other, "late").await.unwrap();
+    let all = store
+        .journal_entries(&JournalQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all[1].outcome, Outcome::Unknown);
+    assert_eq!(all[1].detail.as_deref(), Some("Zoom shows user u1"));
+    assert_eq!(
+        all[2].outcome,
+        Outcome::Failed,
+        "a finished entry is not settled"
+    );
+    assert_eq!(all[2].detail.as_deref(), Some("refused"));
+    assert!(store.journal_unfinished(later).await.unwrap().is_empty());
+
+    assert_eq!(store.journal_prune(later).await.unwrap(), 3);
+    assert!(
+        store
+            .journal_entries(&JournalQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -103,7 +103,10 @@ pub async fn start_service(
     config.zoom.account_id = credentials.account_id;
     config.zoom.client_id = credentials.client_id;
     config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
-    config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
+    // A test naming its client (`name:token`) keeps its tokens; SCIM_TOKEN must be one.
+    if config.auth.tokens.is_empty() {
+        config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
+    }
     zoom_scim::app::Service::start(config, free_listener().await)
         .await
         .expect("service starts")
