@@ -94,6 +94,7 @@ impl Service {
             ),
             config.store.journal_days,
         );
+        let deferred = deferred_changes(provider.clone());
         let server = Arc::new(config.server);
         let state = AppState {
             provider,
@@ -111,6 +112,7 @@ impl Service {
             tokio::select! {
                 served = server::serve(listener, app, limits, lifecycle, shutdown_signal()) => served?,
                 () = upkeep => {}
+                () = deferred => {}
             }
             Ok(())
         });
@@ -161,6 +163,24 @@ async fn journal_upkeep(
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "journal upkeep failed; retried later"),
+        }
+    }
+}
+
+/// How often users with deferred changes are checked (one `GET /users/{id}` each).
+const DEFERRED_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Applies deferred changes of users who accepted their invitation, every
+/// [`DEFERRED_CHECK_EVERY`]; never returns.
+async fn deferred_changes(provider: Arc<Provider>) {
+    let mut every = tokio::time::interval(DEFERRED_CHECK_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match provider.apply_deferred_changes().await {
+            Ok(0) => {}
+            Ok(applied) => tracing::info!(applied, "deferred changes applied"),
+            Err(e) => tracing::warn!(detail = %e.detail, "cannot check deferred changes now"),
         }
     }
 }

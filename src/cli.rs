@@ -1,4 +1,4 @@
-//! Command line: `serve`, `simulate` and `demo`.
+//! Command line: `serve`, `journal`, `simulate` and `demo`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -71,7 +71,12 @@ fuzz_target!(|data: &[u8]| {
         1 => page::<ZoomUser>(body, "users").iter().for_each(scim_user),
         2 => {
             for zoom in page::<Group>(body, "groups") {
-                group::group_resource(&zoom, zoom.id.as_deref().unwrap_or("g"), None, BASE_URL);
+                group::group_resource(
+                    &zoom,
+                    zoom.id.as_deref().unwrap_or("g"),
+                    group::GroupExtras::default(),
+                    BASE_URL,
+                );
             }
         }
         3 => {
@@ -81,7 +86,11 @@ fuzz_target!(|data: &[u8]| {
                 name: "G".into(),
                 total_members: Some(members.len() as i64),
             };
-            let scim = group::group_resource(&zoom, "g", Some(&members), BASE_URL);
+            let extras = group::GroupExtras {
+                members: Some(&members),
+                external_id: None,
+            };
+            let scim = group::group_resource(&zoom, "g", extras, BASE_URL);
             for member in &members {
                 group::member_json(member, BASE_URL);
             }

@@ -15,11 +15,12 @@ use super::AppState;
 use super::auth::ClientName;
 use super::extract::{BodyLimit, read_body};
 use super::middleware::REQUEST_ID;
+use crate::provider::journal::zoom_calls;
 use crate::provider::store_failure;
 use crate::scim::get_ci;
 use crate::store::ResourceKind;
 use crate::store::journal::{Finish, NewEntry, Outcome, ZoomCall};
-use crate::zoom::observe::{Recorded, recording};
+use crate::zoom::observe::recording;
 
 /// Largest error body read back for the journal's `detail` (SCIM errors are small).
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -92,26 +93,6 @@ fn resource_key(kind: ResourceKind, body: &[u8]) -> Option<String> {
     get_ci(&value, attribute)
         .and_then(Value::as_str)
         .map(str::to_owned)
-}
-
-fn zoom_calls(recorded: Recorded) -> Vec<ZoomCall> {
-    let mut calls: Vec<ZoomCall> = recorded
-        .calls
-        .into_iter()
-        .map(|c| ZoomCall {
-            call: format!("{} {}", c.method, c.path),
-            status: c.status,
-            outcome: c.outcome,
-        })
-        .collect();
-    if recorded.left_out > 0 {
-        calls.push(ZoomCall {
-            call: format!("... and {} more calls", recorded.left_out),
-            status: None,
-            outcome: "not recorded".to_owned(),
-        });
-    }
-    calls
 }
 
 /// Journals each SCIM write around the rest of the stack.

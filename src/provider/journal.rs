@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::provider::Provider;
-use crate::store::journal::Entry;
+use crate::store::journal::{Entry, ZoomCall};
 use crate::store::{Store, StoreError};
 use crate::zoom::error::ZoomError;
+use crate::zoom::observe::Recorded;
 
 /// What one upkeep pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -100,4 +101,25 @@ pub fn unfinished_after(request_timeout_s: u64, shutdown_grace_s: u64) -> Durati
         .saturating_add(shutdown_grace_s)
         .saturating_add(60);
     Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 2))
+}
+
+/// The journal's list of the Zoom calls a piece of work made (past the cap, a count).
+pub fn zoom_calls(recorded: Recorded) -> Vec<ZoomCall> {
+    let mut calls: Vec<ZoomCall> = recorded
+        .calls
+        .into_iter()
+        .map(|c| ZoomCall {
+            call: format!("{} {}", c.method, c.path),
+            status: c.status,
+            outcome: c.outcome,
+        })
+        .collect();
+    if recorded.left_out > 0 {
+        calls.push(ZoomCall {
+            call: format!("... and {} more calls", recorded.left_out),
+            status: None,
+            outcome: "not recorded".to_owned(),
+        });
+    }
+    calls
 }

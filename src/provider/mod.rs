@@ -29,7 +29,7 @@ pub(crate) use external_ids::store_failure;
 pub use groups::{GroupMember, GroupPatchOutcome};
 pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};
-pub use policy::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
+pub use policy::{DeletePolicy, DuplicatePolicy, PendingChanges, PendingDeactivation};
 pub use settings::{DeleteTransfer, ScimConfig};
 
 /// A rendered resource.

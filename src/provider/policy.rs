@@ -1,5 +1,5 @@
 //! The provisioning policies an administrator picks: what a duplicate create, a
-//! `DELETE` and the deactivation of a pending user do in Zoom.
+//! `DELETE`, the deactivation of a pending user and a change to one do in Zoom.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,4 +36,17 @@ pub enum PendingDeactivation {
     Refuse,
     /// Withdraw the invitation (`DELETE /users/{id}?action=disassociate`).
     Disassociate,
+}
+
+/// What a PUT or PATCH does to a pending user when Zoom would drop the change (Zoom
+/// answers 204 to an invitee's update and keeps nothing: contract section 3.10).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PendingChanges {
+    /// Keep the change in the store, show it, and apply it as one write once the
+    /// user accepts the invitation (200 with a `Warning: 299`).
+    #[default]
+    Defer,
+    /// Refuse with 409: nothing is kept.
+    Refuse,
 }

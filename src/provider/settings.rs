@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::{DeletePolicy, DuplicatePolicy, PendingDeactivation};
+use super::policy::{DeletePolicy, DuplicatePolicy, PendingChanges, PendingDeactivation};
 use crate::setting::{self, Invalid};
 use crate::zoom::model::CreateAction;
 
@@ -61,6 +61,8 @@ pub struct ScimConfig {
     pub logout_on_deactivate: bool,
     /// What `active=false` does to a pending user.
     pub pending_deactivation: PendingDeactivation,
+    /// What a PUT or PATCH of a pending user does when Zoom would drop the change.
+    pub pending_changes: PendingChanges,
     /// Ids or e-mails that can never be deactivated, removed or deleted (the account
     /// owner is always protected); a list, or one string with comma-separated entries.
     #[serde(deserialize_with = "setting::string_list")]
@@ -105,6 +107,7 @@ impl Default for ScimConfig {
             delete_transfer: DeleteTransfer::default(),
             logout_on_deactivate: false,
             pending_deactivation: PendingDeactivation::Refuse,
+            pending_changes: PendingChanges::Defer,
             protected_users: Vec::new(),
             group_deletion: true,
             cursor_cache_size: 1024,

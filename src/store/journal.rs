@@ -149,9 +149,12 @@ fn time(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-/// A new sortable id: milliseconds (zero-padded), then 64 random bits.
-fn new_id(at_ms: i64) -> String {
-    format!("{at_ms:015}-{:016x}", rand::random::<u64>())
+/// A new sortable id: milliseconds (zero-padded), the instance, then a counter, so
+/// one instance's entries sort in the order they began even within a millisecond.
+fn new_id(at_ms: i64, instance: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{at_ms:015}-{instance}-{n:012}")
 }
 
 impl Store {
@@ -159,7 +162,7 @@ impl Store {
     /// then the write must not run.
     pub async fn journal_begin(&self, entry: &NewEntry) -> Result<String, StoreError> {
         let at = now_ms();
-        let id = new_id(at);
+        let id = new_id(at, &self.instance);
         sqlx::query(
             "INSERT INTO journal (id, at_ms, instance, client, request_id, resource_type, \
              operation, resource_id, resource_key, outcome, calls) \
@@ -361,9 +364,13 @@ mod tests {
 
     #[test]
     fn ids_sort_by_time() {
-        let (a, b) = (new_id(1_700_000_000_000), new_id(1_700_000_000_001));
+        let (a, b) = (
+            new_id(1_700_000_000_000, "i"),
+            new_id(1_700_000_000_001, "i"),
+        );
         assert!(a < b, "{a} {b}");
-        assert_eq!(a.len(), 32);
+        let (c, d) = (new_id(5, "i"), new_id(5, "i"));
+        assert!(c < d, "{c} {d}: the same millisecond keeps the order");
     }
 
     #[test]

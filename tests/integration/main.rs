@@ -4,6 +4,7 @@
 mod broken_upstream;
 mod config_docs;
 mod deep_paging;
+mod deferred_changes;
 mod external_ids;
 mod http_hardening;
 mod journal;

@@ -402,7 +402,9 @@ async fn phone_user_other_than(stack: &Stack, id: &Value) -> String {
 
 #[tokio::test]
 async fn pending_users_get_no_phone_until_they_accept() {
-    let stack = stack_with(sim_settings(30), Config::default()).await;
+    let mut config = Config::default();
+    config.scim.pending_changes = zoom_scim::provider::PendingChanges::Refuse;
+    let stack = stack_with(sim_settings(30), config).await;
     let state = stack.sim_admin("state").await;
     let pending = state["users"]
         .as_array()

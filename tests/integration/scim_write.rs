@@ -156,6 +156,8 @@ async fn create_returns_201_with_location_etag_and_what_zoom_holds() {
 async fn invitation_creates_a_pending_user_and_says_what_zoom_could_not_take() {
     let mut config = config();
     config.scim.create_action = CreateAction::Create;
+    // `refuse`: nothing is kept for later (`defer` is tested in deferred_changes.rs).
+    config.scim.pending_changes = zoom_scim::provider::PendingChanges::Refuse;
     let stack = start_stack(sim_settings(40), config).await;
     let answer = send(
         &stack,
@@ -746,7 +748,9 @@ async fn a_failure_at_each_step_is_reported_and_the_replay_converges() {
 
 #[tokio::test]
 async fn pending_users_refuse_what_zoom_would_drop_and_join_groups() {
-    let stack = start_stack(sim_settings(40), config()).await;
+    let mut config = config();
+    config.scim.pending_changes = zoom_scim::provider::PendingChanges::Refuse;
+    let stack = start_stack(sim_settings(40), config).await;
     let user = seeded(&stack, "pending").await;
     let id = user["id"].as_str().unwrap();
     stack.reset_sim_stats().await;

@@ -349,9 +349,7 @@ impl Provider {
         let count = users.len();
         let (mut tables, users) =
             futures::try_join!(self.tables(needs), self.complete_users(users, needs, ahead))?;
-        if needs.external_id {
-            tables.set_external_ids(self.page_external_ids(&users).await);
-        }
+        tables.set_extras(self.page_extras(&users).await);
         let (phone, fresh) = if needs.phone {
             let (index, fresh) = self.phone_for_page(&users, known_phone).await?;
             (Some(index.clone()), fresh.then_some(index))

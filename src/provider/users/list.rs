@@ -356,9 +356,7 @@ impl Provider {
         let users = self
             .complete_users(candidates, completion, HashMap::new())
             .await?;
-        if needs.external_id {
-            tables.set_external_ids(self.page_external_ids(&users).await);
-        }
+        tables.set_extras(self.page_extras(&users).await);
         let phone = if needs.phone {
             Some(self.phone_for_page(&users, phone).await?.0)
         } else {

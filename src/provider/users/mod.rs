@@ -2,6 +2,7 @@
 //! planning and applying writes, deleting.
 
 mod cursor;
+mod deferred;
 mod delete;
 mod list;
 mod plan;

@@ -13,6 +13,7 @@ use crate::mapping::user::{
 };
 use crate::provider::failure::zoom_failure;
 use crate::provider::phone_read::may_have_phone;
+use crate::provider::policy::PendingChanges;
 use crate::provider::{Provider, ScimResource};
 use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
@@ -20,7 +21,7 @@ use crate::scim::model::weak_etag;
 use crate::scim::projection::AttributeSelection;
 use crate::scim::schema::SchemaRegistry;
 use crate::store::ResourceKind;
-use crate::zoom::model::ZoomUser;
+use crate::zoom::model::{UserStatus, ZoomUser};
 
 /// Which Zoom look-ups a request needs beyond the user records.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,8 +36,6 @@ pub(in crate::provider) struct Needs {
     pub manager: bool,
     /// Zoom Phone attributes (the phone profile, and site names from the site list).
     pub phone: bool,
-    /// `externalId`, from the store.
-    pub external_id: bool,
 }
 
 impl Needs {
@@ -66,7 +65,6 @@ impl Needs {
             role_names: selection.wants("roles") || refers("roles"),
             manager,
             phone,
-            external_id: selection.wants("externalId") || refers("externalId"),
         }
     }
 
@@ -78,7 +76,6 @@ impl Needs {
             role_names: true,
             manager: true,
             phone: true,
-            external_id: true,
         }
     }
 }
@@ -90,13 +87,23 @@ pub(super) struct Tables {
     roles: Option<Arc<HashMap<String, String>>>,
     /// User id -> `externalId`, for the users being rendered.
     external_ids: HashMap<String, String>,
+    /// User id -> changes deferred until the invitation is accepted.
+    deferred: HashMap<String, Value>,
 }
 
 impl Tables {
-    /// Adds the `externalId`s of the users about to be rendered.
-    pub(super) fn set_external_ids(&mut self, external_ids: HashMap<String, String>) {
-        self.external_ids = external_ids;
+    /// Adds what the store keeps of the users about to be rendered.
+    pub(super) fn set_extras(&mut self, extras: Extras) {
+        self.external_ids = extras.external_ids;
+        self.deferred = extras.deferred;
     }
+}
+
+/// What the store keeps of some users, for rendering them.
+#[derive(Default)]
+pub(super) struct Extras {
+    external_ids: HashMap<String, String>,
+    deferred: HashMap<String, Value>,
 }
 
 /// A user as a write reads it.
@@ -105,8 +112,11 @@ pub(in crate::provider) struct UserState {
     pub user: ZoomUser,
     /// The Zoom Phone view (`None`: no phone profile).
     pub phone: Option<PhoneView>,
-    /// The whole SCIM resource, unprojected.
+    /// The whole SCIM resource, unprojected, with any deferred changes shown.
     pub json: Value,
+    /// The resource as Zoom holds it (without deferred changes): what a write's
+    /// difference starts from.
+    pub raw: Value,
     /// Its version (`meta.version`, the ETag).
     pub etag: String,
 }
@@ -146,17 +156,35 @@ impl Provider {
         Ok(Tables {
             groups,
             roles,
-            external_ids: HashMap::new(),
+            ..Tables::default()
         })
     }
 
-    /// The `externalId`s of a page of users (one store statement).
-    pub(super) async fn page_external_ids(
-        &self,
-        users: &[(String, ZoomUser)],
-    ) -> HashMap<String, String> {
+    /// What the store keeps of a page of users: `externalId`s and deferred changes.
+    pub(super) async fn page_extras(&self, users: &[(String, ZoomUser)]) -> Extras {
         let ids: Vec<&str> = users.iter().map(|(id, _)| id.as_str()).collect();
-        self.external_ids_for(ResourceKind::User, &ids).await
+        self.user_extras(&ids).await
+    }
+
+    /// What the store keeps of `ids`; a store out of reach gives nothing (the read
+    /// goes on with what Zoom holds).
+    pub(super) async fn user_extras(&self, ids: &[&str]) -> Extras {
+        let external_ids = self.external_ids_for(ResourceKind::User, ids).await;
+        let deferred = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.store
+                .deferred(ResourceKind::User, ids)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "store unreachable: users are shown without their deferred changes");
+                    HashMap::new()
+                })
+        };
+        Extras {
+            external_ids,
+            deferred,
+        }
     }
 
     /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
@@ -188,6 +216,9 @@ impl Provider {
             external_id: tables.external_ids.get(id).map(String::as_str),
         };
         let mut json = user_resource(user, id, &ctx);
+        if let Some(deferred) = tables.deferred.get(id) {
+            super::deferred::overlay(&mut json, deferred);
+        }
         let complete = needs.detail && needs.group_names && needs.manager && phone.is_some();
         let version = complete.then(|| {
             let etag = weak_etag(&json);
@@ -258,7 +289,7 @@ impl Provider {
             (self.user_record(id).await?, None)
         };
         let mut tables = self.tables(needs).await?;
-        tables.set_external_ids(self.external_ids_for(ResourceKind::User, &[id]).await);
+        tables.set_extras(self.user_extras(&[id]).await);
         let (json, version) = self
             .render(
                 &user,
@@ -281,12 +312,25 @@ impl Provider {
     ) -> Result<UserState, ScimError> {
         let (user, phone) = self.record_and_phone(id, false, expect_active).await?;
         self.lookups.user_seen(id, &user);
-        let (json, etag) = self.render_state(&user, id, phone.as_ref()).await?;
+        let needs = Needs::all();
+        let mut tables = self.tables(needs).await?;
+        tables.set_extras(self.user_extras(&[id]).await);
+        let (json, version) = self
+            .render(&user, id, needs, &tables, Some(phone.as_ref()))
+            .await?;
+        let raw = if tables.deferred.remove(id).is_some() {
+            self.render(&user, id, needs, &tables, Some(phone.as_ref()))
+                .await?
+                .0
+        } else {
+            json.clone()
+        };
         Ok(UserState {
             user,
             phone,
             json,
-            etag,
+            raw,
+            etag: version.unwrap_or_default(),
         })
     }
 
@@ -300,7 +344,7 @@ impl Provider {
     ) -> Result<(Value, String), ScimError> {
         let needs = Needs::all();
         let mut tables = self.tables(needs).await?;
-        tables.set_external_ids(self.external_ids_for(ResourceKind::User, &[id]).await);
+        tables.set_extras(self.user_extras(&[id]).await);
         let (json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
         Ok((json, version.unwrap_or_default()))
     }
@@ -314,7 +358,22 @@ impl Provider {
         id: &str,
         selection: &AttributeSelection,
     ) -> Result<ScimResource, ScimError> {
-        let (_, json, version) = self.read_user(id, Needs::all()).await?;
+        let (user, mut json, mut version) = self.read_user(id, Needs::all()).await?;
+        // A user with deferred changes seen active: they are applied now, and the
+        // answer shows Zoom's state after them.
+        if *user.status_or_active() == UserStatus::Active
+            && self.settings.pending_changes == PendingChanges::Defer
+            && !self.user_extras(&[id]).await.deferred.is_empty()
+        {
+            match self.apply_deferred(id).await {
+                Ok(true) => (_, json, version) = self.read_user(id, Needs::all()).await?,
+                Ok(false) => {}
+                // The read still answers; the periodic check tries again.
+                Err(e) => {
+                    tracing::warn!(user_id = %id, detail = %e.detail, "deferred changes not applied yet");
+                }
+            }
+        }
         Ok(ScimResource {
             body: selection.project(&json, Self::user_schema()),
             etag: version,

@@ -22,7 +22,7 @@ use crate::mapping::phone_write::{
 use crate::mapping::user::{PhoneView, user_location};
 use crate::mapping::user_write::{UserChanges, apply_profile, create_request, diff};
 use crate::provider::failure::zoom_failure;
-use crate::provider::policy::DuplicatePolicy;
+use crate::provider::policy::{DuplicatePolicy, PendingChanges};
 use crate::provider::progress::Progress;
 use crate::provider::{GroupMember, Precondition, Provider, ScimResource, WriteOutcome};
 use crate::scim::error::{ScimError, clip};
@@ -307,7 +307,7 @@ impl Provider {
     /// Plans, checks and applies the difference, then answers with Zoom's state: the
     /// record read before with the changes Zoom took as sent ([`predicted_record`]), or
     /// read again when Zoom decides the outcome.
-    async fn write(
+    pub(super) async fn write(
         &self,
         id: &str,
         state: &UserState,
@@ -316,7 +316,8 @@ impl Provider {
         selection: &AttributeSelection,
         progress: &mut Progress,
     ) -> Result<Option<ScimResource>, ScimError> {
-        let (user, current) = (&state.user, &state.json);
+        // The difference starts from what Zoom holds: deferred changes are part of it.
+        let (user, current) = (&state.user, &state.raw);
         let changes = diff(current, desired)?;
         let phone = phone_target(current, desired)?;
         // Kept by the store once Zoom has what the request changes there.
@@ -326,6 +327,24 @@ impl Provider {
         for warning in &changes.not_applied {
             progress.not_applied(warning.clone());
         }
+        let pending = *user.status_or_active() == UserStatus::Pending;
+        if pending
+            && self.settings.pending_changes == PendingChanges::Defer
+            && !changes.dropped_for_pending().is_empty()
+        {
+            return self
+                .defer(
+                    id,
+                    state,
+                    desired,
+                    (&changes, phone.as_ref(), origin),
+                    selection,
+                    progress,
+                )
+                .await
+                .map(Some);
+        }
+        let had_deferred = state.raw != state.json;
         if !changes.is_empty() {
             let input = self.plan_input(id, user, &changes, phone.as_ref(), origin);
             let Plan { steps, not_applied } = self.plan(&input).await?;
@@ -373,6 +392,15 @@ impl Provider {
                 self.forget_resource(ResourceKind::User, id).await;
                 return Ok(None);
             }
+            if had_deferred {
+                // Applied with this write: no longer deferred.
+                self.keep_deferred(
+                    id,
+                    None,
+                    &format!("the changes to user {id} were made in Zoom"),
+                )
+                .await?;
+            }
             if external_id_changed {
                 let applied = format!("the changes to user {id} were made in Zoom");
                 self.keep_external_id(
@@ -398,17 +426,23 @@ impl Provider {
             }
         }
         let warnings = progress.warnings().to_vec();
-        if changes.is_empty() && external_id_changed {
-            // Nothing for Zoom: the store takes the new value, and the answer is the
-            // state read at the start with it.
-            let applied = "nothing was changed in Zoom (the request changes only externalId)";
-            self.keep_external_id(
-                ResourceKind::User,
-                id,
-                desired_external_id.as_deref(),
-                applied,
-            )
-            .await?;
+        if changes.is_empty() && (external_id_changed || had_deferred) {
+            // Nothing for Zoom: the store takes the new value (or drops deferred changes
+            // the request takes back), and the answer is the state read at the start
+            // with it.
+            let applied = "nothing was changed in Zoom";
+            if external_id_changed {
+                self.keep_external_id(
+                    ResourceKind::User,
+                    id,
+                    desired_external_id.as_deref(),
+                    applied,
+                )
+                .await?;
+            }
+            if had_deferred {
+                self.keep_deferred(id, None, applied).await?;
+            }
             let (json, etag) = self.render_state(user, id, state.phone.as_ref()).await?;
             return Ok(Some(ScimResource {
                 body: selection.project(&json, SchemaRegistry::global().user()),
@@ -433,6 +467,72 @@ impl Provider {
         self.answer(id, desired, &changes, warnings, selection)
             .await
             .map(Some)
+    }
+
+    /// Keeps a pending user's change for when they accept the invitation: checked first
+    /// as for an active user (a bad value or reference is refused, nothing kept), then
+    /// stored and answered with the resource as it will be and a `Warning`.
+    async fn defer(
+        &self,
+        id: &str,
+        state: &UserState,
+        desired: &Value,
+        (changes, phone, origin): (&UserChanges, Option<&PhoneTarget>, Origin),
+        selection: &AttributeSelection,
+        progress: &mut Progress,
+    ) -> Result<ScimResource, ScimError> {
+        let as_active = ZoomUser {
+            status: Some(UserStatus::Active),
+            ..state.user.clone()
+        };
+        let input = self.plan_input(id, &as_active, changes, phone, origin);
+        self.plan(&input).await?;
+        let delta = super::deferred::delta(&state.raw, desired);
+        let nothing = "nothing was changed in Zoom (the user is pending)";
+        self.keep_deferred(id, Some(&delta), nothing).await?;
+        let desired_external_id = external_id(desired)?;
+        if desired_external_id.as_deref() != state.raw.get("externalId").and_then(Value::as_str) {
+            self.keep_external_id(
+                ResourceKind::User,
+                id,
+                desired_external_id.as_deref(),
+                nothing,
+            )
+            .await?;
+        }
+        tracing::info!(user_id = %id, attributes = ?super::deferred::names(&delta), "changes to a pending user deferred until the invitation is accepted");
+        progress.not_applied(super::deferred::deferred_warning(&delta));
+        let (json, etag) = self
+            .render_state(&state.user, id, state.phone.as_ref())
+            .await?;
+        Ok(ScimResource {
+            body: selection.project(&json, SchemaRegistry::global().user()),
+            etag: Some(etag),
+            location: user_location(&self.base_url, id),
+            warnings: progress.warnings().to_vec(),
+        })
+    }
+
+    /// Keeps (or clears) a user's deferred changes; `applied` says what was done in
+    /// Zoom should the store fail.
+    async fn keep_deferred(
+        &self,
+        id: &str,
+        delta: Option<&Value>,
+        applied: &str,
+    ) -> Result<(), ScimError> {
+        let delta = delta.filter(|d| !super::deferred::is_empty(d));
+        self.store
+            .set_deferred(ResourceKind::User, id, delta)
+            .await
+            .map_err(|e| {
+                let mut err =
+                    crate::provider::store_failure(&e, &format!("keep the deferred changes of {id}"));
+                err.detail = format!(
+                    "{applied}, but the deferred changes could not be kept: the service's store failed. Send the same request again once the store is back"
+                );
+                err
+            })
     }
 
     /// Reads the user again and answers with what Zoom holds; a change Zoom accepted
