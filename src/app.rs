@@ -95,6 +95,11 @@ impl Service {
             config.store.journal_days,
         );
         let deferred = deferred_changes(provider.clone());
+        let watch = watch_changes(
+            provider.clone(),
+            store.clone(),
+            config.store.watch_interval_s,
+        );
         let server = Arc::new(config.server);
         let state = AppState {
             provider,
@@ -113,6 +118,7 @@ impl Service {
                 served = server::serve(listener, app, limits, lifecycle, shutdown_signal()) => served?,
                 () = upkeep => {}
                 () = deferred => {}
+                () = watch => {}
             }
             Ok(())
         });
@@ -163,6 +169,31 @@ async fn journal_upkeep(
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "journal upkeep failed; retried later"),
+        }
+    }
+}
+
+/// Walks Zoom's listings every `interval_s` seconds to date changes made outside the
+/// service (at start first); with 0, never. Never returns.
+async fn watch_changes(provider: Arc<Provider>, store: Store, interval_s: u64) {
+    if interval_s == 0 {
+        return std::future::pending().await;
+    }
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(interval_s));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match provider.watch_changes(&store).await {
+            Ok(found) => tracing::debug!(
+                new_users = found.users.new,
+                changed_users = found.users.changed,
+                new_groups = found.groups.new,
+                changed_groups = found.groups.changed,
+                "change walk done"
+            ),
+            Err(e) => {
+                tracing::warn!(detail = %e.detail, "change walk failed; retried at the next interval")
+            }
         }
     }
 }

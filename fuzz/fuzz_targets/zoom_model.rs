@@ -89,6 +89,7 @@ fuzz_target!(|data: &[u8]| {
             let extras = group::GroupExtras {
                 members: Some(&members),
                 external_id: None,
+                last_modified: None,
             };
             let scim = group::group_resource(&zoom, "g", extras, BASE_URL);
             for member in &members {

@@ -69,6 +69,7 @@ pub fn scim_group() -> Value {
     let extras = group::GroupExtras {
         members: Some(&members),
         external_id: Some("ext-grp1"),
+        last_modified: None,
     };
     group::group_resource(&zoom, "grp1", extras, BASE_URL)
 }

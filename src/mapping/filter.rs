@@ -17,6 +17,17 @@ pub enum UserSource {
     /// The users the store knows by this `externalId`, each read with
     /// `GET /users/{id}`.
     ByExternalId(String),
+    /// These users (named by the service's store), each read with `GET /users/{id}`.
+    ByIds(Vec<String>),
+    /// The users whose `meta.lastModified` compares with `at` as `op` says (`gt`, `ge`,
+    /// `lt`, `le`), from the store, each read with `GET /users/{id}`: a delta import
+    /// costs Zoom calls in proportion to the changes.
+    ModifiedWhen {
+        /// The comparison.
+        op: CompareOp,
+        /// The time compared with.
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// The members of one group (`GET /groups/{id}/members`).
     GroupMembers(String),
     /// `GET /users?status=..` for these statuses (in this order), optionally `role_id`.
@@ -41,7 +52,12 @@ pub fn user_source(filter: Option<&Filter>) -> UserSource {
     let mut group = None;
     let mut email = None;
     let mut external_id = None;
+    let mut modified = None;
     for term in &conjuncts {
+        if let Some(when) = modified_term(term) {
+            modified = modified.or(Some(when));
+            continue;
+        }
         match term_source(term) {
             Some(Term::Id(id)) => return UserSource::ById(id),
             Some(Term::ExternalId(e)) => external_id = external_id.or(Some(e)),
@@ -58,6 +74,9 @@ pub fn user_source(filter: Option<&Filter>) -> UserSource {
     if let Some(e) = email {
         return UserSource::ByEmail(e);
     }
+    if let Some((op, at)) = modified {
+        return UserSource::ModifiedWhen { op, at };
+    }
     if statuses.is_empty() {
         return UserSource::Empty;
     }
@@ -65,6 +84,33 @@ pub fn user_source(filter: Option<&Filter>) -> UserSource {
         return UserSource::GroupMembers(g);
     }
     UserSource::Listing { statuses, role_id }
+}
+
+/// A `meta.lastModified gt|ge|lt|le "<dateTime>"` term: its comparison and time.
+pub fn modified_term(term: &Filter) -> Option<(CompareOp, chrono::DateTime<chrono::Utc>)> {
+    let Filter::Compare {
+        path,
+        op,
+        value: CompValue::String(value),
+    } = term
+    else {
+        return None;
+    };
+    let is_meta = path.attr.eq_ignore_ascii_case("meta")
+        && path
+            .sub_attr
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("lastModified"));
+    if !is_meta
+        || !matches!(
+            op,
+            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+        )
+    {
+        return None;
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(value).ok()?;
+    Some((*op, at.with_timezone(&chrono::Utc)))
 }
 
 fn flatten_and<'a>(filter: &'a Filter, out: &mut Vec<&'a Filter>) {

@@ -74,6 +74,8 @@ pub struct GroupExtras<'a> {
     pub members: Option<&'a [Member]>,
     /// The client's `externalId`, from the store.
     pub external_id: Option<&'a str>,
+    /// `meta.lastModified`, from the store.
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Maps a Zoom group to SCIM Group JSON. With `members` (the whole list, as read from
@@ -83,6 +85,7 @@ pub fn group_resource(group: &Group, id: &str, extras: GroupExtras<'_>, base_url
     let GroupExtras {
         members,
         external_id,
+        last_modified,
     } = extras;
     let mut out = Map::new();
     out.insert("schemas".into(), json!([urn::GROUP]));
@@ -94,6 +97,12 @@ pub fn group_resource(group: &Group, id: &str, extras: GroupExtras<'_>, base_url
     let mut meta = Map::new();
     meta.insert("resourceType".into(), json!("Group"));
     meta.insert("location".into(), json!(group_location(base_url, id)));
+    if let Some(time) = last_modified {
+        meta.insert(
+            "lastModified".into(),
+            json!(crate::mapping::user::meta_time(time)),
+        );
+    }
     if let Some(members) = members {
         let values: Vec<Value> = members
             .iter()
@@ -579,6 +588,16 @@ pub enum GroupSource {
     ByName(String),
     /// The groups of one user (`members.value eq "..."`): the user's `group_ids`.
     ByMember(String),
+    /// These groups (named by the service's store), each read with `GET /groups/{id}`.
+    ByIds(Vec<String>),
+    /// The groups whose `meta.lastModified` compares with a time as asked, from the
+    /// store, each read with `GET /groups/{id}`.
+    ModifiedWhen {
+        /// The comparison.
+        op: CompareOp,
+        /// The time compared with.
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Every group (`GET /groups`).
     All,
 }
@@ -593,7 +612,12 @@ pub fn group_source(filter: Option<&Filter>) -> GroupSource {
     let mut by_name = None;
     let mut by_member = None;
     let mut by_external_id = None;
+    let mut modified = None;
     for term in terms {
+        if let Some(when) = crate::mapping::filter::modified_term(term) {
+            modified = modified.or(Some(when));
+            continue;
+        }
         match term {
             Filter::Compare {
                 path,
@@ -628,6 +652,9 @@ pub fn group_source(filter: Option<&Filter>) -> GroupSource {
     }
     if let Some(member) = by_member {
         return GroupSource::ByMember(member);
+    }
+    if let Some((op, at)) = modified {
+        return GroupSource::ModifiedWhen { op, at };
     }
     GroupSource::All
 }
@@ -687,6 +714,7 @@ mod tests {
         GroupExtras {
             members: Some(members),
             external_id: None,
+            last_modified: None,
         }
     }
 
@@ -726,7 +754,10 @@ mod tests {
         let scim = group_resource(
             &group("Sales"),
             "g1",
-            with_members(&[member("u1", "a@x.com")]),
+            GroupExtras {
+                last_modified: Some(chrono::Utc::now()),
+                ..with_members(&[member("u1", "a@x.com")])
+            },
             BASE,
         );
         let mut keys: Vec<&str> = scim["meta"]
@@ -756,6 +787,7 @@ mod tests {
         let extras = GroupExtras {
             members: Some(&members),
             external_id: Some("8aa1a0c0"),
+            last_modified: None,
         };
         let scim = group_resource(&group("Sales"), "g1", extras, BASE);
         assert_eq!(scim["externalId"], "8aa1a0c0");

@@ -149,6 +149,13 @@ pub struct UserContext<'a> {
     pub phone: Option<Option<&'a PhoneView>>,
     /// The client's `externalId`, from the store (Zoom has no field for it).
     pub external_id: Option<&'a str>,
+    /// `meta.lastModified`, from the store (Zoom keeps no modification time).
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A time as `meta` shows it: RFC 3339, UTC, milliseconds.
+pub fn meta_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Characters kept as they are in a path segment: RFC 3986 section 2.3 "unreserved".
@@ -336,6 +343,9 @@ pub fn user_resource(user: &ZoomUser, id: &str, ctx: &UserContext<'_>) -> Value 
     let mut meta = Map::new();
     meta.insert("resourceType".into(), json!("User"));
     put_str(&mut meta, "created", created);
+    if let Some(time) = ctx.last_modified {
+        meta.insert("lastModified".into(), json!(meta_time(time)));
+    }
     meta.insert("location".into(), json!(user_location(ctx.base_url, id)));
     core.insert("meta".into(), Value::Object(meta));
     Value::Object(core)
@@ -384,6 +394,7 @@ mod tests {
     fn meta_carries_what_the_schema_says_is_returned() {
         let ctx = UserContext {
             base_url: "https://scim.example/scim/v2",
+            last_modified: Some(chrono::Utc::now()),
             ..Default::default()
         };
         let scim = user_resource(&fixture_user(), "H9Yx0-O8QUCXVIseYAsjaA", &ctx);

@@ -83,6 +83,58 @@ impl Provider {
             })
     }
 
+    /// The modification times of `ids`, for rendering (none when the store is out of
+    /// reach).
+    pub(in crate::provider) async fn modification_times(
+        &self,
+        kind: ResourceKind,
+        ids: &[&str],
+    ) -> HashMap<String, chrono::DateTime<chrono::Utc>> {
+        if ids.is_empty() {
+            return HashMap::new();
+        }
+        self.store
+            .modification_times(kind, ids)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "store unreachable: resources are shown without meta.lastModified");
+                HashMap::new()
+            })
+    }
+
+    /// Dates the service's own change of `ids` now. A failure is logged: the write is
+    /// done, and the next walk dates what Zoom's listing shows changed.
+    pub(in crate::provider) async fn touch(&self, kind: ResourceKind, ids: &[&str]) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.touch(kind, ids, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "cannot date a change in the store");
+        }
+    }
+
+    /// The ids whose `meta.lastModified` compares with `at` as `op` says; 503 when the
+    /// store is out of reach.
+    pub(in crate::provider) async fn modified_ids(
+        &self,
+        kind: ResourceKind,
+        op: crate::scim::CompareOp,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, ScimError> {
+        use crate::scim::CompareOp;
+        use crate::store::changes::TimeComparison;
+        let comparison = match op {
+            CompareOp::Gt => TimeComparison::After,
+            CompareOp::Ge => TimeComparison::AtOrAfter,
+            CompareOp::Lt => TimeComparison::Before,
+            _ => TimeComparison::AtOrBefore,
+        };
+        self.store
+            .modified_ids(kind, comparison, at)
+            .await
+            .map_err(|e| store_failure(&e, "search by meta.lastModified"))
+    }
+
     /// Forgets what the store keeps of a resource that is gone (deleted through the
     /// service, or found missing in Zoom). A failure is logged: the next sighting
     /// retries it, and a stale row only names an id Zoom no longer has.

@@ -2,6 +2,7 @@
 //! Protocol rules live here; Zoom calls go through [`ZoomClient`]; translation is in
 //! [`crate::mapping`].
 
+pub mod changes;
 mod external_ids;
 mod failure;
 mod groups;

@@ -454,14 +454,10 @@ fn known_paths(schema: &ResourceSchema) -> Vec<KnownPath> {
 }
 
 /// `meta` sub-attributes this service provider has no value for, by resource type:
-/// Zoom records no modification time, and no creation time for groups. They are
-/// `returned: never`, so they are never shown and a filter on them is `invalidFilter`
-/// rather than a filter that silently matches nothing (an incremental sync on
-/// `meta.lastModified gt ...` would never see a change).
-const UNKEPT_META: [(&str, &[&str]); 2] = [
-    ("User", &["lastModified"]),
-    ("Group", &["created", "lastModified"]),
-];
+/// Zoom records no creation time for groups. They are `returned: never`, so they are
+/// never shown and a filter on them is `invalidFilter` rather than a filter that
+/// silently matches nothing. (`lastModified` comes from the service's store.)
+const UNKEPT_META: [(&str, &[&str]); 1] = [("Group", &["created"])];
 
 /// The RFC 7643 section 3.1 `meta` attribute, common to all resources; the
 /// sub-attributes named in `unkept` are `returned: never`.
@@ -1082,11 +1078,17 @@ mod tests {
         let registry = SchemaRegistry::global();
         assert_eq!(
             registry.user().returned_meta(),
-            ["resourceType", "created", "location", "version"]
+            [
+                "resourceType",
+                "created",
+                "lastModified",
+                "location",
+                "version"
+            ]
         );
         assert_eq!(
             registry.group().returned_meta(),
-            ["resourceType", "location", "version"]
+            ["resourceType", "lastModified", "location", "version"]
         );
     }
 

@@ -4,6 +4,7 @@
 //! speak the same portable SQL through sqlx's `Any` driver; the schema is migrated at
 //! start-up from the migrations embedded in the binary ([`migrate`]).
 
+pub mod changes;
 mod deferred;
 mod external_ids;
 pub mod journal;

@@ -108,6 +108,9 @@ pub struct StoreConfig {
     pub acquire_timeout_s: u64,
     /// Days the journal keeps an entry.
     pub journal_days: u64,
+    /// Seconds between walks of Zoom's user and group listings that date changes made
+    /// outside the service (`meta.lastModified`); 0: no walks.
+    pub watch_interval_s: u64,
 }
 
 impl Default for StoreConfig {
@@ -118,6 +121,7 @@ impl Default for StoreConfig {
             max_connections: 8,
             acquire_timeout_s: 5,
             journal_days: 90,
+            watch_interval_s: 300,
         }
     }
 }

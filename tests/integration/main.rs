@@ -5,6 +5,7 @@ mod broken_upstream;
 mod config_docs;
 mod deep_paging;
 mod deferred_changes;
+mod delta_import;
 mod external_ids;
 mod http_hardening;
 mod journal;

@@ -67,6 +67,7 @@ on_both_backends!(
     concurrent_writers_all_land,
     many_ids_are_read_in_chunks,
     the_journal_keeps_each_write_from_begin_to_end,
+    modification_times_follow_writes_and_walks,
 );
 
 async fn external_ids_round_trip(backend: Backend) {
@@ -408,4 +409,49 @@ async fn the_journal_keeps_each_write_from_begin_to_end(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn modification_times_follow_writes_and_walks(backend: Backend) {
+    use zoom_scim::store::changes::TimeComparison;
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    let user = ResourceKind::User;
+    let t0 = chrono::Utc::now() - chrono::Duration::seconds(60);
+    let seen: Vec<(String, String)> = (0..450)
+        .map(|i| (format!("u{i}"), format!("fp{i}")))
+        .collect();
+    let first = store.record_sightings(user, &seen, t0).await.unwrap();
+    assert_eq!((first.new, first.changed), (450, 0));
+    // The same listing later changes nothing; one changed fingerprint is dated then.
+    let t1 = t0 + chrono::Duration::seconds(10);
+    let mut again = seen.clone();
+    again[7].1 = "fp7-changed".into();
+    let second = store.record_sightings(user, &again, t1).await.unwrap();
+    assert_eq!((second.new, second.changed), (0, 1));
+    // The service's own write is dated when it is made.
+    let t2 = t0 + chrono::Duration::seconds(20);
+    store.touch(user, &["u9", "new-user"], t2).await.unwrap();
+    let after = |t| store.modified_ids(user, TimeComparison::After, t);
+    assert_eq!(after(t0).await.unwrap(), ["new-user", "u7", "u9"]);
+    assert_eq!(after(t1).await.unwrap(), ["new-user", "u9"]);
+    assert!(after(t2).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .modified_ids(user, TimeComparison::AtOrBefore, t0)
+            .await
+            .unwrap()
+            .len(),
+        448
+    );
+    let times = store
+        .modification_times(user, &["u7", "u8", "nobody"])
+        .await
+        .unwrap();
+    assert_eq!(times["u7"].timestamp_millis(), t1.timestamp_millis());
+    assert_eq!(times["u8"].timestamp_millis(), t0.timestamp_millis());
+    assert!(!times.contains_key("nobody"));
+    // A touched row keeps its fingerprint: the next walk of an unchanged listing
+    // changes nothing.
+    let third = store.record_sightings(user, &again, t2).await.unwrap();
+    assert_eq!((third.new, third.changed), (0, 0));
 }

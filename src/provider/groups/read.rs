@@ -18,6 +18,17 @@ use crate::store::ResourceKind;
 use crate::zoom::model::{Group, Member};
 use crate::zoom::same_group_name;
 
+/// A `meta.lastModified` search reads the changed groups one by one
+/// (`GET /groups/{id}`) up to this many; more are taken from the group list.
+const MODIFIED_PER_GROUP_MAX: usize = 100;
+
+/// What the store keeps of a group, for rendering it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Kept<'a> {
+    pub external_id: Option<&'a str>,
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 impl Provider {
     pub(super) fn group_schema() -> &'static ResourceSchema {
         SchemaRegistry::global().group()
@@ -56,11 +67,12 @@ impl Provider {
         group: &Group,
         id: &str,
         members: Option<&[Member]>,
-        external_id: Option<&str>,
+        kept: Kept<'_>,
     ) -> Value {
         let extras = GroupExtras {
             members,
-            external_id,
+            external_id: kept.external_id,
+            last_modified: kept.last_modified,
         };
         group_resource(group, id, extras, &self.base_url)
     }
@@ -104,7 +116,15 @@ impl Provider {
             None
         };
         let external_id = self.group_external_id(id).await;
-        let json = self.group_json(&group, id, members.as_deref(), external_id.as_deref());
+        let last_modified = self
+            .modification_times(ResourceKind::Group, &[id])
+            .await
+            .remove(id);
+        let kept = Kept {
+            external_id: external_id.as_deref(),
+            last_modified,
+        };
+        let json = self.group_json(&group, id, members.as_deref(), kept);
         Ok(self.group_resource(&json, id, selection, warnings))
     }
 
@@ -166,12 +186,17 @@ impl Provider {
             },
             // From the store, then one Zoom read per id; ids Zoom no longer has are
             // dropped from the store.
-            GroupSource::ByExternalId(external_id) => {
+            GroupSource::ByExternalId(_) | GroupSource::ByIds(_) => {
+                let ids = match source {
+                    GroupSource::ByExternalId(external_id) => {
+                        self.ids_by_external_id(ResourceKind::Group, &external_id)
+                            .await?
+                    }
+                    GroupSource::ByIds(ids) => ids,
+                    _ => Vec::new(),
+                };
                 let mut groups = Vec::new();
-                for id in self
-                    .ids_by_external_id(ResourceKind::Group, &external_id)
-                    .await?
-                {
+                for id in ids {
                     match self.zoom.get_group(&id).await {
                         Ok(mut group) => {
                             group.id = Some(id);
@@ -206,6 +231,10 @@ impl Provider {
                 }
                 Ok(groups)
             }
+            // `list_groups` turns it into ids or the whole list first.
+            GroupSource::ModifiedWhen { .. } => Err(ScimError::internal(
+                "a meta.lastModified search reached the candidates unresolved",
+            )),
             GroupSource::All => Ok(self
                 .lookups
                 .group_list()
@@ -237,14 +266,25 @@ impl Provider {
         }
         let filter = query.filter.as_ref();
         let filter_needs_members = filter.is_some_and(filter_uses_members);
-        let candidates = self.group_candidates(group_source(filter)).await?;
-        let external_ids = if filter.is_some() || query.selection.wants("externalId") {
-            let ids: Vec<&str> = candidates.iter().filter_map(|g| g.id.as_deref()).collect();
-            self.external_ids_for(ResourceKind::Group, &ids).await
-        } else {
-            Default::default()
+        let source = match group_source(filter) {
+            GroupSource::ModifiedWhen { op, at } => {
+                let ids = self.modified_ids(ResourceKind::Group, op, at).await?;
+                if ids.len() > MODIFIED_PER_GROUP_MAX {
+                    GroupSource::All
+                } else {
+                    GroupSource::ByIds(ids)
+                }
+            }
+            other => other,
         };
-        let external_id = |id: &str| external_ids.get(id).map(String::as_str);
+        let candidates = self.group_candidates(source).await?;
+        let ids: Vec<&str> = candidates.iter().filter_map(|g| g.id.as_deref()).collect();
+        let external_ids = self.external_ids_for(ResourceKind::Group, &ids).await;
+        let times = self.modification_times(ResourceKind::Group, &ids).await;
+        let external_id = |id: &str| Kept {
+            external_id: external_ids.get(id).map(String::as_str),
+            last_modified: times.get(id).copied(),
+        };
         // Groups that match, with their members when the filter needed them.
         let mut matching: Vec<(Group, Option<Vec<Member>>)> = Vec::new();
         if filter_needs_members {

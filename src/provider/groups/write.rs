@@ -99,7 +99,9 @@ impl Provider {
             return Ok(());
         }
         self.keep_external_id(ResourceKind::Group, id, desired, applied)
-            .await
+            .await?;
+        self.touch(ResourceKind::Group, &[id]).await;
+        Ok(())
     }
 
     // ---------------------------------------------------------------------------------
@@ -171,7 +173,9 @@ impl Provider {
             self.keep_group_external_id(&id, None, Some(external_id), &applied)
                 .await?;
         }
-        if let Err(mut err) = self.run_member_plan(&id, &plan, &mut progress).await {
+        let ran = self.run_member_plan(&id, &plan, &mut progress).await;
+        self.touch_members(&id, &changes).await;
+        if let Err(mut err) = ran {
             err.detail.push_str(&format!(
                 " The group exists now (id {id}): PATCH /Groups/{id} adds the missing members; repeating the create answers per scim.duplicates."
             ));
@@ -240,7 +244,9 @@ impl Provider {
                 .await?;
             self.lookups.forget_group_names().await;
         }
-        self.run_member_plan(&id, &plan, &mut progress).await?;
+        let ran = self.run_member_plan(&id, &plan, &mut progress).await;
+        self.touch_members(&id, &changes).await;
+        ran?;
         if external_id.is_some() {
             let current = self.group_external_id(&id).await;
             let applied = format!("the existing group {id} was adopted");
@@ -276,9 +282,26 @@ impl Provider {
             self.lookups.forget_group_names().await;
         }
         if !plan.is_empty() {
-            self.run_member_plan(id, &plan, &mut progress).await?;
+            let ran = self.run_member_plan(id, &plan, &mut progress).await;
+            self.touch_members(id, changes).await;
+            ran?;
+        } else if rename.is_some() {
+            self.touch(ResourceKind::Group, &[id]).await;
         }
         Ok(progress.into_warnings())
+    }
+
+    /// Dates a membership change: the group's and each added or removed user's
+    /// (their `groups` changed).
+    async fn touch_members(&self, id: &str, changes: &MemberChanges) {
+        self.touch(ResourceKind::Group, &[id]).await;
+        let users: Vec<&str> = changes
+            .add
+            .iter()
+            .chain(&changes.remove)
+            .map(String::as_str)
+            .collect();
+        self.touch(ResourceKind::User, &users).await;
     }
 
     /// `PATCH /Groups/{id}` (RFC 7644 section 3.5.2): a rename and member changes by

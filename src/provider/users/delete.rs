@@ -89,6 +89,7 @@ impl Provider {
                 ..user
             };
             self.lookups.user_seen(id, &deactivated);
+            self.touch(ResourceKind::User, &[id]).await;
         }
         Ok(())
     }
@@ -132,6 +133,7 @@ impl Provider {
             Err(e) => return Err(progress.failed(label, &e)),
         }
         if policy == DeletePolicy::Deactivate {
+            self.touch(ResourceKind::User, &[id]).await;
             if self.settings.logout_on_deactivate {
                 progress
                     .run("sign out everywhere", self.execute(id, Step::SignOut))

@@ -30,6 +30,10 @@ use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUs
 /// (one user), listing wins for a whole site of a small account.
 const PHONE_FIRST_PER_USER_MAX: usize = 50;
 
+/// A `meta.lastModified` search reads the changed users one by one (`GET /users/{id}`,
+/// Light) up to this many; more are taken from the user listing (Medium, 300 a page).
+const MODIFIED_PER_USER_MAX: usize = 300;
+
 /// A user read in full, `(id, detail)`, or `None` when the user vanished (404).
 pub(super) type Completed = Option<(String, ZoomUser)>;
 
@@ -64,7 +68,22 @@ impl Provider {
             filter.validate(schema)?;
         }
         let filter = query.filter.as_ref();
-        let source = user_source(filter);
+        let source = match user_source(filter) {
+            // Changed users are read one by one unless so many changed that the listing
+            // costs fewer calls.
+            UserSource::ModifiedWhen { op, at } => {
+                let ids = self.modified_ids(ResourceKind::User, op, at).await?;
+                if ids.len() > MODIFIED_PER_USER_MAX {
+                    UserSource::Listing {
+                        statuses: UserStatus::ALL.to_vec(),
+                        role_id: None,
+                    }
+                } else {
+                    UserSource::ByIds(ids)
+                }
+            }
+            other => other,
+        };
         let deep_allowed = if filter.is_none() {
             self.settings.deep_import
         } else {
@@ -162,7 +181,10 @@ impl Provider {
         // Users read one by one (`GET /users/{id}`) are detail records already.
         let detailed = matches!(
             source,
-            UserSource::ById(_) | UserSource::ByEmail(_) | UserSource::ByExternalId(_)
+            UserSource::ById(_)
+                | UserSource::ByEmail(_)
+                | UserSource::ByExternalId(_)
+                | UserSource::ByIds(_)
         );
         self.evaluate(candidates, query, needs, None, detailed)
             .await
@@ -264,12 +286,17 @@ impl Provider {
             },
             // Answered from the store plus one Zoom read per id; ids Zoom no longer has
             // are dropped from the store.
-            UserSource::ByExternalId(external_id) => {
+            UserSource::ByExternalId(_) | UserSource::ByIds(_) => {
+                let ids = match source {
+                    UserSource::ByExternalId(external_id) => {
+                        self.ids_by_external_id(ResourceKind::User, external_id)
+                            .await?
+                    }
+                    UserSource::ByIds(ids) => ids.clone(),
+                    _ => Vec::new(),
+                };
                 let mut users = Vec::new();
-                for id in self
-                    .ids_by_external_id(ResourceKind::User, external_id)
-                    .await?
-                {
+                for id in ids {
                     match self.zoom.get_user(&id).await {
                         Ok(user) if user.id.as_deref() == Some(id.as_str()) => users.push(user),
                         Ok(_) => {}
@@ -331,6 +358,12 @@ impl Provider {
                 all
             }
             UserSource::Empty => Vec::new(),
+            // `list_users` turns it into ids or a listing first.
+            UserSource::ModifiedWhen { .. } => {
+                return Err(ScimError::internal(
+                    "a meta.lastModified search reached the candidates unresolved",
+                ));
+            }
         };
         Ok(candidates)
     }

@@ -89,6 +89,8 @@ pub(super) struct Tables {
     external_ids: HashMap<String, String>,
     /// User id -> changes deferred until the invitation is accepted.
     deferred: HashMap<String, Value>,
+    /// User id -> `meta.lastModified`.
+    modified: HashMap<String, chrono::DateTime<chrono::Utc>>,
 }
 
 impl Tables {
@@ -96,6 +98,7 @@ impl Tables {
     pub(super) fn set_extras(&mut self, extras: Extras) {
         self.external_ids = extras.external_ids;
         self.deferred = extras.deferred;
+        self.modified = extras.modified;
     }
 }
 
@@ -104,6 +107,7 @@ impl Tables {
 pub(super) struct Extras {
     external_ids: HashMap<String, String>,
     deferred: HashMap<String, Value>,
+    modified: HashMap<String, chrono::DateTime<chrono::Utc>>,
 }
 
 /// A user as a write reads it.
@@ -181,9 +185,11 @@ impl Provider {
                     HashMap::new()
                 })
         };
+        let modified = self.modification_times(ResourceKind::User, ids).await;
         Extras {
             external_ids,
             deferred,
+            modified,
         }
     }
 
@@ -214,6 +220,7 @@ impl Provider {
             manager_id,
             phone,
             external_id: tables.external_ids.get(id).map(String::as_str),
+            last_modified: tables.modified.get(id).copied(),
         };
         let mut json = user_resource(user, id, &ctx);
         if let Some(deferred) = tables.deferred.get(id) {

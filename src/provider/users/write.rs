@@ -105,6 +105,7 @@ impl Provider {
             ));
         }
         self.lookups.remember_id(&email, &id).await;
+        self.touch(ResourceKind::User, &[id.as_str()]).await;
         tracing::info!(user_id = %id, action = ?self.settings.create_action, "created Zoom user");
         // Every create action but `create` (an invitation) makes an active user.
         let created_active = self.settings.create_action != CreateAction::Create;
@@ -363,30 +364,42 @@ impl Provider {
             }
             let withdraws = steps.iter().any(|s| matches!(s, Step::WithdrawInvitation));
             let predicted = predicted_record(user, &steps);
-            for step in steps {
-                if let Step::Groups {
-                    leave,
-                    join,
-                    pending,
-                } = &step
-                {
-                    // `leave` and `join` are disjoint: their difference is exactly the change.
-                    let member = GroupMember {
-                        id,
-                        pending: *pending,
-                    };
-                    self.apply_user_groups(member, leave, join, progress)
-                        .await?;
-                    continue;
+            let mut groups_changed: Vec<String> = Vec::new();
+            let ran: Result<(), ScimError> = async {
+                for step in steps {
+                    if let Step::Groups {
+                        leave,
+                        join,
+                        pending,
+                    } = &step
+                    {
+                        groups_changed.extend(leave.iter().chain(join).cloned());
+                        // `leave` and `join` are disjoint: their difference is exactly
+                        // the change.
+                        let member = GroupMember {
+                            id,
+                            pending: *pending,
+                        };
+                        self.apply_user_groups(member, leave, join, progress)
+                            .await?;
+                        continue;
+                    }
+                    if let Step::PhoneProfile(target, site_id) = step {
+                        self.apply_phone_profile(id, &target, site_id.as_deref(), progress)
+                            .await?;
+                        continue;
+                    }
+                    let label = step.label();
+                    progress.run(&label, self.execute(id, step)).await?;
                 }
-                if let Step::PhoneProfile(target, site_id) = step {
-                    self.apply_phone_profile(id, &target, site_id.as_deref(), progress)
-                        .await?;
-                    continue;
-                }
-                let label = step.label();
-                progress.run(&label, self.execute(id, step)).await?;
+                Ok(())
             }
+            .await;
+            // Dated after Zoom's answers, also when a step failed part-way.
+            self.touch(ResourceKind::User, &[id]).await;
+            let groups: Vec<&str> = groups_changed.iter().map(String::as_str).collect();
+            self.touch(ResourceKind::Group, &groups).await;
+            ran?;
             if withdraws {
                 self.lookups.forget_email(&user.email).await;
                 self.forget_resource(ResourceKind::User, id).await;
@@ -431,6 +444,7 @@ impl Provider {
             // the request takes back), and the answer is the state read at the start
             // with it.
             let applied = "nothing was changed in Zoom";
+            self.touch(ResourceKind::User, &[id]).await;
             if external_id_changed {
                 self.keep_external_id(
                     ResourceKind::User,
@@ -501,6 +515,8 @@ impl Provider {
             .await?;
         }
         tracing::info!(user_id = %id, attributes = ?super::deferred::names(&delta), "changes to a pending user deferred until the invitation is accepted");
+        // The resource shown changed.
+        self.touch(ResourceKind::User, &[id]).await;
         progress.not_applied(super::deferred::deferred_warning(&delta));
         let (json, etag) = self
             .render_state(&state.user, id, state.phone.as_ref())

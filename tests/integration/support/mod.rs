@@ -103,6 +103,11 @@ pub async fn start_service(
     config.zoom.account_id = credentials.account_id;
     config.zoom.client_id = credentials.client_id;
     config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
+    // The change walk lists every user and group: off unless the test asks for it (its
+    // calls would count in the tests that count Zoom calls).
+    if config.store.watch_interval_s == zoom_scim::store::StoreConfig::default().watch_interval_s {
+        config.store.watch_interval_s = 0;
+    }
     // A test naming its client (`name:token`) keeps its tokens; SCIM_TOKEN must be one.
     if config.auth.tokens.is_empty() {
         config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
