@@ -15,9 +15,6 @@ use super::{ResourceKind, Store, StoreError};
 /// Rows written per statement.
 const ROWS_PER_STATEMENT: usize = 200;
 
-/// Rows read per `IN (...)` statement.
-const IN_CHUNK: usize = 500;
-
 /// A comparison of `meta.lastModified` with a time (RFC 7644 section 3.4.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeComparison {
@@ -183,29 +180,20 @@ impl Store {
         kind: ResourceKind,
         ids: &[&str],
     ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
-        let mut found = HashMap::new();
-        for chunk in ids.chunks(IN_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
+        let rows = self
+            .select_for_ids(
+                kind,
+                ids,
                 "SELECT id, COALESCE(modified_ms, first_seen_ms) FROM resources WHERE kind = $1 \
-                 AND COALESCE(modified_ms, first_seen_ms) IS NOT NULL AND id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(kind.as_str());
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| self.failure(e))?
-            {
+                 AND COALESCE(modified_ms, first_seen_ms) IS NOT NULL AND id IN ({ids})",
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
                 let id: String = row.try_get(0).map_err(|e| self.failure(e))?;
                 let ms: i64 = row.try_get(1).map_err(|e| self.failure(e))?;
-                found.insert(id, time(ms));
-            }
-        }
-        Ok(found)
+                Ok((id, time(ms)))
+            })
+            .collect()
     }
 }

@@ -8,9 +8,6 @@ use sqlx::Row;
 
 use super::{ResourceKind, Store, StoreError, now_ms};
 
-/// Rows read per `IN (...)` statement.
-const IN_CHUNK: usize = 500;
-
 impl Store {
     /// The deferred changes of those of `ids` that have some.
     pub async fn deferred(
@@ -18,32 +15,23 @@ impl Store {
         kind: ResourceKind,
         ids: &[&str],
     ) -> Result<HashMap<String, Value>, StoreError> {
-        let mut found = HashMap::new();
-        for chunk in ids.chunks(IN_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
+        let rows = self
+            .select_for_ids(
+                kind,
+                ids,
                 "SELECT id, deferred FROM resources WHERE kind = $1 AND deferred IS NOT NULL \
-                 AND id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(kind.as_str());
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            let rows = query
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| self.failure(e))?;
-            for row in rows {
+                 AND id IN ({ids})",
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
                 let id: String = row.try_get(0).map_err(|e| self.failure(e))?;
                 let text: String = row.try_get(1).map_err(|e| self.failure(e))?;
                 let value = serde_json::from_str(&text)
                     .map_err(|e| StoreError::Statement(format!("deferred changes of {id}: {e}")))?;
-                found.insert(id, value);
-            }
-        }
-        Ok(found)
+                Ok((id, value))
+            })
+            .collect()
     }
 
     /// Keeps (or, with `None`, clears) a resource's deferred changes.

@@ -8,10 +8,6 @@ use sqlx::Row;
 
 use super::{ResourceKind, Store, StoreError, now_ms};
 
-/// Rows read per `IN (...)` statement (SQLite allows 32,766 parameters; PostgreSQL
-/// 65,535).
-const IN_CHUNK: usize = 500;
-
 impl Store {
     /// The `externalId` of one resource.
     pub async fn external_id(
@@ -39,29 +35,21 @@ impl Store {
         kind: ResourceKind,
         ids: &[&str],
     ) -> Result<HashMap<String, String>, StoreError> {
-        let mut found = HashMap::new();
-        for chunk in ids.chunks(IN_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT id, external_id FROM resources WHERE kind = $1 AND external_id IS NOT NULL AND id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(kind.as_str());
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            let rows = query
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| self.failure(e))?;
-            for row in rows {
+        let rows = self
+            .select_for_ids(
+                kind,
+                ids,
+                "SELECT id, external_id FROM resources WHERE kind = $1 \
+                 AND external_id IS NOT NULL AND id IN ({ids})",
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
                 let id: String = row.try_get(0).map_err(|e| self.failure(e))?;
                 let external_id: String = row.try_get(1).map_err(|e| self.failure(e))?;
-                found.insert(id, external_id);
-            }
-        }
-        Ok(found)
+                Ok((id, external_id))
+            })
+            .collect()
     }
 
     /// The ids of the resources whose `externalId` is exactly `external_id`.

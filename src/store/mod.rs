@@ -222,6 +222,37 @@ fn out_of_reach_code(backend: Backend, code: &str) -> bool {
     }
 }
 
+impl Store {
+    /// The rows of `select` (a statement whose `$1` is the kind and whose `{ids}`
+    /// stands for the placeholders of an id list) for every id of `ids`, a few hundred
+    /// ids a statement (SQLite allows 32,766 parameters, PostgreSQL 65,535).
+    async fn select_for_ids(
+        &self,
+        kind: ResourceKind,
+        ids: &[&str],
+        select: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        const IDS_PER_STATEMENT: usize = 500;
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = select.replace("{ids}", &placeholders.join(", "));
+            let mut query = sqlx::query(&sql).bind(kind.as_str());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            rows.extend(
+                query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| self.failure(e))?,
+            );
+        }
+        Ok(rows)
+    }
+}
+
 /// The SQLite address with `mode=rwc` (create when missing) unless a mode is given.
 fn sqlite_connect_url(url: &str) -> String {
     if url.contains("mode=") {

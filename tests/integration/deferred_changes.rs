@@ -6,7 +6,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use zoom_scim::config::Config;
 use zoom_scim::scim::model::urn;
-use zoom_scim::secret::Secret;
 use zoom_scim::store::journal::{JournalQuery, Outcome};
 use zoom_scim::store::{ResourceKind, Store, StoreConfig};
 
@@ -215,19 +214,7 @@ async fn the_periodic_check_applies_them_and_a_withdrawn_invitation_discards_the
 
     // What the service's periodic check runs, on the same store.
     let store = open_store(&stack).await;
-    let mut config = Config::default();
-    let credentials = zoom_scim::simulator::SimCredentials::default();
-    config.zoom.api_base_url = stack.sim.api_base_url();
-    config.zoom.token_url = stack.sim.token_url();
-    config.zoom.account_id = credentials.account_id;
-    config.zoom.client_id = credentials.client_id;
-    config.zoom.client_secret = Some(Secret::new(credentials.client_secret));
-    let provider = zoom_scim::provider::Provider::new(
-        zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("client"),
-        std::sync::Arc::new(config.scim),
-        "http://scim.test/scim/v2".into(),
-        store.clone(),
-    );
+    let provider = crate::support::provider_for(&stack.sim, Config::default(), store.clone());
     assert_eq!(provider.apply_deferred_changes().await.expect("check"), 1);
     assert_eq!(
         sim_user(&stack, "accepts@example.com").await["job_title"],

@@ -436,6 +436,8 @@ async fn readiness_follows_zoom_answers_without_a_token_per_probe() {
 /// The real binary's `serve` against `sim`, with its log lines sent to a channel.
 struct Served {
     child: tokio::process::Child,
+    /// Its store (a SQLite file), removed with it.
+    _store: tempfile::TempDir,
     scim_base: String,
     log: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
@@ -443,9 +445,14 @@ struct Served {
 async fn serve_binary(sim: &zoom_scim::simulator::SimHandle, env: &[(&str, &str)]) -> Served {
     use tokio::io::AsyncBufReadExt;
     let creds = zoom_scim::simulator::SimCredentials::default();
+    let store = tempfile::tempdir().expect("store directory");
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_zoom-scim"));
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "ZOOM_SCIM_STORE__URL",
+            crate::support::sqlite_url(&store).expose(),
+        )
         .env("ZOOM_SCIM_ZOOM__API_BASE_URL", sim.api_base_url())
         .env("ZOOM_SCIM_ZOOM__TOKEN_URL", sim.token_url())
         .env("ZOOM_SCIM_ZOOM__ACCOUNT_ID", &creds.account_id)
@@ -482,6 +489,7 @@ async fn serve_binary(sim: &zoom_scim::simulator::SimHandle, env: &[(&str, &str)
     .expect("serving within 30 s");
     Served {
         child,
+        _store: store,
         scim_base,
         log,
     }
@@ -751,7 +759,7 @@ async fn requests_that_reach_the_service_get_scim_bodies_and_hyper_answers_the_r
         );
         assert!(scim_body(&body), "{what}: {body}");
     }
-    // Refused by hyper before any handler: its bare status (README, "Limits").
+    // Refused by hyper before any handler: its bare status (docs/limits.md).
     let huge = format!("/scim/v2/Users?filter={}", "a".repeat(70_000));
     let (line, body) = raw(&stack, &get_with(&huge, b"")).await;
     assert!(line.starts_with("HTTP/1.1 414"), "{line}");

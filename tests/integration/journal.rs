@@ -212,21 +212,7 @@ async fn unfinished_entries_are_settled_with_what_zoom_shows() {
         .await
         .unwrap();
 
-    let mut config = config();
-    let sim = &stack.sim;
-    let credentials = zoom_scim::simulator::SimCredentials::default();
-    config.zoom.api_base_url = sim.api_base_url();
-    config.zoom.token_url = sim.token_url();
-    config.zoom.account_id = credentials.account_id;
-    config.zoom.client_id = credentials.client_id;
-    config.zoom.client_secret = Some(Secret::new(credentials.client_secret));
-    let zoom = zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("client");
-    let provider = zoom_scim::provider::Provider::new(
-        zoom,
-        std::sync::Arc::new(config.scim),
-        "http://scim.test/scim/v2".into(),
-        store.clone(),
-    );
+    let provider = crate::support::provider_for(&stack.sim, config(), store.clone());
     let now = chrono::Utc::now();
     let done = provider
         .journal_upkeep(

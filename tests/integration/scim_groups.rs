@@ -1325,26 +1325,13 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
         .take(2)
         .collect();
 
-    let sim = &stack.sim;
-    let credentials = zoom_scim::simulator::SimCredentials::default();
-    let mut config = Config::default();
-    config.zoom.api_base_url = sim.api_base_url();
-    config.zoom.token_url = sim.token_url();
-    config.zoom.account_id = credentials.account_id;
-    config.zoom.client_id = credentials.client_id;
-    config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
-    let zoom = zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("client");
     let store_dir = tempfile::tempdir().expect("store dir");
+    let mut config = Config::default();
     config.store.url = crate::support::sqlite_url(&store_dir);
     let store = zoom_scim::store::Store::open(&config.store)
         .await
         .expect("store");
-    let provider = Provider::new(
-        zoom,
-        std::sync::Arc::new(config.scim),
-        "http://scim.test/scim/v2".into(),
-        store,
-    );
+    let provider = crate::support::provider_for(&stack.sim, config, store);
 
     // Unknown group ids are refused up front.
     let err = provider

@@ -97,12 +97,7 @@ pub async fn start_service(
     sim: &SimHandle,
     mut config: zoom_scim::config::Config,
 ) -> zoom_scim::app::Service {
-    let credentials = SimCredentials::default();
-    config.zoom.api_base_url = sim.api_base_url();
-    config.zoom.token_url = sim.token_url();
-    config.zoom.account_id = credentials.account_id;
-    config.zoom.client_id = credentials.client_id;
-    config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
+    wire_to(sim, &mut config);
     // The change walk lists every user and group: off unless the test asks for it (its
     // calls would count in the tests that count Zoom calls).
     if config.store.watch_interval_s == zoom_scim::store::StoreConfig::default().watch_interval_s {
@@ -115,6 +110,33 @@ pub async fn start_service(
     zoom_scim::app::Service::start(config, free_listener().await)
         .await
         .expect("service starts")
+}
+
+/// Points `config`'s Zoom client at `sim` with the simulator's credentials.
+pub fn wire_to(sim: &SimHandle, config: &mut zoom_scim::config::Config) {
+    let credentials = SimCredentials::default();
+    config.zoom.api_base_url = sim.api_base_url();
+    config.zoom.token_url = sim.token_url();
+    config.zoom.account_id = credentials.account_id;
+    config.zoom.client_id = credentials.client_id;
+    config.zoom.client_secret = Some(zoom_scim::secret::Secret::new(credentials.client_secret));
+}
+
+/// A provider (the use cases, without HTTP) over `sim` and `store`, with `config`'s
+/// `[scim]` settings: for tests that call what the service runs in the background.
+pub fn provider_for(
+    sim: &SimHandle,
+    mut config: zoom_scim::config::Config,
+    store: zoom_scim::store::Store,
+) -> zoom_scim::provider::Provider {
+    wire_to(sim, &mut config);
+    let zoom = zoom_scim::zoom::ZoomClient::new(&config.zoom).expect("Zoom client");
+    zoom_scim::provider::Provider::new(
+        zoom,
+        std::sync::Arc::new(config.scim),
+        "http://scim.test/scim/v2".into(),
+        store,
+    )
 }
 
 /// The address of a SQLite store file inside `dir`.
