@@ -1,12 +1,12 @@
 //! A throwaway PostgreSQL server for the store tests, so that every store test runs on
 //! both backends and none skips PostgreSQL.
 //!
-//! `ZOOM_SCIM_TEST_POSTGRES_URL` names a server the tests may create databases on
+//! `TEST_POSTGRES_URL` names a server the tests may create databases on
 //! (`postgres://USER@HOST:PORT/postgres`). Without it, the first test that needs one
 //! starts a cluster of its own: `initdb` into `target/tmp/pg-<pid>` (as the `postgres`
 //! user when the tests run as root, which PostgreSQL refuses to run as), listening on a
 //! free loopback port; a watchdog stops it and removes the directory when the test
-//! process exits. The binaries come from `ZOOM_SCIM_TEST_PG_BIN`, else the newest
+//! process exits. The binaries come from `TEST_PG_BIN`, else the newest
 //! `/usr/lib/postgresql/*/bin`, else `PATH`. When none can be started the test fails
 //! and says why.
 
@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use zoom_scim::store::StoreUrl;
 
 /// The variable naming an existing server.
-pub const URL_VAR: &str = "ZOOM_SCIM_TEST_POSTGRES_URL";
+pub const URL_VAR: &str = "TEST_POSTGRES_URL";
 
 /// The server's administrative address (its `postgres` database).
 fn server() -> &'static str {
@@ -82,7 +82,7 @@ pub async fn set_accepting(database: &str, accepting: bool) {
 }
 
 fn bin_dir() -> Option<PathBuf> {
-    if let Ok(dir) = std::env::var("ZOOM_SCIM_TEST_PG_BIN") {
+    if let Ok(dir) = std::env::var("TEST_PG_BIN") {
         return Some(PathBuf::from(dir));
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
