@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, ConfigError};
 use crate::http::lifecycle::Lifecycle;
-use crate::http::{AppState, Authenticator, router, server};
+use crate::http::{AppState, Authenticator, WebhookEndpoint, router, server};
 use crate::provider::Provider;
 use crate::provider::journal::unfinished_after;
 use crate::store::Store;
@@ -69,6 +69,13 @@ impl Service {
             Authenticator::new(&config.auth).map_err(|e| ConfigError::in_section("auth", e))?,
         );
         let zoom = ZoomClient::new(&config.zoom)?;
+        let webhook = config.zoom.webhook_verifier().map(|verifier| {
+            tracing::info!(path = %config.zoom.webhook_path, "receiving Zoom's webhooks");
+            Arc::new(WebhookEndpoint {
+                path: config.zoom.webhook_path.clone(),
+                verifier,
+            })
+        });
         let store = Store::open(&config.store).await?;
         tracing::info!(store = %store.shown_url(), "store opened");
         let scim = Arc::new(config.scim);
@@ -111,6 +118,7 @@ impl Service {
             zoom,
             readiness: Default::default(),
             store,
+            webhook,
         };
         let app = router(state, authenticator);
         let task = tokio::spawn(async move {
@@ -160,10 +168,11 @@ async fn journal_upkeep(
             .journal_upkeep(&store, now - unfinished_after, now - keep)
             .await
         {
-            Ok(done) if done.settled > 0 || done.pruned > 0 => {
+            Ok(done) if done.settled > 0 || done.pruned > 0 || done.deliveries_pruned > 0 => {
                 tracing::info!(
                     settled = done.settled,
                     pruned = done.pruned,
+                    webhook_deliveries_pruned = done.deliveries_pruned,
                     "journal upkeep"
                 );
             }

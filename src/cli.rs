@@ -214,11 +214,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.zoom.plan = zoom_plan(settings.plan);
             config.zoom.rate_scale = settings.rate_scale;
             config.auth.tokens.push(Secret::new(scim_token.clone()));
+            // The simulator sends its webhooks to the service, signed with a secret
+            // made for this run, unless told to send them elsewhere.
+            let wire_webhooks = settings.webhook_url.is_none();
+            if wire_webhooks
+                && config
+                    .zoom
+                    .webhook_secret_token
+                    .as_ref()
+                    .is_none_or(Secret::is_empty)
+            {
+                let random: [u8; 16] = rand::random();
+                let secret: String = random.iter().map(|b| format!("{b:02x}")).collect();
+                config.zoom.webhook_secret_token = Some(Secret::new(secret));
+            }
+            let webhook_secret = config.zoom.webhook_secret_token.clone();
+            let webhook_path = config.zoom.webhook_path.clone();
             config.validate(Mode::Demo)?;
             let store_shown = config.store.url.redacted();
             let listener = bind(config.server.listen, "demo --listen").await?;
             let service = crate::app::Service::start(config, listener).await?;
+            let mut webhooks = settings.webhook_url.clone();
+            if wire_webhooks && let Some(secret) = webhook_secret {
+                let mut target = service.addr;
+                if target.ip().is_unspecified() {
+                    target.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                let url = format!("http://{target}{webhook_path}");
+                sim.configure(|s| {
+                    s.webhook_url = Some(url.clone());
+                    s.webhook_secret = Some(secret.expose().to_owned());
+                })
+                .map_err(anyhow::Error::msg)?;
+                webhooks = Some(url);
+            }
             print_demo_banner(
+                webhooks.as_deref(),
                 &store_shown,
                 &service.scim_base_url,
                 &sim.api_base_url(),
@@ -265,13 +296,23 @@ async fn bind(addr: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (set by {setting}): {e}"))
 }
 
-fn print_demo_banner(store: &str, scim: &str, zoom: &str, sim_addr: SocketAddr, token: &str) {
+fn print_demo_banner(
+    webhooks: Option<&str>,
+    store: &str,
+    scim: &str,
+    zoom: &str,
+    sim_addr: SocketAddr,
+    token: &str,
+) {
     println!("zoom-scim demo: the SCIM service is wired to the built-in Zoom simulator.");
     println!("  SCIM base URL:       {scim}");
     println!("  bearer token:        {token}");
     println!("  simulated Zoom API:  {zoom}");
     println!("  simulator admin API: http://{sim_addr}/_sim/  (state, stats, config, reset)");
     println!("  store:               {store}");
+    if let Some(url) = webhooks {
+        println!("  Zoom webhooks:       the simulator posts its events to {url}");
+    }
     println!();
     println!("Try:");
     println!("  curl -s -H 'Authorization: Bearer {token}' '{scim}/Users?count=2'");

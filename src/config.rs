@@ -138,6 +138,10 @@ impl Config {
         if let Some(path) = &self.zoom.client_secret_file {
             self.zoom.client_secret = Some(read_secret_file("zoom.client_secret_file", path)?);
         }
+        if let Some(path) = &self.zoom.webhook_secret_token_file {
+            self.zoom.webhook_secret_token =
+                Some(read_secret_file("zoom.webhook_secret_token_file", path)?);
+        }
         if let Some(path) = &self.auth.tokens_file {
             let content = read_secret_file("auth.tokens_file", path)?;
             self.auth.tokens = split_tokens(content.expose());
@@ -180,9 +184,32 @@ impl Config {
         self.scim
             .validate()
             .map_err(|e| ConfigError::in_section("scim", e))?;
+        self.check_webhook_path()?;
         self.store
             .validate()
             .map_err(|e| ConfigError::in_section("store", e))
+    }
+
+    /// The webhook path must be a route of its own: not under the SCIM base path (whose
+    /// routes want a bearer token) nor one of the service's other paths.
+    fn check_webhook_path(&self) -> Result<(), ConfigError> {
+        let path = self.zoom.webhook_path.trim_end_matches('/');
+        let base = self.scim.base_path.trim_end_matches('/');
+        let clash = (!base.is_empty() && (path == base || path.starts_with(&format!("{base}/"))))
+            || crate::http::RESERVED_PATHS.contains(&path);
+        if clash {
+            return Err(ConfigError::in_section(
+                "zoom",
+                crate::setting::Invalid::new(
+                    "webhook_path",
+                    format!(
+                        "`{}` is taken (the SCIM base path is `{}`; /healthz, /readyz, /metrics and /openapi.json are the service's)",
+                        self.zoom.webhook_path, self.scim.base_path
+                    ),
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Every leaf key, dotted, in declaration order (documentation drift test).
@@ -310,6 +337,29 @@ mod tests {
     }
 
     #[test]
+    fn the_webhook_secret_token_loads_from_its_file() {
+        let mut got = None;
+        Jail::expect_with(|jail| {
+            jail.create_file("webhook.txt", "whsec\n")?;
+            jail.set_env("ZOOM_SCIM_ZOOM__WEBHOOK_SECRET_TOKEN_FILE", "webhook.txt");
+            got = Some(Config::load(None, Figment::new()).unwrap());
+            Ok(())
+        });
+        let config = got.unwrap();
+        assert_eq!(
+            config
+                .zoom
+                .webhook_secret_token
+                .as_ref()
+                .map(Secret::expose),
+            Some("whsec")
+        );
+        assert!(!format!("{config:?}").contains("whsec"));
+        assert!(config.zoom.webhook_verifier().is_some());
+        assert!(Config::default().zoom.webhook_verifier().is_none());
+    }
+
+    #[test]
     fn invalid_value_names_key_and_env() {
         let err = load(&[("ZOOM_SCIM_SCIM__DELETE_POLICY", "explode")], None).unwrap_err();
         assert_eq!(err.key, "scim.delete_policy");
@@ -410,6 +460,17 @@ mod tests {
         assert_eq!(err.key, "scim.max_count");
         let err = refused(&|c| c.zoom.retry_max_ms = 10);
         assert_eq!(err.key, "zoom.retry_max_ms");
+        for path in [
+            "/scim/v2",
+            "/scim/v2/hooks",
+            "/healthz",
+            "/metrics",
+            "zoom",
+            "/",
+        ] {
+            let err = refused(&|c| c.zoom.webhook_path = path.into());
+            assert_eq!(err.key, "zoom.webhook_path", "{path}");
+        }
 
         let mut config = Config::default();
         config.server.public_url = "https://scim.example.com/zoom/".into();

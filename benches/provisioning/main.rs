@@ -4,7 +4,8 @@
 //! Scenarios: 1 full deep import at the rate-limit floor; 2 the Java connector's
 //! sequential import as a baseline; 3 a provisioning burst by 8 concurrent clients with
 //! the final state checked; 4 per-request overhead; 5 the service's peak memory; 6 one
-//! large group change; 7 scenario 3's burst the Java connector's way, as a baseline.
+//! large group change; 7 scenario 3's burst the Java connector's way, as a baseline; 8
+//! a delta import of 100 changed users, and the store at 100,000 users.
 //! Prints a table and writes JSON (default `bench-results/provisioning.json`).
 //!
 //! ```sh
@@ -21,6 +22,7 @@
 mod baseline;
 mod burst;
 mod burst_baseline;
+mod delta;
 mod floor;
 mod group_push;
 mod import;
@@ -69,7 +71,7 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
     /// Scenarios to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7,8")]
     scenarios: Vec<u8>,
     /// Users the sequential baseline (scenario 2) fetches before extrapolating to N.
     #[arg(long, default_value_t = 1_000)]
@@ -80,6 +82,9 @@ struct Args {
     /// Requests per measured phase of scenario 4.
     #[arg(long, default_value_t = 20_000)]
     overhead_requests: usize,
+    /// Users of scenario 8's store-at-scale run (0: skip it).
+    #[arg(long, default_value_t = 100_000)]
+    store_users: usize,
     /// Seed of the simulator's data.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -372,6 +377,20 @@ fn targets(results: &Value) -> Section {
             );
         }
     }
+    let s8 = &results["8"];
+    if s8["status"] == "ran" {
+        let calls = s8["zoom_calls"]["total"].as_u64().unwrap_or(u64::MAX);
+        let changed = s8["changed"].as_u64().unwrap_or(0);
+        let exact = s8["exact"].as_bool() == Some(true);
+        let r = s8["wall_over_floor"].as_f64().unwrap_or(f64::NAN);
+        verdict(
+            "8: delta import calls in proportion to the changes, exact",
+            format!(
+                "{calls} Zoom calls for {changed} changed users, wall/floor {r:.3}, exact: {exact}"
+            ),
+            Some(calls <= changed * 2 + 10 && exact),
+        );
+    }
     s.json = Value::Object(j);
     s
 }
@@ -546,6 +565,42 @@ async fn run(args: Args) -> Result<Value> {
             "7".into(),
             result.unwrap_or_else(|e| Section::failed("7. the burst the Java connector's way", &e)),
         ));
+    }
+
+    if args.wants(8) {
+        println!(
+            "scenario 8: a delta import ({} users, 100 changed in Zoom)...",
+            census.users()
+        );
+        let result = delta::run(
+            &sim,
+            &service_options,
+            &log_path(&out_dir, "delta"),
+            budget,
+            census.users(),
+        )
+        .await;
+        // The simulator stops posting to the stopped service.
+        sim.put_config(&json!({"webhook_url": null, "webhook_secret": null}))
+            .await?;
+        sim.reset().await?;
+        sections.push((
+            "8".into(),
+            result.unwrap_or_else(|e| Section::failed("8. delta import", &e)),
+        ));
+        if args.store_users > 0 {
+            println!("scenario 8b: the store at {} users...", args.store_users);
+            let result = delta::store_at_scale(
+                args.sim_settings(args.store_users),
+                &service_options,
+                &log_path(&out_dir, "store-at-scale"),
+            )
+            .await;
+            sections.push((
+                "8b".into(),
+                result.unwrap_or_else(|e| Section::failed("8b. the store at scale", &e)),
+            ));
+        }
     }
 
     if args.wants(6) {

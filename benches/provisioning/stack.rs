@@ -210,6 +210,39 @@ impl Sim {
         Ok(())
     }
 
+    /// An out-of-band change (`PATCH /_sim/users/{id}`: an admin in Zoom's portal).
+    pub async fn admin_edit(&self, id: &str, body: &Value) -> Result<()> {
+        let response = self
+            .http
+            .patch(self.admin(&format!("users/{id}")))
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            bail!("PATCH /_sim/users/{id} answered {status}: {body}");
+        }
+        Ok(())
+    }
+
+    /// The webhook deliveries so far.
+    pub async fn webhooks(&self) -> Result<Vec<Value>> {
+        Ok(self.admin_json("webhooks").await?["deliveries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Forgets the webhook deliveries.
+    pub async fn clear_webhooks(&self) -> Result<()> {
+        let response = self.http.delete(self.admin("webhooks")).send().await?;
+        if !response.status().is_success() {
+            bail!("DELETE /_sim/webhooks answered {}", response.status());
+        }
+        Ok(())
+    }
+
     /// Re-seeds from the current settings.
     pub async fn reset(&self) -> Result<()> {
         let response = self.http.post(self.admin("reset")).send().await?;

@@ -16,6 +16,7 @@ mod search;
 pub mod server;
 mod settings;
 mod users;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -26,6 +27,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 pub use auth::{Authenticator, ClientName, named_token};
 pub use settings::{AuthConfig, JwtAlgorithm, JwtConfig, ServerConfig};
+pub use webhook::WebhookEndpoint;
+
+/// The paths the service serves outside the SCIM base path (besides the webhook's).
+pub const RESERVED_PATHS: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/openapi.json"];
 
 use crate::provider::{Provider, ScimConfig};
 use crate::scim::error::ScimError;
@@ -52,6 +57,8 @@ pub struct AppState {
     pub readiness: Arc<health::Readiness>,
     /// The store (the journal of writes).
     pub store: crate::store::Store,
+    /// Zoom's webhooks, when `zoom.webhook_secret_token` is set.
+    pub webhook: Option<Arc<WebhookEndpoint>>,
 }
 
 impl AppState {
@@ -124,8 +131,11 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), journal::journal_writes))
         .layer(from_fn_with_state(authenticator, auth::require_bearer));
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let mut root = Router::new();
+    if let Some(endpoint) = &state.webhook {
+        root = root.route(&endpoint.path, post(webhook::receive));
+    }
+    root.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(health::openapi))

@@ -17,6 +17,9 @@ pub struct JournalUpkeep {
     pub settled: usize,
     /// Entries removed for their age.
     pub pruned: u64,
+    /// Webhook deliveries forgotten (older than a day: Zoom retries for about 85
+    /// minutes).
+    pub deliveries_pruned: u64,
 }
 
 impl Provider {
@@ -48,6 +51,9 @@ impl Provider {
             }
         }
         upkeep.pruned = store.journal_prune(prune_before).await?;
+        upkeep.deliveries_pruned = store
+            .prune_deliveries(Utc::now() - Duration::days(1))
+            .await?;
         Ok(upkeep)
     }
 

@@ -17,6 +17,7 @@ mod roster;
 mod settings;
 mod user_roster;
 mod users;
+pub mod zoom_events;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};
 pub use policy::{DeletePolicy, DuplicatePolicy, PendingChanges, PendingDeactivation};
 pub use settings::{DeleteTransfer, ScimConfig};
+pub use zoom_events::EventOutcome;
 
 /// A rendered resource.
 #[derive(Debug, Clone)]

@@ -35,6 +35,8 @@ pub fn routes() -> Router<Arc<Sim>> {
         .route("/_sim/seed", post(reseed))
         .route("/_sim/tokens/revoke", post(revoke_tokens))
         .route("/_sim/users/{userId}/activate", post(activate_user))
+        .route("/_sim/users/{userId}", axum::routing::patch(edit_user))
+        .route("/_sim/webhooks", get(webhook_log).delete(clear_webhook_log))
         .route(
             "/_sim/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -164,6 +166,7 @@ async fn reset(State(sim): State<Arc<Sim>>) -> Response {
     *sim.world() = world;
     sim.stats().reset();
     sim.faults().clear();
+    sim.webhooks.clear_log();
     *sim.limiter() = Default::default();
     ok(&json!({"users": settings.users, "seed": settings.seed}))
 }
@@ -265,6 +268,38 @@ async fn activate_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>) -> 
         Some(u) => ok(&state_view(&world, u)),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
     }
+}
+
+/// `PATCH /_sim/users/{userId}`: an out-of-band change, as an admin makes it in Zoom's
+/// portal: no token, no rate limit, not counted in the stats; reported as webhook
+/// events like any other change (see [`super::users::admin_edit`]).
+async fn edit_user(State(sim): State<Arc<Sim>>, Path(key): Path<String>, body: Bytes) -> Response {
+    let body = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(body)) => body,
+        _ => return admin_error(StatusCode::BAD_REQUEST, "the body must be a JSON object"),
+    };
+    let mut world = sim.world();
+    let Some(seq) = world.resolve_user(&key) else {
+        return admin_error(StatusCode::NOT_FOUND, format!("no user {key}"));
+    };
+    if let Err(e) = super::users::admin_edit(&mut world, seq, &body) {
+        return admin_error(e.status, e.message);
+    }
+    match world.user(seq) {
+        Some(u) => ok(&state_view(&world, u)),
+        None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
+    }
+}
+
+/// `GET /_sim/webhooks`: every webhook delivery so far, with its attempts.
+async fn webhook_log(State(sim): State<Arc<Sim>>) -> Response {
+    ok(&json!({ "deliveries": sim.webhooks.log() }))
+}
+
+/// `DELETE /_sim/webhooks`: forget the delivery log.
+async fn clear_webhook_log(State(sim): State<Arc<Sim>>) -> Response {
+    sim.webhooks.clear_log();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// `GET /_sim/faults`: pending scripted faults.

@@ -40,6 +40,9 @@
 //! | `POST /_sim/seed` | `{"users": N, "seed": S, "phone_sites": N, "phone_spare_licences": N, "phone_spare_numbers": N, "phone_spare_plan_seats": N}` (all optional): re-seeds with these figures. |
 //! | `POST /_sim/tokens/revoke` | Revokes every access token (to test re-authentication). |
 //! | `POST /_sim/users/{userId}/activate` | A pending invitee confirms now (409 if not pending). |
+//! | `PATCH /_sim/users/{userId}` | An out-of-band change, as an admin makes it in Zoom's portal: any `PATCH /users/{userId}` field, plus `email` and `status` (`active`/`inactive`); no token, no rate limit, not in the stats; answers the user as `/_sim/state` shows it (400 for a bad value, 404, 409 for an e-mail in use or a pending user's profile). |
+//! | `GET /_sim/webhooks` | Webhook deliveries: `{"deliveries": [{seq, event, object_id, attempts: [{status, error?}], delivered, body}]}` (the latest 10,000). |
+//! | `DELETE /_sim/webhooks` | Forgets them. |
 //! | `POST /_sim/faults` | Adds a scripted fault: `{"method", "path", "count", "skip"?, "action", "status"?, "body"?, "headers"?}` (`skip`: matching requests let through first); `path` is concrete (`/users/abc`) or a template (`/users/{userId}`); `action` is `respond`, `drop`, `timeout`, `apply_then_drop` or `apply_then_respond`. |
 //! | `GET /_sim/faults` | Lists pending scripted faults. |
 //! | `DELETE /_sim/faults` | Clears them. |
@@ -55,6 +58,11 @@
 //!   `pending_group_adds_ignored`).
 //! - `POST`/`DELETE` role members of Owner (`0`) or Member (`2`): 400 code 300 (contract 10);
 //!   `DELETE` from another role makes the user a Member.
+//! - Webhooks (`webhook_url`, `webhook_secret`; `webhooks.rs`): every change made
+//!   through the API or the admin API is posted as Zoom's event, signed, retried after
+//!   `webhook_retry_delays_ms` when not answered 2xx within three seconds. Role and
+//!   Zoom Phone changes send none (Zoom documents none for them among the user
+//!   events).
 //! - Seeded pending users never confirm on their own; users invited through the API
 //!   confirm after `activate_pending_after_s` if set.
 
@@ -77,6 +85,7 @@ mod settings;
 mod state;
 mod stats;
 mod users;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,6 +113,7 @@ pub struct SimHandle {
     pub addr: SocketAddr,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     shutdown: watch::Sender<bool>,
+    sim: Arc<Sim>,
 }
 
 impl SimHandle {
@@ -120,6 +130,16 @@ impl SimHandle {
     /// The admin API base URL, ending in `/_sim`.
     pub fn admin_url(&self) -> String {
         format!("http://{}/_sim", self.addr)
+    }
+
+    /// Changes the running simulator's settings (as `PUT /_sim/config` does); refuses
+    /// invalid ones.
+    pub fn configure(&self, change: impl FnOnce(&mut SimSettings)) -> Result<(), String> {
+        let mut settings = self.sim.settings();
+        change(&mut settings);
+        settings.validate()?;
+        self.sim.set_settings(settings);
+        Ok(())
     }
 
     /// Asks the server to stop: it stops accepting connections, hanging requests give
@@ -205,7 +225,8 @@ pub async fn spawn(
         world,
         stopped.clone(),
     ));
-    let app = router(sim).into_make_service_with_connect_info::<ConnMeta>();
+    tokio::spawn(webhooks::run(sim.clone()));
+    let app = router(sim.clone()).into_make_service_with_connect_info::<ConnMeta>();
     let mut stop_signal = stopped;
     let task = tokio::spawn(async move {
         axum::serve(SimListener::new(listener), app)
@@ -219,5 +240,6 @@ pub async fn spawn(
         addr,
         task: Some(task),
         shutdown,
+        sim,
     })
 }

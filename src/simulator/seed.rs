@@ -662,6 +662,8 @@ pub fn generate(settings: &SimSettings, credentials: &SimCredentials) -> World {
         }
     }
     phone.finish(&mut world, settings);
+    // From here on, changes are reported as webhook events; seeding is not.
+    world.report_events();
     world
 }
 

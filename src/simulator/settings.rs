@@ -119,6 +119,20 @@ pub struct SimSettings {
     /// Free seats per calling plan beyond the seeded assignments.
     #[arg(long = "phone-spare-plan-seats", default_value_t = 10)]
     pub phone_spare_plan_seats: u32,
+    /// Where webhook events are posted (Zoom's event notification endpoint URL);
+    /// absent: none are sent.
+    #[arg(long = "webhook-url")]
+    pub webhook_url: Option<String>,
+    /// The secret token events are signed with (required with `webhook_url`).
+    #[arg(long = "webhook-secret")]
+    pub webhook_secret: Option<String>,
+    /// Delays before each retry of an event that got no 2xx, milliseconds (Zoom: 5,
+    /// 20 and 60 minutes).
+    #[arg(long = "webhook-retry-delays-ms", value_delimiter = ',', default_values_t = [300_000u64, 1_200_000, 3_600_000])]
+    pub webhook_retry_delays_ms: Vec<u64>,
+    /// Fraction of events delivered twice (an at-least-once sender's repeats).
+    #[arg(long = "webhook-duplicate-rate", default_value_t = 0.0)]
+    pub webhook_duplicate_rate: f64,
 }
 
 impl Default for SimSettings {
@@ -147,6 +161,10 @@ impl Default for SimSettings {
             phone_spare_licences: 20,
             phone_spare_numbers: 50,
             phone_spare_plan_seats: 10,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_retry_delays_ms: vec![300_000, 1_200_000, 3_600_000],
+            webhook_duplicate_rate: 0.0,
         }
     }
 }
@@ -199,6 +217,22 @@ impl SimSettings {
         if self.max_page_size == 0 {
             return Err("max_page_size must be at least 1".into());
         }
+        if let Some(url) = &self.webhook_url {
+            let parsed = reqwest::Url::parse(url)
+                .map_err(|e| format!("webhook_url `{url}` is not a URL: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(format!("webhook_url `{url}` is not http(s)"));
+            }
+            if self.webhook_secret.as_deref().is_none_or(str::is_empty) {
+                return Err("webhook_url needs webhook_secret (the secret token)".into());
+            }
+        }
+        if !(0.0..=1.0).contains(&self.webhook_duplicate_rate) {
+            return Err(format!(
+                "webhook_duplicate_rate must be between 0 and 1, got {}",
+                self.webhook_duplicate_rate
+            ));
+        }
         // Site codes prefix 4-digit short extensions; keep them to four digits too.
         if !(1..=9999).contains(&self.phone_sites) {
             return Err(format!(
@@ -241,6 +275,15 @@ mod tests {
             },
             SimSettings {
                 token_ttl_s: 0,
+                ..SimSettings::default()
+            },
+            SimSettings {
+                webhook_url: Some("http://127.0.0.1:1/zoom/webhook".into()),
+                ..SimSettings::default()
+            },
+            SimSettings {
+                webhook_url: Some("ftp://example.com/".into()),
+                webhook_secret: Some("s".into()),
                 ..SimSettings::default()
             },
         ];

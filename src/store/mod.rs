@@ -10,6 +10,7 @@ mod external_ids;
 pub mod journal;
 mod migrate;
 mod settings;
+mod webhooks;
 
 use std::sync::Once;
 use std::time::Duration;

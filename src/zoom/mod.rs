@@ -19,6 +19,7 @@ mod path;
 mod ratelimit;
 mod retry;
 mod settings;
+pub mod webhook;
 
 pub use api::same_group_name;
 pub use client::ZoomClient;

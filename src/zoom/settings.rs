@@ -51,6 +51,16 @@ pub struct ZoomConfig {
     pub page_size: u32,
     /// Largest number of Zoom calls in flight at once.
     pub max_concurrency: usize,
+    /// The secret token of the app's event subscription: with it, the service receives
+    /// Zoom's webhooks at `webhook_path`; without it, that path does not exist.
+    pub webhook_secret_token: Option<Secret>,
+    /// File holding the webhook secret token (takes precedence).
+    pub webhook_secret_token_file: Option<PathBuf>,
+    /// Where Zoom's webhooks are received (outside the SCIM base path; no bearer token:
+    /// each delivery is signed).
+    pub webhook_path: String,
+    /// Deliveries whose timestamp is further than this from now are refused, seconds.
+    pub webhook_max_age_s: u64,
 }
 
 impl Default for ZoomConfig {
@@ -74,6 +84,10 @@ impl Default for ZoomConfig {
             token_refresh_margin_s: 60,
             page_size: 300,
             max_concurrency: 64,
+            webhook_secret_token: None,
+            webhook_secret_token_file: None,
+            webhook_path: "/zoom/webhook".to_owned(),
+            webhook_max_age_s: 300,
         }
     }
 }
@@ -111,10 +125,33 @@ impl ZoomConfig {
         if !(self.rate_scale.is_finite() && self.rate_scale >= 0.0) {
             return Err(Invalid::new("rate_scale", "must be a finite number >= 0"));
         }
+        if !self.webhook_path.starts_with('/') || self.webhook_path.len() < 2 {
+            return Err(Invalid::new(
+                "webhook_path",
+                format!(
+                    "`{}` must be a path such as /zoom/webhook",
+                    self.webhook_path
+                ),
+            ));
+        }
         setting::at_least_one(&[
             ("page_size", u64::from(self.page_size)),
             ("max_concurrency", self.max_concurrency as u64),
+            ("webhook_max_age_s", self.webhook_max_age_s),
         ])
+    }
+
+    /// The webhook verifier, when a secret token is set.
+    pub fn webhook_verifier(&self) -> Option<super::webhook::WebhookVerifier> {
+        let secret = self
+            .webhook_secret_token
+            .clone()
+            .filter(|s| !s.is_empty())?;
+        Some(super::webhook::WebhookVerifier::new(
+            secret,
+            std::time::Duration::from_secs(self.webhook_max_age_s),
+            self.account_id.clone(),
+        ))
     }
 
     /// Refuses missing Server-to-Server OAuth credentials (a real account needs them;

@@ -10,32 +10,7 @@ use serde_json::{Value, json};
 use zoom_scim::config::Config;
 use zoom_scim::scim::model::urn;
 
-use crate::support::{Stack, sim_settings, start_stack, urlencode};
-
-async fn changed_since(stack: &Stack, resource: &str, since: &str) -> Vec<String> {
-    let filter = urlencode(&format!("meta.lastModified gt \"{since}\""));
-    let r = stack
-        .scim(
-            Method::GET,
-            &format!("/{resource}?filter={filter}&count=1000"),
-            None,
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let mut ids: Vec<String> = r.body["Resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|u| u["id"].as_str().map(str::to_owned))
-        .collect();
-    ids.sort();
-    ids
-}
-
-fn stamp(time: chrono::DateTime<chrono::Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+use crate::support::{changed_since, sim_settings, stamp, start_stack, urlencode};
 
 /// Waits until `done` holds, checking every 200 ms for at most 15 s.
 async fn eventually<F: AsyncFn() -> bool>(done: F) -> bool {

@@ -255,3 +255,104 @@ async fn unfinished_entries_are_settled_with_what_zoom_shows() {
         .expect("upkeep");
     assert_eq!(again.settled, 0);
 }
+
+/// The store goes away in the middle of a burst of creates and updates: each write is
+/// either done (and begun in the journal before it reached Zoom) or refused with 503
+/// having changed nothing in Zoom; nothing half-done. Once the store is back, the
+/// refused writes succeed when retried.
+#[tokio::test]
+async fn a_store_that_goes_away_mid_burst_leaves_every_write_done_or_refused_whole() {
+    let url = crate::support::postgres::fresh_database().await;
+    let database = url.expose().rsplit('/').next().expect("name").to_owned();
+    let mut config = config();
+    config.store.url = url.clone();
+    config.store.acquire_timeout_s = 1;
+    let settings = zoom_scim::simulator::SimSettings {
+        latency_ms: 40,
+        ..sim_settings(5)
+    };
+    let stack = std::sync::Arc::new(start_stack(settings, config).await);
+    const WRITES: usize = 40;
+    let mut tasks = Vec::new();
+    for i in 0..WRITES {
+        let stack = stack.clone();
+        tasks.push(tokio::spawn(async move {
+            // Spread over a second, so the outage falls in the middle.
+            tokio::time::sleep(std::time::Duration::from_millis(25 * i as u64)).await;
+            let email = format!("burst.{i}@example.com");
+            let r = stack
+                .scim(
+                    Method::POST,
+                    "/Users",
+                    Some(json!({"schemas": [urn::USER], "userName": email,
+                                "title": format!("Title {i}")})),
+                    &[("x-request-id", &format!("burst-{i}"))],
+                )
+                .await;
+            (i, email, r)
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    crate::support::postgres::set_accepting(&database, false).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    crate::support::postgres::set_accepting(&database, true).await;
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("write task"));
+    }
+
+    let store = open(&url).await;
+    let entries = store
+        .journal_entries(&JournalQuery::default())
+        .await
+        .unwrap();
+    let (mut done, mut refused) = (0, 0);
+    for (i, email, r) in &answers {
+        let in_zoom = stack.sim_admin("state").await["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["email"] == email.as_str());
+        match r.status {
+            201 => {
+                done += 1;
+                assert!(in_zoom, "write {i} answered 201 and Zoom has the user");
+                assert!(
+                    entries
+                        .iter()
+                        .any(|e| e.request_id == format!("burst-{i}")
+                            && e.operation == "POST /Users"),
+                    "write {i} is in the journal"
+                );
+            }
+            503 => {
+                refused += 1;
+                assert!(r.header("retry-after").is_some());
+                assert!(
+                    !in_zoom,
+                    "write {i} answered 503 and Zoom has nothing of it"
+                );
+            }
+            other => panic!("write {i}: {other} {}", r.body),
+        }
+    }
+    assert_eq!(done + refused, WRITES);
+    assert!(refused > 0, "the outage refused some writes");
+    assert!(done > 0, "writes before and after the outage were done");
+
+    // Retried with the store back, each refused write is done.
+    for (i, email, r) in &answers {
+        if r.status == 503 {
+            let again = stack
+                .scim(
+                    Method::POST,
+                    "/Users",
+                    Some(json!({"schemas": [urn::USER], "userName": email,
+                                "title": format!("Title {i}")})),
+                    &[],
+                )
+                .await;
+            assert_eq!(again.status, 201, "retry of write {i}: {}", again.body);
+        }
+    }
+}

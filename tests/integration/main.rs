@@ -26,5 +26,6 @@ mod simulator_phone;
 mod store;
 mod support;
 mod user_roster;
+mod webhooks;
 mod zoom_client;
 mod zoom_paths;

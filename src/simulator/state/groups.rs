@@ -3,7 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::{Value, json};
+
 use super::{User, World};
+use crate::simulator::webhooks::SimEvent;
 
 /// A group.
 #[derive(Debug, Clone)]
@@ -66,20 +69,55 @@ impl World {
                 members: BTreeSet::new(),
             },
         );
+        if let Some(g) = self.groups.get(&seq) {
+            let object = json!({"id": g.id, "name": g.name});
+            self.emit(SimEvent::new("group.created", object));
+        }
         seq
     }
 
     /// Renames a group.
     pub fn rename_group(&mut self, seq: u64, name: String) {
-        if let Some(g) = self.groups.get_mut(&seq) {
-            g.name = name;
+        let Some(g) = self.groups.get_mut(&seq) else {
+            return;
+        };
+        if g.name == name {
+            return;
         }
+        let old = json!({"id": g.id, "name": g.name});
+        g.name = name;
+        let object = json!({"id": g.id, "name": g.name});
+        self.emit(SimEvent::new("group.updated", object).with_old(old));
+    }
+
+    /// Reports a membership change, one event per group and kind for the members of
+    /// one call (as Zoom lists them in `payload.object.members`).
+    fn emit_member(&mut self, event: &'static str, group: u64, user: u64) {
+        let (Some(g), Some(u)) = (self.groups.get(&group), self.users.get(&user)) else {
+            return;
+        };
+        let member = json!({"id": u.id(), "email": u.email(), "first_name": u.first_name,
+                            "last_name": u.last_name});
+        let group_id = g.id.clone();
+        let object = json!({"id": g.id, "name": g.name, "members": [member.clone()]});
+        if let Some(outbox) = &mut self.outbox
+            && let Some(last) = outbox.last_mut()
+            && last.event == event
+            && last.object.get("id").and_then(Value::as_str) == Some(group_id.as_str())
+            && let Some(members) = last.object.get_mut("members").and_then(Value::as_array_mut)
+        {
+            members.push(member);
+            return;
+        }
+        self.emit(SimEvent::new(event, object));
     }
 
     /// Deletes a group; its members lose it from their `group_ids`.
     pub fn remove_group(&mut self, seq: u64) -> Option<Group> {
         let group = self.groups.remove(&seq)?;
         self.group_by_id.remove(&group.id);
+        let object = json!({"id": group.id, "name": group.name});
+        self.emit(SimEvent::new("group.deleted", object));
         for member in &group.members {
             if let Some(user) = self.users.get_mut(member) {
                 user.groups.retain(|g| *g != seq);
@@ -97,6 +135,7 @@ impl World {
             return false;
         }
         u.groups.push(group);
+        self.emit_member("group.member_added", group, user);
         true
     }
 
@@ -111,6 +150,7 @@ impl World {
         if let Some(u) = self.users.get_mut(&user) {
             u.groups.retain(|x| *x != group);
         }
+        self.emit_member("group.member_deleted", group, user);
         true
     }
 

@@ -39,6 +39,7 @@ use tokio::time::Instant;
 use super::paging::PageCursors;
 use super::phone_book::PhoneBook;
 use super::ratelimit::DailyCounter;
+use super::webhooks::SimEvent;
 
 pub use self::groups::Group;
 pub use self::roles::{ADMIN_ROLE, MEMBER_ROLE, OWNER_ROLE, Role};
@@ -94,6 +95,9 @@ pub struct World {
     pub group_creates: DailyCounter,
     /// Zoom Phone: sites, numbers, plans, licences and profiles.
     phone: PhoneBook,
+    /// Changes to report as webhook events, handed to the sender when the handler
+    /// lets go of the account; `None` while seeding.
+    outbox: Option<Vec<SimEvent>>,
 }
 
 impl World {
@@ -115,7 +119,25 @@ impl World {
             rng,
             group_creates: DailyCounter::default(),
             phone: PhoneBook::default(),
+            outbox: None,
         }
+    }
+
+    /// Starts reporting changes as webhook events (after seeding).
+    pub fn report_events(&mut self) {
+        self.outbox.get_or_insert_with(Vec::new);
+    }
+
+    /// Reports a change (nothing while seeding).
+    pub fn emit(&mut self, event: SimEvent) {
+        if let Some(outbox) = &mut self.outbox {
+            outbox.push(event);
+        }
+    }
+
+    /// The changes reported since the last call.
+    pub fn take_events(&mut self) -> Vec<SimEvent> {
+        self.outbox.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     fn bump_seq(&mut self) -> u64 {

@@ -13,6 +13,37 @@ use crate::simulator::oauth::TokenStore;
 use crate::simulator::ratelimit::RateLimiter;
 use crate::simulator::settings::{SimCredentials, SimSettings};
 use crate::simulator::stats::Stats;
+use crate::simulator::webhooks::Webhooks;
+
+/// The account, held: derefs to [`World`]; when dropped, the changes made meanwhile go
+/// to the webhook sender.
+pub struct WorldGuard<'a> {
+    world: MutexGuard<'a, World>,
+    webhooks: &'a Webhooks,
+}
+
+impl std::ops::Deref for WorldGuard<'_> {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl std::ops::DerefMut for WorldGuard<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+}
+
+impl Drop for WorldGuard<'_> {
+    fn drop(&mut self) {
+        let events = self.world.take_events();
+        if !events.is_empty() {
+            self.webhooks.queue(events);
+        }
+    }
+}
 
 /// The runtime state shared by every handler.
 #[derive(Debug)]
@@ -27,6 +58,8 @@ pub struct Sim {
     limiter: Mutex<RateLimiter>,
     faults: Mutex<FaultQueue>,
     stats: Mutex<Stats>,
+    /// The webhook sender's queue and delivery log.
+    pub webhooks: Webhooks,
     /// Becomes true when the server shuts down (hanging requests give up).
     pub shutdown: watch::Receiver<bool>,
 }
@@ -49,6 +82,7 @@ impl Sim {
             limiter: Mutex::new(RateLimiter::default()),
             faults: Mutex::new(FaultQueue::default()),
             stats: Mutex::new(Stats::default()),
+            webhooks: Webhooks::default(),
             shutdown,
         }
     }
@@ -71,7 +105,9 @@ impl Sim {
 
     /// The account data. Invitations due for confirmation (`activate_pending_after_s`)
     /// are confirmed first, so every reader sees invitees who "accepted" meanwhile.
-    pub fn world(&self) -> MutexGuard<'_, World> {
+    /// The changes made while it is held are reported as webhook events when it is
+    /// let go.
+    pub fn world(&self) -> WorldGuard<'_> {
         let after = self
             .settings
             .read()
@@ -79,7 +115,10 @@ impl Sim {
             .activate_pending_after_s;
         let mut world = lock(&self.world);
         world.confirm_due_invitations(Instant::now(), after.map(Duration::from_secs));
-        world
+        WorldGuard {
+            world,
+            webhooks: &self.webhooks,
+        }
     }
 
     /// Issued access tokens.

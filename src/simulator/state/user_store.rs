@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use serde_json::{Value, json};
+
 use super::roles::OWNER_ROLE;
 use super::{User, UserStatus, World};
+use crate::simulator::webhooks::SimEvent;
 
 impl World {
     /// Number of users.
@@ -18,6 +21,14 @@ impl World {
     /// The user with sequence number `seq`.
     pub fn user(&self, seq: u64) -> Option<&User> {
         self.users.get(&seq).map(|u| &**u)
+    }
+
+    /// A user as Zoom's user events show one.
+    pub fn event_object(&self, seq: u64) -> Value {
+        self.user(seq).map_or(Value::Null, |u| {
+            json!({"id": u.id(), "first_name": u.first_name, "last_name": u.last_name,
+                   "email": u.email(), "type": u.user_type})
+        })
     }
 
     /// Mutable access to profile fields (indexed fields have their own setters).
@@ -107,6 +118,14 @@ impl World {
         if was_pending && user.zoom_phone && self.phone.enable(seq).is_err() {
             user.zoom_phone = false;
         }
+        let event = match status {
+            UserStatus::Active if was_pending => "user.invitation_accepted",
+            UserStatus::Active => "user.activated",
+            UserStatus::Inactive => "user.deactivated",
+            UserStatus::Pending => return,
+        };
+        let object = self.event_object(seq);
+        self.emit(SimEvent::new(event, object));
     }
 
     /// Changes a user's e-mail (the caller checked uniqueness).
@@ -114,7 +133,10 @@ impl World {
         if let Some(user) = self.users.get_mut(&seq) {
             self.user_by_email.remove(&user.email.to_lowercase());
             self.user_by_email.insert(email.to_lowercase(), seq);
+            let old = json!({"id": user.id(), "email": user.email});
             user.email = email;
+            let object = json!({"id": user.id(), "email": user.email});
+            self.emit(SimEvent::new("user.updated", object).with_old(old));
         }
     }
 

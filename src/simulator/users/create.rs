@@ -15,6 +15,7 @@ use crate::simulator::body::{Obj, Validator, email_domain, is_valid_email, parse
 use crate::simulator::error::{ApiResult, SimError, json_response};
 use crate::simulator::ratelimit::{ThrottleKind, user_create_daily_limit};
 use crate::simulator::state::{MEMBER_ROLE, NewUser, Sim, User, UserStatus, random_pmi};
+use crate::simulator::webhooks::SimEvent;
 
 pub(super) async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> ApiResult {
     let body = parse_object(&body)?;
@@ -165,6 +166,8 @@ pub(super) async fn create_user(State(sim): State<Arc<Sim>>, body: Bytes) -> Api
     if status == UserStatus::Pending {
         world.queue_invitation(seq, Instant::now());
     }
+    let object = world.event_object(seq);
+    world.emit(SimEvent::new("user.created", object).with("creation_type", json!(action)));
     drop(world);
     Ok(json_response(
         StatusCode::CREATED,

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use super::get_user_seq;
 use crate::simulator::error::{ApiResult, SimError, empty_response};
 use crate::simulator::state::{ADMIN_ROLE, OWNER_ROLE, Sim, UserStatus};
+use crate::simulator::webhooks::SimEvent;
 
 fn query_bool(q: &HashMap<String, String>, key: &str) -> Result<bool, SimError> {
     match q.get(key).map(|s| s.trim()) {
@@ -92,6 +93,13 @@ pub(super) async fn delete_user(
         }
         None => {}
     }
+    let object = world.event_object(seq);
     world.remove_user(seq);
+    let event = if action == "delete" {
+        "user.deleted"
+    } else {
+        "user.disassociated"
+    };
+    world.emit(SimEvent::new(event, object));
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -29,6 +29,7 @@ use super::error::SimError;
 use super::phone_book::PhoneRefusal;
 use super::state::{Sim, World};
 
+pub(crate) use self::update::admin_edit;
 pub use self::view::state_view;
 
 use self::create::create_user;

@@ -6,14 +6,17 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use chrono::Utc;
 use serde_json::{Map, Value};
 
+use super::view::detail;
 use super::{PLAN_UNITED_TYPES, USER_TYPES, get_user_seq, phone_licence_error};
 use crate::simulator::body::{Obj, Validator, parse_object};
 use crate::simulator::error::{ApiResult, SimError, empty_response};
 use crate::simulator::state::{
     CustomAttribute, PhoneEntry, Sim, User, UserStatus, World, derive_display_name,
 };
+use crate::simulator::webhooks::{SimEvent, changed_fields};
 
 /// A checked `PATCH /users/{userId}` body (`userUpdate`; contract section 3.4).
 #[derive(Debug, Default)]
@@ -291,6 +294,80 @@ fn apply_user_patch(world: &mut World, seq: u64, p: UserPatch) -> Result<(), Sim
     Ok(())
 }
 
+/// Applies a checked patch and reports what changed as `user.updated`, with the
+/// changed fields in `object` and their old values in `old_object`.
+fn apply_reporting(world: &mut World, seq: u64, patch: UserPatch) -> Result<(), SimError> {
+    let now = Utc::now();
+    let before = world.user(seq).map(|u| detail(world, u, now));
+    apply_user_patch(world, seq, patch)?;
+    let after = world.user(seq).map(|u| detail(world, u, now));
+    if let (Some(before), Some(after)) = (before, after)
+        && let Some((object, old)) = changed_fields(&before, &after)
+    {
+        world.emit(SimEvent::new("user.updated", object).with_old(old));
+    }
+    Ok(())
+}
+
+/// An out-of-band change, as an admin makes it in Zoom's web portal
+/// (`PATCH /_sim/users/{userId}`): any `PATCH /users/{userId}` field, plus `email` and
+/// `status` (`active` or `inactive`). Checked as a whole, then applied: a
+/// reactivation first, the profile, the e-mail, a deactivation last. Pending users'
+/// profiles cannot be edited (Zoom's portal shows them as invitations).
+pub(crate) fn admin_edit(
+    world: &mut World,
+    seq: u64,
+    body: &Map<String, Value>,
+) -> Result<(), SimError> {
+    let mut rest = body.clone();
+    let status = match rest.remove("status") {
+        None => None,
+        Some(Value::String(s)) if s == "active" => Some(UserStatus::Active),
+        Some(Value::String(s)) if s == "inactive" => Some(UserStatus::Inactive),
+        Some(other) => {
+            return Err(SimError::invalid(format!(
+                "status must be \"active\" or \"inactive\", got {other}"
+            )));
+        }
+    };
+    let email = match rest.remove("email") {
+        None => None,
+        Some(Value::String(e)) if crate::simulator::body::is_valid_email(&e) => Some(e),
+        Some(other) => return Err(SimError::invalid(format!("Invalid email: {other}"))),
+    };
+    let patch = check_user_patch(&rest)?;
+    let current = world.user(seq).map(User::status);
+    if current == Some(UserStatus::Pending) && (!rest.is_empty() || status.is_some()) {
+        return Err(SimError::new(
+            StatusCode::CONFLICT,
+            300,
+            "A pending user's invitation must be accepted first.",
+        ));
+    }
+    if let Some(e) = &email
+        && world.find_by_email(e).is_some_and(|other| other != seq)
+    {
+        return Err(SimError::new(
+            StatusCode::CONFLICT,
+            1005,
+            format!("Email {e} has already been used."),
+        ));
+    }
+    if status == Some(UserStatus::Active) {
+        world.set_status(seq, UserStatus::Active);
+    }
+    if !rest.is_empty() {
+        apply_reporting(world, seq, patch)?;
+    }
+    if let Some(e) = email {
+        world.set_email(seq, e);
+    }
+    if status == Some(UserStatus::Inactive) {
+        world.set_status(seq, UserStatus::Inactive);
+    }
+    Ok(())
+}
+
 pub(super) async fn update_user(
     State(sim): State<Arc<Sim>>,
     Path(key): Path<String>,
@@ -327,7 +404,7 @@ pub(super) async fn update_user(
             }
             // `group_id` is documented for pending users only; active users join groups
             // through `POST /groups/{groupId}/members`.
-            apply_user_patch(&mut world, seq, patch)?;
+            apply_reporting(&mut world, seq, patch)?;
             Ok(empty_response(StatusCode::NO_CONTENT))
         }
     }

@@ -331,3 +331,30 @@ impl Stack {
             .expect("admin JSON")
     }
 }
+
+/// The ids a delta import (`meta.lastModified gt since`) of `resource` returns, sorted.
+pub async fn changed_since(stack: &Stack, resource: &str, since: &str) -> Vec<String> {
+    let filter = urlencode(&format!("meta.lastModified gt \"{since}\""));
+    let r = stack
+        .scim(
+            reqwest::Method::GET,
+            &format!("/{resource}?filter={filter}&count=1000"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut ids: Vec<String> = r.body["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A time as a filter value (RFC 3339, milliseconds).
+pub fn stamp(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
