@@ -193,14 +193,22 @@ async fn watch_changes(provider: Arc<Provider>, store: Store, interval_s: u64) {
     loop {
         every.tick().await;
         match provider.watch_changes(&store).await {
-            Ok(found) => tracing::debug!(
-                new_users = found.users.new,
-                changed_users = found.users.changed,
-                new_groups = found.groups.new,
-                changed_groups = found.groups.changed,
-                "change walk done"
-            ),
+            Ok(found) => {
+                metrics::counter!("change_walks_total", "outcome" => "ok").increment(1);
+                metrics::counter!("change_walk_changes_total", "kind" => "User")
+                    .increment(found.users.changed as u64);
+                metrics::counter!("change_walk_changes_total", "kind" => "Group")
+                    .increment(found.groups.changed as u64);
+                tracing::debug!(
+                    new_users = found.users.new,
+                    changed_users = found.users.changed,
+                    new_groups = found.groups.new,
+                    changed_groups = found.groups.changed,
+                    "change walk done"
+                );
+            }
             Err(e) => {
+                metrics::counter!("change_walks_total", "outcome" => "error").increment(1);
                 tracing::warn!(detail = %e.detail, "change walk failed; retried at the next interval")
             }
         }

@@ -56,18 +56,25 @@ async fn scim_get(http: &reqwest::Client, url: &str) -> Result<Value> {
     Ok(body)
 }
 
-/// Waits until the service's first walk has dated user `id`; its duration.
-async fn first_walk(http: &reqwest::Client, service: &Service, id: &str) -> Result<f64> {
+/// Waits until the service's first change walk has ended (its `/metrics` counter);
+/// its duration.
+async fn first_walk(http: &reqwest::Client, service: &Service) -> Result<f64> {
     let started = Instant::now();
-    let url = format!("{}/Users/{id}?attributes=meta", service.scim_url);
+    let url = service.scim_url.trim_end_matches("/scim/v2").to_owned() + "/metrics";
     while started.elapsed() < Duration::from_secs(600) {
-        let body = scim_get(http, &url).await?;
-        if body["meta"]["lastModified"].is_string() {
+        let text = http.get(&url).send().await?.text().await?;
+        if text.lines().any(|l| {
+            l.starts_with("change_walks_total{outcome=\"ok\"}")
+                && l.split_whitespace().last().is_some_and(|n| n != "0")
+        }) {
             return Ok(started.elapsed().as_secs_f64());
+        }
+        if text.contains("change_walks_total{outcome=\"error\"}") {
+            bail!("the first change walk failed; see the service's log");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    bail!("the first walk did not date user {id} within 10 minutes")
+    bail!("the first change walk did not end within 10 minutes")
 }
 
 fn webhook_url(service: &Service) -> String {
@@ -117,7 +124,7 @@ pub async fn run(
     )
     .await?;
     sim.clear_webhooks().await?;
-    let walk_s = first_walk(&http, &service, &changed[0]).await?;
+    let walk_s = first_walk(&http, &service).await?;
 
     tokio::time::sleep(Duration::from_millis(20)).await;
     let since = stamp(chrono::Utc::now());
@@ -259,20 +266,9 @@ pub async fn store_at_scale(
     let users = sim_settings.users;
     let mut section = Section::new(format!("8b. the store at {users} users"));
     let sim = Sim::start(sim_settings).await?;
-    let state = sim.state().await?;
-    let last_active = state["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .rev()
-        .find(|u| u["status"] == "active")
-        .and_then(|u| u["id"].as_str())
-        .ok_or_else(|| anyhow!("no active user"))?
-        .to_owned();
-    drop(state);
     let http = reqwest::Client::new();
     let service = Service::start(&sim, &options_with_webhooks(options), log).await?;
-    let walk_s = first_walk(&http, &service, &last_active).await?;
+    let walk_s = first_walk(&http, &service).await?;
     let stats = sim.stats().await?;
     let store = log.with_extension("db");
     let size = |suffix: &str| {

@@ -102,6 +102,25 @@ impl Provider {
             })
     }
 
+    /// Records what full reads showed (`(id, version)`) and returns the ids a read
+    /// found changed since the last one (or saw first), with the time they now carry;
+    /// their rendered `meta.lastModified` is stale. A store failure is logged at debug
+    /// level (a read goes on; the next read compares again).
+    pub(in crate::provider) async fn dated_by_full_reads(
+        &self,
+        kind: ResourceKind,
+        seen: &[(&str, &str)],
+    ) -> (Vec<String>, chrono::DateTime<chrono::Utc>) {
+        let now = chrono::Utc::now();
+        match self.store.record_full_reads(kind, seen, now).await {
+            Ok(dated) => (dated, now),
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot compare full reads in the store");
+                (Vec::new(), now)
+            }
+        }
+    }
+
     /// Dates the service's own change of `ids` now. A failure is logged: the write is
     /// done, and the next walk dates what Zoom's listing shows changed.
     pub(in crate::provider) async fn touch(&self, kind: ResourceKind, ids: &[&str]) {

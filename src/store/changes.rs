@@ -15,6 +15,13 @@ use super::{ResourceKind, Store, StoreError};
 /// Rows written per statement.
 const ROWS_PER_STATEMENT: usize = 200;
 
+/// An upsert's new `modified_ms`: the later of the stored and the new time, so that a
+/// walk dated at its start never moves back a time a write or an event set meanwhile
+/// (portable SQL: SQLite's `MAX(a, b)` is PostgreSQL's `GREATEST`).
+const LATER_MODIFIED: &str = "CASE WHEN resources.modified_ms IS NULL \
+     OR resources.modified_ms < excluded.modified_ms THEN excluded.modified_ms \
+     ELSE resources.modified_ms END";
+
 /// A comparison of `meta.lastModified` with a time (RFC 7644 section 3.4.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeComparison {
@@ -138,9 +145,10 @@ impl Store {
             let sql = format!(
                 "INSERT INTO resources (kind, id, fingerprint, updated_at, first_seen_ms, \
                  modified_ms) VALUES {} ON CONFLICT (kind, id) DO UPDATE SET \
-                 modified_ms = excluded.modified_ms, updated_at = excluded.updated_at, \
+                 modified_ms = {LATER}, updated_at = excluded.updated_at, \
                  first_seen_ms = COALESCE(resources.first_seen_ms, excluded.first_seen_ms){fingerprint}",
-                values.join(", ")
+                values.join(", "),
+                LATER = LATER_MODIFIED
             );
             let mut query = sqlx::query(&sql).bind(kind.as_str()).bind(at);
             for (id, fp) in chunk {
@@ -149,6 +157,76 @@ impl Store {
             query.execute(&mut *tx).await.map_err(|e| self.failure(e))?;
         }
         tx.commit().await.map_err(|e| self.failure(e))
+    }
+
+    /// Records full reads: `seen` are `(id, version)` as the service just rendered
+    /// them. A version that differs from the last full read's dates the resource `at`;
+    /// a resource the store never saw is first seen `at`; a first full read of a known
+    /// resource only keeps its version. Returns the resources whose time became `at`.
+    pub async fn record_full_reads(
+        &self,
+        kind: ResourceKind,
+        seen: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        if seen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = seen.iter().map(|(id, _)| *id).collect();
+        let rows = self
+            .select_for_ids(
+                kind,
+                &ids,
+                "SELECT id, full_read_version FROM resources WHERE kind = $1 AND id IN ({ids})",
+            )
+            .await?;
+        let mut known: HashMap<String, Option<String>> = HashMap::new();
+        for row in &rows {
+            let id: String = row.try_get(0).map_err(|e| self.failure(e))?;
+            let version: Option<String> = row.try_get(1).map_err(|e| self.failure(e))?;
+            known.insert(id, version);
+        }
+        let at_ms = at.timestamp_millis();
+        let mut dated = Vec::new();
+        let mut writes = Vec::new();
+        for (id, version) in seen {
+            let statement = match known.get(*id) {
+                Some(Some(old)) if old == version => continue,
+                Some(Some(_)) => {
+                    dated.push((*id).to_owned());
+                    "UPDATE resources SET full_read_version = $3, updated_at = $4, \
+                     modified_ms = CASE WHEN modified_ms IS NULL OR modified_ms < $4 THEN $4 \
+                     ELSE modified_ms END WHERE kind = $1 AND id = $2"
+                }
+                Some(None) => {
+                    "UPDATE resources SET full_read_version = $3, updated_at = $4, \
+                     first_seen_ms = COALESCE(first_seen_ms, $4) WHERE kind = $1 AND id = $2"
+                }
+                None => {
+                    dated.push((*id).to_owned());
+                    "INSERT INTO resources (kind, id, full_read_version, updated_at, first_seen_ms) \
+                     VALUES ($1, $2, $3, $4, $4) ON CONFLICT (kind, id) DO UPDATE SET \
+                     full_read_version = excluded.full_read_version"
+                }
+            };
+            writes.push((statement, *id, *version));
+        }
+        if writes.is_empty() {
+            return Ok(dated);
+        }
+        let mut tx = self.pool.begin().await.map_err(|e| self.failure(e))?;
+        for (statement, id, version) in writes {
+            sqlx::query(statement)
+                .bind(kind.as_str())
+                .bind(id)
+                .bind(version)
+                .bind(at_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.failure(e))?;
+        }
+        tx.commit().await.map_err(|e| self.failure(e))?;
+        Ok(dated)
     }
 
     /// The ids of `kind` whose modification time compares with `at` as asked.

@@ -119,3 +119,55 @@ async fn groups_are_dated_by_writes_and_walks() {
     let (_, body): (u16, Value) = stack.get(&format!("/Groups/{id}")).await;
     assert!(body["meta"]["lastModified"].is_string(), "{body}");
 }
+
+/// A field Zoom's listing does not carry (a title) changed in Zoom's portal, with
+/// neither walks nor webhooks: the next full read sees the resource's version change
+/// and dates it then; a read that finds nothing new dates nothing.
+#[tokio::test]
+async fn a_full_read_dates_a_change_the_listing_cannot_show() {
+    let stack = start_stack(sim_settings(10), Config::default()).await;
+    let id = stack.active_member().await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, user) = stack.get(&format!("/Users/{id}")).await;
+    let first_seen = user["meta"]["lastModified"]
+        .as_str()
+        .expect("first seen")
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (_, again) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(
+        again["meta"]["lastModified"],
+        first_seen.as_str(),
+        "nothing new"
+    );
+
+    let since = stamp(chrono::Utc::now());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let r = stack
+        .http
+        .patch(format!("{}/users/{id}", stack.sim.admin_url()))
+        .json(&json!({"job_title": "Set in the portal"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        changed_since(&stack, "Users", &since).await.is_empty(),
+        "not seen yet"
+    );
+    let (_, read) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(read["title"], "Set in the portal");
+    let dated = read["meta"]["lastModified"]
+        .as_str()
+        .expect("dated")
+        .to_owned();
+    assert!(dated > since, "{dated} > {since}");
+    assert_eq!(
+        changed_since(&stack, "Users", &since).await,
+        vec![id.clone()]
+    );
+    let (_, later) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(later["meta"]["lastModified"], dated.as_str());
+}

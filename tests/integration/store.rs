@@ -68,6 +68,8 @@ on_both_backends!(
     many_ids_are_read_in_chunks,
     the_journal_keeps_each_write_from_begin_to_end,
     modification_times_follow_writes_and_walks,
+    a_walk_dated_earlier_never_moves_a_time_back,
+    full_reads_date_a_changed_version_once,
 );
 
 async fn external_ids_round_trip(backend: Backend) {
@@ -454,4 +456,69 @@ async fn modification_times_follow_writes_and_walks(backend: Backend) {
     // changes nothing.
     let third = store.record_sightings(user, &again, t2).await.unwrap();
     assert_eq!((third.new, third.changed), (0, 0));
+}
+
+async fn a_walk_dated_earlier_never_moves_a_time_back(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    let user = ResourceKind::User;
+    let walk_started = chrono::Utc::now() - chrono::Duration::seconds(30);
+    // An event dates u1 while a walk that started earlier is still listing; the walk
+    // then records u1 (new to it, or changed) at its start.
+    let event = walk_started + chrono::Duration::seconds(10);
+    store.touch(user, &["u1"], event).await.unwrap();
+    let seen = vec![
+        ("u1".to_owned(), "fp1".to_owned()),
+        ("u2".to_owned(), "fp2".to_owned()),
+    ];
+    store
+        .record_sightings(user, &seen, walk_started)
+        .await
+        .unwrap();
+    let times = store.modification_times(user, &["u1", "u2"]).await.unwrap();
+    assert_eq!(times["u1"].timestamp_millis(), event.timestamp_millis());
+    assert_eq!(
+        times["u2"].timestamp_millis(),
+        walk_started.timestamp_millis()
+    );
+    // A write dated earlier than what is stored does not move it back either.
+    store.touch(user, &["u1"], walk_started).await.unwrap();
+    let times = store.modification_times(user, &["u1"]).await.unwrap();
+    assert_eq!(times["u1"].timestamp_millis(), event.timestamp_millis());
+}
+
+async fn full_reads_date_a_changed_version_once(backend: Backend) {
+    let place = place(backend).await;
+    let store = Store::open(&config(&place.url)).await.expect("open");
+    let user = ResourceKind::User;
+    let t0 = chrono::Utc::now() - chrono::Duration::seconds(60);
+    store
+        .record_sightings(user, &[("known".to_owned(), "fp".to_owned())], t0)
+        .await
+        .unwrap();
+    let t1 = t0 + chrono::Duration::seconds(10);
+    // A known resource's first full read keeps its time; one never seen is first seen.
+    let dated = store
+        .record_full_reads(user, &[("known", "v1"), ("unseen", "v1")], t1)
+        .await
+        .unwrap();
+    assert_eq!(dated, ["unseen"]);
+    let t2 = t0 + chrono::Duration::seconds(20);
+    let dated = store
+        .record_full_reads(user, &[("known", "v1"), ("unseen", "v1")], t2)
+        .await
+        .unwrap();
+    assert!(dated.is_empty(), "the same versions date nothing");
+    let t3 = t0 + chrono::Duration::seconds(30);
+    let dated = store
+        .record_full_reads(user, &[("known", "v2"), ("unseen", "v1")], t3)
+        .await
+        .unwrap();
+    assert_eq!(dated, ["known"]);
+    let times = store
+        .modification_times(user, &["known", "unseen"])
+        .await
+        .unwrap();
+    assert_eq!(times["known"].timestamp_millis(), t3.timestamp_millis());
+    assert_eq!(times["unseen"].timestamp_millis(), t1.timestamp_millis());
 }

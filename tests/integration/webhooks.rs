@@ -144,6 +144,11 @@ async fn zoom_validates_the_endpoint_and_only_signed_fresh_deliveries_are_taken(
     );
 
     let id = &members(&stack, 1).await[0];
+    // The first read: the store first sees the user now.
+    let (_, user) = stack.get(&format!("/Users/{id}")).await;
+    let first_seen = user["meta"]["lastModified"].clone();
+    assert!(first_seen.is_string(), "{user}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let event = json!({"event": "user.updated", "event_ts": 1,
         "payload": {"account_id": "sim-account-0001",
                     "object": {"id": id, "first_name": "X"}, "old_object": {"id": id}}})
@@ -169,7 +174,7 @@ async fn zoom_validates_the_endpoint_and_only_signed_fresh_deliveries_are_taken(
         .unwrap();
     assert_eq!(unsigned.status(), 401);
     let (_, user) = stack.get(&format!("/Users/{id}")).await;
-    assert_eq!(user["meta"]["lastModified"], Value::Null, "{user}");
+    assert_eq!(user["meta"]["lastModified"], first_seen, "{user}");
 
     // A signed body that is not an event: 400. Another account's event: taken, ignored.
     let (status, _) = deliver(&stack, "[1, 2]", SECRET, now_s()).await;
@@ -178,14 +183,17 @@ async fn zoom_validates_the_endpoint_and_only_signed_fresh_deliveries_are_taken(
     let (status, _) = deliver(&stack, &foreign, SECRET, now_s()).await;
     assert_eq!(status, 204);
     let (_, user) = stack.get(&format!("/Users/{id}")).await;
-    assert_eq!(user["meta"]["lastModified"], Value::Null, "{user}");
+    assert_eq!(user["meta"]["lastModified"], first_seen, "{user}");
 
     // The real thing: dated, and a repeat changes nothing.
     let (status, _) = deliver(&stack, &event, SECRET, now_s()).await;
     assert_eq!(status, 204);
     let (_, user) = stack.get(&format!("/Users/{id}")).await;
     let dated = user["meta"]["lastModified"].clone();
-    assert!(dated.is_string(), "{user}");
+    assert!(
+        dated.as_str().unwrap() > first_seen.as_str().unwrap(),
+        "{user}"
+    );
     tokio::time::sleep(Duration::from_millis(20)).await;
     let (status, _) = deliver(&stack, &event, SECRET, now_s()).await;
     assert_eq!(status, 204);

@@ -356,12 +356,17 @@ impl Provider {
         } else {
             (None, None)
         };
-        let mut out = Vec::with_capacity(count);
+        let mut rendered = Vec::with_capacity(users.len());
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
             let view = view.as_ref().map(Option::as_ref);
-            let (json, _) = self.render(user, id, needs, &tables, view).await?;
-            out.push(selection.project(&json, Self::user_schema()));
+            let (json, version) = self.render(user, id, needs, &tables, view).await?;
+            rendered.push((id.clone(), version, json));
+        }
+        self.note_full_reads(&mut rendered).await;
+        let mut out = Vec::with_capacity(count);
+        for (_, _, json) in &rendered {
+            out.push(selection.project(json, Self::user_schema()));
         }
         Ok((out, fresh))
     }

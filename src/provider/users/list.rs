@@ -395,11 +395,16 @@ impl Provider {
         } else {
             None
         };
-        let mut matching = Vec::new();
+        let mut rendered = Vec::with_capacity(users.len());
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
             let view = view.as_ref().map(Option::as_ref);
-            let (json, _) = self.render(user, id, needs, &tables, view).await?;
+            let (json, version) = self.render(user, id, needs, &tables, view).await?;
+            rendered.push((id.clone(), version, json));
+        }
+        self.note_full_reads(&mut rendered).await;
+        let mut matching = Vec::new();
+        for (_, _, json) in rendered {
             if query
                 .filter
                 .as_ref()

@@ -193,6 +193,40 @@ impl Provider {
         }
     }
 
+    /// Compares a full read's version with the last one's: a change is dated now and
+    /// shown in `json` (a read sees what the listing walk cannot: a manager, Zoom Phone,
+    /// groups).
+    async fn note_full_read(&self, id: &str, version: &str, json: &mut Value) {
+        let (dated, at) = self
+            .dated_by_full_reads(ResourceKind::User, &[(id, version)])
+            .await;
+        if !dated.is_empty() {
+            show_last_modified(json, at);
+        }
+    }
+
+    /// Records the full reads of a page (`(id, version, json)` of each user rendered
+    /// whole) and shows the new time of those found changed.
+    pub(super) async fn note_full_reads(&self, rendered: &mut [(String, Option<String>, Value)]) {
+        let seen: Vec<(&str, &str)> = rendered
+            .iter()
+            .filter_map(|(id, version, _)| Some((id.as_str(), version.as_deref()?)))
+            .collect();
+        if seen.is_empty() {
+            return;
+        }
+        let (dated, at) = self.dated_by_full_reads(ResourceKind::User, &seen).await;
+        if dated.is_empty() {
+            return;
+        }
+        let dated: std::collections::HashSet<String> = dated.into_iter().collect();
+        for (id, _, json) in rendered.iter_mut() {
+            if dated.contains(id.as_str()) {
+                show_last_modified(json, at);
+            }
+        }
+    }
+
     /// Renders one Zoom user as SCIM JSON (unprojected) and its version when complete.
     /// `phone` is `Some` when the phone state was read (`Some(None)`: no profile).
     pub(super) async fn render(
@@ -297,7 +331,7 @@ impl Provider {
         };
         let mut tables = self.tables(needs).await?;
         tables.set_extras(self.user_extras(&[id]).await);
-        let (json, version) = self
+        let (mut json, version) = self
             .render(
                 &user,
                 id,
@@ -306,6 +340,9 @@ impl Provider {
                 phone.as_ref().map(Option::as_ref),
             )
             .await?;
+        if let Some(version) = &version {
+            self.note_full_read(id, version, &mut json).await;
+        }
         Ok((user, json, version))
     }
 
@@ -322,9 +359,12 @@ impl Provider {
         let needs = Needs::all();
         let mut tables = self.tables(needs).await?;
         tables.set_extras(self.user_extras(&[id]).await);
-        let (json, version) = self
+        let (mut json, version) = self
             .render(&user, id, needs, &tables, Some(phone.as_ref()))
             .await?;
+        if let Some(version) = &version {
+            self.note_full_read(id, version, &mut json).await;
+        }
         let raw = if tables.deferred.remove(id).is_some() {
             self.render(&user, id, needs, &tables, Some(phone.as_ref()))
                 .await?
@@ -352,7 +392,10 @@ impl Provider {
         let needs = Needs::all();
         let mut tables = self.tables(needs).await?;
         tables.set_extras(self.user_extras(&[id]).await);
-        let (json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
+        let (mut json, version) = self.render(user, id, needs, &tables, Some(phone)).await?;
+        if let Some(version) = &version {
+            self.note_full_read(id, version, &mut json).await;
+        }
         Ok((json, version.unwrap_or_default()))
     }
 
@@ -387,5 +430,15 @@ impl Provider {
             location: user_location(&self.base_url, id),
             warnings: Vec::new(),
         })
+    }
+}
+
+/// Sets a rendered resource's `meta.lastModified`.
+pub(super) fn show_last_modified(json: &mut Value, at: chrono::DateTime<chrono::Utc>) {
+    if let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut) {
+        meta.insert(
+            "lastModified".into(),
+            Value::String(crate::mapping::user::meta_time(at)),
+        );
     }
 }
