@@ -59,6 +59,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Configuration tools.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Run the Zoom API simulator alone.
     Simulate {
         /// Listen address of the simulator.
@@ -95,6 +101,24 @@ pub enum Command {
     },
 }
 
+/// `zoom-scim config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the zoom-scim TOML equivalent to the Java Zoom connector's properties
+    /// file (its midPoint resource's settings), with a comment where meanings differ.
+    Import {
+        /// The connector's `.properties` file.
+        file: PathBuf,
+        /// Write the OAuth client secret into the TOML instead of a
+        /// `client_secret_file` reference.
+        #[arg(long)]
+        inline_secrets: bool,
+        /// Where the `client_secret_file` reference points.
+        #[arg(long, default_value = "/run/secrets/zoom_client_secret")]
+        secret_file: PathBuf,
+    },
+}
+
 impl Cli {
     /// Flags that override configuration keys, as a figment layer.
     fn overrides(&self) -> Figment {
@@ -117,6 +141,18 @@ impl Cli {
 
 /// Runs the parsed command line until shutdown.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Reads a file of its own, not the configuration.
+    if let Command::Config {
+        action:
+            ConfigAction::Import {
+                file,
+                inline_secrets,
+                secret_file,
+            },
+    } = &cli.command
+    {
+        return import_java_config(file, *inline_secrets, secret_file);
+    }
     let mut config = Config::load(cli.config.as_deref(), cli.overrides())?;
     match cli.command {
         Command::Serve { .. } => {
@@ -152,6 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::store::journal::print(&entries, json, &mut out)?;
             Ok(())
         }
+        Command::Config { .. } => Ok(()),
         Command::Simulate {
             listen,
             credentials,
@@ -262,6 +299,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// `config import`: the TOML on stdout; what was left out on stderr.
+fn import_java_config(
+    file: &std::path::Path,
+    inline_secrets: bool,
+    secret_file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let options = crate::java_import::ImportOptions {
+        inline_secrets,
+        secret_file: secret_file.to_owned(),
+    };
+    let imported = crate::java_import::import(&text, &options)?;
+    print!("{}", imported.toml);
+    for key in &imported.unknown {
+        eprintln!("not imported (no zoom-scim counterpart): {key}");
+    }
+    if imported.secret_left_out {
+        eprintln!(
+            "the client secret is not in the output: put it in {} (or pass --inline-secrets)",
+            secret_file.display()
+        );
+    }
+    Ok(())
 }
 
 /// `--since`: an RFC 3339 time, or an age before now (`90m`, `24h`, `7d`, `30s`).

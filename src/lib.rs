@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod java_import;
 pub mod mapping;
 pub mod provider;
 pub mod scim;

@@ -3,6 +3,7 @@
 
 mod broken_upstream;
 mod config_docs;
+mod config_import;
 mod deep_paging;
 mod deferred_changes;
 mod delta_import;

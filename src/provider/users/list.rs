@@ -20,8 +20,8 @@ use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
 use crate::scim::query::ListQuery;
 use crate::store::ResourceKind;
-use crate::zoom::ZoomClient;
 use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUser};
+use crate::zoom::{ZoomClient, ZoomError};
 
 /// A phone-first search (a filter pinning phone attributes) reads the matching users'
 /// records one by one (`GET /users/{id}`, Light) when at most this many phone users
@@ -295,9 +295,19 @@ impl Provider {
                     UserSource::ByIds(ids) => ids.clone(),
                     _ => Vec::new(),
                 };
+                // Read as a deep listing reads: several at once, in order, the client
+                // pacing them by Zoom's limits.
+                let reads: Vec<(String, Result<ZoomUser, ZoomError>)> = futures::stream::iter(ids)
+                    .map(|id| async move {
+                        let read = self.zoom.get_user(&id).await;
+                        (id, read)
+                    })
+                    .buffered(self.deep_concurrency())
+                    .collect()
+                    .await;
                 let mut users = Vec::new();
-                for id in ids {
-                    match self.zoom.get_user(&id).await {
+                for (id, read) in reads {
+                    match read {
                         Ok(user) if user.id.as_deref() == Some(id.as_str()) => users.push(user),
                         Ok(_) => {}
                         Err(e) if e.is_not_found() => {
@@ -368,6 +378,23 @@ impl Provider {
         Ok(candidates)
     }
 
+    /// Looks the managers' e-mails of `users` up several at once, so that rendering
+    /// them one by one finds each id known. A failure is left for the render to report.
+    async fn resolve_managers(&self, users: &[(String, ZoomUser)]) {
+        let emails: std::collections::BTreeSet<String> = users
+            .iter()
+            .filter_map(|(_, u)| u.manager.as_deref().filter(|m| m.contains('@')))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        futures::stream::iter(emails)
+            .map(|email| async move {
+                let _ = self.lookups.id_for_email(&email).await;
+            })
+            .buffer_unordered(self.deep_concurrency())
+            .collect::<Vec<()>>()
+            .await;
+    }
+
     /// Completes, renders and tests `candidates` against the query's filter; the
     /// matching resources are the result (exact `totalResults`). Phone attributes come
     /// from `phone` when given, else from [`Self::phone_for_page`]. `detailed`: the
@@ -395,6 +422,9 @@ impl Provider {
         } else {
             None
         };
+        if needs.manager {
+            self.resolve_managers(&users).await;
+        }
         let mut rendered = Vec::with_capacity(users.len());
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
