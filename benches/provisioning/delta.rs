@@ -100,14 +100,12 @@ pub async fn run(
         .timeout(Duration::from_secs(600))
         .build()?;
     let state = sim.state().await?;
-    let active: Vec<String> = state["users"]
+    let active: Vec<&Value> = state["users"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|u| u["status"] == "active")
-        .filter_map(|u| u["id"].as_str().map(str::to_owned))
         .collect();
-    drop(state);
     if active.len() < CHANGED {
         bail!(
             "needs {CHANGED} active users, the simulator has {}",
@@ -116,7 +114,23 @@ pub async fn run(
     }
     // Spread over the account, not the first page.
     let step = active.len() / CHANGED;
-    let changed: Vec<String> = (0..CHANGED).map(|i| active[i * step].clone()).collect();
+    let picked: Vec<&Value> = (0..CHANGED).map(|i| active[i * step]).collect();
+    let changed: Vec<String> = picked
+        .iter()
+        .filter_map(|u| u["id"].as_str().map(str::to_owned))
+        .collect();
+    // What a correct answer needs besides each user: its manager's id (one look-up
+    // per distinct manager e-mail) and, for a Zoom Phone user, its phone profile.
+    let managers: BTreeSet<String> = picked
+        .iter()
+        .filter_map(|u| u["manager"].as_str())
+        .filter(|m| m.contains('@'))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let phone_users = picked.iter().filter(|u| u["zoom_phone"] == true).count() as u64;
+    drop(picked);
+    drop(active);
+    drop(state);
 
     let service = Service::start(sim, &options_with_webhooks(options), log).await?;
     sim.put_config(
@@ -190,6 +204,16 @@ pub async fn run(
         CHANGED as u64,
         "each changed user read once",
     );
+    minimum.add(
+        "GET /users/{userId}",
+        managers.len() as u64,
+        "each distinct manager e-mail resolved to its id (by e-mail)",
+    );
+    minimum.add(
+        "GET /phone/users/{userId}",
+        phone_users,
+        "each changed Zoom Phone user's profile",
+    );
     let floor = Floor::of(minimum, budget);
     let mut full = MinimumCalls::default();
     full.add(
@@ -206,7 +230,10 @@ pub async fn run(
         seconds(delivery_s),
     );
     section.row("delta import wall", seconds(wall_s));
-    section.row("floor (the changed users)", floor.cell());
+    section.row(
+        "floor (the changed users, their managers, their phone profiles)",
+        floor.cell(),
+    );
     section.row("wall / floor", format!("{ratio:.3}"));
     section.row(
         "a full re-import's floor (no delta)",
@@ -252,6 +279,8 @@ pub async fn run(
         "calls_by_category": by_category,
         "throttled": stats.throttled(),
         "exact": exact,
+        "general_calls": stats.calls_under("/users") + stats.calls_under("/groups") + stats.calls_under("/roles"),
+        "phone_listing_pages": stats.calls("GET /phone/users"),
     });
     Ok(section)
 }

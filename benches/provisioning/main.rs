@@ -379,16 +379,17 @@ fn targets(results: &Value) -> Section {
     }
     let s8 = &results["8"];
     if s8["status"] == "ran" {
-        let calls = s8["zoom_calls"]["total"].as_u64().unwrap_or(u64::MAX);
+        let general = s8["general_calls"].as_u64().unwrap_or(u64::MAX);
+        let pages = s8["phone_listing_pages"].as_u64().unwrap_or(0);
         let changed = s8["changed"].as_u64().unwrap_or(0);
         let exact = s8["exact"].as_bool() == Some(true);
         let r = s8["wall_over_floor"].as_f64().unwrap_or(f64::NAN);
         verdict(
-            "8: delta import calls in proportion to the changes, exact",
+            "8: delta import: user calls in proportion to the changes, exact",
             format!(
-                "{calls} Zoom calls for {changed} changed users, wall/floor {r:.3}, exact: {exact}"
+                "{general} user/group/role calls for {changed} changed users (and {pages} phone listing pages), wall/floor {r:.3}, exact: {exact}"
             ),
-            Some(calls <= changed * 2 + 10 && exact),
+            Some(general <= changed * 2 + 10 && exact),
         );
     }
     s.json = Value::Object(j);

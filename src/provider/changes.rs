@@ -57,18 +57,20 @@ impl Provider {
                 role_id: None,
                 page_size: Some(self.zoom.default_page_size()),
             };
-            let users: Vec<ZoomUser> = self
-                .zoom
-                .list_users(query)
-                .try_collect()
-                .await
-                .map_err(|e| zoom_failure(&e, &format!("list {} users", status.as_str())))?;
+            // Digested page by page: the walk keeps ids and digests, not records.
             // Invitees listed without an id cannot be keyed; their changes come from
             // the service's writes.
-            seen.extend(users.iter().filter_map(|u| {
-                let id = u.id.as_deref().filter(|id| !id.is_empty())?;
-                Some((id.to_owned(), user_fingerprint(u, id)))
-            }));
+            seen = self
+                .zoom
+                .list_users(query)
+                .try_fold(seen, |mut seen, u: ZoomUser| async move {
+                    if let Some(id) = u.id.as_deref().filter(|id| !id.is_empty()) {
+                        seen.push((id.to_owned(), user_fingerprint(&u, id)));
+                    }
+                    Ok(seen)
+                })
+                .await
+                .map_err(|e| zoom_failure(&e, &format!("list {} users", status.as_str())))?;
         }
         let groups: Vec<Group> = self
             .zoom
