@@ -102,8 +102,14 @@ pub async fn trace_requests(mut request: Request, next: Next) -> Response {
         } else {
             tracing::info!(status, elapsed_ms, "Request served.");
         }
-        metrics::counter!("scim_requests_total", "method" => method_label, "route" => route_label, "status" => status.to_string()).increment(1);
-        metrics::histogram!("scim_request_duration_seconds").record(elapsed_ms / 1000.0);
+        metrics::counter!("scim_requests_total", "method" => method_label, "route" => route_label.clone(), "status" => status.to_string()).increment(1);
+        metrics::histogram!(
+            "scim_request_duration_seconds",
+            "method" => method_label,
+            "route" => route_label,
+            "status_class" => status_class(status)
+        )
+        .record(elapsed_ms / 1000.0);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID.clone(), value);
         }
@@ -157,6 +163,17 @@ pub async fn limit_request_head(request: Request, next: Next) -> Response {
         .into_response();
     }
     next.run(request).await
+}
+
+/// `2xx`, `4xx`, ...: a closed set of labels for the duration histogram.
+fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
 }
 
 #[cfg(test)]

@@ -5,4 +5,5 @@ pub mod filter;
 pub mod group;
 pub mod phone_write;
 pub mod user;
+pub mod user_groups;
 pub mod user_write;

@@ -25,6 +25,9 @@ pub enum DeletePolicy {
     Disassociate,
     /// Delete permanently, with the configured transfers.
     Delete,
+    /// Keep the account and its data; take its paid licence and Zoom Phone away (type
+    /// Basic, `feature.zoom_phone` off), leaving its status as it was.
+    Delicense,
 }
 
 /// What `active=false` does to a pending (invited, not yet confirmed) user.

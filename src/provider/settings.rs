@@ -53,7 +53,9 @@ pub struct ScimConfig {
     pub default_user_type: u8,
     /// Duplicate policy for users and groups (Java `service.duplicateErrorReturnsId`).
     pub duplicates: DuplicatePolicy,
-    /// Delete policy (Java `deactivateOnDelete` / `disassociateOnDelete`).
+    /// Delete policy: `deactivate`, `disassociate` (unlink from the account), `delete`
+    /// (permanent, with the transfers below) or `delicense` (keep the account: type
+    /// Basic, Zoom Phone off) (Java `deactivateOnDelete` / `disassociateOnDelete`).
     pub delete_policy: DeletePolicy,
     /// Transfers sent with `delete_policy = "delete"`.
     pub delete_transfer: DeleteTransfer,

@@ -348,9 +348,10 @@ impl ZoomClient {
             // The first attempt's send time, after any limiter wait: what a lost answer's
             // effect check compares Zoom's creation time with.
             let first_sent = *call.first_sent_at.get_or_insert_with(Utc::now);
+            let sent = std::time::Instant::now();
             let outcome = self.send_once(req, &token).await;
             drop(permit);
-            record_outcome(op, &outcome, span);
+            record_outcome(op, &outcome, span, sent.elapsed());
 
             let err = match outcome {
                 Ok(response) => {
@@ -732,8 +733,10 @@ fn call_record(
     }
 }
 
-/// Counts the attempt's answer (`zoom_requests_total`) and records its status on the span.
-fn record_outcome(op: Op, outcome: &Result<Response, ZoomError>, span: &Span) {
+/// Counts the attempt's answer (`zoom_requests_total`), records how long the exchange
+/// took (`zoom_request_duration_seconds`, by endpoint template and rate-limit category)
+/// and its status on the span.
+fn record_outcome(op: Op, outcome: &Result<Response, ZoomError>, span: &Span, took: Duration) {
     let status_label = match outcome {
         Ok(response) => response.status.to_string(),
         Err(err) => err
@@ -748,6 +751,13 @@ fn record_outcome(op: Op, outcome: &Result<Response, ZoomError>, span: &Span) {
         "status" => status_label.clone()
     )
     .increment(1);
+    metrics::histogram!(
+        "zoom_request_duration_seconds",
+        "method" => op.method,
+        "path" => op.path,
+        "category" => op.category.as_str()
+    )
+    .record(took.as_secs_f64());
     span.record("status", status_label.as_str());
 }
 

@@ -414,6 +414,8 @@ async fn readiness_follows_zoom_answers_without_a_token_per_probe() {
     config.zoom.client_id = "wrong-client".into();
     config.zoom.client_secret = Some(zoom_scim::secret::Secret::new("wrong-secret"));
     config.auth.tokens = vec![zoom_scim::secret::Secret::new(SCIM_TOKEN)];
+    let store_dir = tempfile::tempdir().expect("store dir");
+    config.store.url = crate::support::sqlite_url(&store_dir);
     let refused = zoom_scim::app::Service::start(config, crate::support::free_listener().await)
         .await
         .unwrap();

@@ -4,12 +4,14 @@
 mod broken_upstream;
 mod config_docs;
 mod config_import;
+mod connector_scim2;
 mod deep_paging;
 mod deferred_changes;
 mod delta_import;
 mod external_ids;
 mod http_hardening;
 mod journal;
+mod metrics;
 mod openapi;
 mod paging_cursors;
 mod patch_bounds;

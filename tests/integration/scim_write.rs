@@ -925,6 +925,83 @@ async fn delete_follows_the_policy() {
     }
 }
 
+/// The `delicense` policy keeps the account and takes its licence and Zoom Phone
+/// away: active users stay active, deactivated ones stay deactivated (reactivated for
+/// the change and deactivated again, as Zoom changes no deactivated user), Basic users
+/// without phone get no call, invitations are withdrawn, the owner is refused.
+#[tokio::test]
+async fn delicense_keeps_the_account_and_takes_the_licence_and_phone() {
+    let mut config = config();
+    config.scim.delete_policy = DeletePolicy::Delicense;
+    let stack = start_stack(sim_settings(80), config).await;
+    let members = |status: &'static str| {
+        let stack = &stack;
+        async move { stack.sim_members(status).await }
+    };
+    let active = members("active").await;
+    let phone_user = active
+        .iter()
+        .find(|u| u["zoom_phone"] == true && u["type"] == 2)
+        .expect("a licensed phone user");
+    let id = phone_user["id"].as_str().unwrap();
+    let answer = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let zoom = stack.sim_user(id).await.expect("still in the account");
+    assert_eq!(zoom["status"], "active");
+    assert_eq!(zoom["type"], 1, "{zoom}");
+    assert_eq!(zoom["zoom_phone"], false);
+    assert_eq!(
+        zoom["phone"],
+        Value::Null,
+        "the phone profile went with the feature"
+    );
+    let (status, got) = stack.get(&format!("/Users/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["userType"], "Basic", "{got}");
+    // Again: nothing left to take, no call.
+    stack.reset_sim_stats().await;
+    let again = send(&stack, "DELETE", &format!("/Users/{id}"), None).await;
+    assert_eq!(again.status, 204);
+    for call in ["PATCH /users/{userId}", "PUT /users/{userId}/status"] {
+        assert_eq!(stack.zoom_calls(call).await, 0, "{call}");
+    }
+
+    let inactive = members("inactive").await;
+    let sleeper = inactive
+        .iter()
+        .find(|u| u["type"] == 2)
+        .expect("a licensed deactivated user");
+    let sid = sleeper["id"].as_str().unwrap();
+    let answer = send(&stack, "DELETE", &format!("/Users/{sid}"), None).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let zoom = stack.sim_user(sid).await.expect("still in the account");
+    assert_eq!(
+        (zoom["status"].clone(), zoom["type"].clone()),
+        (json!("inactive"), json!(1))
+    );
+
+    let pending = seeded(&stack, "pending").await;
+    let pid = pending["id"].as_str().unwrap();
+    let answer = send(&stack, "DELETE", &format!("/Users/{pid}"), None).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert!(
+        stack.sim_user(pid).await.is_none(),
+        "the invitation is withdrawn"
+    );
+
+    let owner = stack.sim_admin("state").await["account"]["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = send(&stack, "DELETE", &format!("/Users/{owner}"), None).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(
+        answer.detail().contains("cannot be delicensed"),
+        "{}",
+        answer.detail()
+    );
+}
+
 #[tokio::test]
 async fn protected_accounts_are_never_deactivated_or_removed() {
     let mut config = config();

@@ -8,7 +8,10 @@ use crate::provider::progress::Progress;
 use crate::provider::{Precondition, Provider};
 use crate::scim::error::ScimError;
 use crate::store::ResourceKind;
-use crate::zoom::model::{DeleteAction, DeleteUser, UserStatus, ZoomUser};
+use crate::zoom::model::{DeleteAction, DeleteUser, UpdateUser, UserStatus, ZoomUser};
+
+/// Zoom's Basic (free) user type.
+const BASIC: i64 = 1;
 
 impl Provider {
     /// `DELETE /Users/{id}`, following `scim.delete_policy`. A pending user's
@@ -37,6 +40,7 @@ impl Provider {
                 DeletePolicy::Deactivate => "deactivated",
                 DeletePolicy::Disassociate => "disassociated",
                 DeletePolicy::Delete => "deleted",
+                DeletePolicy::Delicense => "delicensed",
             };
             return Err(protection.refusal(&user, what));
         }
@@ -64,6 +68,9 @@ impl Provider {
                         }
                     }
                 }
+                DeletePolicy::Delicense => {
+                    self.delicense(id, &user, &mut progress).await?;
+                }
                 DeletePolicy::Disassociate | DeletePolicy::Delete => {
                     let delete = self.delete_request(policy);
                     let label = if policy == DeletePolicy::Delete {
@@ -78,7 +85,11 @@ impl Provider {
             }
         }
         tracing::info!(user_id = %id, policy = ?policy, status = status.as_str(), "user removed from provisioning");
-        if pending || policy != DeletePolicy::Deactivate {
+        if !pending && policy == DeletePolicy::Delicense {
+            // Still in the account, with its externalId; its type changed.
+            self.lookups.user_gone(id);
+            self.touch(ResourceKind::User, &[id]).await;
+        } else if pending || policy != DeletePolicy::Deactivate {
             self.lookups.forget_email(&user.email).await;
             self.lookups.user_gone(id);
             // Gone from the account: its externalId goes too (a deactivated user keeps it).
@@ -112,13 +123,19 @@ impl Provider {
             return Ok(false);
         }
         let policy = self.settings.delete_policy;
+        if policy == DeletePolicy::Delicense {
+            // Its calls depend on the user's type and phone, which the roster does not know.
+            return Ok(false);
+        }
         let request = self.delete_request(policy);
         let (label, call) = match policy {
             DeletePolicy::Deactivate => ("deactivate", self.execute(id, Step::Deactivate).boxed()),
             DeletePolicy::Disassociate => {
                 ("disassociate", self.zoom.delete_user(id, &request).boxed())
             }
-            DeletePolicy::Delete => ("delete", self.zoom.delete_user(id, &request).boxed()),
+            DeletePolicy::Delete | DeletePolicy::Delicense => {
+                ("delete", self.zoom.delete_user(id, &request).boxed())
+            }
         };
         let mut progress = Progress::new(format!("delete user {id}"), Vec::new());
         match call.await {
@@ -155,6 +172,57 @@ impl Provider {
         }
         tracing::info!(user_id = %id, policy = ?policy, status = "active", "user removed from provisioning (user roster)");
         Ok(true)
+    }
+
+    /// The `delicense` policy: Zoom Phone off (it frees the phone licence and unassigns
+    /// the user's numbers and devices), then the type to Basic. Zoom refuses changes to
+    /// a deactivated user (code 1053), so one is reactivated first and deactivated
+    /// again last: its status ends as it began. Nothing is sent for what already holds;
+    /// each call is reported, so a failure part-way says what was applied.
+    async fn delicense(
+        &self,
+        id: &str,
+        user: &ZoomUser,
+        progress: &mut Progress,
+    ) -> Result<(), ScimError> {
+        let sites = self.phone_sites().await?;
+        let has_phone = self.phone_profile(id, &sites).await?.is_some();
+        let basic = user.user_type == Some(BASIC);
+        if basic && !has_phone {
+            return Ok(());
+        }
+        let inactive = *user.status_or_active() == UserStatus::Inactive;
+        if inactive {
+            progress
+                .run(
+                    "reactivate (Zoom changes no deactivated user)",
+                    self.execute(id, Step::Reactivate),
+                )
+                .await?;
+        }
+        if has_phone {
+            progress
+                .run("turn Zoom Phone off", self.execute(id, Step::PhoneOff))
+                .await?;
+        }
+        if !basic {
+            let update = UpdateUser {
+                user_type: Some(BASIC),
+                ..UpdateUser::default()
+            };
+            progress
+                .run(
+                    "licence type -> Basic",
+                    self.execute(id, Step::Profile(Box::new(update), "type".into())),
+                )
+                .await?;
+        }
+        if inactive {
+            progress
+                .run("deactivate again", self.execute(id, Step::Deactivate))
+                .await?;
+        }
+        Ok(())
     }
 
     fn delete_request(&self, policy: DeletePolicy) -> DeleteUser {

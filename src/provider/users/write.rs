@@ -282,6 +282,8 @@ impl Provider {
         precondition: &Precondition,
     ) -> Result<Option<ScimResource>, ScimError> {
         let schema = SchemaRegistry::global().user();
+        let mut body = body;
+        crate::mapping::user_groups::user_groups_as_group_ids(&mut body);
         let patch = crate::provider::cpu_bound(|| PatchRequest::parse(&body))?;
         let _guard = self.locks.lock(&format!("user:{id}")).await;
         self.require_store(&format!("update user {id}")).await?;

@@ -118,6 +118,20 @@ impl PatchRequest {
     }
 }
 
+/// ConnId's operational attributes, as the ConnId SCIM bundle sends them when midPoint
+/// maps activation and credentials straight through (docs/clients.md): `__ENABLE__` is
+/// the enabled flag (`active`, its value often the string "false"), `__PASSWORD__` the
+/// password (ignored and reported, as `password` is).
+fn connid_name(name: &str) -> Option<&'static str> {
+    if name.eq_ignore_ascii_case("__ENABLE__") {
+        Some("active")
+    } else if name.eq_ignore_ascii_case("__PASSWORD__") {
+        Some("password")
+    } else {
+        None
+    }
+}
+
 fn parse_operation(index: usize, op: &Value) -> Result<PatchOperation, ScimError> {
     if !op.is_object() {
         return Err(ScimError::invalid_syntax(format!(
@@ -146,14 +160,24 @@ fn parse_operation(index: usize, op: &Value) -> Result<PatchOperation, ScimError
     let path = match get_ci(op, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(parse_path(s)?),
+        Some(Value::String(s)) => Some(parse_path(connid_name(s.trim()).unwrap_or(s))?),
         Some(_) => {
             return Err(ScimError::invalid_path(format!(
                 "Operations[{index}]: 'path' must be a string"
             )));
         }
     };
-    let value = get_ci(op, "value").cloned();
+    let mut value = get_ci(op, "value").cloned();
+    // A path-less value may name ConnId's operational attributes as keys too.
+    if path.is_none()
+        && let Some(Value::Object(object)) = &mut value
+        && object.keys().any(|k| connid_name(k).is_some())
+    {
+        *object = std::mem::take(object)
+            .into_iter()
+            .map(|(k, v)| (connid_name(&k).map_or(k, str::to_owned), v))
+            .collect();
+    }
     match kind {
         // RFC 7644 section 3.5.2.2: 'If "path" is unspecified, the operation fails with
         // HTTP status code 400 and a "scimType" error code of "noTarget".'

@@ -144,6 +144,35 @@ fn entra_legacy_disable_with_string_boolean() {
 }
 
 #[test]
+fn connid_operational_attributes_are_active_and_password() {
+    let after = ok(patch_user(
+        user(),
+        ops(json!([{"op": "replace", "path": "__ENABLE__", "value": "false"}])),
+    ));
+    let mut expected = user();
+    expected["active"] = json!(false);
+    assert_eq!(after, expected);
+    let after = ok(patch_user(
+        after,
+        ops(json!([{"op": "replace", "value": {"__ENABLE__": true}}])),
+    ));
+    assert_eq!(after, user());
+    // The password is ignored, as `password` is.
+    let request = PatchRequest::parse(&ops(
+        json!([{"op": "replace", "path": "__PASSWORD__", "value": "s3cret"}]),
+    ))
+    .unwrap();
+    assert_eq!(
+        request.operations[0]
+            .path
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("password")
+    );
+}
+
+#[test]
 fn entra_legacy_one_replace_per_attribute() {
     let after = ok(patch_user(
         user(),
