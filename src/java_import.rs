@@ -120,7 +120,9 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<Imported, ImportErr
         })?;
     let mut props: HashMap<String, String> = HashMap::new();
     for (key, value) in raw {
-        props.insert(canonical(key.trim()).to_owned(), value.trim().to_owned());
+        // Values as Java reads them: trailing spaces belong to the value (a secret may
+        // end in one); numbers and flags are trimmed where they are read.
+        props.insert(canonical(key.trim()).to_owned(), value);
     }
     let mut used: Vec<String> = Vec::new();
     let mut take = |key: &str| -> Option<String> {
@@ -144,7 +146,7 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<Imported, ImportErr
             out.set(
                 "zoom",
                 key,
-                toml_string(&value),
+                toml_string(value.trim()),
                 vec![format!("# {property}")],
             );
         }
@@ -182,7 +184,7 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<Imported, ImportErr
         );
     }
     if let Some(value) = take("rest.ioErrorRetries") {
-        let retries: u32 = value.parse().map_err(|_| ImportError {
+        let retries: u32 = value.trim().parse().map_err(|_| ImportError {
             key: "rest.ioErrorRetries".into(),
             message: format!("`{value}` is not a whole number"),
         })?;
@@ -197,7 +199,7 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<Imported, ImportErr
         );
     }
     if let Some(value) = take("results.importBatchSize") {
-        let size: u32 = value.parse().map_err(|_| ImportError {
+        let size: u32 = value.trim().parse().map_err(|_| ImportError {
             key: "results.importBatchSize".into(),
             message: format!("`{value}` is not a whole number"),
         })?;
@@ -281,6 +283,7 @@ pub fn import(text: &str, options: &ImportOptions) -> Result<Imported, ImportErr
         out.set("scim", "delete_policy", toml_string(policy), comments);
     }
     if let Some(value) = take("custom.userCreateAction") {
+        let value = value.trim().to_owned();
         if !matches!(
             value.as_str(),
             "create" | "autoCreate" | "custCreate" | "ssoCreate"
@@ -533,6 +536,30 @@ connector.somethingElse=x
             let err = import(file, &ImportOptions::default()).unwrap_err();
             assert_eq!(err.key, key, "{err}");
         }
+    }
+
+    #[test]
+    fn a_secrets_trailing_space_is_kept_as_java_keeps_it() {
+        let options = ImportOptions {
+            inline_secrets: true,
+            ..ImportOptions::default()
+        };
+        let imported = import(
+            "security.authenticator.oauth2ClientCredentials.clientSecret=ends-in-space \n\
+             custom.accountId=  acc-9  \n",
+            &options,
+        )
+        .unwrap();
+        let config = config_of(&imported.toml);
+        assert_eq!(
+            config
+                .zoom
+                .client_secret
+                .as_ref()
+                .map(crate::secret::Secret::expose),
+            Some("ends-in-space ")
+        );
+        assert_eq!(config.zoom.account_id, "acc-9");
     }
 
     #[test]
