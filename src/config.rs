@@ -289,17 +289,17 @@ mod tests {
         let config = load(
             &[
                 ("ZOOM_SCIM_ZOOM__CLIENT_ID", "from-env"),
-                ("ZOOM_SCIM_SCIM__MAX_COUNT", "50"),
+                ("ZOOM_SCIM_SCIM__DEFAULT_COUNT", "50"),
             ],
             Some(
-                "[zoom]\nclient_id = \"from-file\"\naccount_id = \"acc\"\n[scim]\nmax_count = 20\n",
+                "[zoom]\nclient_id = \"from-file\"\naccount_id = \"acc\"\n[scim]\ndefault_count = 20\n",
             ),
         )
         .unwrap();
         assert_eq!(config.zoom.client_id, "from-env");
         assert_eq!(config.zoom.account_id, "acc");
-        assert_eq!(config.scim.max_count, 50);
-        assert_eq!(config.scim.default_count, 100);
+        assert_eq!(config.scim.default_count, Some(50));
+        assert_eq!(config.scim.cursor_cache_size, 1024);
     }
 
     #[test]
@@ -393,10 +393,10 @@ mod tests {
         // `ZOOM_SCIM_CONFIG` names the file (clap reads it); the key provider skips it.
         let config = load(
             &[("ZOOM_SCIM_CONFIG", "c.toml")],
-            Some("[scim]\nmax_count = 20\n"),
+            Some("[scim]\ndefault_count = 20\n"),
         )
         .unwrap();
-        assert_eq!(config.scim.max_count, 20);
+        assert_eq!(config.scim.default_count, Some(20));
     }
 
     #[test]
@@ -456,8 +456,8 @@ mod tests {
         assert_eq!(err.key, "server.request_timeout_s");
         let err = refused(&|c| c.server.max_body_bytes = 0);
         assert_eq!(err.key, "server.max_body_bytes");
-        let err = refused(&|c| c.scim.max_count = 0);
-        assert_eq!(err.key, "scim.max_count");
+        let err = refused(&|c| c.scim.default_count = Some(0));
+        assert_eq!(err.key, "scim.default_count");
         let err = refused(&|c| c.zoom.retry_max_ms = 10);
         assert_eq!(err.key, "zoom.retry_max_ms");
         for path in [

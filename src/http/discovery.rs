@@ -11,7 +11,7 @@ use super::extract::{Params, ResourceId};
 use super::response::scim_json;
 use crate::scim::error::ScimError;
 use crate::scim::model::ListResponse;
-use crate::scim::schema::SchemaRegistry;
+use crate::scim::schema::{NO_CAP_MAX_RESULTS, SchemaRegistry};
 
 fn with_meta(mut resource: Value, resource_type: &str, location: String) -> Value {
     if let Some(object) = resource.as_object_mut() {
@@ -41,7 +41,13 @@ fn refuse_filter(params: &[(String, String)]) -> Result<(), ScimError> {
 pub async fn service_provider_config(State(state): State<AppState>) -> Response {
     let mut config = SchemaRegistry::global().service_provider_config();
     if let Some(filter) = config.get_mut("filter").and_then(Value::as_object_mut) {
-        filter.insert("maxResults".into(), json!(state.scim.max_count));
+        // RFC 7643 section 5 makes `maxResults` required: without a cap it is the
+        // largest 32-bit integer, which Java clients can still read.
+        let max = state
+            .scim
+            .default_count
+            .unwrap_or(NO_CAP_MAX_RESULTS as usize);
+        filter.insert("maxResults".into(), json!(max));
     }
     let location = format!("{}/ServiceProviderConfig", state.base_url);
     scim_json(with_meta(config, "ServiceProviderConfig", location)).into_response()

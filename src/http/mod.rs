@@ -9,6 +9,7 @@ mod groups;
 mod health;
 mod journal;
 pub mod lifecycle;
+mod list_body;
 mod middleware;
 pub mod openapi;
 mod response;
@@ -62,10 +63,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The longest wait between two chunks of a streamed listing.
+    fn progress_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.server.request_timeout_s.max(1))
+    }
+
     fn paging(&self) -> PagingLimits {
         PagingLimits {
-            default_count: self.scim.default_count,
-            max_count: self.scim.max_count,
+            cap: self.scim.default_count,
         }
     }
 }

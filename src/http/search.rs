@@ -52,7 +52,8 @@ pub async fn search_root(
     let mut total = 0;
     let mut resources = Vec::new();
     if let Some(query) = &users {
-        let page = state.provider.list_users(query).await?;
+        // Joined with the groups in memory.
+        let page = state.provider.list_users(query).await?.collect().await?;
         total += page.total_results;
         resources.extend(page.resources);
     }
@@ -61,7 +62,7 @@ pub async fn search_root(
         // Groups follow the users in the sequence.
         let query = ListQuery {
             start_index: start_index.saturating_sub(users_total).max(1),
-            count: count.saturating_sub(resources.len()),
+            count: count.map(|c| c.saturating_sub(resources.len())),
             ..query
         };
         let page = state.provider.list_groups(&query).await?;
@@ -116,10 +117,7 @@ fn typed_query(
 mod tests {
     use super::*;
 
-    const LIMITS: PagingLimits = PagingLimits {
-        default_count: 100,
-        max_count: 1000,
-    };
+    const LIMITS: PagingLimits = PagingLimits { cap: None };
 
     #[test]
     fn attribute_lists_are_split_per_type() {

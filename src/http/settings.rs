@@ -19,7 +19,8 @@ pub struct ServerConfig {
     /// `meta.location` and `Location`. Empty: `http://{listen}`.
     pub public_url: String,
     /// Per-request deadline in seconds, at least 1 (a SCIM request may make many Zoom
-    /// calls).
+    /// calls); a streamed listing's deadline is on progress instead: each part within
+    /// this many seconds of the last.
     pub request_timeout_s: u64,
     /// Seconds a connection may take to send a request's headers; also how long an idle
     /// keep-alive connection stays open (at least 1).

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::extract::{Params, ResourceId, ScimJson, not_modified, precondition, selection};
-use super::response::{resource_response, scim_json};
+use super::list_body::listing_response;
+use super::response::resource_response;
 use crate::scim::error::ScimError;
 use crate::scim::query::ListQuery;
 use crate::scim::schema::SchemaRegistry;
@@ -70,8 +71,8 @@ pub(super) async fn list(state: &AppState, query: ListQuery) -> Result<Response,
             "sortBy is not supported (ServiceProviderConfig sort.supported is false)",
         ));
     }
-    let page = state.provider.list_users(&query).await?;
-    Ok(scim_json(page.to_json()).into_response())
+    let listing = state.provider.list_users(&query).await?;
+    Ok(listing_response(listing, state.progress_deadline()))
 }
 
 /// `POST /Users`: create (RFC 7644 section 3.3).

@@ -7,6 +7,7 @@ mod external_ids;
 mod failure;
 mod groups;
 pub mod journal;
+mod listing;
 mod locks;
 mod lookups;
 mod phone_read;
@@ -29,6 +30,7 @@ use crate::zoom::ZoomClient;
 
 pub(crate) use external_ids::store_failure;
 pub use groups::{GroupMember, GroupPatchOutcome};
+pub use listing::{ListChunk, ListStream, Listing};
 pub use locks::ResourceLocks;
 pub use lookups::{Lookups, SiteDirectory};
 pub use policy::{DeletePolicy, DuplicatePolicy, PendingChanges, PendingDeactivation};

@@ -37,10 +37,11 @@ pub struct DeleteTransfer {
 pub struct ScimConfig {
     /// Path prefix of the SCIM API.
     pub base_path: String,
-    /// `count` when a list request has none.
-    pub default_count: usize,
-    /// Largest `count` honoured (larger values are clamped, per RFC 7644 section 3.4.2.4).
-    pub max_count: usize,
+    /// A cap on the resources one listing answers, unset by default: a request without
+    /// `count` then gets this many and a larger `count` is clamped to it (published as
+    /// `filter.maxResults`). Unset, every `count` is honoured and a listing without one
+    /// answers every match, streamed.
+    pub default_count: Option<usize>,
     /// Enrich filtered/paged searches with per-user detail calls when the requested
     /// attributes need detail fields (Java `results.deepGet`).
     pub deep_get: bool,
@@ -98,8 +99,7 @@ impl Default for ScimConfig {
     fn default() -> Self {
         Self {
             base_path: "/scim/v2".to_owned(),
-            default_count: 100,
-            max_count: 1000,
+            default_count: None,
             deep_get: true,
             deep_import: true,
             create_action: CreateAction::Create,
@@ -126,13 +126,10 @@ impl Default for ScimConfig {
 impl ScimConfig {
     /// Refuses values the SCIM surface cannot work with.
     pub fn validate(&self) -> Result<(), Invalid> {
-        if self.max_count == 0 {
-            return Err(Invalid::new("max_count", "must be at least 1"));
-        }
-        if self.default_count == 0 || self.default_count > self.max_count {
+        if self.default_count == Some(0) {
             return Err(Invalid::new(
                 "default_count",
-                "must be at least 1 and at most scim.max_count",
+                "must be at least 1 (leave it out for no cap)",
             ));
         }
         if ![1, 2, 4, 99].contains(&self.default_user_type) {

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod list_stream;
 pub mod model;
 pub mod patch;
 pub mod path;

@@ -11,13 +11,14 @@ use super::projection::AttributeSelection;
 use super::schema::ResourceSchema;
 use super::value::get_ci;
 
-/// The server's page sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The server's paging limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PagingLimits {
-    /// `count` when the client gives none.
-    pub default_count: usize,
-    /// Largest `count` honoured (larger requests are capped).
-    pub max_count: usize,
+    /// The most resources one answer carries, when the operator sets one: a request
+    /// without `count` gets this many and a larger `count` is clamped to it (RFC 7644
+    /// section 3.4.2.4). `None`: every `count` is honoured and a request without one
+    /// gets every matching resource.
+    pub cap: Option<usize>,
 }
 
 /// A parsed, validated list query.
@@ -28,8 +29,9 @@ pub struct ListQuery {
     pub filter: Option<Filter>,
     /// 1-based index of the first result.
     pub start_index: usize,
-    /// Page size; `0` means "totals only" (RFC 7644 section 3.4.2.4).
-    pub count: usize,
+    /// Page size: `None` asks for every matching resource (no `count` and no cap);
+    /// `Some(0)` means "totals only" (RFC 7644 section 3.4.2.4).
+    pub count: Option<usize>,
     /// `attributes` / `excludedAttributes`.
     pub selection: AttributeSelection,
     /// `sortBy`, parsed and canonicalised only (sorting is not supported; the caller
@@ -65,6 +67,11 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 impl ListQuery {
+    /// The most resources this query's answer holds (`usize::MAX` without a count).
+    pub fn page_len(&self) -> usize {
+        self.count.unwrap_or(usize::MAX)
+    }
+
     /// From query parameters. Names are case-insensitive, unknown parameters are ignored
     /// (Entra appends `aadOptscim062020`), and a repeated parameter takes its last value.
     pub fn from_params(
@@ -178,15 +185,15 @@ impl ListQuery {
             }
             None => 1,
         };
-        // "A negative value SHALL be interpreted as 0"; above the maximum it is capped.
+        // "A negative value SHALL be interpreted as 0"; above the operator's cap it is
+        // clamped to the cap.
         let count = match raw.count {
             Some(v) => {
                 let n = parse_int("count", v)?;
-                usize::try_from(n.max(0))
-                    .unwrap_or(usize::MAX)
-                    .min(limits.max_count)
+                let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+                Some(limits.cap.map_or(n, |cap| n.min(cap)))
             }
-            None => limits.default_count.min(limits.max_count),
+            None => limits.cap,
         };
         let selection = AttributeSelection::from_lists(&raw.attributes, &raw.excluded, schema)?;
         let sort_by = match raw.sort_by.map(str::trim).filter(|s| !s.is_empty()) {
@@ -282,10 +289,7 @@ mod tests {
     use crate::scim::schema::SchemaRegistry;
     use serde_json::json;
 
-    const LIMITS: PagingLimits = PagingLimits {
-        default_count: 100,
-        max_count: 1000,
-    };
+    const LIMITS: PagingLimits = PagingLimits { cap: None };
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -300,33 +304,52 @@ mod tests {
 
     #[test]
     fn paging_rules_of_rfc_7644_3_4_2_4() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], usize, usize);
+        type Case<'a> = (&'a [(&'a str, &'a str)], usize, Option<usize>);
         let cases: &[Case] = &[
-            (&[], 1, 100),
-            (&[("startIndex", "1"), ("count", "100")], 1, 100),
-            (&[("startIndex", "0")], 1, 100),
-            (&[("startIndex", "-5")], 1, 100),
-            (&[("STARTINDEX", "11"), ("Count", "5")], 11, 5),
-            (&[("count", "-1")], 1, 0),
-            (&[("count", "0")], 1, 0),
-            (&[("count", "5000")], 1, 1000),
-            (&[("count", " 25 ")], 1, 25),
-            (&[("count", "9223372036854775807")], 1, 1000),
+            (&[], 1, None),
+            (&[("startIndex", "1"), ("count", "100")], 1, Some(100)),
+            (&[("startIndex", "0")], 1, None),
+            (&[("startIndex", "-5")], 1, None),
+            (&[("STARTINDEX", "11"), ("Count", "5")], 11, Some(5)),
+            (&[("count", "-1")], 1, Some(0)),
+            (&[("count", "0")], 1, Some(0)),
+            (&[("count", "5000")], 1, Some(5000)),
+            (&[("count", " 25 ")], 1, Some(25)),
+            (
+                &[("count", "9223372036854775807")],
+                1,
+                Some(9223372036854775807),
+            ),
             (
                 &[("startIndex", "9223372036854775807")],
                 9223372036854775807,
-                100,
+                None,
             ),
             (
                 &[("aadOptscim062020", ""), ("count", "2"), ("count", "3")],
                 1,
-                3,
+                Some(3),
             ),
         ];
         for (input, start, count) in cases {
             let q = query(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
             assert_eq!((q.start_index, q.count), (*start, *count), "{input:?}");
         }
+    }
+
+    #[test]
+    fn an_operators_cap_is_the_default_and_the_maximum() {
+        let capped = PagingLimits { cap: Some(100) };
+        let schema = SchemaRegistry::global().user();
+        let count = |pairs: &[(&str, &str)]| {
+            ListQuery::from_params(&params(pairs), schema, capped)
+                .map(|q| q.count)
+                .unwrap_or_else(|e| panic!("{pairs:?}: {e}"))
+        };
+        assert_eq!(count(&[]), Some(100));
+        assert_eq!(count(&[("count", "5000")]), Some(100));
+        assert_eq!(count(&[("count", "7")]), Some(7));
+        assert_eq!(count(&[("count", "0")]), Some(0));
     }
 
     #[test]
@@ -414,12 +437,18 @@ mod tests {
             LIMITS,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((q.start_index, q.count), (1, 10));
+        assert_eq!((q.start_index, q.count), (1, Some(10)));
         assert!(q.selection.wants("displayName") && !q.selection.wants("emails"));
         assert!(!q.sort_descending);
         let ok = |body: Value| ListQuery::from_search_request(&body, schema, LIMITS);
-        assert_eq!(ok(json!({"count": 2.0})).ok().map(|q| q.count), Some(2));
-        assert_eq!(ok(json!({"count": "3"})).ok().map(|q| q.count), Some(3));
+        assert_eq!(
+            ok(json!({"count": 2.0})).ok().and_then(|q| q.count),
+            Some(2)
+        );
+        assert_eq!(
+            ok(json!({"count": "3"})).ok().and_then(|q| q.count),
+            Some(3)
+        );
         assert_eq!(
             ok(json!({"excludedAttributes": "emails"}))
                 .ok()

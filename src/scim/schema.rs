@@ -534,6 +534,10 @@ pub const SCHEMA_FILES: [(&str, &str); 5] = [
 ];
 /// The embedded ResourceTypes document.
 pub const RESOURCE_TYPES_FILE: &str = include_str!("../../scim-schema/ResourceTypes.json");
+/// `filter.maxResults` of a service without a cap on listings: the largest 32-bit
+/// integer (the published file carries it).
+pub const NO_CAP_MAX_RESULTS: u32 = i32::MAX as u32;
+
 /// The embedded ServiceProviderConfig document.
 pub const SERVICE_PROVIDER_CONFIG_FILE: &str =
     include_str!("../../scim-schema/ServiceProviderConfig.json");
@@ -949,7 +953,7 @@ mod tests {
         );
         assert_eq!(
             spc["filter"],
-            json!({"supported": true, "maxResults": 1000})
+            json!({"supported": true, "maxResults": NO_CAP_MAX_RESULTS})
         );
         assert_eq!(spc["changePassword"]["supported"], false);
         assert_eq!(spc["sort"]["supported"], false);

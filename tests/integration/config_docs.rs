@@ -321,7 +321,7 @@ fn the_checks_catch_drift() {
     let problems = problems_of(&|e| {
         for x in e.iter_mut() {
             match x.key.as_str() {
-                "scim.max_count" => x.default = "500".into(),
+                "scim.cursor_ttl_s" => x.default = "500".into(),
                 "server.listen" => x.default = "0.0.0.0:8080".into(),
                 "zoom.plan" => x.env = "ZOOM_SCIM_PLAN".into(),
                 "scim.deep_get" => x.default = "-".into(),
@@ -330,7 +330,7 @@ fn the_checks_catch_drift() {
         }
     });
     for needle in [
-        "`scim.max_count` shows default `500`",
+        "`scim.cursor_ttl_s` shows default `500`",
         "`server.listen` shows default `0.0.0.0:8080`",
         "`zoom.plan` names env `ZOOM_SCIM_PLAN`",
         "`scim.deep_get` shows default `-`",
@@ -345,8 +345,8 @@ fn the_checks_catch_drift() {
     let example = read(EXAMPLE)
         .replace("# page_size = 300", "# page_size = 30")
         .replace(
-            "(env ZOOM_SCIM_SCIM__MAX_COUNT)",
-            "(env ZOOM_SCIM_MAX_COUNT)",
+            "(env ZOOM_SCIM_SCIM__DEFAULT_COUNT)",
+            "(env ZOOM_SCIM_DEFAULT_COUNT)",
         );
     let problems = drift("example", &example_entries(&example), true);
     assert!(
@@ -357,7 +357,7 @@ fn the_checks_catch_drift() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("names env `ZOOM_SCIM_MAX_COUNT`"))
+            .any(|p| p.contains("names env `ZOOM_SCIM_DEFAULT_COUNT`"))
     );
 }
 

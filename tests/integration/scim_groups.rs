@@ -771,8 +771,7 @@ async fn root_search_covers_users_and_groups() {
 
 #[tokio::test]
 async fn large_group_adds_in_batches_of_thirty_and_pages_members() {
-    let mut config = Config::default();
-    config.scim.max_count = 5000;
+    let config = Config::default();
     let stack = start_stack(sim_settings(2400), config).await;
     let active = user_ids(&stack, "active").await;
     let inactive = user_ids(&stack, "inactive").await;
@@ -1383,8 +1382,7 @@ async fn user_side_helper_moves_a_user_between_groups_by_difference() {
 #[ignore = "measurement; run alone with --ignored --nocapture"]
 async fn measure_10k_member_group() {
     use std::time::Instant;
-    let mut config = Config::default();
-    config.scim.max_count = 20_000;
+    let config = Config::default();
     let stack = start_stack(sim_settings(11_500), config).await;
     let active = user_ids(&stack, "active").await;
     let inactive = user_ids(&stack, "inactive").await;

@@ -412,20 +412,23 @@ async fn more_than_a_thousand_users_paged_by_100_come_exactly_once_with_stable_t
 #[tokio::test]
 async fn count_and_start_index_edge_cases_follow_rfc_7644_3_4_2_4() {
     let mut config = Config::default();
-    config.scim.default_count = 5;
-    config.scim.max_count = 10;
+    config.scim.default_count = Some(10);
     let stack = start_stack(sim_settings(30), config).await;
     let (_, all) = stack.get("/Users?count=10&attributes=userName").await;
     let total = all["totalResults"].as_u64().unwrap() as usize;
     let first_id = all["Resources"][0]["id"].clone();
 
     let page_of = |body: &Value| body["Resources"].as_array().map_or(0, Vec::len);
-    // Default and maximum.
+    // The operator's cap is the default and the maximum.
     let (_, body) = stack.get("/Users?attributes=userName").await;
-    assert_eq!((page_of(&body), &body["itemsPerPage"]), (5, &json!(5)));
+    assert_eq!((page_of(&body), &body["itemsPerPage"]), (10, &json!(10)));
     let (_, body) = stack.get("/Users?count=5000&attributes=userName").await;
-    assert_eq!(page_of(&body), 10, "count above the maximum is clamped");
+    assert_eq!(page_of(&body), 10, "count above the cap is clamped");
     assert_eq!(body["itemsPerPage"], 10);
+    let (_, body) = stack.get("/Users?count=5&attributes=userName").await;
+    assert_eq!(page_of(&body), 5);
+    let (_, spc) = stack.get("/ServiceProviderConfig").await;
+    assert_eq!(spc["filter"]["maxResults"], 10);
     // count=0 and negative counts: totals only.
     for count in ["0", "-7"] {
         let (status, body) = stack.get(&format!("/Users?count={count}")).await;

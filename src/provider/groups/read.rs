@@ -307,8 +307,11 @@ impl Provider {
         }
         let total = matching.len();
         let start = query.start_index.saturating_sub(1);
-        let mut page: Vec<(Group, Option<Vec<Member>>)> =
-            matching.into_iter().skip(start).take(query.count).collect();
+        let mut page: Vec<(Group, Option<Vec<Member>>)> = matching
+            .into_iter()
+            .skip(start)
+            .take(query.page_len())
+            .collect();
         if query.selection.wants("members") {
             let missing: Vec<Group> = page
                 .iter()

@@ -10,10 +10,12 @@ use std::time::Duration;
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::list::{Completed, fetch_detail};
 use super::read::Needs;
 use crate::provider::failure::zoom_failure;
+use crate::provider::listing::{HELD_PAGE_MAX, ListSender, Listing, STREAM_CHUNK};
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::settings::ScimConfig;
 use crate::provider::{Lookups, Provider};
@@ -518,15 +520,18 @@ impl Provider {
         Ok(out)
     }
 
-    /// Listing answered exactly by Zoom's status/role lists: streamed page by page with
-    /// a cursor cache, so sequential SCIM paging costs about N/page_size list calls.
+    /// Listing answered exactly by Zoom's status/role lists, walked with a cursor
+    /// cache so that sequential SCIM paging costs about N/page_size list calls. A page
+    /// is never shorter than `count` unless it is the last (users that vanished during
+    /// the walk are made up from the next ones); a listing longer than
+    /// [`HELD_PAGE_MAX`] is streamed.
     pub(super) async fn list_by_cursor(
-        &self,
+        self: &Arc<Self>,
         statuses: Vec<UserStatus>,
         role_id: Option<String>,
         query: &ListQuery,
         needs: Needs,
-    ) -> Result<ListResponse, ScimError> {
+    ) -> Result<Listing, ScimError> {
         let fp = fingerprint(&statuses, role_id.as_deref());
         let skip_to = query.start_index.saturating_sub(1);
         // A cursor may save calls, never change an answer: a walk from the start
@@ -540,52 +545,126 @@ impl Provider {
             Some(cursor) => (cursor, true),
             None => (self.new_cursor(statuses, role_id).await?, false),
         };
-        let total: u64 = cursor.totals.iter().sum();
-        let users = if query.count == 0 {
-            Vec::new()
-        } else {
-            self.advance(&mut cursor, skip_to, query.count).await?
-        };
-        // The calls started ahead for this page, by an earlier one.
-        let ahead: HashMap<String, DetailAhead> = {
-            let mut map = cursor
-                .warm
-                .ahead
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            users
-                .iter()
-                .filter_map(|u| map.remove_entry(&email_key(u)))
-                .collect()
-        };
-        // Only a walk that came back for a next page looks ahead: a client that reads
-        // one page (a console's first screen) pays for that page alone.
-        if continuing && query.count > 0 {
-            self.start_lookahead(&mut cursor, query.count, needs.detail);
+        let total = usize::try_from(cursor.totals.iter().sum::<u64>()).unwrap_or(usize::MAX);
+        let wanted = query.page_len();
+        if wanted > HELD_PAGE_MAX && total.saturating_sub(skip_to) > HELD_PAGE_MAX {
+            let (tx, stream) = ListSender::channel(query.start_index, Some(total));
+            let (provider, selection) = (Arc::clone(self), query.selection.clone());
+            let keep_cursor = query.count.is_some();
+            tokio::spawn(
+                async move {
+                    let sent = provider
+                        .stream_walk(&mut cursor, skip_to, wanted, needs, &selection, &tx)
+                        .await;
+                    if let Ok(Some(sent)) = sent
+                        && keep_cursor
+                    {
+                        provider.cursors.put((fp, skip_to + sent), cursor).await;
+                    }
+                    match sent {
+                        Ok(Some(_)) => tx.finish(Ok(None)).await,
+                        Ok(None) => {}
+                        Err(e) => tx.finish(Err(e)).await,
+                    }
+                }
+                .instrument(tracing::Span::current()),
+            );
+            return Ok(Listing::Streamed(stream));
         }
-        let (resources, phone) = self
-            .render_page(
-                users,
-                needs,
-                &query.selection,
-                ahead,
-                cursor.warm.phone.clone(),
-            )
-            .await?;
-        if phone.is_some() {
-            cursor.warm.phone = phone;
+        let mut resources = Vec::new();
+        while resources.len() < wanted {
+            let users = self
+                .advance(&mut cursor, skip_to, wanted - resources.len())
+                .await?;
+            if users.is_empty() {
+                break;
+            }
+            let ahead = take_ahead(&cursor, &users);
+            // Only a walk that came back for a next page looks ahead: a client that
+            // reads one page (a console's first screen) pays for that page alone.
+            if continuing && resources.is_empty() {
+                self.start_lookahead(&mut cursor, wanted, needs.detail);
+            }
+            let (page, phone) = self
+                .render_page(
+                    users,
+                    needs,
+                    &query.selection,
+                    ahead,
+                    cursor.warm.phone.clone(),
+                )
+                .await?;
+            if phone.is_some() {
+                cursor.warm.phone = phone;
+            }
+            resources.extend(page);
         }
         // Exhausted cursors are kept too: clients ask for one more (empty) page after
-        // the last, and the cursor still knows the totals.
-        if query.count > 0 {
-            self.cursors.put((fp, cursor.offset), cursor).await;
+        // the last, and the cursor still knows the totals. The key is the SCIM offset
+        // the next page starts at.
+        if wanted > 0 {
+            self.cursors
+                .put((fp, skip_to + resources.len()), cursor)
+                .await;
         }
-        Ok(ListResponse::new(
-            total as usize,
+        Ok(Listing::Page(ListResponse::new(
+            total,
             query.start_index,
             resources,
-        ))
+        )))
     }
+
+    /// Sends the walk's users a chunk at a time, each chunk's calls overlapping the
+    /// next one's (started ahead) and the client's reading. `Ok(None)`: the client left.
+    async fn stream_walk(
+        &self,
+        cursor: &mut Cursor,
+        skip_to: usize,
+        wanted: usize,
+        needs: Needs,
+        selection: &AttributeSelection,
+        tx: &ListSender,
+    ) -> Result<Option<usize>, ScimError> {
+        let mut sent = 0;
+        while sent < wanted {
+            let users = self
+                .advance(cursor, skip_to, (wanted - sent).min(STREAM_CHUNK))
+                .await?;
+            if users.is_empty() {
+                break;
+            }
+            let ahead = take_ahead(cursor, &users);
+            let next = (wanted - sent - users.len()).min(STREAM_CHUNK);
+            if next > 0 {
+                self.start_lookahead(cursor, next, needs.detail);
+            }
+            let (resources, phone) = self
+                .render_page(users, needs, selection, ahead, cursor.warm.phone.clone())
+                .await?;
+            if phone.is_some() {
+                cursor.warm.phone = phone;
+            }
+            sent += resources.len();
+            if !tx.resources(resources).await {
+                tracing::info!(sent, "The client left a streamed listing; it stops.");
+                return Ok(None);
+            }
+        }
+        Ok(Some(sent))
+    }
+}
+
+/// The calls started ahead for `users`, by an earlier page, taken out of the walk.
+fn take_ahead(cursor: &Cursor, users: &[ZoomUser]) -> HashMap<String, DetailAhead> {
+    let mut map = cursor
+        .warm
+        .ahead
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    users
+        .iter()
+        .filter_map(|u| map.remove_entry(&email_key(u)))
+        .collect()
 }
 
 impl Cursor {

@@ -7,17 +7,21 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::cursor::{DetailAhead, email_key};
-use super::read::Needs;
+use super::read::{Needs, Tables};
 use crate::mapping::filter::{
     PhoneScope, UserSource, exactly_pushed_down, phone_scope, user_source,
 };
 use crate::provider::failure::zoom_failure;
+use crate::provider::listing::{HELD_PAGE_MAX, ListSender, Listing, Window};
 use crate::provider::phone_read::PhoneIndex;
 use crate::provider::{Lookups, Provider};
 use crate::scim::error::ScimError;
+use crate::scim::filter::Filter;
 use crate::scim::model::ListResponse;
+use crate::scim::projection::AttributeSelection;
 use crate::scim::query::ListQuery;
 use crate::store::ResourceKind;
 use crate::zoom::model::{ListPhoneUsersQuery, ListUsersQuery, UserStatus, ZoomUser};
@@ -62,7 +66,7 @@ pub(super) async fn fetch_detail(
 
 impl Provider {
     /// `GET /Users` and `POST /Users/.search`.
-    pub async fn list_users(&self, query: &ListQuery) -> Result<ListResponse, ScimError> {
+    pub async fn list_users(self: &Arc<Self>, query: &ListQuery) -> Result<Listing, ScimError> {
         let schema = Self::user_schema();
         if let Some(filter) = &query.filter {
             filter.validate(schema)?;
@@ -92,7 +96,11 @@ impl Provider {
         let needs = Needs::for_request(&query.selection, filter, deep_allowed);
         let phone = phone_scope(filter);
         match source {
-            UserSource::Empty => Ok(ListResponse::new(0, query.start_index, Vec::new())),
+            UserSource::Empty => Ok(Listing::Page(ListResponse::new(
+                0,
+                query.start_index,
+                Vec::new(),
+            ))),
             UserSource::Listing { statuses, role_id } if exactly_pushed_down(filter) => {
                 self.list_by_cursor(statuses, role_id, query, needs).await
             }
@@ -163,11 +171,11 @@ impl Provider {
     /// Listing that needs in-memory evaluation: every candidate is read, rendered and
     /// tested; the matching resources are the result (exact `totalResults`).
     async fn list_materialized(
-        &self,
+        self: &Arc<Self>,
         source: UserSource,
         query: &ListQuery,
         needs: Needs,
-    ) -> Result<ListResponse, ScimError> {
+    ) -> Result<Listing, ScimError> {
         let candidates = self.candidates(&source).await?;
         // Group members carry no status: they always need the detail record.
         let needs = if matches!(source, UserSource::GroupMembers(_)) {
@@ -195,14 +203,20 @@ impl Provider {
     /// number pushed down; their user records are then read one by one, or, for many,
     /// taken from the user listing. The whole filter is evaluated over the result.
     async fn list_phone_first(
-        &self,
+        self: &Arc<Self>,
         statuses: Vec<UserStatus>,
         role_id: Option<String>,
         scope: &PhoneScope,
         query: &ListQuery,
         needs: Needs,
-    ) -> Result<ListResponse, ScimError> {
-        let empty = || Ok(ListResponse::new(0, query.start_index, Vec::new()));
+    ) -> Result<Listing, ScimError> {
+        let empty = || {
+            Ok(Listing::Page(ListResponse::new(
+                0,
+                query.start_index,
+                Vec::new(),
+            )))
+        };
         let sites = self.phone_sites().await?;
         if !sites.phone_enabled() {
             return empty();
@@ -395,62 +409,147 @@ impl Provider {
             .await;
     }
 
-    /// Completes, renders and tests `candidates` against the query's filter; the
-    /// matching resources are the result (exact `totalResults`). Phone attributes come
-    /// from `phone` when given, else from [`Self::phone_for_page`]. `detailed`: the
-    /// candidates are detail records, read one by one.
+    /// Completes, renders and tests `candidates` against the query's filter, a chunk
+    /// at a time; the matching resources are the result (exact `totalResults`).
+    /// Phone attributes come from `phone` when given, else from
+    /// [`Self::phone_for_page`]. `detailed`: the candidates are detail records, read
+    /// one by one. An answer longer than [`HELD_PAGE_MAX`] is streamed, its
+    /// `totalResults` counted on the way.
     async fn evaluate(
-        &self,
+        self: &Arc<Self>,
         candidates: Vec<ZoomUser>,
         query: &ListQuery,
         needs: Needs,
         phone: Option<Arc<PhoneIndex>>,
         detailed: bool,
-    ) -> Result<ListResponse, ScimError> {
-        let schema = Self::user_schema();
-        let mut tables = self.tables(needs).await?;
-        let completion = Needs {
-            detail: needs.detail && !detailed,
-            ..needs
+    ) -> Result<Listing, ScimError> {
+        let mut evaluation = Evaluation {
+            needs,
+            completion: Needs {
+                detail: needs.detail && !detailed,
+                ..needs
+            },
+            tables: self.tables(needs).await?,
+            phone,
+            filter: query.filter.clone(),
+            selection: query.selection.clone(),
+            window: Window::new(query.start_index, query.page_len()),
+            matched: 0,
         };
+        let streamed = query.page_len() > HELD_PAGE_MAX && candidates.len() > HELD_PAGE_MAX;
+        let mut candidates = candidates.into_iter();
+        if !streamed {
+            let mut page = Vec::new();
+            loop {
+                let chunk: Vec<ZoomUser> = candidates.by_ref().take(EVALUATION_CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                page.extend(self.evaluate_chunk(chunk, &mut evaluation).await?);
+            }
+            return Ok(Listing::Page(ListResponse::new(
+                evaluation.matched,
+                query.start_index,
+                page,
+            )));
+        }
+        let (tx, stream) = ListSender::channel(query.start_index, None);
+        let provider = Arc::clone(self);
+        tokio::spawn(
+            async move {
+                let outcome: Result<Option<usize>, ScimError> = async {
+                    loop {
+                        let chunk: Vec<ZoomUser> =
+                            candidates.by_ref().take(EVALUATION_CHUNK).collect();
+                        if chunk.is_empty() {
+                            return Ok(Some(evaluation.matched));
+                        }
+                        let page = provider.evaluate_chunk(chunk, &mut evaluation).await?;
+                        if !tx.resources(page).await {
+                            tracing::info!("The client left a streamed listing; it stops.");
+                            return Ok(None);
+                        }
+                    }
+                }
+                .await;
+                match outcome {
+                    Ok(Some(total)) => tx.finish(Ok(Some(total))).await,
+                    Ok(None) => {}
+                    Err(e) => tx.finish(Err(e)).await,
+                }
+            }
+            .instrument(tracing::Span::current()),
+        );
+        Ok(Listing::Streamed(stream))
+    }
+
+    /// One chunk of [`Self::evaluate`]: the chunk's matches inside the query's window,
+    /// projected; every match is counted.
+    async fn evaluate_chunk(
+        &self,
+        chunk: Vec<ZoomUser>,
+        evaluation: &mut Evaluation,
+    ) -> Result<Vec<Value>, ScimError> {
+        let schema = Self::user_schema();
         let users = self
-            .complete_users(candidates, completion, HashMap::new())
+            .complete_users(chunk, evaluation.completion, HashMap::new())
             .await?;
-        tables.set_extras(self.page_extras(&users).await);
-        let phone = if needs.phone {
-            Some(self.phone_for_page(&users, phone).await?.0)
+        evaluation.tables.set_extras(self.page_extras(&users).await);
+        let phone = if evaluation.needs.phone {
+            let (index, fresh) = self
+                .phone_for_page(&users, evaluation.phone.clone())
+                .await?;
+            if fresh {
+                evaluation.phone = Some(index.clone());
+            }
+            Some(index)
         } else {
             None
         };
-        if needs.manager {
+        if evaluation.needs.manager {
             self.resolve_managers(&users).await;
         }
         let mut rendered = Vec::with_capacity(users.len());
         for (id, user) in &users {
             let view = phone.as_ref().map(|p| p.of(id, user));
             let view = view.as_ref().map(Option::as_ref);
-            let (json, version) = self.render(user, id, needs, &tables, view).await?;
+            let (json, version) = self
+                .render(user, id, evaluation.needs, &evaluation.tables, view)
+                .await?;
             rendered.push((id.clone(), version, json));
         }
         self.note_full_reads(&mut rendered).await;
-        let mut matching = Vec::new();
+        let mut page = Vec::new();
         for (_, _, json) in rendered {
-            if query
+            if evaluation
                 .filter
                 .as_ref()
                 .is_none_or(|f| f.matches(&json, schema))
             {
-                matching.push(json);
+                if evaluation.window.holds(evaluation.matched) {
+                    page.push(evaluation.selection.project(&json, schema));
+                }
+                evaluation.matched += 1;
             }
         }
-        let total = matching.len();
-        let start = query.start_index.saturating_sub(1);
-        let page: Vec<Value> = matching
-            .into_iter()
-            .skip(start)
-            .take(query.count)
-            .map(|json| query.selection.project(&json, schema))
-            .collect();
-        Ok(ListResponse::new(total, query.start_index, page))
+        Ok(page)
     }
+}
+
+/// Candidates a listing evaluated here completes, renders and tests at a time.
+const EVALUATION_CHUNK: usize = 300;
+
+/// What an evaluation of candidates carries from chunk to chunk.
+struct Evaluation {
+    needs: Needs,
+    /// `needs`, less the detail call when the candidates are detail records already.
+    completion: Needs,
+    tables: Tables,
+    /// The phone-user listing, once read (or given).
+    phone: Option<Arc<PhoneIndex>>,
+    filter: Option<Filter>,
+    selection: AttributeSelection,
+    window: Window,
+    /// Matches met so far.
+    matched: usize,
 }
