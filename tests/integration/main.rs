@@ -11,6 +11,7 @@ mod delta_import;
 mod external_ids;
 mod http_hardening;
 mod journal;
+mod listing_stream;
 mod metrics;
 mod openapi;
 mod paging_cursors;
