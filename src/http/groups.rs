@@ -38,7 +38,7 @@ pub async fn get_group(
 #[utoipa::path(get, path = "/Groups", tag = "groups",
     params(("filter" = Option<String>, Query, description = "RFC 7644 section 3.4.2.2 filter (`displayName eq` and `id eq` are looked up directly)"),
            ("startIndex" = Option<u64>, Query, description = "1-based index of the first result"),
-           ("count" = Option<u64>, Query, description = "Page size (0: totals only)"),
+           ("count" = Option<u64>, Query, description = "Page size (0: totals only; absent: every match, streamed when long)"),
            ("attributes" = Option<String>, Query, description = "Comma-separated attributes to return"),
            ("excludedAttributes" = Option<String>, Query, description = "Comma-separated attributes to leave out")),
     responses((status = 200, description = "ListResponse of groups", body = crate::http::openapi::ListResponseDoc, content_type = "application/scim+json"),

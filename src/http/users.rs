@@ -39,7 +39,7 @@ pub async fn get_user(
 #[utoipa::path(get, path = "/Users", tag = "users",
     params(("filter" = Option<String>, Query, description = "RFC 7644 section 3.4.2.2 filter"),
            ("startIndex" = Option<u64>, Query, description = "1-based index of the first result"),
-           ("count" = Option<u64>, Query, description = "Page size (0: totals only)"),
+           ("count" = Option<u64>, Query, description = "Page size (0: totals only; absent: every match, streamed when long)"),
            ("attributes" = Option<String>, Query, description = "Comma-separated attributes to return"),
            ("excludedAttributes" = Option<String>, Query, description = "Comma-separated attributes to leave out")),
     responses((status = 200, description = "ListResponse of users", body = crate::http::openapi::ListResponseDoc, content_type = "application/scim+json"),
