@@ -148,7 +148,7 @@ impl ImportRun {
 
 /// The minimum Zoom calls of a full walk: every status listed at the largest page size,
 /// plus what the requested attributes need.
-fn minimum_calls(census: &Census, deep: bool, stats: &CallStats) -> MinimumCalls {
+pub fn minimum_calls(census: &Census, deep: bool, stats: &CallStats) -> MinimumCalls {
     let mut m = MinimumCalls::default();
     let page = census.max_page_size;
     let list_pages =

@@ -5,7 +5,8 @@
 //! sequential import as a baseline; 3 a provisioning burst by 8 concurrent clients with
 //! the final state checked; 4 per-request overhead; 5 the service's peak memory; 6 one
 //! large group change; 7 scenario 3's burst the Java connector's way, as a baseline; 8
-//! a delta import of 100 changed users, and the store at 100,000 users.
+//! a delta import of 100 changed users, and the store at 100,000 users; 9 one listing of
+//! 100,000 users without `count`, streamed.
 //! Prints a table and writes JSON (default `bench-results/provisioning.json`).
 //!
 //! ```sh
@@ -30,6 +31,7 @@ mod overhead;
 mod report;
 mod soak;
 mod stack;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,7 +73,7 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     rate_scale: f64,
     /// Scenarios to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7,8")]
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5,6,7,8,9")]
     scenarios: Vec<u8>,
     /// Users the sequential baseline (scenario 2) fetches before extrapolating to N.
     #[arg(long, default_value_t = 1_000)]
@@ -85,6 +87,9 @@ struct Args {
     /// Users of scenario 8's store-at-scale run (0: skip it).
     #[arg(long, default_value_t = 100_000)]
     store_users: usize,
+    /// Users of scenario 9's streamed listing.
+    #[arg(long, default_value_t = 100_000)]
+    stream_users: usize,
     /// Seed of the simulator's data.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -602,6 +607,24 @@ async fn run(args: Args) -> Result<Value> {
                 result.unwrap_or_else(|e| Section::failed("8b. the store at scale", &e)),
             ));
         }
+    }
+
+    if args.wants(9) {
+        println!(
+            "scenario 9: one streamed listing of {} users...",
+            args.stream_users
+        );
+        let result = stream::run(
+            args.sim_settings(args.stream_users),
+            &service_options,
+            budget,
+            &log_path(&out_dir, "stream"),
+        )
+        .await;
+        sections.push((
+            "9".into(),
+            result.unwrap_or_else(|e| Section::failed("9. one streamed listing", &e)),
+        ));
     }
 
     if args.wants(6) {

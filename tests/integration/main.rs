@@ -5,6 +5,8 @@ mod broken_upstream;
 mod config_docs;
 mod config_import;
 mod connector_scim2;
+mod connector_scimrest;
+mod connid_bundle;
 mod deep_paging;
 mod deferred_changes;
 mod delta_import;
